@@ -1,0 +1,9 @@
+//! kubegate: one daemon and one config file for a highly available, load-balanced address.
+//!
+//! The library holds everything; `main.rs` only parses the command line.
+
+pub mod config;
+pub mod lab;
+pub mod sys;
+pub mod track;
+pub mod vip;

@@ -1,0 +1,5 @@
+//! The `kubegate` command line.
+
+fn main() {
+    println!("kubegate");
+}
