@@ -1,1 +1,3 @@
-//! (being written)
+//! Configuration: the YAML file (raw, serde) → validated types (`model`); node identity.
+
+pub mod model;
