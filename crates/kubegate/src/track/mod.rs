@@ -1,1 +1,10 @@
-//! (being written)
+//! Trackers: the conditions a node needs to hold a VIP (keepalived's `track_script` /
+//! `track_interface`, and native checks). `score` is the pure core (rise/fall bookkeeping and
+//! the priority arithmetic); `probe` runs the checks; `runner` schedules them on a thread.
+
+pub mod probe;
+pub mod runner;
+pub mod score;
+
+pub use runner::{spawn, TrackerHandle, TrackerUpdate};
+pub use score::{effective, Effective, Health};

@@ -54,7 +54,11 @@ pub enum Input {
     /// Start the protocol (RFC 5798 §6.4.1 Startup event).
     Startup,
     /// A parsed advertisement received with the given source address and TTL / hop limit.
-    Advert { from: IpAddr, ttl: u8, advert: AdvertRepr },
+    Advert {
+        from: IpAddr,
+        ttl: u8,
+        advert: AdvertRepr,
+    },
     /// The interface carrying the router went up / down.
     LinkUp,
     LinkDown,
@@ -78,7 +82,10 @@ pub enum Reason {
     /// The master announced priority 0 (it is stopping); we took over after Skew_Time.
     MasterStopped,
     /// An advertisement with higher priority (or equal priority, higher address) arrived.
-    Preempted { by: IpAddr, priority: u8 },
+    Preempted {
+        by: IpAddr,
+        priority: u8,
+    },
     LinkDown,
     LinkUp,
     TrackerFailed,
@@ -86,7 +93,9 @@ pub enum Reason {
     /// Shutdown began.
     ShutdownRequested,
     /// A new master was heard while stopping.
-    HandedOver { to: IpAddr },
+    HandedOver {
+        to: IpAddr,
+    },
     /// Nobody took over within the handover timeout.
     HandoverTimedOut,
 }
@@ -102,7 +111,11 @@ pub enum Action {
     RemoveVips,
     /// Send gratuitous ARP (IPv4) / unsolicited neighbour advertisements (IPv6) for the VIPs.
     Announce,
-    StateChanged { from: State, to: State, why: Reason },
+    StateChanged {
+        from: State,
+        to: State,
+        why: Reason,
+    },
 }
 
 /// One virtual router instance. (State machine body being written.)

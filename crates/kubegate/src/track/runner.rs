@@ -1,0 +1,168 @@
+//! Runs a VIP's trackers: one thread per probing tracker, one aggregator that keeps the
+//! rise/fall state and reports the effective priority whenever it changes.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::probe;
+use super::score::{effective, Effective, Health, Hysteresis};
+use crate::config::model::Tracker;
+
+/// What the trackers say now, with each tracker's health for status output.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackerUpdate {
+    pub effective: Effective,
+    pub health: Vec<Health>,
+}
+
+/// Stops the tracker threads when dropped.
+pub struct TrackerHandle {
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    initial: TrackerUpdate,
+}
+
+impl TrackerHandle {
+    /// The state before any probe ran: every tracker healthy.
+    pub fn initial(&self) -> &TrackerUpdate {
+        &self.initial
+    }
+}
+
+impl Drop for TrackerHandle {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start probing; `on_change` is called from a tracker thread after each change.
+pub fn spawn(
+    base: u8,
+    trackers: Vec<Tracker>,
+    on_change: impl Fn(TrackerUpdate) + Send + 'static,
+) -> TrackerHandle {
+    let stop = Arc::new(AtomicBool::new(false));
+    let weights: Vec<i16> = trackers.iter().map(|t| t.weight).collect();
+    let initial_health = vec![Health::Healthy; trackers.len()];
+    let initial = TrackerUpdate {
+        effective: effective(
+            base,
+            weights.iter().copied().zip(initial_health.iter().copied()),
+        ),
+        health: initial_health,
+    };
+    let mut threads = Vec::new();
+    if trackers.is_empty() {
+        return TrackerHandle {
+            stop,
+            threads,
+            initial,
+        };
+    }
+    let (tx, rx) = mpsc::channel::<(usize, bool)>();
+    for (index, tracker) in trackers.iter().cloned().enumerate() {
+        let tx = tx.clone();
+        let stop = stop.clone();
+        threads.push(thread::spawn(move || probe_loop(index, tracker, tx, stop)));
+    }
+    drop(tx);
+    let mut states: Vec<Hysteresis> = trackers
+        .iter()
+        .map(|t| Hysteresis::new(t.rise, t.fall))
+        .collect();
+    let mut last = initial.clone();
+    let agg_stop = stop.clone();
+    threads.push(thread::spawn(move || loop {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok((index, ok)) => {
+                if states[index].record(ok).is_some() {
+                    let health: Vec<Health> = states.iter().map(Hysteresis::health).collect();
+                    let now = TrackerUpdate {
+                        effective: effective(
+                            base,
+                            weights.iter().copied().zip(health.iter().copied()),
+                        ),
+                        health,
+                    };
+                    if now != last {
+                        last = now.clone();
+                        on_change(now);
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Timeout) if agg_stop.load(Ordering::SeqCst) => return,
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }));
+    TrackerHandle {
+        stop,
+        threads,
+        initial,
+    }
+}
+
+fn probe_loop(index: usize, tracker: Tracker, tx: Sender<(usize, bool)>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::SeqCst) {
+        let ok = probe::run(&tracker.kind, tracker.timeout);
+        if tx.send((index, ok)).is_err() {
+            return;
+        }
+        // Sleep in short steps so a stop request is honoured promptly.
+        let mut left = tracker.interval;
+        while !left.is_zero() && !stop.load(Ordering::SeqCst) {
+            let step = left.min(Duration::from_millis(50));
+            thread::sleep(step);
+            left -= step;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::TrackerKind;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    #[test]
+    fn script_failure_lowers_priority_after_fall_and_recovers_after_rise() {
+        let dir = std::env::temp_dir().join(format!("kg-track-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let flag = dir.join("healthy");
+        std::fs::write(&flag, b"").unwrap();
+        let tracker = Tracker {
+            kind: TrackerKind::Script(format!("test -f {}", flag.display())),
+            weight: -20,
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(1),
+            rise: 2,
+            fall: 2,
+        };
+        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = seen.clone();
+        let handle = spawn(100, vec![tracker], move |u| {
+            sink.lock().unwrap().push(u.effective.priority)
+        });
+        assert_eq!(handle.initial().effective.priority, 100);
+        let wait_for = |n: usize| {
+            let until = Instant::now() + Duration::from_secs(5);
+            while seen.lock().unwrap().len() < n && Instant::now() < until {
+                thread::sleep(Duration::from_millis(10));
+            }
+        };
+        std::fs::remove_file(&flag).unwrap();
+        wait_for(1);
+        std::fs::write(&flag, b"").unwrap();
+        wait_for(2);
+        drop(handle);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![80, 100]);
+    }
+}
