@@ -2,7 +2,11 @@
 //!
 //! The library holds everything; `main.rs` only parses the command line.
 
+pub mod cli;
 pub mod config;
+pub mod daemon;
+pub mod log;
+pub mod plan;
 pub mod lab;
 pub mod sys;
 pub mod track;

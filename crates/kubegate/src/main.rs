@@ -1,5 +1,57 @@
-//! The `kubegate` command line.
+//! The `kubegate` command line: parses arguments and hands over to the library.
 
-fn main() {
-    println!("kubegate");
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kubegate", version, about = "One highly available, load-balanced address for a Kubernetes control plane")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: VIPs (VRRP), trackers.
+    Run {
+        #[arg(long, short)]
+        config: PathBuf,
+        /// This node's name in the file (default: the node whose address is local).
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Validate the file and say in plain words what this node will do.
+    Check {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        node: Option<String>,
+    },
+    /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
+    Lab {
+        /// Leave the lab running (Ctrl-C removes it).
+        #[arg(long)]
+        keep: bool,
+        /// kubegate binary to run in the nodes (default: this one).
+        #[arg(long)]
+        binary: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config, node } => kubegate::cli::run(&config, node.as_deref()),
+        Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
+        Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("kubegate: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

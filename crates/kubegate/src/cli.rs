@@ -1,0 +1,43 @@
+//! The subcommands' bodies, kept out of `main.rs` so tests can call them.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+
+use crate::config::{self, model::ClusterConfig, model::Node};
+
+fn load_and_identify(path: &Path, node: Option<&str>) -> Result<(ClusterConfig, Node)> {
+    let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
+    let local = config::local_addrs::local_addresses();
+    let me = config::identity::resolve(&cluster, node, &local)
+        .map_err(|e| anyhow!("{e}"))?
+        .clone();
+    Ok((cluster, me))
+}
+
+/// `kubegate run`.
+pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
+    let (cluster, me) = load_and_identify(path, node)?;
+    if cluster.vips.is_empty() {
+        return Err(anyhow!("{}: no vips configured; nothing to run", path.display()));
+    }
+    crate::daemon::run(cluster, me)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
+pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
+    let (cluster, me) = load_and_identify(path, node)?;
+    print!("{}", crate::plan::check_report(&cluster, &me));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate lab`.
+pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
+    let binary = match binary {
+        Some(b) => b,
+        None => std::env::current_exe()?,
+    };
+    crate::lab::scenario::run_default(&binary, keep)
+}

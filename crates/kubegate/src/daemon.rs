@@ -1,0 +1,178 @@
+//! `kubegate run`: starts a thread per VIP with its trackers, removes this file's VIPs left
+//! behind by a crash, and turns SIGTERM/SIGINT into a planned handover of every VIP.
+
+use std::io::Write;
+use std::os::unix::net::UnixStream;
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use crate::config::model::{ClusterConfig, InterfaceChoice, Node, Vip};
+use crate::say;
+use crate::track;
+use crate::vip::driver::{self, Control, DriverSetup, VipStatus};
+use crate::vip::settings;
+
+/// Something the main loop must react to.
+enum Event {
+    Signal(i32),
+    VipEnded { name: String, result: std::io::Result<()> },
+}
+
+/// A running VIP: its control channel and the wake-up socket of its thread.
+struct VipHandle {
+    name: String,
+    control: Sender<Control>,
+    wake: UnixStream,
+    _trackers: track::TrackerHandle,
+}
+
+impl VipHandle {
+    fn send(&self, c: Control) {
+        let _ = self.control.send(c);
+        let _ = (&self.wake).write(&[1]);
+    }
+}
+
+/// The interface a VIP lives on for this node.
+pub fn interface_for(vip: &Vip, me: &Node) -> Result<String> {
+    match &vip.interface {
+        InterfaceChoice::Named(name) => Ok(name.clone()),
+        InterfaceChoice::Auto => crate::config::local_addrs::interface_of(me.address)
+            .map(|(name, _prefix)| name)
+            .ok_or_else(|| {
+                anyhow!(
+                    "vip {}: no local interface carries this node's address {}; \
+                     set `interface:` for this VIP",
+                    vip.name,
+                    me.address
+                )
+            }),
+    }
+}
+
+/// Run until SIGTERM/SIGINT (exit 0 after handing over) or until a VIP fails (error).
+pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
+    crate::log::set_node(&me.name);
+    let (events, inbox) = mpsc::channel::<Event>();
+    let mut signals = Signals::new([SIGTERM, SIGINT]).context("installing signal handlers")?;
+    {
+        let events = events.clone();
+        thread::spawn(move || {
+            for sig in signals.forever() {
+                if events.send(Event::Signal(sig)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    let mut handles = Vec::new();
+    for vip in &cluster.vips {
+        let interface = interface_for(vip, &me)?;
+        let router = settings::router_config(&cluster, vip, &me);
+        // Crash leftovers: a VIP of this file still on the interface is removed before we
+        // start, as keepalived does; the protocol adds it back if we become master.
+        let netlink = crate::sys::netlink::Netlink::open()?;
+        let ifindex = crate::sys::netlink::ifindex(&interface)
+            .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
+        netlink
+            .del_address(ifindex, vip.address, vip.prefix_len)
+            .with_context(|| format!("vip {}: removing a leftover {}", vip.name, vip.address))?;
+
+        let (control, control_rx) = mpsc::channel();
+        let (wake, wake_rx) = UnixStream::pair()?;
+        let status = Arc::new(Mutex::new(VipStatus {
+            state: vrrp::State::Initialize,
+            priority: router.priority,
+            master: None,
+            since: Instant::now(),
+        }));
+        let tracker_control = control.clone();
+        let tracker_wake = wake.try_clone()?;
+        let trackers = track::spawn(router.priority, vip.track.clone(), move |update| {
+            let _ = tracker_control.send(Control::Tracked {
+                priority: update.effective.priority,
+                fault: update.effective.fault,
+            });
+            let _ = (&tracker_wake).write(&[1]);
+        });
+        let initial = trackers.initial().effective;
+        let setup = DriverSetup {
+            name: vip.name.clone(),
+            router,
+            interface: interface.clone(),
+            prefix_len: vip.prefix_len,
+            label: vip.label.clone(),
+            checksum: vip.vrrp.checksum,
+            announce: vip.announce.clone(),
+            notify: vip.notify.clone(),
+            initial_priority: initial.priority,
+            initial_fault: initial.fault,
+        };
+        let events = events.clone();
+        let name = vip.name.clone();
+        say!(
+            "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
+            vip.name,
+            vip.address,
+            vip.prefix_len,
+            vip.vrrp.vrid,
+            initial.priority
+        );
+        thread::Builder::new()
+            .name(format!("vip-{name}"))
+            .spawn(move || {
+                let result = driver::run(setup, control_rx, wake_rx, status);
+                let _ = events.send(Event::VipEnded { name, result });
+            })?;
+        handles.push(VipHandle {
+            name: vip.name.clone(),
+            control,
+            wake,
+            _trackers: trackers,
+        });
+    }
+
+    let mut running = handles.len();
+    let mut stopping = false;
+    let mut failure = None;
+    while running > 0 {
+        match inbox.recv() {
+            Ok(Event::Signal(sig)) => {
+                if stopping {
+                    say!("signal {sig} again while handing over; still waiting");
+                    continue;
+                }
+                stopping = true;
+                say!("signal {sig}: handing over {} VIP(s) and stopping", handles.len());
+                for h in &handles {
+                    h.send(Control::Shutdown);
+                }
+            }
+            Ok(Event::VipEnded { name, result }) => {
+                running -= 1;
+                match result {
+                    Ok(()) => say!("vip {name}: stopped"),
+                    Err(e) => {
+                        say!("vip {name}: failed: {e}");
+                        failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
+                        for h in handles.iter().filter(|h| h.name != name) {
+                            h.send(Control::Shutdown);
+                        }
+                    }
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}

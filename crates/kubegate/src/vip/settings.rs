@@ -1,0 +1,62 @@
+//! From the validated cluster config to one node's `vrrp::Config` for one VIP (pure).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use vrrp::Auth;
+
+use crate::config::model::{ClusterConfig, Node, Transport, Vip};
+
+/// Multicast groups of VRRP (RFC 5798 §5.1.1.2 and §5.1.2.2).
+pub const MULTICAST_V4: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(224, 0, 0, 18));
+pub const MULTICAST_V6: IpAddr =
+    IpAddr::V6(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12));
+
+/// Longest a stopping master keeps the VIP while waiting for a successor to announce itself.
+/// A backup takes over after Skew_Time (< one advert interval) once it hears priority 0, so
+/// a few intervals are plenty; the floor covers very short intervals on a loaded host.
+pub fn handover_timeout(advert_interval: Duration) -> Duration {
+    (advert_interval * 4).max(Duration::from_secs(1))
+}
+
+/// The router configuration for `me` and `vip`.
+pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Config {
+    let peers = match vip.vrrp.transport {
+        Transport::Multicast => None,
+        Transport::Unicast => Some(
+            cluster
+                .nodes
+                .iter()
+                .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
+                .map(|n| n.address)
+                .collect(),
+        ),
+    };
+    let interval_cs = (vip.vrrp.advert_interval.as_millis() / 10) as u16;
+    vrrp::Config {
+        version: vip.vrrp.version,
+        vrid: vip.vrrp.vrid,
+        priority: vip.priority_of(&me.name),
+        interval_cs,
+        preempt: vip.vrrp.preempt,
+        preempt_delay: vip.vrrp.preempt_delay,
+        primary_address: me.address,
+        vips: vec![vip.address],
+        auth: match vip.vrrp.auth_pass {
+            Some(p) => Auth::Pass(p),
+            None => Auth::None,
+        },
+        unicast_peers: peers,
+        announce_repeat_after: vip.announce.repeat_after,
+        handover_timeout: handover_timeout(vip.vrrp.advert_interval),
+    }
+}
+
+/// Where adverts go: the multicast group, or each unicast peer.
+pub fn destinations(config: &vrrp::Config) -> Vec<IpAddr> {
+    match &config.unicast_peers {
+        Some(peers) => peers.clone(),
+        None if config.primary_address.is_ipv4() => vec![MULTICAST_V4],
+        None => vec![MULTICAST_V6],
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every test of the project: installs the Debian packages the tests use when missing
+# (real keepalived and FRR as VRRP peers, iproute2 and nftables for the network-namespace lab,
+# tcpdump), checks formatting and lints, then runs `cargo test` for the whole workspace.
+# Needs root: the lab tests create network namespaces.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "scripts/test.sh: run as root (the tests create network namespaces and raw sockets)" >&2
+  exit 1
+fi
+
+packages=(keepalived frr iproute2 nftables tcpdump iputils-ping procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace "$@"
