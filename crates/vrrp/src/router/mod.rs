@@ -1,10 +1,22 @@
 //! One VRRP virtual router (RFC 5798 §6 state machine, with keepalived-compatible extras:
 //! FAULT, preempt_delay, planned handover on shutdown). Sans-IO: `handle*` in, `poll_*` out.
+//!
+//! This file owns the public types and the `Router` facade; the protocol lives in
+//! `receive` (acceptance rules), `timers` (skew / master-down arithmetic) and `machine`
+//! (transitions).
 
+mod machine;
+mod receive;
+mod stats;
+pub mod timers;
+
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::packet::{AdvertRepr, Auth, Version};
+
+pub use stats::{DropCounts, DropReason, Stats};
 
 /// Router state (RFC 5798 §6.4, plus keepalived's FAULT and our STOPPING handover).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,7 +66,11 @@ pub enum Input {
     /// Start the protocol (RFC 5798 §6.4.1 Startup event).
     Startup,
     /// A parsed advertisement received with the given source address and TTL / hop limit.
-    Advert { from: IpAddr, ttl: u8, advert: AdvertRepr },
+    Advert {
+        from: IpAddr,
+        ttl: u8,
+        advert: AdvertRepr,
+    },
     /// The interface carrying the router went up / down.
     LinkUp,
     LinkDown,
@@ -78,7 +94,10 @@ pub enum Reason {
     /// The master announced priority 0 (it is stopping); we took over after Skew_Time.
     MasterStopped,
     /// An advertisement with higher priority (or equal priority, higher address) arrived.
-    Preempted { by: IpAddr, priority: u8 },
+    Preempted {
+        by: IpAddr,
+        priority: u8,
+    },
     LinkDown,
     LinkUp,
     TrackerFailed,
@@ -86,7 +105,9 @@ pub enum Reason {
     /// Shutdown began.
     ShutdownRequested,
     /// A new master was heard while stopping.
-    HandedOver { to: IpAddr },
+    HandedOver {
+        to: IpAddr,
+    },
     /// Nobody took over within the handover timeout.
     HandoverTimedOut,
 }
@@ -102,20 +123,109 @@ pub enum Action {
     RemoveVips,
     /// Send gratuitous ARP (IPv4) / unsolicited neighbour advertisements (IPv6) for the VIPs.
     Announce,
+    /// The state changed. Emitted first, before the actions that carry out the transition
+    /// (e.g. `StateChanged{to: Master}`, `SendAdvert`, `AddVips`, `Announce`).
     StateChanged { from: State, to: State, why: Reason },
 }
 
-/// One virtual router instance. (State machine body being written.)
+/// One virtual router instance.
+///
+/// Drive it with [`Router::handle`] and [`Router::handle_timeout`]; after each call drain
+/// [`Router::poll_action`] until `None` and sleep until [`Router::poll_timeout`].
 #[derive(Debug)]
 pub struct Router {
     config: Config,
+    state: State,
+    /// Priority from trackers (1..=254), or 255 for an owner; what we advertise and compare.
+    priority: u8,
+    link_up: bool,
+    tracker_fault: bool,
+    /// RFC 5798 §6.1 Master_Adver_Interval, in centiseconds (learned from the master in v3).
+    master_adver_interval_cs: u16,
+    /// The source of the last accepted advertisement (the master as far as a backup knows).
+    last_master: Option<IpAddr>,
+    timers: timers::Timers,
+    /// The running Master_Down_Timer was armed with Skew_Time after a priority-0 advert.
+    down_timer_is_skew: bool,
+    /// Lower-priority adverts are honoured as if preempt were off until this instant.
+    preempt_blocked_until: Option<Instant>,
+    actions: VecDeque<Action>,
+    stats: Stats,
 }
 
 impl Router {
+    /// A router in `Initialize`; nothing happens until `Input::Startup`.
     pub fn new(config: Config) -> Self {
-        Router { config }
+        let priority = config.priority.max(1);
+        let master_adver_interval_cs = config.interval_cs;
+        Router {
+            config,
+            state: State::Initialize,
+            priority,
+            link_up: true,
+            tracker_fault: false,
+            master_adver_interval_cs,
+            last_master: None,
+            timers: timers::Timers::default(),
+            down_timer_is_skew: false,
+            preempt_blocked_until: None,
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+        }
     }
+
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Feed one input at `now`.
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        self.on_input(now, input);
+    }
+
+    /// Fire every timer that is due at `now`, earliest first.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.next_due(now) {
+            self.on_timer(now, timer);
+        }
+    }
+
+    /// The next thing the I/O adapter must do, in order.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next; `None` when no timer is armed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.earliest()
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The priority we advertise and compare with (configured priority adjusted by trackers;
+    /// 255 for an owner). A stopping master advertises 0 regardless.
+    pub fn effective_priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The master as far as we know: ourselves while master (or stopping), the source of the
+    /// last accepted advertisement while backup, `None` otherwise.
+    pub fn master_address(&self) -> Option<IpAddr> {
+        match self.state {
+            State::Master | State::Stopping => Some(self.config.primary_address),
+            State::Backup => self.last_master,
+            State::Initialize | State::Fault | State::Stopped => None,
+        }
+    }
+
+    /// RFC 5798 §6.1 Master_Adver_Interval as currently known (our own while master).
+    pub fn master_adver_interval(&self) -> Duration {
+        timers::cs(self.master_adver_interval_cs)
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 }
