@@ -28,7 +28,10 @@ fn election_by_priority_highest_becomes_master() {
     );
     assert_eq!(
         net.actions_at(0, ZERO),
-        vec![changed(State::Initialize, State::Backup, Reason::Started), Action::RemoveVips]
+        vec![
+            changed(State::Initialize, State::Backup, Reason::Started),
+            Action::RemoveVips
+        ]
     );
     assert_eq!(
         net.actions_at(0, t_master),
@@ -103,7 +106,12 @@ fn owner_with_priority_255_goes_straight_to_master() {
     net.run_until(ms(4_000));
     assert_eq!(
         net.transitions(1)[1],
-        (ns(2_300_781_250), State::Backup, State::Master, Reason::MasterDown)
+        (
+            ns(2_300_781_250),
+            State::Backup,
+            State::Master,
+            Reason::MasterDown
+        )
     );
     // ...and the returning owner takes the VIP back at once.
     net.restart(0);
@@ -160,7 +168,12 @@ fn master_down_fires_at_exact_instant_v2() {
     net.run_until(ms(20_000));
     assert_eq!(
         net.transitions(1)[1],
-        (ns(14_023_437_500), State::Backup, State::Master, Reason::MasterDown)
+        (
+            ns(14_023_437_500),
+            State::Backup,
+            State::Master,
+            Reason::MasterDown
+        )
     );
 }
 
