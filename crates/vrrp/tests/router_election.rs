@@ -278,8 +278,9 @@ fn losing_two_adverts_in_three_causes_no_failover() {
         if from != 0 {
             return false;
         }
-        seq += 1;
-        seq % 3 != 0
+        // Deliver every third advert: phase 0 passes, phases 1 and 2 are lost.
+        seq = (seq + 1) % 3;
+        seq != 0
     });
     net.run_until(ms(600_000));
     // Gaps of 300 ms stay below the 360.9375 ms Master_Down_Interval.
@@ -288,4 +289,38 @@ fn losing_two_adverts_in_three_causes_no_failover() {
     let sent = net.router(0).stats().adverts_sent - sent_before;
     let accepted = net.router(1).stats().adverts_accepted - accepted_before;
     assert_eq!(accepted, sent / 3);
+}
+
+#[test]
+fn zero_interval_is_treated_as_one_centisecond() {
+    let mut cfg = v3(255, 1);
+    cfg.interval_cs = 0;
+    let t0 = std::time::Instant::now();
+    let mut router = Router::new(cfg);
+    router.handle(t0, Input::Startup);
+    assert_eq!(router.poll_timeout(), Some(t0 + ms(10)));
+    router.handle_timeout(t0 + ms(10));
+    let sent = drain(&mut router)
+        .into_iter()
+        .filter(|a| matches!(a, Action::SendAdvert(ad) if ad.interval_cs == 1))
+        .count();
+    assert_eq!(sent, 2);
+    assert_eq!(router.poll_timeout(), Some(t0 + ms(20)));
+}
+
+#[test]
+fn equal_priority_backup_does_not_preempt_a_running_master() {
+    // RFC 5798 §6.4.2: a backup accepts adverts of priority ≥ its own; the address
+    // tie-break only applies between masters (§6.4.3).
+    let mut net = Net::new(vec![v3(100, 2), v3(100, 200)]);
+    net.input(0, Input::Startup);
+    net.run_until(ms(1_000));
+    net.input(1, Input::Startup);
+    net.run_until(ms(61_000));
+    assert_eq!(net.masters(), vec![0]);
+    assert_eq!(
+        net.transitions(1),
+        vec![(ms(1_000), State::Initialize, State::Backup, Reason::Started)]
+    );
+    assert_eq!(net.router(1).master_address(), Some(addr(2)));
 }

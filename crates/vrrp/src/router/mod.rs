@@ -40,9 +40,12 @@ pub struct Config {
     pub vrid: u8,
     /// Configured priority, 1..=255 (255 = address owner).
     pub priority: u8,
-    /// Our advertisement interval in centiseconds (v2: multiple of 100).
+    /// Our advertisement interval in centiseconds (v2: multiple of 100). 0 is treated as 1.
     pub interval_cs: u16,
+    /// RFC 5798 §6.1 Preempt_Mode; `false` is keepalived's `nopreempt`.
     pub preempt: bool,
+    /// keepalived's `preempt_delay`: for this long after entering Backup from Initialize or
+    /// Fault, lower-priority adverts are honoured as if `preempt` were off.
     pub preempt_delay: Duration,
     /// This router's primary address on the interface: the advert's source and the tie-break.
     pub primary_address: IpAddr,
@@ -63,7 +66,9 @@ pub struct Config {
 /// Something that happened to the router.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// Start the protocol (RFC 5798 §6.4.1 Startup event).
+    /// Start the protocol (RFC 5798 §6.4.1 Startup event). An owner becomes Master; anyone
+    /// else becomes Backup (or Fault if the link is down or a tracker failed before) and asks
+    /// for `RemoveVips` once, to clean up after a crash as keepalived does.
     Startup,
     /// A parsed advertisement received with the given source address and TTL / hop limit.
     Advert {
@@ -74,11 +79,13 @@ pub enum Input {
     /// The interface carrying the router went up / down.
     LinkUp,
     LinkDown,
-    /// Trackers changed the effective priority (1..=254; ignored for an owner at 255).
+    /// Trackers changed the effective priority (clamped to 1..=254; ignored for an owner at
+    /// 255). A master that drops advertises the new priority at once.
     Priority(u8),
     /// A weight-0 tracker failed (`true`) or recovered (`false`).
     TrackerFault(bool),
-    /// Planned stop (SIGTERM): hand over and stop.
+    /// Planned stop (SIGTERM). A master enters Stopping (priority-0 adverts, VIPs kept until
+    /// a new master is heard or `handover_timeout`); any other state goes to Stopped at once.
     Shutdown,
 }
 
@@ -87,27 +94,26 @@ pub enum Input {
 pub enum Reason {
     /// Startup as address owner (priority 255).
     Owner,
-    /// Startup (or recovery from fault) as a non-owner.
+    /// Startup as a non-owner (to Backup).
     Started,
     /// No advertisement heard for Master_Down_Interval.
     MasterDown,
     /// The master announced priority 0 (it is stopping); we took over after Skew_Time.
     MasterStopped,
     /// An advertisement with higher priority (or equal priority, higher address) arrived.
-    Preempted {
-        by: IpAddr,
-        priority: u8,
-    },
+    Preempted { by: IpAddr, priority: u8 },
+    /// The link went down (to Fault, or Stopping → Stopped), or was down at startup.
     LinkDown,
+    /// Leaving Fault because the link came back (and no tracker is failing).
     LinkUp,
+    /// A weight-0 tracker failed (to Fault), or was failing at startup.
     TrackerFailed,
+    /// Leaving Fault because the tracker recovered (and the link is up).
     TrackerRecovered,
     /// Shutdown began.
     ShutdownRequested,
     /// A new master was heard while stopping.
-    HandedOver {
-        to: IpAddr,
-    },
+    HandedOver { to: IpAddr },
     /// Nobody took over within the handover timeout.
     HandoverTimedOut,
 }
@@ -155,7 +161,9 @@ pub struct Router {
 
 impl Router {
     /// A router in `Initialize`; nothing happens until `Input::Startup`.
-    pub fn new(config: Config) -> Self {
+    pub fn new(mut config: Config) -> Self {
+        // A zero interval would re-arm the Adver_Timer at `now` forever.
+        config.interval_cs = config.interval_cs.max(1);
         let priority = config.priority.max(1);
         let master_adver_interval_cs = config.interval_cs;
         Router {
