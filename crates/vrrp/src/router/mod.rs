@@ -1,10 +1,22 @@
 //! One VRRP virtual router (RFC 5798 §6 state machine, with keepalived-compatible extras:
 //! FAULT, preempt_delay, planned handover on shutdown). Sans-IO: `handle*` in, `poll_*` out.
+//!
+//! This file owns the public types and the `Router` facade; the protocol lives in
+//! `receive` (acceptance rules), `timers` (skew / master-down arithmetic) and `machine`
+//! (transitions).
 
+mod machine;
+mod receive;
+mod stats;
+pub mod timers;
+
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use crate::packet::{AdvertRepr, Auth, Version};
+
+pub use stats::{DropCounts, DropReason, Stats};
 
 /// Router state (RFC 5798 §6.4, plus keepalived's FAULT and our STOPPING handover).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,9 +40,12 @@ pub struct Config {
     pub vrid: u8,
     /// Configured priority, 1..=255 (255 = address owner).
     pub priority: u8,
-    /// Our advertisement interval in centiseconds (v2: multiple of 100).
+    /// Our advertisement interval in centiseconds (v2: multiple of 100). 0 is treated as 1.
     pub interval_cs: u16,
+    /// RFC 5798 §6.1 Preempt_Mode; `false` is keepalived's `nopreempt`.
     pub preempt: bool,
+    /// keepalived's `preempt_delay`: for this long after entering Backup from Initialize or
+    /// Fault, lower-priority adverts are honoured as if `preempt` were off.
     pub preempt_delay: Duration,
     /// This router's primary address on the interface: the advert's source and the tie-break.
     pub primary_address: IpAddr,
@@ -51,7 +66,9 @@ pub struct Config {
 /// Something that happened to the router.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    /// Start the protocol (RFC 5798 §6.4.1 Startup event).
+    /// Start the protocol (RFC 5798 §6.4.1 Startup event). An owner becomes Master; anyone
+    /// else becomes Backup (or Fault if the link is down or a tracker failed before) and asks
+    /// for `RemoveVips` once, to clean up after a crash as keepalived does.
     Startup,
     /// A parsed advertisement received with the given source address and TTL / hop limit.
     Advert {
@@ -62,11 +79,13 @@ pub enum Input {
     /// The interface carrying the router went up / down.
     LinkUp,
     LinkDown,
-    /// Trackers changed the effective priority (1..=254; ignored for an owner at 255).
+    /// Trackers changed the effective priority (clamped to 1..=254; ignored for an owner at
+    /// 255). A master that drops advertises the new priority at once.
     Priority(u8),
     /// A weight-0 tracker failed (`true`) or recovered (`false`).
     TrackerFault(bool),
-    /// Planned stop (SIGTERM): hand over and stop.
+    /// Planned stop (SIGTERM). A master enters Stopping (priority-0 adverts, VIPs kept until
+    /// a new master is heard or `handover_timeout`); any other state goes to Stopped at once.
     Shutdown,
 }
 
@@ -75,27 +94,26 @@ pub enum Input {
 pub enum Reason {
     /// Startup as address owner (priority 255).
     Owner,
-    /// Startup (or recovery from fault) as a non-owner.
+    /// Startup as a non-owner (to Backup).
     Started,
     /// No advertisement heard for Master_Down_Interval.
     MasterDown,
     /// The master announced priority 0 (it is stopping); we took over after Skew_Time.
     MasterStopped,
     /// An advertisement with higher priority (or equal priority, higher address) arrived.
-    Preempted {
-        by: IpAddr,
-        priority: u8,
-    },
+    Preempted { by: IpAddr, priority: u8 },
+    /// The link went down (to Fault, or Stopping → Stopped), or was down at startup.
     LinkDown,
+    /// Leaving Fault because the link came back (and no tracker is failing).
     LinkUp,
+    /// A weight-0 tracker failed (to Fault), or was failing at startup.
     TrackerFailed,
+    /// Leaving Fault because the tracker recovered (and the link is up).
     TrackerRecovered,
     /// Shutdown began.
     ShutdownRequested,
     /// A new master was heard while stopping.
-    HandedOver {
-        to: IpAddr,
-    },
+    HandedOver { to: IpAddr },
     /// Nobody took over within the handover timeout.
     HandoverTimedOut,
 }
@@ -111,24 +129,111 @@ pub enum Action {
     RemoveVips,
     /// Send gratuitous ARP (IPv4) / unsolicited neighbour advertisements (IPv6) for the VIPs.
     Announce,
-    StateChanged {
-        from: State,
-        to: State,
-        why: Reason,
-    },
+    /// The state changed. Emitted first, before the actions that carry out the transition
+    /// (e.g. `StateChanged{to: Master}`, `SendAdvert`, `AddVips`, `Announce`).
+    StateChanged { from: State, to: State, why: Reason },
 }
 
-/// One virtual router instance. (State machine body being written.)
+/// One virtual router instance.
+///
+/// Drive it with [`Router::handle`] and [`Router::handle_timeout`]; after each call drain
+/// [`Router::poll_action`] until `None` and sleep until [`Router::poll_timeout`].
 #[derive(Debug)]
 pub struct Router {
     config: Config,
+    state: State,
+    /// Priority from trackers (1..=254), or 255 for an owner; what we advertise and compare.
+    priority: u8,
+    link_up: bool,
+    tracker_fault: bool,
+    /// RFC 5798 §6.1 Master_Adver_Interval, in centiseconds (learned from the master in v3).
+    master_adver_interval_cs: u16,
+    /// The source of the last accepted advertisement (the master as far as a backup knows).
+    last_master: Option<IpAddr>,
+    timers: timers::Timers,
+    /// The running Master_Down_Timer was armed with Skew_Time after a priority-0 advert.
+    down_timer_is_skew: bool,
+    /// Lower-priority adverts are honoured as if preempt were off until this instant.
+    preempt_blocked_until: Option<Instant>,
+    actions: VecDeque<Action>,
+    stats: Stats,
 }
 
 impl Router {
-    pub fn new(config: Config) -> Self {
-        Router { config }
+    /// A router in `Initialize`; nothing happens until `Input::Startup`.
+    pub fn new(mut config: Config) -> Self {
+        // A zero interval would re-arm the Adver_Timer at `now` forever.
+        config.interval_cs = config.interval_cs.max(1);
+        let priority = config.priority.max(1);
+        let master_adver_interval_cs = config.interval_cs;
+        Router {
+            config,
+            state: State::Initialize,
+            priority,
+            link_up: true,
+            tracker_fault: false,
+            master_adver_interval_cs,
+            last_master: None,
+            timers: timers::Timers::default(),
+            down_timer_is_skew: false,
+            preempt_blocked_until: None,
+            actions: VecDeque::new(),
+            stats: Stats::default(),
+        }
     }
+
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Feed one input at `now`.
+    pub fn handle(&mut self, now: Instant, input: Input) {
+        self.on_input(now, input);
+    }
+
+    /// Fire every timer that is due at `now`, earliest first.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(timer) = self.timers.next_due(now) {
+            self.on_timer(now, timer);
+        }
+    }
+
+    /// The next thing the I/O adapter must do, in order.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// When `handle_timeout` must be called next; `None` when no timer is armed.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.earliest()
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// The priority we advertise and compare with (configured priority adjusted by trackers;
+    /// 255 for an owner). A stopping master advertises 0 regardless.
+    pub fn effective_priority(&self) -> u8 {
+        self.priority
+    }
+
+    /// The master as far as we know: ourselves while master (or stopping), the source of the
+    /// last accepted advertisement while backup, `None` otherwise.
+    pub fn master_address(&self) -> Option<IpAddr> {
+        match self.state {
+            State::Master | State::Stopping => Some(self.config.primary_address),
+            State::Backup => self.last_master,
+            State::Initialize | State::Fault | State::Stopped => None,
+        }
+    }
+
+    /// RFC 5798 §6.1 Master_Adver_Interval as currently known (our own while master).
+    pub fn master_adver_interval(&self) -> Duration {
+        timers::cs(self.master_adver_interval_cs)
+    }
+
+    pub fn stats(&self) -> &Stats {
+        &self.stats
     }
 }

@@ -1,0 +1,341 @@
+//! The state machine proper: what each input and each timer does in each state
+//! (RFC 5798 §6.4, RFC 3768 §6.4), plus keepalived's FAULT and our planned handover.
+//!
+//! Invariant: every state change goes through `change_state`, which cancels all timers;
+//! the code entering a state arms the timers that state runs. So a timer that fires always
+//! belongs to the current state.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::receive;
+use super::timers::{self, Timer};
+use super::{Action, Input, Reason, Router, State};
+use crate::packet::{AdvertRepr, Version};
+
+/// The owner's priority (RFC 5798 §5.2.4): it owns the addresses and never defers.
+const OWNER: u8 = 255;
+
+impl Router {
+    pub(super) fn on_input(&mut self, now: Instant, input: Input) {
+        match input {
+            Input::Startup => self.on_startup(now),
+            Input::Advert { from, ttl, advert } => self.on_advert(now, from, ttl, &advert),
+            Input::LinkUp => {
+                self.link_up = true;
+                self.leave_fault_if_clear(now, Reason::LinkUp);
+            }
+            Input::LinkDown => {
+                self.link_up = false;
+                self.enter_fault(Reason::LinkDown);
+            }
+            Input::TrackerFault(true) => {
+                self.tracker_fault = true;
+                self.enter_fault(Reason::TrackerFailed);
+            }
+            Input::TrackerFault(false) => {
+                self.tracker_fault = false;
+                self.leave_fault_if_clear(now, Reason::TrackerRecovered);
+            }
+            Input::Priority(p) => self.on_priority(now, p),
+            Input::Shutdown => self.on_shutdown(now),
+        }
+    }
+
+    pub(super) fn on_timer(&mut self, now: Instant, timer: Timer) {
+        match (timer, self.state) {
+            // RFC 5798 §6.4.2: Master_Down_Timer fires → send an advert, announce, become
+            // master. Armed with Skew_Time after a priority-0 advert, it means the master
+            // stopped on purpose.
+            (Timer::MasterDown, State::Backup) => {
+                let why = if self.down_timer_is_skew {
+                    Reason::MasterStopped
+                } else {
+                    Reason::MasterDown
+                };
+                self.become_master(now, why);
+            }
+            // RFC 5798 §6.4.3: Adver_Timer fires → send an advert, reset the timer.
+            (Timer::Adver, State::Master) => {
+                self.send_advert(self.priority);
+                self.arm_adver(now);
+            }
+            // A stopping master keeps saying priority 0 (RFC 5798 §6.4.3's Shutdown advert,
+            // repeated) so a backup that missed the first one still takes over after skew.
+            (Timer::Adver, State::Stopping) => {
+                self.send_advert(0);
+                self.arm_adver(now);
+            }
+            (Timer::AnnounceRepeat, State::Master) => self.actions.push_back(Action::Announce),
+            (Timer::Handover, State::Stopping) => {
+                self.change_state(State::Stopped, Reason::HandoverTimedOut);
+                self.actions.push_back(Action::RemoveVips);
+            }
+            // Unreachable by the invariant above; ignoring is the safe reading.
+            _ => {}
+        }
+    }
+
+    /// RFC 5798 §6.4.1: the Startup event leaves Initialize.
+    fn on_startup(&mut self, now: Instant) {
+        if self.state != State::Initialize {
+            return;
+        }
+        if let Some(why) = self.fault_reason() {
+            self.change_state(State::Fault, why);
+            // keepalived removes configured VIPs at start-up: cleans up after a crash.
+            self.actions.push_back(Action::RemoveVips);
+            return;
+        }
+        if self.priority == OWNER {
+            self.become_master(now, Reason::Owner);
+        } else {
+            self.become_backup_fresh(now, Reason::Started);
+            // As above: a non-owner starting as backup must not hold the VIPs.
+            self.actions.push_back(Action::RemoveVips);
+        }
+    }
+
+    fn fault_reason(&self) -> Option<Reason> {
+        if !self.link_up {
+            Some(Reason::LinkDown)
+        } else if self.tracker_fault {
+            Some(Reason::TrackerFailed)
+        } else {
+            None
+        }
+    }
+
+    /// keepalived's FAULT: a router that cannot serve neither holds the VIPs nor competes.
+    fn enter_fault(&mut self, why: Reason) {
+        match self.state {
+            // Before Startup the condition is only recorded; Startup looks at it.
+            State::Initialize | State::Fault | State::Stopped => {}
+            State::Backup => self.change_state(State::Fault, why),
+            State::Master => {
+                self.change_state(State::Fault, why);
+                if self.link_up {
+                    // Tracker fault with a working link: tell the backups at once, as a
+                    // stopping master does (RFC 5798 §6.4.3 Shutdown), so they take over
+                    // after Skew_Time instead of Master_Down_Interval.
+                    self.send_advert(0);
+                }
+                self.actions.push_back(Action::RemoveVips);
+            }
+            State::Stopping => {
+                // Without a link there is nobody to hand over to. A tracker fault while
+                // stopping changes nothing: we already advertise priority 0.
+                if !self.link_up {
+                    self.change_state(State::Stopped, why);
+                    self.actions.push_back(Action::RemoveVips);
+                }
+            }
+        }
+    }
+
+    /// Leaving FAULT when both the link and the trackers are fine is a fresh Startup
+    /// (RFC 5798 §6.4.1), reported with the reason that cleared it.
+    fn leave_fault_if_clear(&mut self, now: Instant, why: Reason) {
+        if self.state != State::Fault || self.fault_reason().is_some() {
+            return;
+        }
+        if self.priority == OWNER {
+            self.become_master(now, why);
+        } else {
+            self.become_backup_fresh(now, why);
+        }
+    }
+
+    /// Trackers set the effective priority. An owner's 255 never changes; others are
+    /// clamped to 1..=254 (0 means "stopping" and 255 "owner" on the wire, RFC 5798 §5.2.4).
+    fn on_priority(&mut self, now: Instant, priority: u8) {
+        if self.config.priority == OWNER {
+            return;
+        }
+        let old = self.priority;
+        self.priority = priority.clamp(1, OWNER - 1);
+        // Skew_Time and Master_Down_Interval follow from `self.priority` whenever they are
+        // next computed (RFC 5798 §6.1). A master advertises a drop at once so preempting
+        // backups stop accepting it and take over one Master_Down_Interval later.
+        if self.state == State::Master && self.priority < old {
+            self.send_advert(self.priority);
+            self.arm_adver(now);
+        }
+    }
+
+    /// Planned stop. RFC 5798 §6.4.3 has a master send priority 0 and leave at once; we keep
+    /// the VIPs until a successor is heard (or the timeout passes) so the address never has
+    /// nobody answering for it.
+    fn on_shutdown(&mut self, now: Instant) {
+        match self.state {
+            State::Master => {
+                self.change_state(State::Stopping, Reason::ShutdownRequested);
+                self.send_advert(0);
+                self.arm_adver(now);
+                self.timers.handover = Some(now + self.config.handover_timeout);
+            }
+            // RFC 5798 §6.4.2: a backup cancels Master_Down_Timer and stops; nothing to hand over.
+            State::Initialize | State::Backup | State::Fault => {
+                self.change_state(State::Stopped, Reason::ShutdownRequested);
+            }
+            State::Stopping | State::Stopped => {}
+        }
+    }
+
+    fn on_advert(&mut self, now: Instant, from: IpAddr, ttl: u8, advert: &AdvertRepr) {
+        self.stats.adverts_received += 1;
+        if matches!(
+            self.state,
+            State::Initialize | State::Fault | State::Stopped
+        ) {
+            self.stats.dropped.count(super::DropReason::NotListening);
+            return;
+        }
+        // RFC 5798 §7.1 / RFC 3768 §7.1, before any state logic.
+        if let Err(reason) = receive::check(&self.config, from, ttl, advert) {
+            self.stats.dropped.count(reason);
+            return;
+        }
+        self.stats.adverts_accepted += 1;
+        if !receive::address_list_matches(&self.config, advert) {
+            self.stats.address_list_mismatch += 1;
+        }
+        match self.state {
+            State::Backup => self.backup_rx(now, from, advert),
+            State::Master => self.master_rx(now, from, advert),
+            State::Stopping => {
+                // Someone advertising a real priority is a master: the handover is done.
+                if advert.priority > 0 {
+                    self.change_state(State::Stopped, Reason::HandedOver { to: from });
+                    self.actions.push_back(Action::RemoveVips);
+                }
+            }
+            State::Initialize | State::Fault | State::Stopped => {}
+        }
+    }
+
+    /// RFC 5798 §6.4.2 (RFC 3768 §6.4.2): an advertisement received in Backup.
+    fn backup_rx(&mut self, now: Instant, from: IpAddr, advert: &AdvertRepr) {
+        self.last_master = Some(from);
+        if advert.priority == 0 {
+            // The master is stopping: take over after Skew_Time only.
+            self.timers.master_down = Some(now + self.skew_time());
+            self.down_timer_is_skew = true;
+            return;
+        }
+        // preempt_delay (keepalived): for a while after start / fault recovery we behave as
+        // if preempt were off, so a returning node lets the current master keep the VIP.
+        let preempt_now =
+            self.config.preempt && self.preempt_blocked_until.is_none_or(|until| now >= until);
+        if !preempt_now || advert.priority >= self.priority {
+            self.learn_interval(advert);
+            self.arm_master_down(now);
+        }
+        // Else: preempt and a lower priority → discard; our Master_Down_Timer keeps running
+        // and we take over when it fires.
+    }
+
+    /// RFC 5798 §6.4.3 (RFC 3768 §6.4.3): an advertisement received in Master.
+    fn master_rx(&mut self, now: Instant, from: IpAddr, advert: &AdvertRepr) {
+        let our_addr = self.config.primary_address;
+        if advert.priority == 0 {
+            // A master that is stopping: answer at once so backups need not take over.
+            self.send_advert(self.priority);
+            self.arm_adver(now);
+        } else if receive::outranks(advert.priority, from, self.priority, our_addr) {
+            // Higher priority, or equal and a greater primary address: step down.
+            self.change_state(
+                State::Backup,
+                Reason::Preempted {
+                    by: from,
+                    priority: advert.priority,
+                },
+            );
+            self.last_master = Some(from);
+            self.learn_interval(advert);
+            self.arm_master_down(now);
+            self.actions.push_back(Action::RemoveVips);
+        } else {
+            // Deviation from RFC 5798 §6.4.3 ("discard"), as keepalived does: a lower-priority
+            // master exists (split brain after a partition healed). Advertise at once so it
+            // steps down now, and announce again so hosts that learned its MAC come back.
+            self.send_advert(self.priority);
+            self.arm_adver(now);
+            self.actions.push_back(Action::Announce);
+        }
+    }
+
+    /// Enter Master: RFC 5798 §6.4.1 / §6.4.2 — send an advert, announce, set Adver_Timer.
+    fn become_master(&mut self, now: Instant, why: Reason) {
+        self.change_state(State::Master, why);
+        self.master_adver_interval_cs = self.config.interval_cs;
+        self.send_advert(self.priority);
+        self.actions.push_back(Action::AddVips);
+        self.actions.push_back(Action::Announce);
+        self.arm_adver(now);
+        self.timers.announce_repeat = self.config.announce_repeat_after.map(|d| now + d);
+    }
+
+    /// Enter Backup from Initialize or Fault: RFC 5798 §6.4.1 — Master_Adver_Interval =
+    /// Advertisement_Interval, Master_Down_Timer = Master_Down_Interval.
+    fn become_backup_fresh(&mut self, now: Instant, why: Reason) {
+        self.change_state(State::Backup, why);
+        self.master_adver_interval_cs = self.config.interval_cs;
+        self.last_master = None;
+        self.preempt_blocked_until = Some(now + self.config.preempt_delay);
+        self.arm_master_down(now);
+    }
+
+    /// RFC 5798 §6.4.2 / §6.4.3: a v3 backup follows the master's interval. A v2 router only
+    /// accepts its own interval (RFC 3768 §7.1), so there is nothing to learn.
+    fn learn_interval(&mut self, advert: &AdvertRepr) {
+        if self.config.version == Version::V3 {
+            self.master_adver_interval_cs = advert.interval_cs;
+        }
+    }
+
+    fn skew_time(&self) -> std::time::Duration {
+        timers::skew_time(
+            self.config.version,
+            self.priority,
+            self.master_adver_interval_cs,
+        )
+    }
+
+    fn arm_master_down(&mut self, now: Instant) {
+        let interval = timers::master_down_interval(
+            self.config.version,
+            self.priority,
+            self.master_adver_interval_cs,
+        );
+        self.timers.master_down = Some(now + interval);
+        self.down_timer_is_skew = false;
+    }
+
+    fn arm_adver(&mut self, now: Instant) {
+        self.timers.adver = Some(now + timers::cs(self.config.interval_cs));
+    }
+
+    /// RFC 5798 §7.2 (RFC 3768 §7.2): our advertisement.
+    fn send_advert(&mut self, priority: u8) {
+        self.stats.adverts_sent += 1;
+        self.actions.push_back(Action::SendAdvert(AdvertRepr {
+            version: self.config.version,
+            vrid: self.config.vrid,
+            priority,
+            interval_cs: self.config.interval_cs,
+            addresses: self.config.vips.clone(),
+            auth: self.config.auth,
+        }));
+    }
+
+    fn change_state(&mut self, to: State, why: Reason) {
+        let from = self.state;
+        self.state = to;
+        self.timers.cancel_all();
+        self.down_timer_is_skew = false;
+        self.stats.transitions += 1;
+        self.actions
+            .push_back(Action::StateChanged { from, to, why });
+    }
+}
