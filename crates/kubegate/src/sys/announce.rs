@@ -65,7 +65,12 @@ pub struct Announcer {
 impl Announcer {
     pub fn open(interface: &str) -> io::Result<Self> {
         let ifindex = ffi::if_nametoindex(interface)?;
-        Ok(Self { interface: interface.to_owned(), ifindex, packet: None, icmp6: None })
+        Ok(Self {
+            interface: interface.to_owned(),
+            ifindex,
+            packet: None,
+            icmp6: None,
+        })
     }
 
     /// Sends one gratuitous ARP per IPv4 address and one unsolicited neighbour advertisement
@@ -106,7 +111,12 @@ impl Announcer {
             // RFC 4861 §7.1.2: receivers drop neighbour discovery with a hop limit below 255.
             ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, 255)?;
             ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, 255)?;
-            ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, self.ifindex as _)?;
+            ffi::setsockopt_int(
+                s,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_MULTICAST_IF,
+                self.ifindex as _,
+            )?;
             ffi::bind_to_device(s, &self.interface)?;
             self.icmp6 = Some(fd);
         }
@@ -124,7 +134,8 @@ mod tests {
     fn garp_bytes() {
         let f = garp_frame(MAC, Ipv4Addr::new(198, 18, 0, 50));
         let expected: [u8; 42] = [
-            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0x5e, 0x10, 0x20, 0x30, 0x08, 0x06, //
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0x5e, 0x10, 0x20, 0x30, 0x08,
+            0x06, //
             0, 1, 0x08, 0, 6, 4, 0, 1, //
             0x02, 0, 0x5e, 0x10, 0x20, 0x30, 198, 18, 0, 50, //
             0, 0, 0, 0, 0, 0, 198, 18, 0, 50,

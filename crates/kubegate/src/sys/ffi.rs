@@ -65,7 +65,10 @@ pub(crate) fn setsockopt_int(
 pub(crate) fn bind_to_device(fd: BorrowedFd<'_>, ifname: &str) -> io::Result<()> {
     let name = ifname.as_bytes();
     if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(&0) {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad interface name"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "bad interface name",
+        ));
     }
     // SAFETY: `name` is a valid byte slice of the length passed.
     check(unsafe {
@@ -82,15 +85,26 @@ pub(crate) fn bind_to_device(fd: BorrowedFd<'_>, ifname: &str) -> io::Result<()>
 
 fn mreqn(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {
     libc::ip_mreqn {
-        imr_multiaddr: libc::in_addr { s_addr: u32::from_ne_bytes(group.octets()) },
+        imr_multiaddr: libc::in_addr {
+            s_addr: u32::from_ne_bytes(group.octets()),
+        },
         imr_address: libc::in_addr { s_addr: 0 },
         imr_ifindex: ifindex as c_int,
     }
 }
 
 /// `IP_ADD_MEMBERSHIP` for `group` on interface `ifindex`.
-pub(crate) fn join_multicast_v4(fd: BorrowedFd<'_>, group: Ipv4Addr, ifindex: u32) -> io::Result<()> {
-    setsockopt(fd, libc::IPPROTO_IP, libc::IP_ADD_MEMBERSHIP, &mreqn(group, ifindex))
+pub(crate) fn join_multicast_v4(
+    fd: BorrowedFd<'_>,
+    group: Ipv4Addr,
+    ifindex: u32,
+) -> io::Result<()> {
+    setsockopt(
+        fd,
+        libc::IPPROTO_IP,
+        libc::IP_ADD_MEMBERSHIP,
+        &mreqn(group, ifindex),
+    )
 }
 
 /// `IP_MULTICAST_IF`: multicast leaves through interface `ifindex`.
@@ -100,9 +114,15 @@ pub(crate) fn multicast_if_v4(fd: BorrowedFd<'_>, ifindex: u32) -> io::Result<()
 }
 
 /// `IPV6_ADD_MEMBERSHIP` for `group` on interface `ifindex`.
-pub(crate) fn join_multicast_v6(fd: BorrowedFd<'_>, group: Ipv6Addr, ifindex: u32) -> io::Result<()> {
+pub(crate) fn join_multicast_v6(
+    fd: BorrowedFd<'_>,
+    group: Ipv6Addr,
+    ifindex: u32,
+) -> io::Result<()> {
     let req = libc::ipv6_mreq {
-        ipv6mr_multiaddr: libc::in6_addr { s6_addr: group.octets() },
+        ipv6mr_multiaddr: libc::in6_addr {
+            s6_addr: group.octets(),
+        },
         ipv6mr_interface: ifindex,
     };
     setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &req)
@@ -144,7 +164,12 @@ pub(crate) fn send(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize> {
 pub(crate) fn recv(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<(usize, bool)> {
     // SAFETY: `buf` is valid for writes of its length.
     let n = check_size(unsafe {
-        libc::recv(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), libc::MSG_TRUNC)
+        libc::recv(
+            fd.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+        )
     })?;
     Ok((n.min(buf.len()), n > buf.len()))
 }
@@ -163,7 +188,10 @@ fn sendmsg(
     cmsg: Option<(c_int, c_int, &[u8])>,
 ) -> io::Result<usize> {
     let mut control = CmsgBuf([0; CMSG_SPACE]);
-    let mut iov = libc::iovec { iov_base: buf.as_ptr() as *mut c_void, iov_len: buf.len() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_ptr() as *mut c_void,
+        iov_len: buf.len(),
+    };
     // SAFETY: all-zero is a valid `msghdr`; every pointer set below outlives the call.
     let mut msg: libc::msghdr = unsafe { zeroed() };
     msg.msg_name = name as *mut c_void;
@@ -174,7 +202,10 @@ fn sendmsg(
         // SAFETY: CMSG_SPACE/CMSG_LEN only compute sizes.
         let space = unsafe { libc::CMSG_SPACE(data.len() as u32) } as usize;
         if space > CMSG_SPACE {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "control message too long"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "control message too long",
+            ));
         }
         msg.msg_control = control.0.as_mut_ptr().cast();
         msg.msg_controllen = space as _;
@@ -212,10 +243,14 @@ pub(crate) fn send_to_v4(
     sa.sin_addr.s_addr = u32::from_ne_bytes(dst.octets());
     let info = src.map(|src| libc::in_pktinfo {
         ipi_ifindex: ifindex as c_int,
-        ipi_spec_dst: libc::in_addr { s_addr: u32::from_ne_bytes(src.octets()) },
+        ipi_spec_dst: libc::in_addr {
+            s_addr: u32::from_ne_bytes(src.octets()),
+        },
         ipi_addr: libc::in_addr { s_addr: 0 },
     });
-    let cmsg = info.as_ref().map(|i| (libc::IPPROTO_IP, libc::IP_PKTINFO, as_bytes(i)));
+    let cmsg = info
+        .as_ref()
+        .map(|i| (libc::IPPROTO_IP, libc::IP_PKTINFO, as_bytes(i)));
     let name = (&sa as *const libc::sockaddr_in).cast();
     sendmsg(fd, buf, name, size_of::<libc::sockaddr_in>(), cmsg)
 }
@@ -235,10 +270,14 @@ pub(crate) fn send_to_v6(
     sa.sin6_addr.s6_addr = dst.octets();
     sa.sin6_scope_id = ifindex;
     let info = src.map(|src| libc::in6_pktinfo {
-        ipi6_addr: libc::in6_addr { s6_addr: src.octets() },
+        ipi6_addr: libc::in6_addr {
+            s6_addr: src.octets(),
+        },
         ipi6_ifindex: ifindex,
     });
-    let cmsg = info.as_ref().map(|i| (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, as_bytes(i)));
+    let cmsg = info
+        .as_ref()
+        .map(|i| (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, as_bytes(i)));
     let name = (&sa as *const libc::sockaddr_in6).cast();
     sendmsg(fd, buf, name, size_of::<libc::sockaddr_in6>(), cmsg)
 }
@@ -257,7 +296,10 @@ pub(crate) fn recv_v6(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Recv6> {
     let mut control = CmsgBuf([0; CMSG_SPACE]);
     // SAFETY: all-zero is a valid `sockaddr_in6`.
     let mut sa: libc::sockaddr_in6 = unsafe { zeroed() };
-    let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
     // SAFETY: all-zero is a valid `msghdr`; every pointer set below outlives the call.
     let mut msg: libc::msghdr = unsafe { zeroed() };
     msg.msg_name = (&mut sa as *mut libc::sockaddr_in6).cast();
@@ -332,7 +374,10 @@ pub(crate) fn send_frame(
 fn ifreq(ifname: &str) -> io::Result<libc::ifreq> {
     let name = ifname.as_bytes();
     if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(&0) {
-        return Err(io::Error::new(io::ErrorKind::InvalidInput, "bad interface name"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "bad interface name",
+        ));
     }
     // SAFETY: all-zero is a valid `ifreq`.
     let mut req: libc::ifreq = unsafe { zeroed() };
@@ -388,7 +433,11 @@ pub(crate) fn setns_net(fd: BorrowedFd<'_>) -> io::Result<()> {
 
 /// `poll(2)` for readability of one descriptor; `None` waits for ever.
 pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io::Result<bool> {
-    let mut pfd = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+    let mut pfd = libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
     let ms = timeout.map_or(-1, |t| t.as_millis().min(c_int::MAX as u128) as c_int);
     // SAFETY: one valid `pollfd`.
     let n = check(unsafe { libc::poll(&mut pfd, 1, ms) })?;

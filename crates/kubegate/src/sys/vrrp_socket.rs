@@ -87,7 +87,11 @@ impl VrrpSocket {
             }
         };
         ffi::bind_to_device(fd.as_fd(), &config.interface)?;
-        Ok(Self { fd, source: config.source, ifindex })
+        Ok(Self {
+            fd,
+            source: config.source,
+            ifindex,
+        })
     }
 
     /// The source address this socket sends from.
@@ -153,7 +157,11 @@ impl VrrpSocket {
 }
 
 fn raw_socket(family: libc::c_int) -> io::Result<OwnedFd> {
-    ffi::socket(family, libc::SOCK_RAW | libc::SOCK_NONBLOCK, libc::c_int::from(IPPROTO_VRRP))
+    ffi::socket(
+        family,
+        libc::SOCK_RAW | libc::SOCK_NONBLOCK,
+        libc::c_int::from(IPPROTO_VRRP),
+    )
 }
 
 impl AsFd for VrrpSocket {

@@ -6,7 +6,6 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use super::wire::{self, IfInfoMsg, MessageBuilder};
 use super::{ffi, open_socket, Netlink, RECV_BUF};
 
-
 /// The state of one interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkState {
@@ -53,15 +52,26 @@ impl LinkState {
 impl Netlink {
     /// The current state of interface `ifindex`.
     pub fn link(&mut self, ifindex: u32) -> io::Result<LinkState> {
-        let hdr = IfInfoMsg { family: 0, link_type: 0, index: ifindex, flags: 0, change: 0 };
+        let hdr = IfInfoMsg {
+            family: 0,
+            link_type: 0,
+            index: ifindex,
+            flags: 0,
+            change: 0,
+        };
         let seq = self.next_seq();
-        let msg = MessageBuilder::new(wire::RTM_GETLINK, wire::NLM_F_REQUEST | wire::NLM_F_ACK, seq)
-            .header(&hdr.emit())
-            .finish();
+        let msg = MessageBuilder::new(
+            wire::RTM_GETLINK,
+            wire::NLM_F_REQUEST | wire::NLM_F_ACK,
+            seq,
+        )
+        .header(&hdr.emit())
+        .finish();
         let mut found = None;
         self.request(seq, &msg, |m| {
             if m.ty == wire::RTM_NEWLINK {
-                found = Some(LinkState::parse(m.payload).ok_or_else(|| wire::malformed("ifinfomsg"))?);
+                found =
+                    Some(LinkState::parse(m.payload).ok_or_else(|| wire::malformed("ifinfomsg"))?);
             }
             Ok(())
         })?;
@@ -92,7 +102,10 @@ impl LinkEvents {
     pub fn open() -> io::Result<Self> {
         let fd = open_socket(libc::SOCK_NONBLOCK)?;
         ffi::bind_netlink(fd.as_fd(), wire::RTMGRP_LINK)?;
-        Ok(Self { fd, buf: vec![0; RECV_BUF] })
+        Ok(Self {
+            fd,
+            buf: vec![0; RECV_BUF],
+        })
     }
 
     /// Every event queued now (empty when none). An `ENOBUFS` error means events were lost:
@@ -114,8 +127,14 @@ impl LinkEvents {
                     wire::RTM_DELLINK => true,
                     _ => continue,
                 };
-                let state = LinkState::parse(m.payload).ok_or_else(|| wire::malformed("ifinfomsg"))?;
-                out.push(LinkEvent { index: state.index, up: !removed && state.is_up(), state, removed });
+                let state =
+                    LinkState::parse(m.payload).ok_or_else(|| wire::malformed("ifinfomsg"))?;
+                out.push(LinkEvent {
+                    index: state.index,
+                    up: !removed && state.is_up(),
+                    state,
+                    removed,
+                });
             }
         }
     }

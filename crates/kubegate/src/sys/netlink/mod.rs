@@ -33,7 +33,11 @@ pub struct Netlink {
 }
 
 fn open_socket(flags: libc::c_int) -> io::Result<OwnedFd> {
-    ffi::socket(libc::AF_NETLINK, libc::SOCK_RAW | flags, libc::NETLINK_ROUTE)
+    ffi::socket(
+        libc::AF_NETLINK,
+        libc::SOCK_RAW | flags,
+        libc::NETLINK_ROUTE,
+    )
 }
 
 impl Netlink {
@@ -42,7 +46,11 @@ impl Netlink {
         let fd = open_socket(0)?;
         ffi::bind_netlink(fd.as_fd(), 0)?;
         ffi::recv_timeout(fd.as_fd(), REPLY_TIMEOUT)?;
-        Ok(Self { fd, seq: 0, buf: vec![0; RECV_BUF] })
+        Ok(Self {
+            fd,
+            seq: 0,
+            buf: vec![0; RECV_BUF],
+        })
     }
 
     fn next_seq(&mut self) -> u32 {
@@ -59,7 +67,10 @@ impl Netlink {
         mut each: impl FnMut(&Message<'_>) -> io::Result<()>,
     ) -> io::Result<()> {
         if ffi::send(self.fd.as_fd(), msg)? != msg.len() {
-            return Err(io::Error::new(io::ErrorKind::WriteZero, "short netlink send"));
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "short netlink send",
+            ));
         }
         loop {
             let (len, truncated) = ffi::recv(self.fd.as_fd(), &mut self.buf)?;

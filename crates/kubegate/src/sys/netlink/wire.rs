@@ -174,7 +174,13 @@ impl IfAddrMsg {
 
     pub fn parse(payload: &[u8]) -> Option<Self> {
         let b = payload.get(..Self::LEN)?;
-        Some(Self { family: b[0], prefix_len: b[1], flags: b[2], scope: b[3], index: u32_at(b, 4)? })
+        Some(Self {
+            family: b[0],
+            prefix_len: b[1],
+            flags: b[2],
+            scope: b[3],
+            index: u32_at(b, 4)?,
+        })
     }
 }
 
@@ -225,7 +231,13 @@ mod tests {
 
     #[test]
     fn builds_and_walks_a_message() {
-        let hdr = IfAddrMsg { family: 2, prefix_len: 24, flags: 0, scope: 0, index: 7 };
+        let hdr = IfAddrMsg {
+            family: 2,
+            prefix_len: 24,
+            flags: 0,
+            scope: 0,
+            index: 7,
+        };
         let msg = MessageBuilder::new(RTM_NEWADDR, NLM_F_REQUEST | NLM_F_ACK, 9)
             .header(&hdr.emit())
             .attr(IFA_LOCAL, &[198, 18, 0, 50])
@@ -244,8 +256,14 @@ mod tests {
 
     #[test]
     fn two_messages_in_one_datagram() {
-        let mut buf = MessageBuilder::new(NLMSG_NOOP, 0, 1).header(&[1, 2, 3]).finish();
-        buf.extend(MessageBuilder::new(NLMSG_DONE, 0, 2).header(&0i32.to_ne_bytes()).finish());
+        let mut buf = MessageBuilder::new(NLMSG_NOOP, 0, 1)
+            .header(&[1, 2, 3])
+            .finish();
+        buf.extend(
+            MessageBuilder::new(NLMSG_DONE, 0, 2)
+                .header(&0i32.to_ne_bytes())
+                .finish(),
+        );
         let seqs: Vec<u32> = messages(&buf).map(|m| m.unwrap().seq).collect();
         assert_eq!(seqs, [1, 2]);
     }
@@ -253,7 +271,16 @@ mod tests {
     #[test]
     fn malformed_input_stops_without_panicking() {
         let good = MessageBuilder::new(RTM_NEWLINK, 0, 3)
-            .header(&IfInfoMsg { family: 0, link_type: 1, index: 2, flags: 1, change: 0 }.emit())
+            .header(
+                &IfInfoMsg {
+                    family: 0,
+                    link_type: 1,
+                    index: 2,
+                    flags: 1,
+                    change: 0,
+                }
+                .emit(),
+            )
             .attr(IFLA_OPERSTATE, &[6])
             .finish();
         for cut in 0..good.len() {
