@@ -233,6 +233,6 @@ mod tests {
         assert_eq!(owner_pid("other-sw"), None);
         assert_eq!(owner_pid("kgtestfoo-x"), None, "pid beyond pid_max");
         assert_eq!(owner_pid("kg"), None);
-        assert_eq!(base36(4_194_304, 5), "2iozk");
+        assert_eq!(base36(4_194_304, 5), "2hwcg");
     }
 }

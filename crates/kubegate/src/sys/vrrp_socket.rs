@@ -73,7 +73,6 @@ impl VrrpSocket {
             IpAddr::V6(_) => {
                 let fd = raw_socket(libc::AF_INET6)?;
                 let s = fd.as_fd();
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 1)?;
                 ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl)?;
                 ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, ttl)?;
                 ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, 0)?;
