@@ -223,8 +223,13 @@ fn sendmsg(
     check_size(unsafe { libc::sendmsg(fd.as_raw_fd(), &msg, 0) })
 }
 
-fn as_bytes<T>(value: &T) -> &[u8] {
-    // SAFETY: only used on plain C structs without padding (in_pktinfo, in6_pktinfo).
+/// C structs without padding bytes, so viewing them as bytes reads only initialised memory.
+trait NoPadding {}
+impl NoPadding for libc::in_pktinfo {}
+impl NoPadding for libc::in6_pktinfo {}
+
+fn as_bytes<T: NoPadding>(value: &T) -> &[u8] {
+    // SAFETY: `T` has no padding (see `NoPadding`), so all its bytes are initialised.
     unsafe { std::slice::from_raw_parts((value as *const T).cast::<u8>(), size_of::<T>()) }
 }
 
@@ -323,7 +328,7 @@ pub(crate) fn recv_v6(fd: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<Recv6> {
         let mut hdr = libc::CMSG_FIRSTHDR(&msg);
         while !hdr.is_null() {
             let data = libc::CMSG_DATA(hdr);
-            let len = (*hdr).cmsg_len as usize - (data as usize - hdr as usize);
+            let len = ((*hdr).cmsg_len as usize).saturating_sub(data as usize - hdr as usize);
             if (*hdr).cmsg_level == libc::IPPROTO_IPV6 {
                 match (*hdr).cmsg_type {
                     libc::IPV6_PKTINFO if len >= size_of::<libc::in6_pktinfo>() => {
