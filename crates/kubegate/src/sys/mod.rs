@@ -1,1 +1,22 @@
-//! (being written)
+//! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
+//! gratuitous ARP / neighbour advertisements, interface facts.
+//!
+//! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
+//! the private `ffi` module; the rest is safe code.
+#![deny(unsafe_code)]
+
+pub mod announce;
+mod ffi;
+pub mod interface;
+pub mod netlink;
+pub mod vrrp_socket;
+
+pub(crate) use ffi::setns_net;
+
+/// Waits until `fd` is readable or `timeout` passes (`poll(2)`); true when readable.
+pub fn wait_readable(
+    fd: std::os::fd::BorrowedFd<'_>,
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<bool> {
+    ffi::poll_readable(fd, timeout)
+}
