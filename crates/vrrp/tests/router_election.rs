@@ -58,9 +58,12 @@ fn equal_priority_tie_broken_by_higher_address() {
 
     // Both time out together at 3 × 100 ms + 156 × 100 ms / 256 and both become master;
     // each hears the other: the lower address steps down, the higher answers and announces.
+    // Stepping down, the lower sends one parting advert, which the higher answers (and
+    // announces) once more; the lower is Backup by then and stays quiet.
     let t = ns(360_937_500);
     let mut lower = becoming_master(&cfgs[0], State::Backup, Reason::MasterDown);
     lower.extend([
+        Action::SendAdvert(advert_of(&cfgs[0], 100)),
         changed(
             State::Master,
             State::Backup,
@@ -74,6 +77,8 @@ fn equal_priority_tie_broken_by_higher_address() {
     assert_eq!(net.actions_at(0, t), lower);
     let mut higher = becoming_master(&cfgs[1], State::Backup, Reason::MasterDown);
     higher.extend([
+        Action::SendAdvert(advert_of(&cfgs[1], 100)),
+        Action::Announce,
         Action::SendAdvert(advert_of(&cfgs[1], 100)),
         Action::Announce,
     ]);
@@ -113,15 +118,19 @@ fn owner_with_priority_255_goes_straight_to_master() {
             Reason::MasterDown
         )
     );
-    // ...and the returning owner takes the VIP back at once.
+    // ...and the returning owner takes the VIP back at once. The backup's parting advert
+    // makes the owner answer and announce once more.
     net.restart(0);
-    assert_eq!(
-        net.actions_at(0, ms(4_000)),
-        becoming_master(&cfgs[0], State::Initialize, Reason::Owner)
-    );
+    let mut owner = becoming_master(&cfgs[0], State::Initialize, Reason::Owner);
+    owner.extend([
+        Action::SendAdvert(advert_of(&cfgs[0], 255)),
+        Action::Announce,
+    ]);
+    assert_eq!(net.actions_at(0, ms(4_000)), owner);
     assert_eq!(
         net.actions_at(1, ms(4_000)),
         vec![
+            Action::SendAdvert(advert_of(&cfgs[1], 254)),
             changed(
                 State::Master,
                 State::Backup,

@@ -135,16 +135,31 @@ fn recovery_needs_both_link_and_trackers() {
 #[test]
 fn owner_recovers_straight_to_master() {
     let (a, b) = (v3(255, 1), v3(100, 2));
-    let mut net = Net::started(vec![a.clone(), b]);
+    let mut net = Net::started(vec![a.clone(), b.clone()]);
     net.run_until(ms(2_000));
     net.unplug(0);
     net.run_until(ms(3_000));
     // B took over 360.9375 ms after the owner's last advert at 2.0 s.
     assert_eq!(net.transitions(1)[1].0, ns(2_360_937_500));
     net.plug(0);
+    // B steps down with a parting advert; the owner answers it and announces once more.
+    let mut owner = becoming_master(&a, State::Fault, Reason::LinkUp);
+    owner.extend([Action::SendAdvert(advert_of(&a, 255)), Action::Announce]);
+    assert_eq!(net.actions_at(0, ms(3_000)), owner);
     assert_eq!(
-        net.actions_at(0, ms(3_000)),
-        becoming_master(&a, State::Fault, Reason::LinkUp)
+        net.actions_at(1, ms(3_000)),
+        vec![
+            Action::SendAdvert(advert_of(&b, 100)),
+            changed(
+                State::Master,
+                State::Backup,
+                Reason::Preempted {
+                    by: addr(1),
+                    priority: 255
+                }
+            ),
+            Action::RemoveVips,
+        ]
     );
     assert_eq!(net.masters(), vec![0]);
     assert_eq!(

@@ -25,8 +25,11 @@ fn b_took_over(a: Config, b: Config) -> Net {
     net
 }
 
-fn preempted_by(host: u8, priority: u8) -> Vec<Action> {
+/// What a master outranked by `host` at `priority` emits: one parting advert at its own
+/// `own` priority (so the winner answers and announces again), then the step down.
+fn preempted_by(loser: &Config, own: u8, host: u8, priority: u8) -> Vec<Action> {
     vec![
+        Action::SendAdvert(advert_of(loser, own)),
         changed(
             State::Master,
             State::Backup,
@@ -39,10 +42,21 @@ fn preempted_by(host: u8, priority: u8) -> Vec<Action> {
     ]
 }
 
+/// The winner's actions at the instant it takes over: becoming master, then answering the
+/// loser's parting advert with its own and announcing once more.
+fn taking_over(winner: &Config) -> Vec<Action> {
+    let mut actions = becoming_master(winner, State::Backup, Reason::MasterDown);
+    actions.extend([
+        Action::SendAdvert(advert_of(winner, winner.priority)),
+        Action::Announce,
+    ]);
+    actions
+}
+
 #[test]
 fn preempt_higher_priority_returns_and_takes_back() {
     let (a, b) = (v3(150, 1), v3(100, 2));
-    let mut net = b_took_over(a.clone(), b);
+    let mut net = b_took_over(a.clone(), b.clone());
     net.restart(0);
     assert_eq!(
         net.actions_at(0, ms(5_000)),
@@ -54,11 +68,8 @@ fn preempt_higher_priority_returns_and_takes_back() {
     net.run_until(ms(20_000));
     // A discards B's lower-priority adverts and times out 341.40625 ms after its start.
     let t = ns(5_341_406_250);
-    assert_eq!(
-        net.actions_at(0, t),
-        becoming_master(&a, State::Backup, Reason::MasterDown)
-    );
-    assert_eq!(net.actions_at(1, t), preempted_by(1, 150));
+    assert_eq!(net.actions_at(0, t), taking_over(&a));
+    assert_eq!(net.actions_at(1, t), preempted_by(&b, 100, 1, 150));
     assert_eq!(net.masters(), vec![0]);
     assert_eq!(net.log_after(1, t), vec![]);
 }
@@ -85,7 +96,8 @@ fn nopreempt_higher_priority_returns_and_stays_backup() {
 fn preempt_delay_holds_back_then_preempts() {
     let mut a = v3(150, 1);
     a.preempt_delay = ms(3_000);
-    let mut net = b_took_over(a.clone(), v3(100, 2));
+    let b = v3(100, 2);
+    let mut net = b_took_over(a.clone(), b.clone());
     net.restart(0);
     // Until 8 s B's adverts reset A's timer as if preempt were off; the last one before
     // 8 s is at 7902.34375 ms, so A takes over 341.40625 ms later.
@@ -93,11 +105,8 @@ fn preempt_delay_holds_back_then_preempts() {
     net.run_until(t - ns(1));
     assert_eq!(net.state(0), State::Backup);
     net.run_until(ms(20_000));
-    assert_eq!(
-        net.actions_at(0, t),
-        becoming_master(&a, State::Backup, Reason::MasterDown)
-    );
-    assert_eq!(net.actions_at(1, t), preempted_by(1, 150));
+    assert_eq!(net.actions_at(0, t), taking_over(&a));
+    assert_eq!(net.actions_at(1, t), preempted_by(&b, 100, 1, 150));
     assert_eq!(net.masters(), vec![0]);
 }
 
@@ -116,12 +125,10 @@ fn tracker_priority_drop_moves_the_vip_with_preempt() {
     net.run_until(ms(5_000));
     // B discards adverts below its 100 and times out from A's last 150 advert (1941.40625 ms).
     let t = ns(2_302_343_750);
-    assert_eq!(
-        net.actions_at(1, t),
-        becoming_master(&b, State::Backup, Reason::MasterDown)
-    );
-    assert_eq!(net.actions_at(0, t), preempted_by(2, 100));
-    // Meanwhile A kept advertising 80 every 100 ms after re-arming at 2.0 s.
+    assert_eq!(net.actions_at(1, t), taking_over(&b));
+    assert_eq!(net.actions_at(0, t), preempted_by(&a, 80, 2, 100));
+    // Meanwhile A kept advertising 80 every 100 ms after re-arming at 2.0 s, and its parting
+    // advert (at its effective 80) went out as it stepped down.
     let a_adverts: Vec<_> = net.nodes[0]
         .log
         .iter()
@@ -134,6 +141,7 @@ fn tracker_priority_drop_moves_the_vip_with_preempt() {
             (ms(2_100), Action::SendAdvert(advert_of(&a, 80))),
             (ms(2_200), Action::SendAdvert(advert_of(&a, 80))),
             (ms(2_300), Action::SendAdvert(advert_of(&a, 80))),
+            (t, Action::SendAdvert(advert_of(&a, 80))),
         ]
     );
 
@@ -148,6 +156,8 @@ fn tracker_priority_drop_moves_the_vip_with_preempt() {
         net.transitions(0).last().cloned(),
         Some((back, State::Backup, State::Master, Reason::MasterDown))
     );
+    assert_eq!(net.actions_at(0, back), taking_over(&a));
+    assert_eq!(net.actions_at(1, back), preempted_by(&b, 100, 1, 150));
     assert_eq!(net.masters(), vec![0]);
 }
 

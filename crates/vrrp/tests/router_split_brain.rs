@@ -1,6 +1,7 @@
 //! Split brain: a partition makes both sides master; when it heals exactly one remains
 //! (RFC 5798 §6.4.3), and the winner answers a lower-priority advert at once and announces
-//! again (keepalived behaviour).
+//! again (keepalived behaviour). The loser sends one parting advert as it steps down, so the
+//! winner announces again whichever side spoke first.
 
 mod router_support;
 
@@ -30,6 +31,15 @@ fn preempted_by_a() -> Action {
     )
 }
 
+/// How many `SendAdvert`s node `i` has logged in all.
+fn adverts_logged(net: &Net, i: usize) -> u64 {
+    net.nodes[i]
+        .log
+        .iter()
+        .filter(|(_, a)| matches!(a, Action::SendAdvert(_)))
+        .count() as u64
+}
+
 #[test]
 fn healed_partition_leaves_one_master_and_the_winner_announces_again() {
     let mut net = partitioned();
@@ -37,15 +47,22 @@ fn healed_partition_leaves_one_master_and_the_winner_announces_again() {
     net.heal();
     net.run_until(ms(70_000));
     // B's advert comes first: A answers with its own at once and announces again; hearing
-    // A, B steps down.
+    // A, B sends one parting advert and steps down; A answers that one too (a second
+    // advert and announce), which B, now Backup, does not answer.
     let t = ns(10_002_343_750);
     assert_eq!(
         net.actions_at(0, t),
-        vec![Action::SendAdvert(advert_of(&a, 150)), Action::Announce]
+        vec![
+            Action::SendAdvert(advert_of(&a, 150)),
+            Action::Announce,
+            Action::SendAdvert(advert_of(&a, 150)),
+            Action::Announce,
+        ]
     );
     assert_eq!(
         net.actions_at(1, t),
         vec![
+            Action::SendAdvert(advert_of(&b, 100)),
             Action::SendAdvert(advert_of(&b, 100)),
             preempted_by_a(),
             Action::RemoveVips,
@@ -60,20 +77,79 @@ fn healed_partition_leaves_one_master_and_the_winner_announces_again() {
 #[test]
 fn healed_partition_when_the_winner_speaks_first() {
     let mut net = partitioned();
+    let (a, b) = (net.nodes[0].config.clone(), net.nodes[1].config.clone());
     net.run_until(ms(10_020));
     net.heal();
     net.run_until(ms(70_000));
-    // A's advert at 10041.40625 ms reaches B first: B steps down at once. A never hears B
-    // again, so it has nothing to answer (it only announces when it hears a lower master).
+    // A's advert at 10041.40625 ms reaches B first. B steps down, but first sends one
+    // parting advert at its own 100; A, still master, answers that lower advert at once
+    // and announces again, so hosts that learned B's MAC for the VIP move back to A.
     let t = ns(10_041_406_250);
     assert_eq!(
         net.actions_at(1, t),
-        vec![preempted_by_a(), Action::RemoveVips]
+        vec![
+            Action::SendAdvert(advert_of(&b, 100)),
+            preempted_by_a(),
+            Action::RemoveVips,
+        ]
     );
     assert_eq!(
         net.actions_at(0, t),
-        vec![Action::SendAdvert(advert_of(&net.nodes[0].config, 150))]
+        vec![
+            Action::SendAdvert(advert_of(&a, 150)),
+            Action::SendAdvert(advert_of(&a, 150)),
+            Action::Announce,
+        ]
     );
+    // That is A's only announce since it became master, apart from the one on the way in.
+    let announces: Vec<_> = net.nodes[0]
+        .log
+        .iter()
+        .filter(|(_, action)| *action == Action::Announce)
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(announces, vec![ns(341_406_250), t]);
     assert_eq!(net.masters(), vec![0]);
     assert_eq!(net.transitions(1).len(), 3);
+}
+
+#[test]
+fn parting_advert_does_not_loop() {
+    let mut net = partitioned();
+    let (a, b) = (net.nodes[0].config.clone(), net.nodes[1].config.clone());
+    net.run_until(ms(10_020));
+    let b_sent_before = net.router(1).stats().adverts_sent;
+    net.heal();
+    let delivered_before = net.delivered;
+    let t = ns(10_041_406_250);
+    net.run_until(t);
+
+    // The exchange is exactly three adverts on the segment: A's regular one, B's parting
+    // one, A's answer. B, Backup by the time the answer arrives, does not answer it.
+    assert_eq!(net.delivered - delivered_before, 3);
+    assert_eq!(
+        net.actions_at(1, t)[0],
+        Action::SendAdvert(advert_of(&b, 100))
+    );
+    assert_eq!(net.router(1).stats().adverts_sent, b_sent_before + 1);
+
+    // In the next 3 s B sends nothing at all, and A sends exactly its 30 regular adverts,
+    // 100 ms apart from the answer that re-armed its Adver_Timer, with no further announce.
+    let delivered_at_t = net.delivered;
+    net.run_until(t + ms(3_000));
+    assert_eq!(net.log_after(1, t), vec![]);
+    let expected: Vec<_> = (1..=30)
+        .map(|k| (t + ms(100 * k), Action::SendAdvert(advert_of(&a, 150))))
+        .collect();
+    assert_eq!(net.log_after(0, t), expected);
+    assert_eq!(net.delivered - delivered_at_t, 30);
+
+    // The stats count every advert logged, the parting one included.
+    for i in 0..2 {
+        assert_eq!(
+            net.router(i).stats().adverts_sent,
+            adverts_logged(&net, i),
+            "node {i}"
+        );
+    }
 }

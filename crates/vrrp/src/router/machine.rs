@@ -244,6 +244,17 @@ impl Router {
             self.arm_adver(now);
         } else if receive::outranks(advert.priority, from, self.priority, our_addr) {
             // Higher priority, or equal and a greater primary address: step down.
+            //
+            // Beyond RFC 5798 §6.4.3 (which only says "transition to Backup"): first send
+            // one parting advert at our own effective priority. Hosts on the segment may
+            // have learned our MAC for the VIPs (split brain after a partition healed, or
+            // a preempting backup that only announced once); if the winner's advert reached
+            // us first, it has heard nobody below it and would never announce again. As a
+            // master, the winner answers this lower-priority advert at once with its own
+            // advert and an Announce (the branch below), so the stale MAC gets replaced.
+            // It cannot ping-pong: by the time the answer arrives we are Backup, and a
+            // backup never answers an advert (RFC 5798 §6.4.2).
+            self.send_advert(self.priority);
             self.change_state(
                 State::Backup,
                 Reason::Preempted {
