@@ -41,3 +41,27 @@ pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
     };
     crate::lab::scenario::run_default(&binary, keep)
 }
+
+/// `kubegate lab-serve` (hidden).
+pub fn lab_serve(listen: std::net::SocketAddr, name: &str) -> Result<ExitCode> {
+    crate::lab::service::serve(listen, name)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate lab-probe` (hidden): samples on stdout.
+pub fn lab_probe(
+    target: std::net::SocketAddr,
+    period_ms: u64,
+    duration_ms: u64,
+    timeout_ms: u64,
+) -> Result<ExitCode> {
+    use std::time::Duration;
+    let samples = crate::lab::service::probe(
+        target,
+        Duration::from_millis(period_ms),
+        Duration::from_millis(duration_ms),
+        Duration::from_millis(timeout_ms),
+    );
+    print!("{}", crate::lab::service::format_samples(&samples));
+    Ok(ExitCode::SUCCESS)
+}

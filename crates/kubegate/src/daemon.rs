@@ -78,8 +78,8 @@ pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
         let router = settings::router_config(&cluster, vip, &me);
         // Crash leftovers: a VIP of this file still on the interface is removed before we
         // start, as keepalived does; the protocol adds it back if we become master.
-        let netlink = crate::sys::netlink::Netlink::open()?;
-        let ifindex = crate::sys::netlink::ifindex(&interface)
+        let mut netlink = crate::sys::netlink::Netlink::open()?;
+        let ifindex = crate::sys::interface::index(&interface)
             .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
         netlink
             .del_address(ifindex, vip.address, vip.prefix_len)
@@ -92,6 +92,7 @@ pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
             priority: router.priority,
             master: None,
             since: Instant::now(),
+            malformed_adverts: 0,
         }));
         let tracker_control = control.clone();
         let tracker_wake = wake.try_clone()?;

@@ -38,6 +38,26 @@ enum Command {
         #[arg(long)]
         binary: Option<PathBuf>,
     },
+    /// Lab helper: a TCP service answering each connection with a name.
+    #[command(hide = true)]
+    LabServe {
+        #[arg(long)]
+        listen: std::net::SocketAddr,
+        #[arg(long)]
+        name: String,
+    },
+    /// Lab helper: connect to TARGET every period; print `ms answer|-` per attempt.
+    #[command(hide = true)]
+    LabProbe {
+        #[arg(long)]
+        target: std::net::SocketAddr,
+        #[arg(long, default_value_t = 20)]
+        period_ms: u64,
+        #[arg(long, default_value_t = 4000)]
+        duration_ms: u64,
+        #[arg(long, default_value_t = 200)]
+        timeout_ms: u64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -46,6 +66,13 @@ fn main() -> ExitCode {
         Command::Run { config, node } => kubegate::cli::run(&config, node.as_deref()),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
         Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
+        Command::LabServe { listen, name } => kubegate::cli::lab_serve(listen, &name),
+        Command::LabProbe {
+            target,
+            period_ms,
+            duration_ms,
+            timeout_ms,
+        } => kubegate::cli::lab_probe(target, period_ms, duration_ms, timeout_ms),
     };
     match result {
         Ok(code) => code,

@@ -2,11 +2,15 @@
 //! namespaces with drop guards and an Ethernet segment of hosts on a bridge.
 #![forbid(unsafe_code)]
 
+pub mod cluster;
 pub mod netns;
+pub mod scenario;
+pub mod service;
 pub mod topology;
 
 use std::io;
 
+pub use cluster::Cluster;
 pub use netns::{Netns, NetnsChild};
 pub use topology::{Host, Segment};
 

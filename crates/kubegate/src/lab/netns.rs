@@ -155,8 +155,36 @@ pub struct NetnsChild {
 }
 
 impl NetnsChild {
+    /// Guard an already spawned process (for callers that set up its stdio themselves).
+    pub fn from_child(child: Child) -> Self {
+        NetnsChild { child }
+    }
+
     pub fn id(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Sends a signal by name (`TERM`, `KILL`, `HUP` …) with the `kill` command.
+    pub fn signal(&self, name: &str) -> io::Result<()> {
+        run(Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]))
+            .map(drop)
+    }
+
+    /// Waits up to `timeout` for the process to exit.
+    pub fn wait_timeout(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> io::Result<Option<std::process::ExitStatus>> {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(Some(status));
+            }
+            if std::time::Instant::now() >= until {
+                return Ok(None);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 
     /// Whether the process has exited (and with what status).

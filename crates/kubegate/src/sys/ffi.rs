@@ -448,3 +448,26 @@ pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io
     let n = check(unsafe { libc::poll(&mut pfd, 1, ms) })?;
     Ok(n > 0 && pfd.revents != 0)
 }
+
+/// `poll(2)` for readability on several descriptors; entry `i` is true when `fds[i]` is
+/// readable (or has an error / hang-up to report). `None` waits without a bound.
+pub(crate) fn poll_many(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::Result<Vec<bool>> {
+    let mut pfds: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|fd| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // Round up so a deadline a fraction of a millisecond away is not a busy loop of 0 ms polls.
+    let ms = timeout.map_or(-1, |t| {
+        (t.as_micros().div_ceil(1000)).min(c_int::MAX as u128) as c_int
+    });
+    // SAFETY: `pfds` is a valid array of `pfds.len()` initialised `pollfd`s.
+    match check(unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, ms) }) {
+        Ok(_) => Ok(pfds.iter().map(|p| p.revents != 0).collect()),
+        Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(vec![false; fds.len()]),
+        Err(e) => Err(e),
+    }
+}

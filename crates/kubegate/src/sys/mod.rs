@@ -20,3 +20,12 @@ pub fn wait_readable(
 ) -> std::io::Result<bool> {
     ffi::poll_readable(fd, timeout)
 }
+
+/// Waits until any of `fds` is readable or `timeout` passes (`poll(2)`); one flag per fd.
+/// An interrupted wait returns all flags false.
+pub fn wait_any(
+    fds: &[std::os::fd::BorrowedFd<'_>],
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Vec<bool>> {
+    ffi::poll_many(fds, timeout)
+}

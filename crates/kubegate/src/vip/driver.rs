@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::net::IpAddr;
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
@@ -17,6 +17,9 @@ use super::notify;
 use super::settings;
 use crate::config::model::AnnounceSettings;
 use crate::sys;
+use crate::sys::announce::Announcer;
+use crate::sys::netlink::{LinkEvents, Netlink};
+use crate::sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
 
 /// Messages from the daemon to a VIP thread.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +37,8 @@ pub struct VipStatus {
     pub priority: u8,
     pub master: Option<IpAddr>,
     pub since: Instant,
+    /// Protocol-112 datagrams that did not parse as an advertisement.
+    pub malformed_adverts: u64,
 }
 
 /// Everything a driver needs; built by the daemon from the config.
@@ -88,15 +93,16 @@ pub fn run(
     status: Arc<Mutex<VipStatus>>,
 ) -> std::io::Result<()> {
     let vip = setup.router.vips[0];
-    let ifindex = sys::netlink::ifindex(&setup.interface)?;
-    let multicast = setup.router.unicast_peers.is_none();
-    let socket = sys::vrrp_socket::VrrpSocket::open(
-        &setup.interface,
-        setup.router.primary_address,
-        multicast,
-    )?;
-    let mut links = sys::netlink::LinkEvents::open()?;
-    let netlink = sys::netlink::Netlink::open()?;
+    let ifindex = sys::interface::index(&setup.interface)?;
+    let socket = VrrpSocket::open(&VrrpSocketConfig {
+        interface: setup.interface.clone(),
+        source: setup.router.primary_address,
+        multicast: setup.router.unicast_peers.is_none(),
+    })?;
+    let mut links = LinkEvents::open()?;
+    let mut netlink = Netlink::open()?;
+    let mut announcer = Announcer::open(&setup.interface)?;
+    let label = setup.label.as_deref().map(|l| address_label(&setup.interface, l));
     let destinations = settings::destinations(&setup.router);
     let mut announces = AnnounceQueue {
         settings: setup.announce.clone(),
@@ -111,7 +117,8 @@ pub fn run(
     if setup.initial_fault {
         router.handle(now, Input::TrackerFault(true));
     }
-    if !sys::netlink::link_is_up(&setup.interface) {
+    let mut link_up = netlink.link(ifindex)?.is_up();
+    if !link_up {
         router.handle(now, Input::LinkDown);
     }
     let mut buf = vec![0u8; 65_536];
@@ -126,12 +133,9 @@ pub fn run(
             match action {
                 Action::SendAdvert(advert) => send(&socket, &advert, &destinations, &setup),
                 Action::AddVips => {
-                    if let Err(e) = netlink.add_address(
-                        ifindex,
-                        vip,
-                        setup.prefix_len,
-                        setup.label.as_deref(),
-                    ) {
+                    if let Err(e) =
+                        netlink.add_address(ifindex, vip, setup.prefix_len, label.as_deref())
+                    {
                         crate::say!("{}: adding {vip} to {}: {e}", setup.name, setup.interface);
                     }
                 }
@@ -165,7 +169,7 @@ pub fn run(
             s.master = router.master_address();
         }
         while announces.due(now) {
-            if let Err(e) = sys::announce::announce(&setup.interface, &[vip]) {
+            if let Err(e) = announcer.announce(&[vip]) {
                 crate::say!("{}: announcing {vip}: {e}", setup.name);
             }
         }
@@ -178,14 +182,11 @@ pub fn run(
             .flatten()
             .min();
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ready = sys::poll::wait(
-            &[socket.as_raw_fd(), links.as_raw_fd(), wake.as_raw_fd()],
-            timeout,
-        )?;
+        let ready = sys::wait_any(&[socket.as_fd(), links.as_fd(), wake.as_fd()], timeout)?;
         let now = Instant::now();
         if ready[0] {
             while let Some(rx) = socket.recv(&mut buf)? {
-                match AdvertRepr::parse(rx.payload(&buf), rx.src, rx.dst) {
+                match AdvertRepr::parse(&buf[rx.payload.clone()], rx.src, rx.dst) {
                     Ok((advert, _form)) => router.handle(
                         now,
                         Input::Advert {
@@ -194,15 +195,23 @@ pub fn run(
                             advert,
                         },
                     ),
-                    Err(_) => router.note_malformed(),
+                    Err(_) => status.lock().unwrap_or_else(|p| p.into_inner()).malformed_adverts += 1,
                 }
             }
         }
         if ready[1] {
-            while let Some(event) = links.next_event()? {
-                if event.ifindex == ifindex {
-                    router.handle(now, if event.up { Input::LinkUp } else { Input::LinkDown });
-                }
+            let up = match links.recv() {
+                Ok(events) => events
+                    .iter()
+                    .filter(|e| e.index == ifindex)
+                    .last()
+                    .map(|e| e.up && !e.removed),
+                // Events were lost (ENOBUFS): read the state afresh.
+                Err(_) => Some(netlink.link(ifindex).map(|l| l.is_up()).unwrap_or(false)),
+            };
+            if let Some(up) = up.filter(|&up| up != link_up) {
+                link_up = up;
+                router.handle(now, if up { Input::LinkUp } else { Input::LinkDown });
             }
         }
         if ready[2] {
@@ -232,7 +241,7 @@ pub fn run(
 }
 
 fn send(
-    socket: &sys::vrrp_socket::VrrpSocket,
+    socket: &VrrpSocket,
     advert: &AdvertRepr,
     destinations: &[IpAddr],
     setup: &DriverSetup,
@@ -243,4 +252,14 @@ fn send(
             crate::say!("{}: sending advert to {dst}: {e}", setup.name);
         }
     }
+}
+
+/// keepalived-style address label: `IFNAME:LABEL`, at most 15 bytes (IFNAMSIZ − 1).
+pub fn address_label(interface: &str, label: &str) -> String {
+    let full = if label.starts_with(interface) {
+        label.to_string()
+    } else {
+        format!("{interface}:{label}")
+    };
+    full.chars().take(15).collect()
 }
