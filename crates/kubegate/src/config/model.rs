@@ -122,3 +122,14 @@ impl Vip {
         self.vrrp.priority.get(node).copied().unwrap_or(1)
     }
 }
+
+/// keepalived's defaults: 5 announcements at once on becoming master, 5 more after 5 s.
+impl Default for AnnounceSettings {
+    fn default() -> Self {
+        AnnounceSettings {
+            count: 5,
+            interval: Duration::ZERO,
+            repeat_after: Some(Duration::from_secs(5)),
+        }
+    }
+}
