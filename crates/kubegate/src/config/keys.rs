@@ -156,8 +156,8 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
                         &key.referenced,
                         k,
                         format!(
-                            "{k} is part of the config format but not implemented in this build \
-                             yet (it runs VIPs only); remove the `{k}:` section for now"
+                            "part of the config format but not implemented in this build yet \
+                             (it runs VIPs only); remove the `{k}:` section for now"
                         ),
                     ));
                     continue;
@@ -255,29 +255,25 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The key path (`vips[0].vrrp.vrid`) of the key or value at `line:column`, if any.
 pub fn path_at(tree: &Tree, line: u64, column: u64) -> Option<String> {
+    /// Depth first, so a key beats the mapping that starts at the same position.
     fn find(t: &Tree, path: &str, line: u64, col: u64) -> Option<String> {
         let here = |l: &serde_saphyr::Location| l.line() == line && l.column() == col;
-        match &t.0.value {
+        let inner = match &t.0.value {
             Shape::Map(entries) => entries.iter().find_map(|(k, v)| {
                 let p = if path.is_empty() {
                     k.value.clone()
                 } else {
                     format!("{path}.{}", k.value)
                 };
-                if here(&k.referenced) || here(&v.0.referenced) {
-                    return Some(p);
-                }
-                find(v, &p, line, col)
+                find(v, &p, line, col).or_else(|| here(&k.referenced).then_some(p))
             }),
-            Shape::Seq(items) => items.iter().enumerate().find_map(|(i, v)| {
-                let p = format!("{path}[{i}]");
-                if here(&v.0.referenced) {
-                    return Some(p);
-                }
-                find(v, &p, line, col)
-            }),
+            Shape::Seq(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| find(v, &format!("{path}[{i}]"), line, col)),
             Shape::Scalar => None,
-        }
+        };
+        inner.or_else(|| (here(&t.0.referenced) && !path.is_empty()).then(|| path.to_string()))
     }
     find(tree, "", line, column)
 }

@@ -71,6 +71,12 @@ fn parser_error(e: &serde_saphyr::Error, file: &Path, tree: Option<&Tree>) -> Co
             ..
         } => format!("expected {expected}, found {unexpected}"),
         E::Message { msg, .. } => msg.clone(),
+        E::Unexpected { expected, .. } => match *expected {
+            "sequence start" => "expected a list here (lines starting with `- `)".to_string(),
+            "mapping start" => "expected a mapping here (`key: value` lines)".to_string(),
+            "scalar" | "string scalar" => "expected a single value here".to_string(),
+            other => format!("expected {other} here"),
+        },
         other => {
             let s = other.to_string();
             match s.rfind(" at line ") {

@@ -31,6 +31,7 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
     match &raw.value.vips {
         Some(list) if !list.value.is_empty() => {
             let mut seen = vip::Seen::default();
+            seen.nodes_complete = d.errors.is_empty();
             for (i, v) in list.value.iter().enumerate() {
                 if let Some(vip) = vip::vip(&mut d, v, &format!("vips[{i}]"), &nodes, &mut seen) {
                     vips.push(vip);

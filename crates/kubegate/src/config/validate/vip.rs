@@ -15,6 +15,8 @@ pub struct Seen {
     names: Vec<(String, u64)>,
     addresses: Vec<(IpAddr, u64)>,
     pub vrids: Vec<(u8, u64)>,
+    /// Every node entry validated (so node counts are what the user wrote).
+    pub nodes_complete: bool,
 }
 
 pub fn vip(

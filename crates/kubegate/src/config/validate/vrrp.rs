@@ -78,7 +78,7 @@ pub fn vrrp(
             })
         })
         .unwrap_or(Transport::Unicast);
-    if transport == Transport::Unicast && nodes.len() == 1 {
+    if transport == Transport::Unicast && nodes.len() == 1 && seen.nodes_complete {
         let loc = r.transport.as_ref().map_or(v.referenced, |t| t.referenced);
         d.err(&loc, &p("transport"), "unicast VRRP needs at least two nodes to talk to; add the other nodes under `nodes:` or use `transport: multicast`");
     }
