@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod lab;
+pub mod plan;
 pub mod sys;
 pub mod track;
 pub mod vip;

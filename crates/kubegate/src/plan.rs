@@ -1,0 +1,394 @@
+//! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
+//! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
+//! mistakes. Printed by `kubegate check`; pure (reads only the validated config).
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::config::interface::resolve_interface;
+use crate::config::local_addrs::LocalAddr;
+use crate::config::model::{
+    ClusterConfig, InterfaceChoice, Node, Tracker, TrackerKind, Transport, Version, Vip,
+};
+
+/// Sentences for every VIP, as seen from `me`; lines starting with `warning:` flag settings that
+/// probably do not do what was meant.
+pub fn explain(cfg: &ClusterConfig, me: &Node) -> Vec<String> {
+    explain_with(cfg, me, |vip| match &vip.interface {
+        InterfaceChoice::Named(n) => n.clone(),
+        InterfaceChoice::Auto => format!("the interface that carries {}", me.address),
+    })
+}
+
+/// The whole `kubegate check` report for this node: identity, where each VIP goes on this
+/// machine (with a warning when the VIP is outside that interface's subnet), then the plan.
+pub fn check_report(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr]) -> String {
+    let mut out = format!(
+        "{}: OK ({} nodes, {} VIPs)\nthis node: {} ({})\n",
+        cfg.source.display(),
+        cfg.nodes.len(),
+        cfg.vips.len(),
+        me.name,
+        me.address
+    );
+    for vip in &cfg.vips {
+        match resolve_interface(vip, me, local) {
+            Ok(r) => match r.subnet {
+                Some((a, len)) if !r.vip_in_subnet => {
+                    let _ = writeln!(
+                        out,
+                        "warning: VIP {} {} is outside the subnet of {} ({a}/{len}); hosts on \
+                         that segment will not reach it without a route",
+                        vip.name, vip.address, r.name
+                    );
+                }
+                _ => {}
+            },
+            Err(why) => {
+                let _ = writeln!(out, "warning: {why}");
+            }
+        }
+    }
+    let names = |vip: &Vip| match resolve_interface(vip, me, local) {
+        Ok(r) => r.name,
+        Err(_) => match &vip.interface {
+            InterfaceChoice::Named(n) => n.clone(),
+            InterfaceChoice::Auto => format!("the interface that carries {}", me.address),
+        },
+    };
+    for line in explain_with(cfg, me, names) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A node and its configured priority for one VIP, in the order VRRP elects them.
+struct Ranked<'a> {
+    node: &'a Node,
+    priority: u8,
+}
+
+/// Highest priority first; equal priorities: the higher primary address wins (RFC 5798 §6.4.3).
+fn ranking<'a>(cfg: &'a ClusterConfig, vip: &Vip) -> Vec<Ranked<'a>> {
+    let mut r: Vec<Ranked> = cfg
+        .nodes
+        .iter()
+        .map(|node| Ranked {
+            node,
+            priority: vip.priority_of(&node.name),
+        })
+        .collect();
+    r.sort_by(|a, b| (b.priority, b.node.address).cmp(&(a.priority, a.node.address)));
+    r
+}
+
+fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) -> Vec<String> {
+    let mut out = Vec::new();
+    for vip in &cfg.vips {
+        let order = ranking(cfg, vip);
+        out.push(header(cfg, vip, me));
+        let Some(rank) = order.iter().position(|r| r.node == me) else {
+            continue;
+        };
+        out.extend(role(vip, &order, rank, &iface(vip)));
+        for t in &vip.track {
+            out.push(tracker(vip, &order, rank, t));
+        }
+        out.extend(warnings(vip, &order));
+    }
+    out
+}
+
+fn header(cfg: &ClusterConfig, vip: &Vip, me: &Node) -> String {
+    let version = match vip.vrrp.version {
+        Version::V2 => "VRRPv2",
+        Version::V3 => "VRRPv3",
+    };
+    let to = match vip.vrrp.transport {
+        Transport::Unicast => {
+            let peers: Vec<String> = cfg
+                .nodes
+                .iter()
+                .filter(|n| *n != me)
+                .map(|n| format!("{} ({})", n.name, n.address))
+                .collect();
+            format!("unicast to {}", and_list(&peers))
+        }
+        Transport::Multicast if vip.address.is_ipv4() => "multicast to 224.0.0.18".into(),
+        Transport::Multicast => "multicast to ff02::12".into(),
+    };
+    format!(
+        "VIP {} {}/{}: {version}, VRID {}, adverts every {}, {to}.",
+        vip.name,
+        vip.address,
+        vip.prefix_len,
+        vip.vrrp.vrid,
+        human(vip.vrrp.advert_interval)
+    )
+}
+
+fn role(vip: &Vip, order: &[Ranked], rank: usize, iface: &str) -> Vec<String> {
+    let me = &order[rank];
+    let (name, p) = (&me.node.name, me.priority);
+    let v = &vip.vrrp;
+    let mut out = Vec::new();
+    if rank == 0 {
+        if v.preempt {
+            let back = if v.preempt_delay.is_zero() {
+                "takes the VIP back when it returns".to_string()
+            } else {
+                format!("takes the VIP back {} after it returns", human(v.preempt_delay))
+            };
+            out.push(format!(
+                "{name} holds {}/{} on {iface} with priority {p} (highest): it becomes master \
+                 when it starts and {back} (preempt).",
+                vip.address, vip.prefix_len
+            ));
+        } else {
+            out.push(format!(
+                "{name} has the highest priority ({p}) for {}/{} on {iface}, but preempt is off: \
+                 it becomes master when it starts only if no other node holds the VIP.",
+                vip.address, vip.prefix_len
+            ));
+            out.push(format!(
+                "nopreempt: whoever holds the VIP keeps it; {name} does not take it back when it \
+                 returns."
+            ));
+        }
+    } else {
+        let above: Vec<String> = order[..rank].iter().map(|r| r.node.name.clone()).collect();
+        let gone = match above.len() {
+            1 => format!("{} stops advertising", above[0]),
+            2 => format!("{} are both gone", and_list(&above)),
+            _ => format!("{} are all gone", and_list(&above)),
+        };
+        let skew = skew(v.version, v.advert_interval, p);
+        // A master that stops sends priority 0; backups then wait Skew_Time only
+        // (RFC 5798 §6.4.2, RFC 3768 §6.4.2).
+        let rfc = match v.version {
+            Version::V2 => "RFC 3768 §6.4.2",
+            Version::V3 => "RFC 5798 §6.4.2",
+        };
+        out.push(format!(
+            "{name} is backup with priority {p}; it takes over within {} when {gone} \
+             (3 × {} + skew), or within {} after a clean stop (priority 0, {rfc}).",
+            seconds_up(v.advert_interval * 3 + skew),
+            human(v.advert_interval),
+            seconds_up(skew)
+        ));
+        if v.preempt {
+            out.push(format!(
+                "When {} returns, it takes the VIP back from {name} (preempt).",
+                above[0]
+            ));
+        } else {
+            out.push(format!(
+                "nopreempt: once {name} holds the VIP it keeps it, also when {} returns.",
+                above[0]
+            ));
+        }
+    }
+    for other in order.iter().filter(|o| o.priority == p && o.node != me.node) {
+        let winner = other.node.address.max(me.node.address);
+        out.push(format!(
+            "{name} and {} have the same priority {p}: the higher address ({winner}) wins \
+             (RFC 5798 §6.4.3).",
+            other.node.name
+        ));
+    }
+    out
+}
+
+/// Skew_Time: RFC 5798 §6.1 ((256 − Priority) × Master_Adver_Interval / 256); RFC 3768 §6.1 for
+/// v2 ((256 − Priority) / 256 seconds, independent of the interval).
+fn skew(version: Version, interval: Duration, priority: u8) -> Duration {
+    let k = 256 - u32::from(priority);
+    match version {
+        Version::V3 => interval * k / 256,
+        Version::V2 => Duration::from_secs(1) * k / 256,
+    }
+}
+
+/// keepalived semantics: effective priority clamped to 1..=254 (FIELD-NOTES, vrrp_script).
+fn clamp(p: i32) -> u8 {
+    p.clamp(1, 254) as u8
+}
+
+fn what(t: &Tracker) -> String {
+    match &t.kind {
+        TrackerKind::Script(cmd) => format!("`{cmd}`"),
+        TrackerKind::Interface(n) => format!("interface {n}"),
+        TrackerKind::Tcp(a) => format!("the TCP check of {a}"),
+    }
+}
+
+/// Effective priorities when `t` fails on `failing` and passes everywhere else (the same trackers
+/// run on every node): a negative weight is subtracted on failure, a positive one added on success.
+fn when_failing(order: &[Ranked], failing: usize, t: &Tracker) -> Vec<u8> {
+    let w = i32::from(t.weight);
+    order
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let p = i32::from(r.priority);
+            clamp(if i == failing { p + w.min(0) } else { p + w.max(0) })
+        })
+        .collect()
+}
+
+/// Whether node `a` (priority `pa`) outranks node `b` (priority `pb`).
+fn outranks(pa: u8, a: IpAddr, pb: u8, b: IpAddr) -> bool {
+    (pa, a) > (pb, b)
+}
+
+fn tracker(vip: &Vip, order: &[Ranked], rank: usize, t: &Tracker) -> String {
+    let me = &order[rank];
+    let name = &me.node.name;
+    let w = t.weight;
+    let fails = if t.fall > 1 {
+        format!("{} fails {} times in a row", what(t), t.fall)
+    } else {
+        format!("{} fails", what(t))
+    };
+    if w == 0 {
+        let after = if t.rise == 1 {
+            "its first success".to_string()
+        } else {
+            format!("{} successes in a row", t.rise)
+        };
+        return format!(
+            "if {fails}, {name} goes to FAULT and gives the VIP up (weight 0); it is back in line \
+             after {after}."
+        );
+    }
+    let eff = when_failing(order, rank, t);
+    let mine = eff[rank];
+    let change = if w < 0 {
+        format!("{name}'s priority drops by {} to {mine}", -w)
+    } else {
+        format!(
+            "{name} loses the +{w} the others keep and counts {mine} against their raised priorities"
+        )
+    };
+    if rank == 0 {
+        let (i, best) = (1..order.len())
+            .map(|i| (i, eff[i]))
+            .max_by_key(|&(i, p)| (p, order[i].node.address))
+            .unwrap_or((0, 0));
+        if i == 0 {
+            return format!("if {fails}, {change}; {name} is the only node, so it keeps the VIP.");
+        }
+        let other = &order[i].node;
+        if outranks(mine, me.node.address, best, other.address) {
+            return format!(
+                "if {fails}, {change}: still above {} ({best}), so the VIP stays.",
+                other.name
+            );
+        }
+        if vip.vrrp.preempt {
+            return format!(
+                "if {fails}, {change}: below {} ({best}), so {} takes the VIP over (it preempts); \
+                 {name} takes it back when the check passes again.",
+                other.name, other.name
+            );
+        }
+        return format!(
+            "if {fails}, {change}: below {} ({best}), but with preempt off nobody takes the VIP \
+             over while {name} runs.",
+            other.name
+        );
+    }
+    match order.get(rank + 1) {
+        None => format!("if {fails} on {name}, {change}; {name} is last in line either way."),
+        Some(next) if outranks(mine, me.node.address, eff[rank + 1], next.node.address) => {
+            format!(
+                "if {fails} on {name}, {change}: still above {} ({}), so {name} stays next in line.",
+                next.node.name,
+                eff[rank + 1]
+            )
+        }
+        Some(next) => format!(
+            "if {fails} on {name}, {change}: below {} ({}), so {} is ahead of {name} instead.",
+            next.node.name,
+            eff[rank + 1],
+            next.node.name
+        ),
+    }
+}
+
+/// Settings that probably do not do what was meant; the same on every node.
+fn warnings(vip: &Vip, order: &[Ranked]) -> Vec<String> {
+    let mut out = Vec::new();
+    let v = &vip.vrrp;
+    if !v.preempt && !v.preempt_delay.is_zero() {
+        out.push("warning: preempt_delay has no effect with preempt: false.".to_string());
+    }
+    let holder = &order[0];
+    for t in vip.track.iter().filter(|t| t.weight != 0) {
+        if order.len() < 2 {
+            break;
+        }
+        if !v.preempt {
+            out.push(format!(
+                "warning: with preempt off, the weight {} of {} never moves the VIP while its \
+                 holder runs (the others do not take over from a lower-priority master); use \
+                 weight 0 to give the VIP up when the check fails.",
+                t.weight,
+                what(t)
+            ));
+            continue;
+        }
+        let eff = when_failing(order, 0, t);
+        let (i, best) = (1..order.len())
+            .map(|i| (i, eff[i]))
+            .max_by_key(|&(i, p)| (p, order[i].node.address))
+            .unwrap_or((1, 0));
+        if outranks(eff[0], holder.node.address, best, order[i].node.address) {
+            let gap = i32::from(holder.priority) - i32::from(order[1].priority) + 1;
+            let fix = if t.weight < 0 {
+                format!("-{gap}")
+            } else {
+                format!("+{gap}")
+            };
+            out.push(format!(
+                "warning: the weight {} of {} cannot move the VIP: {} still counts {} against {}'s \
+                 {best}; use a weight of at least {fix}, or weight 0 to give the VIP up when the \
+                 check fails.",
+                t.weight,
+                what(t),
+                holder.node.name,
+                eff[0],
+                order[i].node.name
+            ));
+        }
+    }
+    out
+}
+
+fn and_list(items: &[String]) -> String {
+    match items {
+        [] => "no one".into(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// `200 ms`, `1 s`, `1.5 s`.
+fn human(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms % 1000 == 0 {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", (ms as f64 / 1000.0))
+    }
+}
+
+/// Rounded up to a tenth of a second: `0.8 s` (a bound, so never rounded down).
+fn seconds_up(d: Duration) -> String {
+    let tenths = d.as_nanos().div_ceil(100_000_000);
+    format!("{}.{} s", tenths / 10, tenths % 10)
+}
