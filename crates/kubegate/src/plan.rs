@@ -25,10 +25,10 @@ pub fn explain(cfg: &ClusterConfig, me: &Node) -> Vec<String> {
 /// machine (with a warning when the VIP is outside that interface's subnet), then the plan.
 pub fn check_report(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr]) -> String {
     let mut out = format!(
-        "{}: OK ({} nodes, {} VIPs)\nthis node: {} ({})\n",
+        "{}: OK ({}, {})\nthis node: {} ({})\n",
         cfg.source.display(),
-        cfg.nodes.len(),
-        cfg.vips.len(),
+        count(cfg.nodes.len(), "node"),
+        count(cfg.vips.len(), "VIP"),
         me.name,
         me.address
     );
@@ -80,7 +80,7 @@ fn ranking<'a>(cfg: &'a ClusterConfig, vip: &Vip) -> Vec<Ranked<'a>> {
             priority: vip.priority_of(&node.name),
         })
         .collect();
-    r.sort_by(|a, b| (b.priority, b.node.address).cmp(&(a.priority, a.node.address)));
+    r.sort_by_key(|r| std::cmp::Reverse((r.priority, r.node.address)));
     r
 }
 
@@ -139,7 +139,10 @@ fn role(vip: &Vip, order: &[Ranked], rank: usize, iface: &str) -> Vec<String> {
             let back = if v.preempt_delay.is_zero() {
                 "takes the VIP back when it returns".to_string()
             } else {
-                format!("takes the VIP back {} after it returns", human(v.preempt_delay))
+                format!(
+                    "takes the VIP back {} after it returns",
+                    human(v.preempt_delay)
+                )
             };
             out.push(format!(
                 "{name} holds {}/{} on {iface} with priority {p} (highest): it becomes master \
@@ -190,7 +193,10 @@ fn role(vip: &Vip, order: &[Ranked], rank: usize, iface: &str) -> Vec<String> {
             ));
         }
     }
-    for other in order.iter().filter(|o| o.priority == p && o.node != me.node) {
+    for other in order
+        .iter()
+        .filter(|o| o.priority == p && o.node != me.node)
+    {
         let winner = other.node.address.max(me.node.address);
         out.push(format!(
             "{name} and {} have the same priority {p}: the higher address ({winner}) wins \
@@ -233,7 +239,11 @@ fn when_failing(order: &[Ranked], failing: usize, t: &Tracker) -> Vec<u8> {
         .enumerate()
         .map(|(i, r)| {
             let p = i32::from(r.priority);
-            clamp(if i == failing { p + w.min(0) } else { p + w.max(0) })
+            clamp(if i == failing {
+                p + w.min(0)
+            } else {
+                p + w.max(0)
+            })
         })
         .collect()
 }
@@ -367,6 +377,14 @@ fn warnings(vip: &Vip, order: &[Ranked]) -> Vec<String> {
     out
 }
 
+fn count(n: usize, what: &str) -> String {
+    if n == 1 {
+        format!("1 {what}")
+    } else {
+        format!("{n} {what}s")
+    }
+}
+
 fn and_list(items: &[String]) -> String {
     match items {
         [] => "no one".into(),
@@ -380,7 +398,7 @@ fn human(d: Duration) -> String {
     let ms = d.as_millis();
     if ms < 1000 {
         format!("{ms} ms")
-    } else if ms % 1000 == 0 {
+    } else if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)
     } else {
         format!("{} s", (ms as f64 / 1000.0))

@@ -26,8 +26,14 @@ fn accepted_forms() {
 
 #[test]
 fn refused_forms_say_how_to_write_them() {
-    assert_eq!(parse_duration("2"), Err("\"2\" has no unit; write 2s or 2ms".into()));
-    assert_eq!(parse_duration("1.5"), Err("\"1.5\" has no unit; write 1.5s or 1.5ms".into()));
+    assert_eq!(
+        parse_duration("2"),
+        Err("\"2\" has no unit; write 2s or 2ms".into())
+    );
+    assert_eq!(
+        parse_duration("1.5"),
+        Err("\"1.5\" has no unit; write 1.5s or 1.5ms".into())
+    );
     assert_eq!(
         parse_duration("2 seconds"),
         Err("\"2 seconds\" is not a duration (unknown unit \" seconds\"); write it like 250ms, 2s, \
@@ -49,7 +55,9 @@ fn refused_forms_say_how_to_write_them() {
 
 #[test]
 fn formatting_round_trips() {
-    for text in ["200ms", "1s", "1.5s", "1m30s", "1h", "1h0m5s", "0s", "40.95s"] {
+    for text in [
+        "200ms", "1s", "1.5s", "1m30s", "1h", "1h0m5s", "0s", "40.95s",
+    ] {
         let d = parse_duration(text).unwrap();
         assert_eq!(parse_duration(&format_duration(d)), Ok(d), "{text}");
     }

@@ -38,8 +38,9 @@ fn vrid_out_of_range() {
 
 #[test]
 fn unknown_keys_get_a_suggestion_and_all_are_reported() {
-    let text = with_vrrp("      vrid: 51\n      prioirty: { master1: 150 }\n      nopreempt: true\n")
-        + "    intreface: eth0\n";
+    let text =
+        with_vrrp("      vrid: 51\n      prioirty: { master1: 150 }\n      nopreempt: true\n")
+            + "    intreface: eth0\n";
     assert_eq!(
         errors(&text),
         "cluster.yaml:9:7: unknown key 'prioirty' in vips[0].vrrp; did you mean 'priority'?\n\
@@ -107,7 +108,9 @@ fn advert_intervals_follow_the_version() {
          multiple of 10ms from 10ms to 40.95s (like 100ms or 1s)"
     );
     assert_eq!(
-        errors(&with_vrrp("      vrid: 51\n      version: 2\n      advert_interval: 500ms\n")),
+        errors(&with_vrrp(
+            "      vrid: 51\n      version: 2\n      advert_interval: 500ms\n"
+        )),
         "cluster.yaml:10:24: vips[0].vrrp.advert_interval: 500ms is not a VRRPv2 interval; \
          version 2 counts whole seconds 1s..=255s (for sub-second failover use version 3)"
     );
@@ -139,7 +142,9 @@ fn version_2_settings() {
 #[test]
 fn priorities_must_cover_every_node() {
     assert_eq!(
-        errors(&with_vrrp("      vrid: 51\n      priority: { master1: 150 }\n")),
+        errors(&with_vrrp(
+            "      vrid: 51\n      priority: { master1: 150 }\n"
+        )),
         "cluster.yaml:9:17: vips[0].vrrp.priority: no priority for master2; give every node a \
          priority, or leave `priority` out for the default (150 down to 50 by order of nodes)"
     );

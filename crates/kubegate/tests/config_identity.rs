@@ -27,7 +27,11 @@ fn ip(s: &str) -> IpAddr {
 }
 
 fn local(interface: &str, address: &str, prefix_len: u8) -> LocalAddr {
-    LocalAddr { interface: interface.into(), address: ip(address), prefix_len }
+    LocalAddr {
+        interface: interface.into(),
+        address: ip(address),
+        prefix_len,
+    }
 }
 
 #[test]
@@ -102,7 +106,10 @@ fn auto_interface_is_the_one_with_the_node_address() {
 fn a_vip_outside_the_subnet_is_flagged() {
     let c = cfg();
     let me = c.node("master1").unwrap();
-    let addrs = [local("eth0", "10.0.0.51", 32), local("eth1", "10.8.0.1", 24)];
+    let addrs = [
+        local("eth0", "10.0.0.51", 32),
+        local("eth1", "10.8.0.1", 24),
+    ];
     let r = resolve_interface(&c.vips[0], me, &addrs).unwrap();
     assert_eq!((r.name.as_str(), r.vip_in_subnet), ("eth0", false));
     assert_eq!(r.subnet, Some((ip("10.0.0.51"), 32)));
@@ -140,7 +147,9 @@ fn subnets() {
 fn this_machine_lists_its_loopback_address() {
     let addrs = local_addresses().expect("getifaddrs works on Linux");
     assert!(
-        addrs.iter().any(|a| a.interface == "lo" && a.address == ip("127.0.0.1") && a.prefix_len == 8),
+        addrs
+            .iter()
+            .any(|a| a.interface == "lo" && a.address == ip("127.0.0.1") && a.prefix_len == 8),
         "no 127.0.0.1/8 on lo in {addrs:?}"
     );
     assert!(addrs.iter().all(|a| !a.interface.is_empty()));

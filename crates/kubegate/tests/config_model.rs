@@ -69,13 +69,23 @@ fn design_example_parses_into_the_model() {
     assert_eq!(
         cfg.nodes,
         vec![
-            Node { name: "master1".into(), address: ip("10.0.0.51") },
-            Node { name: "master2".into(), address: ip("10.0.0.52") },
-            Node { name: "master3".into(), address: ip("10.0.0.53") },
+            Node {
+                name: "master1".into(),
+                address: ip("10.0.0.51")
+            },
+            Node {
+                name: "master2".into(),
+                address: ip("10.0.0.52")
+            },
+            Node {
+                name: "master3".into(),
+                address: ip("10.0.0.53")
+            },
         ]
     );
-    let priority: BTreeMap<String, u8> =
-        [("master1", 150), ("master2", 100), ("master3", 50)].map(|(n, p)| (n.to_string(), p)).into();
+    let priority: BTreeMap<String, u8> = [("master1", 150), ("master2", 100), ("master3", 50)]
+        .map(|(n, p)| (n.to_string(), p))
+        .into();
     assert_eq!(
         cfg.vips,
         vec![Vip {
@@ -136,7 +146,10 @@ fn defaults_fill_what_is_left_out() {
     assert_eq!(v.vrrp.preempt_delay, Duration::ZERO);
     assert_eq!(v.vrrp.checksum, ChecksumForm::PseudoHeader);
     assert_eq!(v.vrrp.auth_pass, None);
-    assert_eq!((v.priority_of("a"), v.priority_of("b"), v.priority_of("c")), (150, 100, 50));
+    assert_eq!(
+        (v.priority_of("a"), v.priority_of("b"), v.priority_of("c")),
+        (150, 100, 50)
+    );
     assert!(v.track.is_empty());
     assert_eq!(v.announce, AnnounceSettings::default());
     assert_eq!(v.announce.count, 5);
@@ -156,7 +169,10 @@ fn default_priorities_are_evenly_spaced_and_distinct() {
     assert_eq!(config::default_priorities(1), Some(vec![150]));
     assert_eq!(config::default_priorities(2), Some(vec![150, 50]));
     assert_eq!(config::default_priorities(3), Some(vec![150, 100, 50]));
-    assert_eq!(config::default_priorities(5), Some(vec![150, 125, 100, 75, 50]));
+    assert_eq!(
+        config::default_priorities(5),
+        Some(vec![150, 125, 100, 75, 50])
+    );
     for n in 2..=101 {
         let p = config::default_priorities(n).unwrap();
         assert_eq!((p[0], p[n - 1]), (150, 50), "{n} nodes");
@@ -211,7 +227,11 @@ fn trackers_announce_and_the_rest_of_the_keys() {
     );
     assert_eq!(
         v.announce,
-        AnnounceSettings { count: 3, interval: Duration::from_millis(100), repeat_after: None }
+        AnnounceSettings {
+            count: 3,
+            interval: Duration::from_millis(100),
+            repeat_after: None
+        }
     );
 }
 
@@ -244,7 +264,9 @@ fn every_example_file_loads() {
 
 #[test]
 fn a_missing_file_is_named() {
-    let e = config::load(Path::new("/nonexistent/cluster.yaml")).unwrap_err().to_string();
+    let e = config::load(Path::new("/nonexistent/cluster.yaml"))
+        .unwrap_err()
+        .to_string();
     assert!(
         e.starts_with("/nonexistent/cluster.yaml: cannot read the config file: "),
         "{e}"

@@ -47,7 +47,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         }
         rest = next;
     }
-    if total % 1_000_000 != 0 {
+    if !total.is_multiple_of(1_000_000) {
         return Err(format!(
             "{s:?} is finer than a millisecond; durations have 1 ms steps"
         ));
@@ -78,7 +78,7 @@ fn nanos(num: &str, unit_nanos: u128) -> Option<u128> {
     };
     let scale = 10u128.pow(frac.len() as u32);
     let frac_nanos = f * unit_nanos;
-    if frac_nanos % scale != 0 {
+    if !frac_nanos.is_multiple_of(scale) {
         return None;
     }
     Some(w * unit_nanos + frac_nanos / scale)

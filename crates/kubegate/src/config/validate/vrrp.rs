@@ -151,11 +151,11 @@ fn advert_interval_ok(version: Version, t: Duration) -> Result<(), String> {
     let ms = t.as_millis();
     match version {
         // RFC 5798 §5.2.7: 12-bit Max Adver Int in centiseconds, 1..=4095.
-        Version::V3 if ms % 10 != 0 || !(10..=40_950).contains(&ms) => Err(format!(
+        Version::V3 if !ms.is_multiple_of(10) || !(10..=40_950).contains(&ms) => Err(format!(
             "{ms}ms is not a VRRPv3 interval; use a multiple of 10ms from 10ms to 40.95s (like 100ms or 1s)"
         )),
         // RFC 3768 §5.3.7: Adver Int is whole seconds in 8 bits; 0 is meaningless.
-        Version::V2 if ms % 1000 != 0 || !(1_000..=255_000).contains(&ms) => Err(format!(
+        Version::V2 if !ms.is_multiple_of(1000) || !(1_000..=255_000).contains(&ms) => Err(format!(
             "{ms}ms is not a VRRPv2 interval; version 2 counts whole seconds 1s..=255s (for sub-second failover use version 3)"
         )),
         _ => Ok(()),
