@@ -265,6 +265,10 @@ fn structure_and_syntax_errors_are_located() {
         "cluster.yaml:2:5: nodes[0].name: expected a single value (text, number or true/false), \
          not a list or a mapping, found sequence"
     );
+    assert_eq!(
+        errors("nodes: []\nnodes: []\n"),
+        "cluster.yaml:2:1: the key 'nodes' appears twice in this mapping; keep one"
+    );
     let syntax = errors("nodes: {\n");
     assert!(syntax.starts_with("cluster.yaml:1:8: "), "{syntax}");
     assert_eq!(

@@ -71,6 +71,9 @@ fn parser_error(e: &serde_saphyr::Error, file: &Path, tree: Option<&Tree>) -> Co
             ..
         } => format!("expected {expected}, found {unexpected}"),
         E::Message { msg, .. } => msg.clone(),
+        E::DuplicateMappingKey { key: Some(k), .. } => {
+            format!("the key '{k}' appears twice in this mapping; keep one")
+        }
         E::Unexpected { expected, .. } => match *expected {
             "sequence start" => "expected a list here (lines starting with `- `)".to_string(),
             "mapping start" => "expected a mapping here (`key: value` lines)".to_string(),
