@@ -8,6 +8,7 @@ pub mod daemon;
 pub mod log;
 pub mod plan;
 pub mod lab;
+pub mod plan;
 pub mod sys;
 pub mod track;
 pub mod vip;

@@ -59,8 +59,9 @@ pub struct VrrpSettings {
     pub transport: Transport,
     pub preempt: bool,
     pub preempt_delay: Duration,
-    /// Priority per node name, 1..=255, every node present (defaults filled in by order:
-    /// first node 150, then 100, then 50, ... never below 1 — see `config::validate`).
+    /// Priority per node name, 1..=255, every node present (defaults filled in by order of
+    /// `nodes:`: the first 150, the last 50, the others evenly spaced between — see
+    /// `config::default_priorities`).
     pub priority: BTreeMap<String, u8>,
     /// v2 PASS authentication, at most 8 bytes, zero padded.
     pub auth_pass: Option<[u8; 8]>,
@@ -120,5 +121,16 @@ impl Vip {
     /// This node's priority for the VIP.
     pub fn priority_of(&self, node: &str) -> u8 {
         self.vrrp.priority.get(node).copied().unwrap_or(1)
+    }
+}
+
+/// keepalived's defaults: 5 announcements at once on becoming master, 5 more after 5 s.
+impl Default for AnnounceSettings {
+    fn default() -> Self {
+        AnnounceSettings {
+            count: 5,
+            interval: Duration::ZERO,
+            repeat_after: Some(Duration::from_secs(5)),
+        }
     }
 }

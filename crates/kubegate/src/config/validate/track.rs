@@ -1,0 +1,175 @@
+//! A VIP's `track:` entries (keepalived's track_script / track_interface, plus native TCP checks)
+//! and its `announce:` settings.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::super::duration::duration_of;
+use super::super::model::{AnnounceSettings, Tracker, TrackerKind};
+use super::super::raw::{RawAnnounce, RawTrack, Sp};
+use super::super::scalar::Scalar;
+use super::diag::{join, Diag};
+use super::vip::if_name;
+
+pub fn trackers(d: &mut Diag, list: &Sp<Vec<Sp<RawTrack>>>, path: &str) -> Vec<Tracker> {
+    list.value
+        .iter()
+        .enumerate()
+        .filter_map(|(i, t)| tracker(d, t, &format!("{path}[{i}]")))
+        .collect()
+}
+
+fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
+    let r = &t.value;
+    let p = |k: &str| join(path, k);
+    let kinds: Vec<&str> = [
+        ("script", r.script.is_some()),
+        ("interface", r.interface.is_some()),
+        ("tcp", r.tcp.is_some()),
+        ("frontend", r.frontend.is_some()),
+    ]
+    .iter()
+    .filter(|(_, present)| *present)
+    .map(|(k, _)| *k)
+    .collect();
+    let kind = match kinds.as_slice() {
+        [] => {
+            d.err(&t.referenced, path, "a track entry needs one of `script: COMMAND`, `interface: NAME` or `tcp: ADDRESS:PORT`");
+            return None;
+        }
+        [one] => *one,
+        [a, b, ..] => {
+            d.err(
+                &t.referenced,
+                path,
+                format!("this entry has both `{a}` and `{b}`; write one check per entry"),
+            );
+            return None;
+        }
+    };
+    let weight = d
+        .opt(r.weight.as_ref(), &p("weight"), |s| {
+            s.int_in(
+                -253,
+                253,
+                " (keepalived semantics; 0 = failure puts the VIP in FAULT)",
+            )
+        })
+        .unwrap_or(0) as i16;
+    let timing = [
+        ("interval", &r.interval),
+        ("timeout", &r.timeout),
+        ("rise", &r.rise),
+        ("fall", &r.fall),
+    ];
+    let kind = match kind {
+        "script" => TrackerKind::Script(d.opt(r.script.as_ref(), &p("script"), |s| {
+            let cmd = s.text()?.trim();
+            if cmd.is_empty() {
+                return Err("the command is empty; write the program to run, like /usr/local/bin/check-apiserver".into());
+            }
+            Ok(cmd.to_string())
+        })?),
+        "tcp" => TrackerKind::Tcp(d.opt(r.tcp.as_ref(), &p("tcp"), tcp_target)?),
+        "interface" => {
+            let name = d.opt(r.interface.as_ref(), &p("interface"), |s| {
+                let n = s.text()?;
+                if_name(n).map(|()| n.to_string())
+            })?;
+            for (key, v) in timing {
+                if let Some(v) = v {
+                    d.err(&v.referenced, &p(key), format!("an interface tracker follows the link state as it changes; remove `{key}` (only `weight` applies)"));
+                }
+            }
+            TrackerKind::Interface(name)
+        }
+        _ => {
+            let loc = r.frontend.as_ref().map_or(t.referenced, |f| f.referenced);
+            d.err(&loc, &p("frontend"), "frontend trackers need frontends, which are not implemented in this build yet (it runs VIPs only); use `tcp: ADDRESS:PORT` or a script for now");
+            return None;
+        }
+    };
+    let interval = d
+        .opt(r.interval.as_ref(), &p("interval"), |s| {
+            positive(s, "interval")
+        })
+        .unwrap_or(Duration::from_secs(1));
+    let timeout = d
+        .opt(r.timeout.as_ref(), &p("timeout"), |s| {
+            positive(s, "timeout")
+        })
+        .unwrap_or(interval);
+    let rise = d
+        .opt(r.rise.as_ref(), &p("rise"), |s| s.int_in(1, 1000, ""))
+        .unwrap_or(1) as u32;
+    let fall = d
+        .opt(r.fall.as_ref(), &p("fall"), |s| s.int_in(1, 1000, ""))
+        .unwrap_or(1) as u32;
+    Some(Tracker {
+        kind,
+        weight,
+        interval,
+        timeout,
+        rise,
+        fall,
+    })
+}
+
+fn positive(s: &Scalar, what: &str) -> Result<Duration, String> {
+    let t = duration_of(s)?;
+    if t.is_zero() {
+        return Err(format!(
+            "a check {what} of 0s cannot work; use something like 1s"
+        ));
+    }
+    Ok(t)
+}
+
+/// `IP:PORT` (`[IPv6]:PORT`); host names are not resolved.
+fn tcp_target(s: &Scalar) -> Result<SocketAddr, String> {
+    let text = s.text()?;
+    match text.parse::<SocketAddr>() {
+        Ok(a) if a.port() != 0 => Ok(a),
+        Ok(_) => Err(format!("{text:?} has port 0; write the port to connect to, like 127.0.0.1:6443")),
+        Err(_) => Err(format!(
+            "{text:?} is not IP:PORT; write it like 127.0.0.1:6443 or [::1]:6443 (host names are not resolved)"
+        )),
+    }
+}
+
+pub fn announce(d: &mut Diag, a: &Sp<RawAnnounce>, path: &str) -> AnnounceSettings {
+    let r = &a.value;
+    let def = AnnounceSettings::default();
+    let count = d
+        .opt(r.count.as_ref(), &join(path, "count"), |s| {
+            s.int_in(0, 100, "")
+        })
+        .map_or(def.count, |n| n as u32);
+    let interval = d
+        .opt(r.interval.as_ref(), &join(path, "interval"), |s| {
+            let t = duration_of(s)?;
+            if t > Duration::from_secs(10) {
+                return Err("the gap between announcements is at most 10s".into());
+            }
+            Ok(t)
+        })
+        .unwrap_or(def.interval);
+    let repeat_after = d
+        .opt(
+            r.repeat_after.as_ref(),
+            &join(path, "repeat_after"),
+            |s| match s {
+                Scalar::Str(t) if t == "off" => Ok(None),
+                Scalar::Bool(false) => Ok(None),
+                other => duration_of(other)
+                    .map(Some)
+                    .map_err(|e| format!("{e}; or write `off` to announce only once")),
+            },
+        )
+        .unwrap_or(def.repeat_after);
+    AnnounceSettings {
+        count,
+        interval,
+        repeat_after,
+    }
+}
