@@ -5,20 +5,21 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Result};
 
+use crate::config::local_addrs::{local_addresses, LocalAddr};
 use crate::config::{self, model::ClusterConfig, model::Node};
 
-fn load_and_identify(path: &Path, node: Option<&str>) -> Result<(ClusterConfig, Node)> {
+fn load_and_identify(path: &Path, node: Option<&str>) -> Result<(ClusterConfig, Node, Vec<LocalAddr>)> {
     let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
-    let local = config::local_addrs::local_addresses();
-    let me = config::identity::resolve(&cluster, node, &local)
+    let local = local_addresses().map_err(|e| anyhow!("listing local addresses: {e}"))?;
+    let me = config::identity::resolve(&cluster, node, &config::local_addrs::ips(&local))
         .map_err(|e| anyhow!("{e}"))?
         .clone();
-    Ok((cluster, me))
+    Ok((cluster, me, local))
 }
 
 /// `kubegate run`.
 pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
-    let (cluster, me) = load_and_identify(path, node)?;
+    let (cluster, me, _) = load_and_identify(path, node)?;
     if cluster.vips.is_empty() {
         return Err(anyhow!("{}: no vips configured; nothing to run", path.display()));
     }
@@ -28,8 +29,8 @@ pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
 
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
-    let (cluster, me) = load_and_identify(path, node)?;
-    print!("{}", crate::plan::check_report(&cluster, &me));
+    let (cluster, me, local) = load_and_identify(path, node)?;
+    print!("{}", crate::plan::check_report(&cluster, &me, &local));
     Ok(ExitCode::SUCCESS)
 }
 

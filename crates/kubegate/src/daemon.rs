@@ -12,7 +12,9 @@ use anyhow::{anyhow, Context, Result};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::config::model::{ClusterConfig, InterfaceChoice, Node, Vip};
+use crate::config::interface::resolve_interface;
+use crate::config::local_addrs::{local_addresses, LocalAddr};
+use crate::config::model::{ClusterConfig, Node, Vip};
 use crate::say;
 use crate::track;
 use crate::vip::driver::{self, Control, DriverSetup, VipStatus};
@@ -40,20 +42,10 @@ impl VipHandle {
 }
 
 /// The interface a VIP lives on for this node.
-pub fn interface_for(vip: &Vip, me: &Node) -> Result<String> {
-    match &vip.interface {
-        InterfaceChoice::Named(name) => Ok(name.clone()),
-        InterfaceChoice::Auto => crate::config::local_addrs::interface_of(me.address)
-            .map(|(name, _prefix)| name)
-            .ok_or_else(|| {
-                anyhow!(
-                    "vip {}: no local interface carries this node's address {}; \
-                     set `interface:` for this VIP",
-                    vip.name,
-                    me.address
-                )
-            }),
-    }
+pub fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String> {
+    resolve_interface(vip, me, local)
+        .map(|r| r.name)
+        .map_err(|e| anyhow!("vip {}: {e}", vip.name))
 }
 
 /// Run until SIGTERM/SIGINT (exit 0 after handing over) or until a VIP fails (error).
@@ -72,9 +64,10 @@ pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
         });
     }
 
+    let local = local_addresses().context("listing local addresses")?;
     let mut handles = Vec::new();
     for vip in &cluster.vips {
-        let interface = interface_for(vip, &me)?;
+        let interface = interface_for(vip, &me, &local)?;
         let router = settings::router_config(&cluster, vip, &me);
         // Crash leftovers: a VIP of this file still on the interface is removed before we
         // start, as keepalived does; the protocol adds it back if we become master.

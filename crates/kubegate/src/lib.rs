@@ -5,9 +5,8 @@
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod log;
-pub mod plan;
 pub mod lab;
+pub mod log;
 pub mod plan;
 pub mod sys;
 pub mod track;
