@@ -192,8 +192,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
         u16::from_be_bytes([data[field::CHECKSUM.start], data[field::CHECKSUM.start + 1]])
     }
 
-    /// The `index`th virtual address, or `None` when the buffer does not hold it.
+    /// The `index`th virtual address, or `None` when the count does not declare it or the
+    /// buffer does not hold it.
     pub fn address(&self, index: usize) -> Option<IpAddr> {
+        if index >= usize::from(*self.buffer.as_ref().get(field::COUNT)?) {
+            return None;
+        }
         let len = self.family.addr_len();
         let start = index.checked_mul(len)?.checked_add(field::ADDRESSES)?;
         let bytes = self.buffer.as_ref().get(start..start.checked_add(len)?)?;
