@@ -3,8 +3,29 @@
 //!
 //! Stateless drop rules live here (version, type, length, address count, checksum, auth type);
 //! rules that need the router's configuration (TTL, VRID, auth data, interval) live in `router`.
+//!
+//! - [`view`]: [`Packet`], field accessors and setters over a byte buffer (RFC 3768 §5.1,
+//!   RFC 5798 §5.1 layouts).
+//! - [`checksum`]: the Internet checksum and the IPv4 / IPv6 pseudo-headers (RFC 1071,
+//!   RFC 3768 §5.3.8, RFC 5798 §5.2.8, RFC 9568 §5.2.8).
+//! - [`repr`]: `AdvertRepr::parse` / `emit` and the drop rules.
+//! - [`error`]: why parsing or emitting failed.
+//! - [`fuzz`]: [`fuzz_parse`], the body of the fuzz target, also run as an ordinary test.
 
 use std::net::IpAddr;
+
+pub mod checksum;
+mod error;
+mod fuzz;
+mod repr;
+pub mod view;
+
+pub use error::{EmitError, ParseError};
+pub use fuzz::fuzz_parse;
+pub use view::{Family, Packet};
+
+/// IP protocol number of VRRP (RFC 3768 §5.2.4, RFC 5798 §5.1.1.4 / §5.1.2.3).
+pub const IP_PROTO_VRRP: u8 = 112;
 
 /// VRRP protocol version (RFC 3768 §5.3.1 / RFC 5798 §5.2.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -46,25 +67,4 @@ pub struct AdvertRepr {
     pub addresses: Vec<IpAddr>,
     /// Version 2 only; `Auth::None` for version 3.
     pub auth: Auth,
-}
-
-/// Why bytes were not accepted as an advertisement.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParseError {
-    /// Fewer bytes than the fixed header, or than the address count and auth data need.
-    Truncated,
-    /// Version field neither 2 nor 3 (RFC 5798 §7.1).
-    BadVersion(u8),
-    /// Type field is not 1, ADVERTISEMENT (RFC 5798 §5.2.2).
-    BadType(u8),
-    /// Checksum does not verify in any accepted form (RFC 5798 §7.1).
-    BadChecksum,
-    /// The address count is zero, or the addresses are not of the header's family.
-    BadAddressCount,
-    /// Version 2 auth type other than 0 or 1 (RFC 3768 §5.3.6; type 2, IP AH, is not supported).
-    BadAuthType(u8),
-    /// Version 2 with advert interval 0 or version 3 with interval 0.
-    BadInterval,
-    /// Source and destination addresses are of different families.
-    FamilyMismatch,
 }
