@@ -8,7 +8,10 @@ use anyhow::{anyhow, Result};
 use crate::config::local_addrs::{local_addresses, LocalAddr};
 use crate::config::{self, model::ClusterConfig, model::Node};
 
-fn load_and_identify(path: &Path, node: Option<&str>) -> Result<(ClusterConfig, Node, Vec<LocalAddr>)> {
+fn load_and_identify(
+    path: &Path,
+    node: Option<&str>,
+) -> Result<(ClusterConfig, Node, Vec<LocalAddr>)> {
     let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
     let local = local_addresses().map_err(|e| anyhow!("listing local addresses: {e}"))?;
     let me = config::identity::resolve(&cluster, node, &config::local_addrs::ips(&local))
@@ -21,7 +24,10 @@ fn load_and_identify(path: &Path, node: Option<&str>) -> Result<(ClusterConfig, 
 pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, _) = load_and_identify(path, node)?;
     if cluster.vips.is_empty() {
-        return Err(anyhow!("{}: no vips configured; nothing to run", path.display()));
+        return Err(anyhow!(
+            "{}: no vips configured; nothing to run",
+            path.display()
+        ));
     }
     crate::daemon::run(cluster, me)?;
     Ok(ExitCode::SUCCESS)

@@ -23,7 +23,10 @@ use crate::vip::settings;
 /// Something the main loop must react to.
 enum Event {
     Signal(i32),
-    VipEnded { name: String, result: std::io::Result<()> },
+    VipEnded {
+        name: String,
+        result: std::io::Result<()>,
+    },
 }
 
 /// A running VIP: its control channel and the wake-up socket of its thread.
@@ -144,7 +147,10 @@ pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
                     continue;
                 }
                 stopping = true;
-                say!("signal {sig}: handing over {} VIP(s) and stopping", handles.len());
+                say!(
+                    "signal {sig}: handing over {} VIP(s) and stopping",
+                    handles.len()
+                );
                 for h in &handles {
                     h.send(Control::Shutdown);
                 }

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kubegate", version, about = "One highly available, load-balanced address for a Kubernetes control plane")]
+#[command(
+    name = "kubegate",
+    version,
+    about = "One highly available, load-balanced address for a Kubernetes control plane"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

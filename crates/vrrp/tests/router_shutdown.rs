@@ -4,7 +4,8 @@
 mod router_support;
 
 use router_support::*;
-use vrrp::{Action, Input, Reason, State};
+use std::time::Duration;
+use vrrp::{Action, Config, Input, Reason, State};
 
 #[test]
 fn shutdown_hands_over_when_the_new_master_is_heard() {
@@ -114,4 +115,45 @@ fn link_down_while_stopping_stops_and_removes_vips() {
         ]
     );
     assert_eq!(net.router(0).poll_timeout(), None);
+}
+
+#[test]
+fn stopping_master_lingers_after_hearing_its_successor() {
+    let a = Config {
+        handover_linger: Duration::from_millis(150),
+        ..v3(150, 1)
+    };
+    let b = v3(100, 2);
+    let mut net = Net::started(vec![a.clone(), b.clone()]);
+    net.run_until(ms(1_050));
+    net.input(0, Input::Shutdown);
+    net.run_until(ms(5_000));
+    // B takes over after Skew_Time (60.9375 ms); A hears it and goes quiet, keeping the VIPs.
+    let t = ns(1_110_937_500);
+    assert_eq!(
+        net.actions_at(1, t),
+        becoming_master(&b, State::Backup, Reason::MasterStopped)
+    );
+    assert_eq!(net.actions_at(0, t), vec![]);
+    // 150 ms later A removes them and stops; between the two it sent nothing.
+    let end = t + Duration::from_millis(150);
+    let between: Vec<_> = net.nodes[0]
+        .log
+        .iter()
+        .filter(|(at, _)| *at > ms(1_050) && *at < end)
+        .collect();
+    assert!(between.is_empty(), "{between:?}");
+    assert_eq!(
+        net.actions_at(0, end),
+        vec![
+            changed(
+                State::Stopping,
+                State::Stopped,
+                Reason::HandedOver { to: addr(2) }
+            ),
+            Action::RemoveVips,
+        ]
+    );
+    assert_eq!(net.log_after(0, end), vec![]);
+    assert_eq!(net.masters(), vec![1]);
 }

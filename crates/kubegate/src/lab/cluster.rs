@@ -201,7 +201,12 @@ impl Cluster {
     }
 
     /// Starts the probing client: connects to `vip` every `period` for `duration`.
-    pub fn start_probe(&self, vip: Ipv4Addr, period: Duration, duration: Duration) -> io::Result<Probe> {
+    pub fn start_probe(
+        &self,
+        vip: Ipv4Addr,
+        period: Duration,
+        duration: Duration,
+    ) -> io::Result<Probe> {
         let netns = self.segment.netns("client")?;
         let out_path = self.dir.join(format!("probe-{}.txt", unique_counter()));
         let out = File::create(&out_path)?;
@@ -233,8 +238,14 @@ impl Cluster {
         if let Ok(entries) = fs::read_dir(&self.dir) {
             let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
             paths.sort();
-            for p in paths.iter().filter(|p| p.extension().is_some_and(|e| e == "log")) {
-                all.push_str(&format!("==== {}\n", p.file_name().unwrap_or_default().to_string_lossy()));
+            for p in paths
+                .iter()
+                .filter(|p| p.extension().is_some_and(|e| e == "log"))
+            {
+                all.push_str(&format!(
+                    "==== {}\n",
+                    p.file_name().unwrap_or_default().to_string_lossy()
+                ));
                 all.push_str(&fs::read_to_string(p).unwrap_or_default());
             }
         }
@@ -280,9 +291,13 @@ pub struct Probe {
 
 impl Probe {
     pub fn finish(mut self) -> io::Result<GapReport> {
-        let status = self.child.wait_timeout(self.duration + Duration::from_secs(10))?;
+        let status = self
+            .child
+            .wait_timeout(self.duration + Duration::from_secs(10))?;
         if status.is_none_or(|s| !s.success()) {
-            return Err(io::Error::other(format!("probe did not finish cleanly: {status:?}")));
+            return Err(io::Error::other(format!(
+                "probe did not finish cleanly: {status:?}"
+            )));
         }
         let text = fs::read_to_string(&self.out_path)?;
         let _ = fs::remove_file(&self.out_path);

@@ -78,23 +78,44 @@ pub fn run_default(binary: &Path, keep: bool) -> Result<ExitCode> {
         c.segment.cut_carrier("node1")?;
         Ok(())
     })?;
-    steps.push(Step { what: "node1 loses its link", holder, report, max_gap_ms: 1000, failures_allowed: true });
+    steps.push(Step {
+        what: "node1 loses its link",
+        holder,
+        report,
+        max_gap_ms: 1000,
+        failures_allowed: true,
+    });
 
     let (holder, report) = measured(&mut cluster, "link restored", "node1", |c| {
         c.segment.restore_carrier("node1")?;
         Ok(())
     })?;
-    steps.push(Step { what: "node1's link returns (preempt)", holder, report, max_gap_ms: 1000, failures_allowed: true });
+    steps.push(Step {
+        what: "node1's link returns (preempt)",
+        holder,
+        report,
+        max_gap_ms: 1000,
+        failures_allowed: true,
+    });
 
     let (holder, report) = measured(&mut cluster, "SIGTERM", "node2", |c| {
         c.signal("node1", "TERM")?;
         Ok(())
     })?;
     let code = cluster.wait_exit("node1", Duration::from_secs(5))?;
-    steps.push(Step { what: "node1 stopped with SIGTERM", holder, report, max_gap_ms: 100, failures_allowed: false });
+    steps.push(Step {
+        what: "node1 stopped with SIGTERM",
+        holder,
+        report,
+        max_gap_ms: 100,
+        failures_allowed: false,
+    });
 
     println!();
-    println!("{:<34} {:<8} {:>12} {:>8} {:>7}", "event", "VIP on", "longest gap", "failed", "result");
+    println!(
+        "{:<34} {:<8} {:>12} {:>8} {:>7}",
+        "event", "VIP on", "longest gap", "failed", "result"
+    );
     for s in &steps {
         println!(
             "{:<34} {:<8} {:>9} ms {:>8} {:>7}",
@@ -112,11 +133,21 @@ pub fn run_default(binary: &Path, keep: bool) -> Result<ExitCode> {
     if keep {
         cluster.start("node1")?;
         cluster.keep_files();
-        println!("\nlab kept running; namespaces: {}", cluster.segment.namespace_names().join(" "));
+        println!(
+            "\nlab kept running; namespaces: {}",
+            cluster.segment.namespace_names().join(" ")
+        );
         println!("config and logs: {}", cluster.dir().display());
         println!("Ctrl-C removes it.");
-        let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM])?;
+        let mut signals = signal_hook::iterator::Signals::new([
+            signal_hook::consts::SIGINT,
+            signal_hook::consts::SIGTERM,
+        ])?;
         signals.forever().next();
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

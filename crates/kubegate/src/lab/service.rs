@@ -28,13 +28,21 @@ pub struct Sample {
 }
 
 /// Connect to `target` every `period` for `duration`; each attempt bounded by `timeout`.
-pub fn probe(target: SocketAddr, period: Duration, duration: Duration, timeout: Duration) -> Vec<Sample> {
+pub fn probe(
+    target: SocketAddr,
+    period: Duration,
+    duration: Duration,
+    timeout: Duration,
+) -> Vec<Sample> {
     let start = Instant::now();
     let mut samples = Vec::new();
     let mut next = start;
     while start.elapsed() < duration {
         let at_ms = start.elapsed().as_millis() as u64;
-        samples.push(Sample { at_ms, answer: attempt(target, timeout) });
+        samples.push(Sample {
+            at_ms,
+            answer: attempt(target, timeout),
+        });
         next += period;
         let now = Instant::now();
         if next > now {
@@ -118,7 +126,10 @@ mod tests {
     use super::*;
 
     fn s(at_ms: u64, who: Option<&str>) -> Sample {
-        Sample { at_ms, answer: who.map(str::to_string) }
+        Sample {
+            at_ms,
+            answer: who.map(str::to_string),
+        }
     }
 
     #[test]
@@ -146,7 +157,12 @@ mod tests {
         drop(listener);
         thread::spawn(move || serve(addr, "alpha"));
         thread::sleep(Duration::from_millis(100));
-        let samples = probe(addr, Duration::from_millis(10), Duration::from_millis(100), Duration::from_millis(200));
+        let samples = probe(
+            addr,
+            Duration::from_millis(10),
+            Duration::from_millis(100),
+            Duration::from_millis(200),
+        );
         let r = analyse(&samples);
         assert!(r.succeeded >= 5, "{r:?}");
         assert_eq!(r.failed, 0);

@@ -451,7 +451,10 @@ pub(crate) fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> io
 
 /// `poll(2)` for readability on several descriptors; entry `i` is true when `fds[i]` is
 /// readable (or has an error / hang-up to report). `None` waits without a bound.
-pub(crate) fn poll_many(fds: &[BorrowedFd<'_>], timeout: Option<Duration>) -> io::Result<Vec<bool>> {
+pub(crate) fn poll_many(
+    fds: &[BorrowedFd<'_>],
+    timeout: Option<Duration>,
+) -> io::Result<Vec<bool>> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
         .map(|fd| libc::pollfd {

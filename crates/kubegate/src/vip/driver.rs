@@ -102,7 +102,10 @@ pub fn run(
     let mut links = LinkEvents::open()?;
     let mut netlink = Netlink::open()?;
     let mut announcer = Announcer::open(&setup.interface)?;
-    let label = setup.label.as_deref().map(|l| address_label(&setup.interface, l));
+    let label = setup
+        .label
+        .as_deref()
+        .map(|l| address_label(&setup.interface, l));
     let destinations = settings::destinations(&setup.router);
     let mut announces = AnnounceQueue {
         settings: setup.announce.clone(),
@@ -195,7 +198,12 @@ pub fn run(
                             advert,
                         },
                     ),
-                    Err(_) => status.lock().unwrap_or_else(|p| p.into_inner()).malformed_adverts += 1,
+                    Err(_) => {
+                        status
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .malformed_adverts += 1
+                    }
                 }
             }
         }
@@ -204,7 +212,7 @@ pub fn run(
                 Ok(events) => events
                     .iter()
                     .filter(|e| e.index == ifindex)
-                    .last()
+                    .next_back()
                     .map(|e| e.up && !e.removed),
                 // Events were lost (ENOBUFS): read the state afresh.
                 Err(_) => Some(netlink.link(ifindex).map(|l| l.is_up()).unwrap_or(false)),
@@ -240,14 +248,15 @@ pub fn run(
     }
 }
 
-fn send(
-    socket: &VrrpSocket,
-    advert: &AdvertRepr,
-    destinations: &[IpAddr],
-    setup: &DriverSetup,
-) {
+fn send(socket: &VrrpSocket, advert: &AdvertRepr, destinations: &[IpAddr], setup: &DriverSetup) {
     for &dst in destinations {
-        let bytes = advert.to_bytes(setup.router.primary_address, dst, setup.checksum);
+        let bytes = match advert.to_bytes(setup.router.primary_address, dst, setup.checksum) {
+            Ok(b) => b,
+            Err(e) => {
+                crate::say!("{}: cannot encode advert for {dst}: {e:?}", setup.name);
+                continue;
+            }
+        };
         if let Err(e) = socket.send_to(&bytes, dst) {
             crate::say!("{}: sending advert to {dst}: {e}", setup.name);
         }

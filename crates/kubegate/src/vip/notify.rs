@@ -20,8 +20,13 @@ pub fn state_word(state: State) -> &'static str {
 /// Start the hook and reap it on a separate thread. Failures to start are logged.
 pub fn run(program: &Path, instance: &str, state: State, priority: u8) {
     let mut cmd = Command::new(program);
-    cmd.args(["INSTANCE", instance, state_word(state), &priority.to_string()])
-        .stdin(Stdio::null());
+    cmd.args([
+        "INSTANCE",
+        instance,
+        state_word(state),
+        &priority.to_string(),
+    ])
+    .stdin(Stdio::null());
     match cmd.spawn() {
         Ok(mut child) => {
             thread::spawn(move || {

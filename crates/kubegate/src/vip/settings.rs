@@ -19,6 +19,12 @@ pub fn handover_timeout(advert_interval: Duration) -> Duration {
     (advert_interval * 4).max(Duration::from_secs(1))
 }
 
+/// How long a stopping master keeps the VIP after hearing its successor: long enough for the
+/// successor's gratuitous ARP to reach clients and for packets already sent to us to land.
+pub fn handover_linger(advert_interval: Duration) -> Duration {
+    advert_interval.max(Duration::from_millis(200))
+}
+
 /// The router configuration for `me` and `vip`.
 pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Config {
     let peers = match vip.vrrp.transport {
@@ -49,6 +55,7 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
         unicast_peers: peers,
         announce_repeat_after: vip.announce.repeat_after,
         handover_timeout: handover_timeout(vip.vrrp.advert_interval),
+        handover_linger: handover_linger(vip.vrrp.advert_interval),
     }
 }
 

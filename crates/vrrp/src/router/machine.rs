@@ -68,7 +68,11 @@ impl Router {
             }
             (Timer::AnnounceRepeat, State::Master) => self.actions.push_back(Action::Announce),
             (Timer::Handover, State::Stopping) => {
-                self.change_state(State::Stopped, Reason::HandoverTimedOut);
+                let why = match self.successor {
+                    Some(to) => Reason::HandedOver { to },
+                    None => Reason::HandoverTimedOut,
+                };
+                self.change_state(State::Stopped, why);
                 self.actions.push_back(Action::RemoveVips);
             }
             // Unreachable by the invariant above; ignoring is the safe reading.
@@ -205,9 +209,18 @@ impl Router {
             State::Master => self.master_rx(now, from, advert),
             State::Stopping => {
                 // Someone advertising a real priority is a master: the handover is done.
-                if advert.priority > 0 {
-                    self.change_state(State::Stopped, Reason::HandedOver { to: from });
-                    self.actions.push_back(Action::RemoveVips);
+                // Stop advertising, and keep the VIPs for the linger only: packets that
+                // clients addressed to us before the successor's gratuitous ARP reached
+                // them still get an answer, so a planned stop fails no connection.
+                if advert.priority > 0 && self.successor.is_none() {
+                    self.successor = Some(from);
+                    self.timers.adver = None;
+                    if self.config.handover_linger.is_zero() {
+                        self.change_state(State::Stopped, Reason::HandedOver { to: from });
+                        self.actions.push_back(Action::RemoveVips);
+                    } else {
+                        self.timers.handover = Some(now + self.config.handover_linger);
+                    }
                 }
             }
             State::Initialize | State::Fault | State::Stopped => {}

@@ -61,6 +61,10 @@ pub struct Config {
     pub announce_repeat_after: Option<Duration>,
     /// Longest a stopping master keeps its VIPs waiting for a new master to be heard.
     pub handover_timeout: Duration,
+    /// How long a stopping master keeps its VIPs after it has heard its successor, so that
+    /// packets clients sent before the successor's announcement reached them are still
+    /// answered. Zero removes them at once.
+    pub handover_linger: Duration,
 }
 
 /// Something that happened to the router.
@@ -155,6 +159,8 @@ pub struct Router {
     down_timer_is_skew: bool,
     /// Lower-priority adverts are honoured as if preempt were off until this instant.
     preempt_blocked_until: Option<Instant>,
+    /// While stopping: the successor heard, if any (the handover timer then ends the linger).
+    successor: Option<IpAddr>,
     actions: VecDeque<Action>,
     stats: Stats,
 }
@@ -177,6 +183,7 @@ impl Router {
             timers: timers::Timers::default(),
             down_timer_is_skew: false,
             preempt_blocked_until: None,
+            successor: None,
             actions: VecDeque::new(),
             stats: Stats::default(),
         }

@@ -43,6 +43,7 @@ pub fn v3(priority: u8, host: u8) -> Config {
         unicast_peers: None,
         announce_repeat_after: None,
         handover_timeout: Duration::from_secs(3),
+        handover_linger: Duration::ZERO,
     }
 }
 
