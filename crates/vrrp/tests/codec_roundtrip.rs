@@ -20,9 +20,13 @@ struct Case {
 
 fn addr(ipv6: bool) -> BoxedStrategy<IpAddr> {
     if ipv6 {
-        any::<[u8; 16]>().prop_map(|b| IpAddr::V6(Ipv6Addr::from(b))).boxed()
+        any::<[u8; 16]>()
+            .prop_map(|b| IpAddr::V6(Ipv6Addr::from(b)))
+            .boxed()
     } else {
-        any::<[u8; 4]>().prop_map(|b| IpAddr::V4(Ipv4Addr::from(b))).boxed()
+        any::<[u8; 4]>()
+            .prop_map(|b| IpAddr::V4(Ipv4Addr::from(b)))
+            .boxed()
     }
 }
 
@@ -31,7 +35,10 @@ fn addr_count() -> impl Strategy<Value = usize> {
 }
 
 fn form() -> impl Strategy<Value = ChecksumForm> {
-    prop_oneof![Just(ChecksumForm::PseudoHeader), Just(ChecksumForm::MessageOnly)]
+    prop_oneof![
+        Just(ChecksumForm::PseudoHeader),
+        Just(ChecksumForm::MessageOnly)
+    ]
 }
 
 fn case() -> impl Strategy<Value = Case> {
@@ -45,33 +52,50 @@ fn small_case() -> impl Strategy<Value = Case> {
 
 fn case_with(count: BoxedStrategy<usize>) -> impl Strategy<Value = Case> {
     // (version, ipv6): v2 is IPv4 only (RFC 3768 §1).
-    prop_oneof![Just((Version::V2, false)), Just((Version::V3, false)), Just((Version::V3, true))]
-        .prop_flat_map(move |(version, ipv6)| {
-            let interval = match version {
-                Version::V2 => (1u16..=255).prop_map(|s| s * 100).boxed(),
-                Version::V3 => (1u16..=4095).boxed(),
-            };
-            let auth = match version {
-                Version::V2 => prop_oneof![Just(Auth::None), any::<[u8; 8]>().prop_map(Auth::Pass)].boxed(),
-                Version::V3 => Just(Auth::None).boxed(),
-            };
-            (
-                any::<u8>(),
-                any::<u8>(),
-                interval,
-                count.clone().prop_flat_map(move |n| proptest::collection::vec(addr(ipv6), n)),
-                auth,
-                addr(ipv6),
-                addr(ipv6),
-                form(),
-            )
-                .prop_map(move |(vrid, priority, interval_cs, addresses, auth, src, dst, form)| Case {
-                    repr: AdvertRepr { version, vrid, priority, interval_cs, addresses, auth },
+    prop_oneof![
+        Just((Version::V2, false)),
+        Just((Version::V3, false)),
+        Just((Version::V3, true))
+    ]
+    .prop_flat_map(move |(version, ipv6)| {
+        let interval = match version {
+            Version::V2 => (1u16..=255).prop_map(|s| s * 100).boxed(),
+            Version::V3 => (1u16..=4095).boxed(),
+        };
+        let auth = match version {
+            Version::V2 => {
+                prop_oneof![Just(Auth::None), any::<[u8; 8]>().prop_map(Auth::Pass)].boxed()
+            }
+            Version::V3 => Just(Auth::None).boxed(),
+        };
+        (
+            any::<u8>(),
+            any::<u8>(),
+            interval,
+            count
+                .clone()
+                .prop_flat_map(move |n| proptest::collection::vec(addr(ipv6), n)),
+            auth,
+            addr(ipv6),
+            addr(ipv6),
+            form(),
+        )
+            .prop_map(
+                move |(vrid, priority, interval_cs, addresses, auth, src, dst, form)| Case {
+                    repr: AdvertRepr {
+                        version,
+                        vrid,
+                        priority,
+                        interval_cs,
+                        addresses,
+                        auth,
+                    },
                     src,
                     dst,
                     form,
-                })
-        })
+                },
+            )
+    })
 }
 
 fn other(form: ChecksumForm) -> ChecksumForm {
@@ -170,7 +194,12 @@ fn bit_flips_on_captured_vectors_are_rejected() {
             flipped[bit / 8] ^= 1 << (bit % 8);
             if let Ok((repr, form)) = AdvertRepr::parse(&flipped, c.src(), c.dst()) {
                 accepted += 1;
-                assert_eq!(repr.to_bytes(c.src(), c.dst(), form).unwrap(), flipped, "{}", c.name);
+                assert_eq!(
+                    repr.to_bytes(c.src(), c.dst(), form).unwrap(),
+                    flipped,
+                    "{}",
+                    c.name
+                );
             }
         }
         // For these addresses no flip switches the v3 checksum form, so all are refused.

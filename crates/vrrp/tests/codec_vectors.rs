@@ -38,7 +38,11 @@ fn keepalived_v2_pass_parses_and_reemits_byte_exact() {
     );
     assert_eq!(form, ChecksumForm::MessageOnly);
     for f in [ChecksumForm::PseudoHeader, ChecksumForm::MessageOnly] {
-        assert_eq!(repr.to_bytes(c.src(), c.dst(), f).unwrap(), bytes, "form {f:?} is ignored for v2");
+        assert_eq!(
+            repr.to_bytes(c.src(), c.dst(), f).unwrap(),
+            bytes,
+            "form {f:?} is ignored for v2"
+        );
     }
 }
 
@@ -47,7 +51,10 @@ fn keepalived_v3_ipv4_uses_the_pseudo_header_form() {
     let c = KEEPALIVED_V3_IPV4;
     let bytes = c.bytes();
     // keepalived 2.2.7 puts the IPv4 pseudo-header under the v3 checksum (FIELD-NOTES).
-    assert!(verifies(&bytes, &ipv4_pseudo(c.src(), c.dst(), bytes.len())));
+    assert!(verifies(
+        &bytes,
+        &ipv4_pseudo(c.src(), c.dst(), bytes.len())
+    ));
     assert!(!verifies(&bytes, &[]));
     let (repr, form) = parse(&bytes, c.src(), c.dst()).expect(c.name);
     assert_eq!(
@@ -64,7 +71,9 @@ fn keepalived_v3_ipv4_uses_the_pseudo_header_form() {
     assert_eq!(form, ChecksumForm::PseudoHeader);
     assert_eq!(repr.to_bytes(c.src(), c.dst(), form).unwrap(), bytes);
     // The same advert in RFC 9568 form differs only in the checksum.
-    let rfc = repr.to_bytes(c.src(), c.dst(), ChecksumForm::MessageOnly).unwrap();
+    let rfc = repr
+        .to_bytes(c.src(), c.dst(), ChecksumForm::MessageOnly)
+        .unwrap();
     assert_eq!(rfc[..6], bytes[..6]);
     assert_eq!(rfc[8..], bytes[8..]);
     assert_ne!(rfc[6..8], bytes[6..8]);
@@ -76,7 +85,10 @@ fn keepalived_v3_ipv6_parses_and_reemits_byte_exact() {
     let c = KEEPALIVED_V3_IPV6;
     let bytes = c.bytes();
     // RFC 5798 §5.2.8: IPv6 always includes the pseudo-header.
-    assert!(verifies(&bytes, &ipv6_pseudo(c.src(), c.dst(), bytes.len())));
+    assert!(verifies(
+        &bytes,
+        &ipv6_pseudo(c.src(), c.dst(), bytes.len())
+    ));
     let (repr, form) = parse(&bytes, c.src(), c.dst()).expect(c.name);
     assert_eq!(
         repr,
@@ -91,7 +103,11 @@ fn keepalived_v3_ipv6_parses_and_reemits_byte_exact() {
     );
     assert_eq!(form, ChecksumForm::PseudoHeader);
     for f in [ChecksumForm::PseudoHeader, ChecksumForm::MessageOnly] {
-        assert_eq!(repr.to_bytes(c.src(), c.dst(), f).unwrap(), bytes, "form {f:?} is ignored for IPv6");
+        assert_eq!(
+            repr.to_bytes(c.src(), c.dst(), f).unwrap(),
+            bytes,
+            "form {f:?} is ignored for IPv6"
+        );
     }
 }
 
@@ -100,8 +116,14 @@ fn captured_view_accessors_read_the_fields() {
     let c = KEEPALIVED_V2_PASS;
     let bytes = c.bytes();
     let p = Packet::new_checked(&bytes[..], Family::Ipv4).unwrap();
-    assert_eq!((p.version(), p.msg_type(), p.vrid(), p.priority()), (2, 1, 51, 150));
-    assert_eq!((p.addr_count(), p.auth_type(), p.adver_int_secs()), (2, 1, 1));
+    assert_eq!(
+        (p.version(), p.msg_type(), p.vrid(), p.priority()),
+        (2, 1, 51, 150)
+    );
+    assert_eq!(
+        (p.addr_count(), p.auth_type(), p.adver_int_secs()),
+        (2, 1, 1)
+    );
     assert_eq!(p.checksum(), 0x3a9e);
     assert_eq!(p.address(1), Some(v4("198.18.0.101")));
     assert_eq!(p.address(2), None);
@@ -122,12 +144,12 @@ fn captured_view_accessors_read_the_fields() {
 /// one's-complement sum over the message only (RFC 9568 §5.2.8: no pseudo-header for IPv4).
 fn rfc9568_v4(vrid: u8, prio: u8, interval_cs: u16, addrs: &[[u8; 4]]) -> Vec<u8> {
     let mut msg = vec![
-        0x31, // version 3, type 1 ADVERTISEMENT (§5.2.1, §5.2.2)
-        vrid, // §5.2.3
-        prio, // §5.2.4
-        addrs.len() as u8, // §5.2.5
+        0x31,                            // version 3, type 1 ADVERTISEMENT (§5.2.1, §5.2.2)
+        vrid,                            // §5.2.3
+        prio,                            // §5.2.4
+        addrs.len() as u8,               // §5.2.5
         (interval_cs >> 8) as u8 & 0x0f, // §5.2.6 rsvd = 0, §5.2.7 high 4 bits
-        interval_cs as u8,  // §5.2.7 low 8 bits
+        interval_cs as u8,               // §5.2.7 low 8 bits
         0,
         0, // §5.2.8 checksum, zero while summing
     ];
@@ -157,7 +179,10 @@ fn rfc9568_single_address_vector() {
             auth: Auth::None,
         }
     );
-    assert_eq!(repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(), msg);
+    assert_eq!(
+        repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(),
+        msg
+    );
 }
 
 #[test]
@@ -169,8 +194,11 @@ fn rfc9568_owner_max_interval_unicast_vector() {
     let (repr, form) = parse(&msg, src, dst).unwrap();
     assert_eq!(form, ChecksumForm::MessageOnly);
     assert_eq!((repr.vrid, repr.priority, repr.interval_cs), (7, 255, 4095));
-    assert_eq!(repr.addresses, addrs.map(|a| IpAddr::from(a)).to_vec());
-    assert_eq!(repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(), msg);
+    assert_eq!(repr.addresses, addrs.map(IpAddr::from).to_vec());
+    assert_eq!(
+        repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(),
+        msg
+    );
     // Emitting keepalived's form gives the checksum over pseudo-header + message.
     let kf = repr.to_bytes(src, dst, ChecksumForm::PseudoHeader).unwrap();
     let mut expected = msg.clone();
@@ -189,13 +217,18 @@ fn hand_built_ipv6_vector_with_independent_pseudo_header() {
     assert_eq!(form, ChecksumForm::PseudoHeader);
     assert_eq!((repr.vrid, repr.priority, repr.interval_cs), (9, 0, 20));
     assert_eq!(repr.addresses, vec![v6("fe80::9")]);
-    assert_eq!(repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(), msg);
+    assert_eq!(
+        repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap(),
+        msg
+    );
 }
 
 #[test]
 fn hand_built_v2_no_auth_vector() {
     // RFC 3768 §5.1: auth type 0, interval 3 s, one address, 8 zero bytes of auth data.
-    let mut msg = vec![0x21, 10, 200, 1, 0, 3, 0, 0, 198, 18, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0];
+    let mut msg = vec![
+        0x21, 10, 200, 1, 0, 3, 0, 0, 198, 18, 5, 5, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
     fix_checksum(&mut msg, &[]);
     let (src, dst) = (v4("198.18.0.9"), v4("224.0.0.18"));
     let (repr, form) = parse(&msg, src, dst).unwrap();
@@ -211,7 +244,10 @@ fn hand_built_v2_no_auth_vector() {
             auth: Auth::None,
         }
     );
-    assert_eq!(repr.to_bytes(src, dst, ChecksumForm::PseudoHeader).unwrap(), msg);
+    assert_eq!(
+        repr.to_bytes(src, dst, ChecksumForm::PseudoHeader).unwrap(),
+        msg
+    );
 }
 
 #[test]
@@ -223,13 +259,18 @@ fn v3_reserved_bits_are_ignored_on_receipt() {
     let (src, dst) = (v4("198.18.0.2"), v4("224.0.0.18"));
     let (repr, _) = parse(&msg, src, dst).unwrap();
     assert_eq!(repr.interval_cs, 100);
-    assert_eq!(repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap()[4], 0x00);
+    assert_eq!(
+        repr.to_bytes(src, dst, ChecksumForm::MessageOnly).unwrap()[4],
+        0x00
+    );
 }
 
 #[test]
 fn v2_auth_data_is_ignored_with_auth_type_0() {
     // RFC 3768 §5.3.10: with no authentication the data is ignored on receipt.
-    let mut msg = vec![0x21, 10, 200, 1, 0, 1, 0, 0, 198, 18, 5, 5, 1, 2, 3, 4, 5, 6, 7, 8];
+    let mut msg = vec![
+        0x21, 10, 200, 1, 0, 1, 0, 0, 198, 18, 5, 5, 1, 2, 3, 4, 5, 6, 7, 8,
+    ];
     fix_checksum(&mut msg, &[]);
     let (repr, _) = parse(&msg, v4("198.18.0.9"), v4("224.0.0.18")).unwrap();
     assert_eq!(repr.auth, Auth::None);
@@ -271,7 +312,11 @@ fn assert_err(case: (Vec<u8>, IpAddr, IpAddr), expected: ParseError) {
 fn truncated() {
     let (msg, src, dst) = v3_ipv4_ok();
     for len in 0..msg.len() {
-        assert_eq!(parse(&msg[..len], src, dst), Err(ParseError::Truncated), "length {len}");
+        assert_eq!(
+            parse(&msg[..len], src, dst),
+            Err(ParseError::Truncated),
+            "length {len}"
+        );
     }
     // v3 declaring two addresses but carrying one.
     assert_err(v3_ipv4_edited(|m| m[3] = 2), ParseError::Truncated);
@@ -286,21 +331,33 @@ fn truncated() {
 #[test]
 fn trailing_bytes() {
     assert_err(v3_ipv4_edited(|m| m.push(0)), ParseError::TrailingBytes);
-    assert_err(v3_ipv4_edited(|m| m.extend_from_slice(&[0; 4])), ParseError::TrailingBytes);
-    assert_err(v2_edited(|m| m.extend_from_slice(&[0; 2])), ParseError::TrailingBytes);
+    assert_err(
+        v3_ipv4_edited(|m| m.extend_from_slice(&[0; 4])),
+        ParseError::TrailingBytes,
+    );
+    assert_err(
+        v2_edited(|m| m.extend_from_slice(&[0; 2])),
+        ParseError::TrailingBytes,
+    );
 }
 
 #[test]
 fn bad_version() {
     for v in [0u8, 1, 4, 15] {
-        assert_err(v3_ipv4_edited(|m| m[0] = v << 4 | 1), ParseError::BadVersion(v));
+        assert_err(
+            v3_ipv4_edited(|m| m[0] = v << 4 | 1),
+            ParseError::BadVersion(v),
+        );
     }
 }
 
 #[test]
 fn v2_over_ipv6() {
     let (msg, _, _) = v2_edited(|_| {});
-    assert_eq!(parse(&msg, v6("fe80::1"), v6("ff02::12")), Err(ParseError::V2OverIpv6));
+    assert_eq!(
+        parse(&msg, v6("fe80::1"), v6("ff02::12")),
+        Err(ParseError::V2OverIpv6)
+    );
 }
 
 #[test]
@@ -361,16 +418,28 @@ fn bad_auth_type() {
 #[test]
 fn bad_interval() {
     assert_err(v2_edited(|m| m[5] = 0), ParseError::BadInterval);
-    assert_err(v3_ipv4_edited(|m| m[4..6].copy_from_slice(&[0, 0])), ParseError::BadInterval);
+    assert_err(
+        v3_ipv4_edited(|m| m[4..6].copy_from_slice(&[0, 0])),
+        ParseError::BadInterval,
+    );
     // Reserved bits set but the 12-bit interval zero is still zero.
-    assert_err(v3_ipv4_edited(|m| m[4..6].copy_from_slice(&[0xf0, 0])), ParseError::BadInterval);
+    assert_err(
+        v3_ipv4_edited(|m| m[4..6].copy_from_slice(&[0xf0, 0])),
+        ParseError::BadInterval,
+    );
 }
 
 #[test]
 fn family_mismatch() {
     let (msg, src, _) = v3_ipv4_ok();
-    assert_eq!(parse(&msg, src, v6("ff02::12")), Err(ParseError::FamilyMismatch));
-    assert_eq!(parse(&msg, v6("fe80::1"), v4("224.0.0.18")), Err(ParseError::FamilyMismatch));
+    assert_eq!(
+        parse(&msg, src, v6("ff02::12")),
+        Err(ParseError::FamilyMismatch)
+    );
+    assert_eq!(
+        parse(&msg, v6("fe80::1"), v4("224.0.0.18")),
+        Err(ParseError::FamilyMismatch)
+    );
 }
 
 #[test]
@@ -378,7 +447,10 @@ fn v4_message_read_as_ipv6_is_rejected() {
     // The family comes from the IP header: a v3 IPv4 message under IPv6 addresses has the
     // wrong length for its count.
     let (msg, _, _) = v3_ipv4_ok();
-    assert_eq!(parse(&msg, v6("fe80::1"), v6("ff02::12")), Err(ParseError::Truncated));
+    assert_eq!(
+        parse(&msg, v6("fe80::1"), v6("ff02::12")),
+        Err(ParseError::Truncated)
+    );
 }
 
 // ---- emit errors ------------------------------------------------------------------------
@@ -400,13 +472,43 @@ fn emit_refuses_what_the_wire_cannot_carry() {
         r
     };
     let cases: Vec<(AdvertRepr, IpAddr, IpAddr, EmitError)> = vec![
-        (with(&|r| r.addresses.clear()), src, dst, EmitError::BadAddressCount),
-        (with(&|r| r.addresses = vec![v4("198.18.0.100"); 256]), src, dst, EmitError::BadAddressCount),
-        (with(&|r| r.addresses.push(v6("fe80::1"))), src, dst, EmitError::FamilyMismatch),
+        (
+            with(&|r| r.addresses.clear()),
+            src,
+            dst,
+            EmitError::BadAddressCount,
+        ),
+        (
+            with(&|r| r.addresses = vec![v4("198.18.0.100"); 256]),
+            src,
+            dst,
+            EmitError::BadAddressCount,
+        ),
+        (
+            with(&|r| r.addresses.push(v6("fe80::1"))),
+            src,
+            dst,
+            EmitError::FamilyMismatch,
+        ),
         (good.clone(), src, v6("ff02::12"), EmitError::FamilyMismatch),
-        (with(&|r| r.interval_cs = 0), src, dst, EmitError::BadInterval),
-        (with(&|r| r.interval_cs = 4096), src, dst, EmitError::BadInterval),
-        (with(&|r| r.auth = Auth::Pass([1; 8])), src, dst, EmitError::AuthInV3),
+        (
+            with(&|r| r.interval_cs = 0),
+            src,
+            dst,
+            EmitError::BadInterval,
+        ),
+        (
+            with(&|r| r.interval_cs = 4096),
+            src,
+            dst,
+            EmitError::BadInterval,
+        ),
+        (
+            with(&|r| r.auth = Auth::Pass([1; 8])),
+            src,
+            dst,
+            EmitError::AuthInV3,
+        ),
         (
             with(&|r| {
                 r.version = Version::V2;
@@ -436,9 +538,16 @@ fn emit_refuses_what_the_wire_cannot_carry() {
         ),
     ];
     for (repr, s, d, err) in cases {
-        assert_eq!(repr.to_bytes(s, d, ChecksumForm::PseudoHeader), Err(err), "{repr:?}");
+        assert_eq!(
+            repr.to_bytes(s, d, ChecksumForm::PseudoHeader),
+            Err(err),
+            "{repr:?}"
+        );
         let mut buf = [0u8; 8192];
-        assert_eq!(repr.emit(&mut buf, s, d, ChecksumForm::PseudoHeader), Err(err));
+        assert_eq!(
+            repr.emit(&mut buf, s, d, ChecksumForm::PseudoHeader),
+            Err(err)
+        );
     }
     let mut short = vec![0u8; good.buffer_len() - 1];
     assert_eq!(
@@ -463,7 +572,10 @@ fn a_flip_can_switch_the_accepted_form_for_chosen_addresses() {
     let rest_sum = i64::from(!rest); // the folded sum of everything but w
     let w = (0x7fff - rest_sum).rem_euclid(0xffff) as u16;
     let src = IpAddr::from([198, 18, (w >> 8) as u8, w as u8]);
-    assert_eq!(!independent_checksum(&[&ipv4_pseudo(src, dst, msg.len())]), 0x7fff);
+    assert_eq!(
+        !independent_checksum(&[&ipv4_pseudo(src, dst, msg.len())]),
+        0x7fff
+    );
 
     let (original, form) = parse(&msg, src, dst).unwrap();
     assert_eq!(form, ChecksumForm::MessageOnly);

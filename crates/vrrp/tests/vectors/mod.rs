@@ -68,7 +68,7 @@ impl Captured {
 }
 
 pub fn hex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex length");
+    assert!(s.len() & 1 == 0, "odd hex length");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
@@ -105,7 +105,9 @@ pub fn independent_checksum(parts: &[&[u8]]) -> u16 {
 /// The IPv4 pseudo-header keepalived and FRR put under the v3 checksum:
 /// source, destination, zero, protocol 112, 16-bit length.
 pub fn ipv4_pseudo(src: IpAddr, dst: IpAddr, len: usize) -> Vec<u8> {
-    let (IpAddr::V4(s), IpAddr::V4(d)) = (src, dst) else { panic!("IPv4 addresses expected") };
+    let (IpAddr::V4(s), IpAddr::V4(d)) = (src, dst) else {
+        panic!("IPv4 addresses expected")
+    };
     let mut out = Vec::new();
     out.extend_from_slice(&s.octets());
     out.extend_from_slice(&d.octets());
@@ -117,7 +119,9 @@ pub fn ipv4_pseudo(src: IpAddr, dst: IpAddr, len: usize) -> Vec<u8> {
 
 /// The RFC 8200 §8.1 pseudo-header: source, destination, 32-bit length, 3 zeros, 112.
 pub fn ipv6_pseudo(src: IpAddr, dst: IpAddr, len: usize) -> Vec<u8> {
-    let (IpAddr::V6(s), IpAddr::V6(d)) = (src, dst) else { panic!("IPv6 addresses expected") };
+    let (IpAddr::V6(s), IpAddr::V6(d)) = (src, dst) else {
+        panic!("IPv6 addresses expected")
+    };
     let mut out = Vec::new();
     out.extend_from_slice(&s.octets());
     out.extend_from_slice(&d.octets());
