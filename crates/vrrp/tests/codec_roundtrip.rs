@@ -139,7 +139,9 @@ proptest! {
         let pseudo = match (c.repr.version, c.src.is_ipv6(), c.form) {
             (Version::V2, _, _) => vec![],
             (Version::V3, true, _) => vectors::ipv6_pseudo(c.src, c.dst, bytes.len()),
-            (Version::V3, false, ChecksumForm::PseudoHeader) => vectors::ipv4_pseudo(c.src, c.dst, bytes.len()),
+            (Version::V3, false, ChecksumForm::PseudoHeader) => {
+                vectors::ipv4_pseudo(c.src, c.dst, bytes.len())
+            }
             (Version::V3, false, ChecksumForm::MessageOnly) => vec![],
         };
         prop_assert!(vectors::verifies(&bytes, &pseudo));

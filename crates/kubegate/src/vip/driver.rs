@@ -211,8 +211,7 @@ pub fn run(
             let up = match links.recv() {
                 Ok(events) => events
                     .iter()
-                    .filter(|e| e.index == ifindex)
-                    .next_back()
+                    .rfind(|e| e.index == ifindex)
                     .map(|e| e.up && !e.removed),
                 // Events were lost (ENOBUFS): read the state afresh.
                 Err(_) => Some(netlink.link(ifindex).map(|l| l.is_up()).unwrap_or(false)),

@@ -8,9 +8,9 @@
 //!   RFC 5798 §5.1 layouts).
 //! - [`checksum`]: the Internet checksum and the IPv4 / IPv6 pseudo-headers (RFC 1071,
 //!   RFC 3768 §5.3.8, RFC 5798 §5.2.8, RFC 9568 §5.2.8).
-//! - [`repr`]: `AdvertRepr::parse` / `emit` and the drop rules.
-//! - [`error`]: why parsing or emitting failed.
-//! - [`fuzz`]: [`fuzz_parse`], the body of the fuzz target, also run as an ordinary test.
+//! - `repr`: `AdvertRepr::parse` / `emit` and the drop rules.
+//! - `error`: why parsing or emitting failed.
+//! - `fuzz`: [`fuzz_parse`], the body of the fuzz target, also run as an ordinary test.
 
 use std::net::IpAddr;
 

@@ -131,8 +131,8 @@ impl AdvertRepr {
                     return Err(EmitError::V2OverIpv6);
                 }
                 // RFC 3768 §5.3.7: whole seconds in one byte, at least 1.
-                if self.interval_cs == 0 || self.interval_cs % 100 != 0 || self.interval_cs > 25_500
-                {
+                let secs = self.interval_cs / 100;
+                if secs == 0 || secs > 255 || secs * 100 != self.interval_cs {
                     return Err(EmitError::BadInterval);
                 }
             }
