@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::keepalived::{self, KeepalivedPeer};
 use super::service::{self, GapReport};
 use super::{NetnsChild, Segment};
 
@@ -113,20 +114,42 @@ impl Cluster {
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no node {name}")))
     }
 
-    /// Starts (or restarts) the kubegate daemon of `node` with extra arguments.
+    /// Starts (or restarts) the kubegate daemon of `node`.
     pub fn start(&mut self, node: &str) -> io::Result<()> {
         let config = self.config.to_string_lossy().into_owned();
+        let binary = self.binary.clone();
+        self.start_program(node, &binary, &["run", "--config", &config, "--node", node])
+    }
+
+    /// Runs another VRRP speaker as `node`'s daemon (keepalived, FRR …); `signal` and
+    /// `wait_exit` then act on it.
+    pub fn start_program(&mut self, node: &str, program: &Path, args: &[&str]) -> io::Result<()> {
         let restarts = self.node_mut(node)?.restarts;
         let log = if restarts == 0 {
             node.to_string()
         } else {
             format!("{node}.{restarts}")
         };
-        let child = self.spawn_logged(node, &log, &["run", "--config", &config, "--node", node])?;
+        let netns = self.segment.netns(node)?;
+        let out = File::create(self.dir.join(format!("{log}.log")))?;
+        let child = netns
+            .command(program.to_str().unwrap_or_default())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()?;
         let n = self.node_mut(node)?;
-        n.daemon = Some(child);
+        n.daemon = Some(NetnsChild::from_child(child));
         n.restarts += 1;
         Ok(())
+    }
+
+    /// Runs real keepalived as `node`'s daemon with this instance.
+    pub fn start_keepalived(&mut self, node: &str, peer: &KeepalivedPeer) -> io::Result<()> {
+        let (program, args) = keepalived::command_line(peer, &self.dir, node)?;
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.start_program(node, &program, &args)
     }
 
     pub fn start_all(&mut self) -> io::Result<()> {
