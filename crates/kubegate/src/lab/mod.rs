@@ -49,3 +49,10 @@ pub fn require_root() -> io::Result<()> {
     })?;
     Ok(())
 }
+
+/// Lab tests in one test binary take turns: two cores cannot time failovers of several labs
+/// at once. Hold the guard for the whole test.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
