@@ -1,0 +1,178 @@
+//! Trackers and hooks on a live three-node lab: a failing script with weight −20 moves the
+//! VIP (preempt), a weight-0 tracker puts the node in FAULT, the notify hook is called as
+//! keepalived calls it, and two VIPs are owned by two different nodes (master-master).
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use kubegate::lab::{self, Cluster};
+
+const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
+const VIP2: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 60);
+
+fn nodes() -> &'static str {
+    "nodes:
+  - { name: node1, address: 198.18.0.11 }
+  - { name: node2, address: 198.18.0.12 }
+  - { name: node3, address: 198.18.0.13 }
+"
+}
+
+fn start(yaml: &str) -> Cluster {
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, yaml).expect("building the lab");
+    c.start_all().expect("starting kubegate");
+    c
+}
+
+fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
+    let until = Instant::now() + timeout;
+    while !ok() {
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn failing_script_with_negative_weight_moves_the_vip_and_notify_reports_it() {
+    let _turn = lab::serial();
+    let dir = std::env::temp_dir().join(format!("kg-track-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sick = dir.join("node1-sick");
+    let events = dir.join("events");
+    // The same file on every node, and nodes share this machine's file system: the check
+    // fails only on node1 (found by its address), and only while the flag file exists.
+    let check = dir.join("check.sh");
+    let whoami = "ip -o -4 addr show dev eth0 | awk '{print $4}' | head -n1";
+    std::fs::write(
+        &check,
+        format!(
+            "#!/bin/sh\nif [ \"$({whoami})\" = 198.18.0.11/24 ] && [ -f {} ]; then exit 1; fi\nexit 0\n",
+            sick.display()
+        ),
+    )
+    .unwrap();
+    let hook = dir.join("notify.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$({whoami}) $*\" >> {}\n",
+            events.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .args([&check, &hook])
+        .status()
+        .unwrap();
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    notify: {}
+    vrrp:
+      vrid: 51
+      advert_interval: 100ms
+    track:
+      - script: {}
+        interval: 100ms
+        fall: 2
+        rise: 2
+        weight: -60
+",
+        nodes(),
+        hook.display(),
+        check.display(),
+    );
+    let c = start(&yaml);
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    // node1's check fails: 150 − 60 = 90 < node2's 100, so node2 preempts.
+    std::fs::write(&sick, "").unwrap();
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
+        .unwrap();
+    // Healthy again: back to 150, node1 takes the VIP back.
+    std::fs::remove_file(&sick).unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(3))
+        .unwrap();
+
+    wait_for("notify lines", Duration::from_secs(2), || {
+        std::fs::read_to_string(&events).is_ok_and(|s| s.lines().count() >= 6)
+    });
+    let log = std::fs::read_to_string(&events).unwrap();
+    drop(c);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // keepalived's argument order: INSTANCE name STATE priority.
+    let has = |line: &str| log.lines().any(|l| l == line);
+    assert!(has("198.18.0.11/24 INSTANCE api MASTER 150"), "{log}");
+    assert!(has("198.18.0.11/24 INSTANCE api BACKUP 90"), "{log}");
+    assert!(has("198.18.0.12/24 INSTANCE api MASTER 100"), "{log}");
+}
+
+#[test]
+fn weight_zero_tracker_puts_the_node_in_fault() {
+    let _turn = lab::serial();
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp:
+      vrid: 51
+      advert_interval: 100ms
+    track:
+      - tcp: 127.0.0.1:7070
+        interval: 100ms
+        timeout: 100ms
+",
+        nodes()
+    );
+    // Nothing listens on 127.0.0.1:7070 in node1's namespace until we start it there.
+    let c = start(&yaml);
+    // No node passes the check: all are in FAULT and nobody holds the VIP.
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(c.holders(VIP).unwrap(), Vec::<String>::new());
+    // A listener in node2's namespace makes node2 healthy: it (alone) takes the VIP.
+    let _listener = c
+        .segment
+        .netns("node2")
+        .unwrap()
+        .spawn(
+            env!("CARGO_BIN_EXE_kubegate"),
+            &["lab-serve", "--listen", "127.0.0.1:7070", "--name", "check"],
+        )
+        .unwrap();
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
+        .unwrap();
+}
+
+#[test]
+fn two_vips_each_owned_by_a_different_node() {
+    let _turn = lab::serial();
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp: {{ vrid: 51, advert_interval: 100ms, priority: {{ node1: 150, node2: 100, node3: 50 }} }}
+  - name: ingress
+    address: 198.18.0.60/24
+    vrrp: {{ vrid: 61, advert_interval: 100ms, priority: {{ node1: 100, node2: 150, node3: 50 }} }}
+",
+        nodes()
+    );
+    let c = start(&yaml);
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    c.wait_single_holder(VIP2, Some("node2"), Duration::from_secs(5))
+        .unwrap();
+    // node2 loses its link: node1 holds both.
+    c.segment.cut_carrier("node2").unwrap();
+    c.wait_single_holder(VIP2, Some("node1"), Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(c.holders(VIP).unwrap(), vec!["node1"]);
+    c.segment.restore_carrier("node2").unwrap();
+    c.wait_single_holder(VIP2, Some("node2"), Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(c.holders(VIP).unwrap(), vec!["node1"]);
+}
