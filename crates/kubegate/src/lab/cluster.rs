@@ -65,7 +65,7 @@ impl Cluster {
                 &[
                     "lab-serve",
                     "--listen",
-                    &format!("0.0.0.0:{SERVICE_PORT}"),
+                    &format!("[::]:{SERVICE_PORT}"),
                     "--name",
                     &name,
                 ],
