@@ -176,3 +176,94 @@ fn two_vips_each_owned_by_a_different_node() {
         .unwrap();
     assert_eq!(c.holders(VIP).unwrap(), vec!["node1"]);
 }
+
+#[test]
+fn interface_tracker_moves_the_vip_when_the_interface_goes_down() {
+    let _turn = lab::serial();
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp:
+      vrid: 51
+      advert_interval: 100ms
+    track:
+      - interface: kgt0
+        weight: -60
+",
+        nodes()
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, &yaml).expect("building the lab");
+    // Every node gets an extra interface (a veth pair inside its namespace) to track.
+    for n in ["node1", "node2", "node3"] {
+        let ns = c.segment.netns(n).unwrap();
+        ns.ip(&[
+            "link", "add", "kgt0", "type", "veth", "peer", "name", "kgt1",
+        ])
+        .unwrap();
+        ns.ip(&["link", "set", "kgt0", "up"]).unwrap();
+        ns.ip(&["link", "set", "kgt1", "up"]).unwrap();
+    }
+    c.start_all().unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    let ns1 = c.segment.netns("node1").unwrap();
+    ns1.ip(&["link", "set", "kgt0", "down"]).unwrap();
+    // 150 − 60 = 90 < 100: node2 preempts.
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
+        .unwrap();
+    ns1.ip(&["link", "set", "kgt0", "up"]).unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(3))
+        .unwrap();
+}
+
+#[test]
+fn new_master_announces_five_times_then_five_more_after_five_seconds() {
+    let _turn = lab::serial();
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp:
+      vrid: 51
+      advert_interval: 100ms
+",
+        nodes()
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, &yaml).expect("building the lab");
+    // Listen on the client before anyone becomes master.
+    let capture = c
+        .segment
+        .netns("client")
+        .unwrap()
+        .command("timeout")
+        .args(["8", "tcpdump", "-l", "-n", "-tt", "-i", "eth0", "arp"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tcpdump (scripts/test.sh installs it)");
+    std::thread::sleep(Duration::from_millis(500));
+    c.start_all().unwrap();
+    let out = capture.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Gratuitous ARP: a request for the VIP from the VIP itself.
+    let times: Vec<f64> = text
+        .lines()
+        .filter(|l| l.contains("Request who-has 198.18.0.50 tell 198.18.0.50"))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect();
+    assert_eq!(
+        times.len(),
+        10,
+        "expected 5 + 5 gratuitous ARPs, saw:\n{text}"
+    );
+    let first = times[0];
+    assert!(times[..5].iter().all(|t| t - first < 0.5), "{times:?}");
+    let second = times[5] - first;
+    assert!(
+        (4.9..5.6).contains(&second),
+        "repeat {second} s after the first: {times:?}"
+    );
+}

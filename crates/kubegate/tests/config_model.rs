@@ -218,8 +218,9 @@ fn trackers_announce_and_the_rest_of_the_keys() {
             Tracker {
                 kind: TrackerKind::Interface("eth1".into()),
                 weight: 0,
-                interval: Duration::from_secs(1),
-                timeout: Duration::from_secs(1),
+                // The interface's state is read every 100 ms.
+                interval: Duration::from_millis(100),
+                timeout: Duration::from_millis(100),
                 rise: 1,
                 fall: 1,
             },

@@ -89,11 +89,18 @@ fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
             return None;
         }
     };
+    // An interface's state is read from sysfs every 100 ms: cheap, and fast enough that the
+    // tracker follows the link as it changes.
+    let default_interval = if matches!(kind, TrackerKind::Interface(_)) {
+        INTERFACE_POLL
+    } else {
+        Duration::from_secs(1)
+    };
     let interval = d
         .opt(r.interval.as_ref(), &p("interval"), |s| {
             positive(s, "interval")
         })
-        .unwrap_or(Duration::from_secs(1));
+        .unwrap_or(default_interval);
     let timeout = d
         .opt(r.timeout.as_ref(), &p("timeout"), |s| {
             positive(s, "timeout")
@@ -114,6 +121,9 @@ fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
         fall,
     })
 }
+
+/// How often an interface tracker reads the interface's state.
+pub const INTERFACE_POLL: Duration = Duration::from_millis(100);
 
 fn positive(s: &Scalar, what: &str) -> Result<Duration, String> {
     let t = duration_of(s)?;
