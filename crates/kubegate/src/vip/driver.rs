@@ -13,6 +13,7 @@ use std::time::Instant;
 
 use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
 
+use super::announce_queue::AnnounceQueue;
 use super::notify;
 use super::settings;
 use crate::config::model::AnnounceSettings;
@@ -55,34 +56,19 @@ pub struct DriverSetup {
     pub initial_fault: bool,
 }
 
-/// Announcements still to send: (when, how many left).
-struct AnnounceQueue {
-    settings: AnnounceSettings,
-    next: Option<(Instant, u32)>,
-}
-
-impl AnnounceQueue {
-    fn start(&mut self, now: Instant) {
-        if self.settings.count > 0 {
-            self.next = Some((now, self.settings.count));
-        }
-    }
-    fn cancel(&mut self) {
-        self.next = None;
-    }
-    fn deadline(&self) -> Option<Instant> {
-        self.next.map(|(at, _)| at)
-    }
-    /// Returns true when one announcement is due now.
-    fn due(&mut self, now: Instant) -> bool {
-        match self.next {
-            Some((at, left)) if at <= now => {
-                self.next = (left > 1).then(|| (now + self.settings.interval, left - 1));
-                true
-            }
-            _ => false,
-        }
-    }
+/// The adapters of one VIP and the router they serve.
+struct Vip {
+    setup: DriverSetup,
+    router: Router,
+    socket: VrrpSocket,
+    netlink: Netlink,
+    announcer: Announcer,
+    announces: AnnounceQueue,
+    status: Arc<Mutex<VipStatus>>,
+    ifindex: u32,
+    label: Option<String>,
+    destinations: Vec<IpAddr>,
+    link_up: bool,
 }
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
@@ -92,7 +78,6 @@ pub fn run(
     mut wake: UnixStream,
     status: Arc<Mutex<VipStatus>>,
 ) -> std::io::Result<()> {
-    let vip = setup.router.vips[0];
     let ifindex = sys::interface::index(&setup.interface)?;
     let socket = VrrpSocket::open(&VrrpSocketConfig {
         interface: setup.interface.clone(),
@@ -101,125 +86,53 @@ pub fn run(
     })?;
     let mut links = LinkEvents::open()?;
     let mut netlink = Netlink::open()?;
-    let mut announcer = Announcer::open(&setup.interface)?;
-    let label = setup
-        .label
-        .as_deref()
-        .map(|l| address_label(&setup.interface, l));
-    let destinations = settings::destinations(&setup.router);
-    let mut announces = AnnounceQueue {
-        settings: setup.announce.clone(),
-        next: None,
-    };
+    let link_up = netlink.link(ifindex)?.is_up();
     wake.set_nonblocking(true)?;
-
-    let mut router = Router::new(setup.router.clone());
+    let mut vip = Vip {
+        router: Router::new(setup.router.clone()),
+        socket,
+        announcer: Announcer::open(&setup.interface)?,
+        announces: AnnounceQueue::new(setup.announce.clone()),
+        netlink,
+        status,
+        ifindex,
+        label: setup
+            .label
+            .as_deref()
+            .map(|l| address_label(&setup.interface, l)),
+        destinations: settings::destinations(&setup.router),
+        link_up,
+        setup,
+    };
     let now = Instant::now();
-    router.handle(now, Input::Priority(setup.initial_priority));
-    router.handle(now, Input::Startup);
-    if setup.initial_fault {
-        router.handle(now, Input::TrackerFault(true));
+    vip.router
+        .handle(now, Input::Priority(vip.setup.initial_priority));
+    vip.router.handle(now, Input::Startup);
+    if vip.setup.initial_fault {
+        vip.router.handle(now, Input::TrackerFault(true));
     }
-    let mut link_up = netlink.link(ifindex)?.is_up();
     if !link_up {
-        router.handle(now, Input::LinkDown);
+        vip.router.handle(now, Input::LinkDown);
     }
     let mut buf = vec![0u8; 65_536];
     let mut shutting_down = false;
     loop {
-        let now = Instant::now();
-        let mut actions = Vec::new();
-        while let Some(a) = router.poll_action() {
-            actions.push(a);
-        }
-        for action in actions {
-            match action {
-                Action::SendAdvert(advert) => send(&socket, &advert, &destinations, &setup),
-                Action::AddVips => {
-                    if let Err(e) =
-                        netlink.add_address(ifindex, vip, setup.prefix_len, label.as_deref())
-                    {
-                        crate::say!("{}: adding {vip} to {}: {e}", setup.name, setup.interface);
-                    }
-                }
-                Action::RemoveVips => {
-                    announces.cancel();
-                    if let Err(e) = netlink.del_address(ifindex, vip, setup.prefix_len) {
-                        crate::say!("{}: removing {vip}: {e}", setup.name);
-                    }
-                }
-                Action::Announce => announces.start(now),
-                Action::StateChanged { from, to, why } => {
-                    crate::say!(
-                        "{}: {:?} -> {:?} ({why:?}); priority {}",
-                        setup.name,
-                        from,
-                        to,
-                        router.effective_priority()
-                    );
-                    if let Some(program) = &setup.notify {
-                        notify::run(program, &setup.name, to, router.effective_priority());
-                    }
-                    let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
-                    s.state = to;
-                    s.since = now;
-                }
-            }
-        }
-        {
-            let mut s = status.lock().unwrap_or_else(|p| p.into_inner());
-            s.priority = router.effective_priority();
-            s.master = router.master_address();
-        }
-        while announces.due(now) {
-            if let Err(e) = announcer.announce(&[vip]) {
-                crate::say!("{}: announcing {vip}: {e}", setup.name);
-            }
-        }
-        if router.state() == State::Stopped {
+        vip.carry_out_actions(Instant::now());
+        if vip.router.state() == State::Stopped {
             return Ok(());
         }
-
-        let deadline = [router.poll_timeout(), announces.deadline()]
+        let deadline = [vip.router.poll_timeout(), vip.announces.deadline()]
             .into_iter()
             .flatten()
             .min();
         let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ready = sys::wait_any(&[socket.as_fd(), links.as_fd(), wake.as_fd()], timeout)?;
+        let ready = sys::wait_any(&[vip.socket.as_fd(), links.as_fd(), wake.as_fd()], timeout)?;
         let now = Instant::now();
         if ready[0] {
-            while let Some(rx) = socket.recv(&mut buf)? {
-                match AdvertRepr::parse(&buf[rx.payload.clone()], rx.src, rx.dst) {
-                    Ok((advert, _form)) => router.handle(
-                        now,
-                        Input::Advert {
-                            from: rx.src,
-                            ttl: rx.ttl,
-                            advert,
-                        },
-                    ),
-                    Err(_) => {
-                        status
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .malformed_adverts += 1
-                    }
-                }
-            }
+            vip.receive_adverts(now, &mut buf);
         }
         if ready[1] {
-            let up = match links.recv() {
-                Ok(events) => events
-                    .iter()
-                    .rfind(|e| e.index == ifindex)
-                    .map(|e| e.up && !e.removed),
-                // Events were lost (ENOBUFS): read the state afresh.
-                Err(_) => Some(netlink.link(ifindex).map(|l| l.is_up()).unwrap_or(false)),
-            };
-            if let Some(up) = up.filter(|&up| up != link_up) {
-                link_up = up;
-                router.handle(now, if up { Input::LinkUp } else { Input::LinkDown });
-            }
+            vip.link_changed(now, &mut links);
         }
         if ready[2] {
             let mut sink = [0u8; 64];
@@ -228,21 +141,128 @@ pub fn run(
         loop {
             match control.try_recv() {
                 Ok(Control::Tracked { priority, fault }) => {
-                    router.handle(now, Input::Priority(priority));
-                    router.handle(now, Input::TrackerFault(fault));
+                    vip.router.handle(now, Input::Priority(priority));
+                    vip.router.handle(now, Input::TrackerFault(fault));
                 }
                 Ok(Control::Shutdown) | Err(TryRecvError::Disconnected) => {
                     if !shutting_down {
                         shutting_down = true;
-                        router.handle(now, Input::Shutdown);
+                        vip.router.handle(now, Input::Shutdown);
                     }
                     break;
                 }
                 Err(TryRecvError::Empty) => break,
             }
         }
-        if router.poll_timeout().is_some_and(|t| t <= now) {
-            router.handle_timeout(now);
+        if vip.router.poll_timeout().is_some_and(|t| t <= now) {
+            vip.router.handle_timeout(now);
+        }
+    }
+}
+
+impl Vip {
+    fn status(&self) -> std::sync::MutexGuard<'_, VipStatus> {
+        self.status.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Drains the router's actions and carries them out, then sends any announcement due.
+    fn carry_out_actions(&mut self, now: Instant) {
+        let address = self.setup.router.vips[0];
+        while let Some(action) = self.router.poll_action() {
+            match action {
+                Action::SendAdvert(advert) => {
+                    send(&self.socket, &advert, &self.destinations, &self.setup)
+                }
+                Action::AddVips => {
+                    let prefix = self.setup.prefix_len;
+                    let label = self.label.as_deref();
+                    if let Err(e) = self
+                        .netlink
+                        .add_address(self.ifindex, address, prefix, label)
+                    {
+                        crate::say!("{}: adding {address}: {e}", self.setup.name);
+                    }
+                }
+                Action::RemoveVips => {
+                    self.announces.cancel();
+                    let prefix = self.setup.prefix_len;
+                    if let Err(e) = self.netlink.del_address(self.ifindex, address, prefix) {
+                        crate::say!("{}: removing {address}: {e}", self.setup.name);
+                    }
+                }
+                Action::Announce => self.announces.start(now),
+                Action::StateChanged { from, to, why } => {
+                    let priority = self.router.effective_priority();
+                    crate::say!(
+                        "{}: {from:?} -> {to:?} ({why:?}); priority {priority}",
+                        self.setup.name
+                    );
+                    if let Some(program) = &self.setup.notify {
+                        notify::run(program, &self.setup.name, to, priority);
+                    }
+                    let mut s = self.status();
+                    s.state = to;
+                    s.since = now;
+                }
+            }
+        }
+        let (priority, master) = (
+            self.router.effective_priority(),
+            self.router.master_address(),
+        );
+        {
+            let mut s = self.status();
+            s.priority = priority;
+            s.master = master;
+        }
+        while self.announces.due(now) {
+            if let Err(e) = self.announcer.announce(&[address]) {
+                crate::say!("{}: announcing {address}: {e}", self.setup.name);
+            }
+        }
+    }
+
+    /// Reads every queued datagram; adverts go to the router, the rest is counted.
+    fn receive_adverts(&mut self, now: Instant, buf: &mut [u8]) {
+        loop {
+            let rx = match self.socket.recv(buf) {
+                Ok(Some(rx)) => rx,
+                Ok(None) => return,
+                // A receive error (the interface going away, say) is not the end of the VIP:
+                // the link events and the timers carry on.
+                Err(e) => {
+                    crate::say!("{}: receiving adverts: {e}", self.setup.name);
+                    return;
+                }
+            };
+            match AdvertRepr::parse(&buf[rx.payload.clone()], rx.src, rx.dst) {
+                Ok((advert, _form)) => self.router.handle(
+                    now,
+                    Input::Advert {
+                        from: rx.src,
+                        ttl: rx.ttl,
+                        advert,
+                    },
+                ),
+                Err(_) => self.status().malformed_adverts += 1,
+            }
+        }
+    }
+
+    /// Feeds a change of the interface's link state to the router.
+    fn link_changed(&mut self, now: Instant, links: &mut LinkEvents) {
+        let up = match links.recv() {
+            Ok(events) => events
+                .iter()
+                .rfind(|e| e.index == self.ifindex)
+                .map(|e| e.up && !e.removed),
+            // Events were lost (ENOBUFS): read the state afresh.
+            Err(_) => Some(self.netlink.link(self.ifindex).is_ok_and(|l| l.is_up())),
+        };
+        if let Some(up) = up.filter(|&up| up != self.link_up) {
+            self.link_up = up;
+            self.router
+                .handle(now, if up { Input::LinkUp } else { Input::LinkDown });
         }
     }
 }
