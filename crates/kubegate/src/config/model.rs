@@ -17,6 +17,8 @@ pub struct ClusterConfig {
     pub nodes: Vec<Node>,
     /// In file order; names, addresses and (interface-independent) VRIDs are unique.
     pub vips: Vec<Vip>,
+    /// In file order; names and bind addresses unique.
+    pub frontends: Vec<Frontend>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,4 +135,101 @@ impl Default for AnnounceSettings {
             repeat_after: Some(Duration::from_secs(5)),
         }
     }
+}
+
+/// One TCP load balancer: a listening address and the backends behind it (haproxy's
+/// `listen` / nginx's `stream { server { } upstream { } }`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frontend {
+    pub name: String,
+    /// Any address: a VIP this node does not hold yet (bound with IP_FREEBIND), 0.0.0.0, ::,
+    /// or 127.0.0.1:6443 for a node-local balancer.
+    pub bind: SocketAddr,
+    /// In file order; addresses unique within the frontend.
+    pub backends: Vec<Backend>,
+    pub balance: Balance,
+    pub check: HealthCheck,
+    pub timeouts: Timeouts,
+    /// Most client connections open at once; further ones are refused. `None` = no limit
+    /// (only the process's file limit).
+    pub max_connections: Option<u32>,
+    /// Send a PROXY protocol v2 header to backends (ingress controllers); never by default.
+    pub proxy_protocol: bool,
+    /// Other backends tried when a connect fails, before the client is refused. Default 2.
+    pub retries: u32,
+    /// Close the established sessions of a backend that goes down (haproxy's
+    /// `on-marked-down shutdown-sessions`). Default false: they stay until they end.
+    pub shutdown_sessions_on_down: bool,
+    /// A backend that comes up gets a share of new connections growing from 0 to its weight
+    /// over this time. `None` = full weight at once.
+    pub slowstart: Option<Duration>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    pub address: SocketAddr,
+    /// Relative share of new connections, 1..=256; default 1.
+    pub weight: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balance {
+    /// Smooth weighted round robin.
+    RoundRobin,
+    /// Fewest active connections relative to weight.
+    LeastConn,
+    /// Power of two random choices: the less loaded of two random backends.
+    RandomTwo,
+    /// Consistent hash of the client address: losing a backend moves only its clients.
+    SourceHash,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthCheck {
+    pub kind: CheckKind,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub rise: u32,
+    pub fall: u32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckKind {
+    /// A TCP connection succeeds (the default when `check` is absent).
+    Tcp,
+    /// `GET path` answers one of `statuses` (default [200]); over TLS when `tls` is set.
+    Http {
+        path: String,
+        statuses: Vec<u16>,
+        tls: Option<CheckTls>,
+    },
+}
+
+/// TLS for HTTPS checks: verification off unless a CA is given (apiservers use a cluster CA
+/// that the balancer host rarely trusts); an optional client certificate for clusters that
+/// refuse anonymous `/readyz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckTls {
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    /// Name sent in SNI and checked against the certificate (default: none, IP only).
+    pub server_name: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Timeouts {
+    /// Connecting to a backend; default 3 s.
+    pub connect: Duration,
+    /// A connection with no traffic either way for this long is closed; default 1 h (watches,
+    /// `kubectl logs -f` and `exec` stay up).
+    pub idle: Duration,
+    /// TCP_USER_TIMEOUT on both sides: unacknowledged data older than this kills the
+    /// connection (a dead peer is noticed); default 30 s.
+    pub dead_peer: Duration,
+    /// TCP keepalive idle time on both sides; default 60 s.
+    pub keepalive: Duration,
+    /// How long SIGTERM (and a reload that removes a backend) lets established connections
+    /// finish; default 30 s.
+    pub drain: Duration,
 }

@@ -56,6 +56,7 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
         source: file.to_path_buf(),
         nodes: nodes.into_iter().map(|n| n.node).collect(),
         vips,
+        frontends: Vec::new(),
     })
 }
 

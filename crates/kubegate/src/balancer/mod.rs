@@ -1,0 +1,5 @@
+//! The TCP load balancer (the `frontends` of the config): listeners, proxying, backend pools
+//! and health checks.
+//!
+//! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
+//! codec), `connlog` (one line per finished connection). I/O: `listener`, `proxy`, `probe`.
