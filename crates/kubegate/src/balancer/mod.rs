@@ -3,3 +3,5 @@
 //!
 //! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
 //! codec), `connlog` (one line per finished connection). I/O: `listener`, `proxy`, `probe`.
+
+pub mod pool;

@@ -1,0 +1,105 @@
+//! One backend of a pool: its address and weight from the config, its health and admin state,
+//! and its connection counters. Read-only to everyone but the pool.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+/// What the health checker last concluded. Its own "going up / going down" steps (rise/fall
+/// counting) stay inside the checker; the pool only hears the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Health {
+    Up,
+    Down,
+}
+
+/// What the operator (or a reload) wants, independent of health (haproxy's admin states).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminState {
+    /// Takes new connections when up.
+    Ready,
+    /// No new connections; established ones continue.
+    Drain,
+    /// Maintenance: no new connections; established ones continue (closing them is the
+    /// caller's decision); health is still tracked.
+    Maint,
+}
+
+/// A backend as the pool keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub(super) address: SocketAddr,
+    pub(super) weight: u32,
+    pub(super) health: Health,
+    /// When `health` last changed; `None` = it has been so since the pool (or this member)
+    /// was created, which also means "no slow start".
+    pub(super) since: Option<Instant>,
+    pub(super) admin: AdminState,
+    pub(super) active: u32,
+    pub(super) max_active: u32,
+    pub(super) connections: u64,
+    pub(super) failures: u64,
+    pub(super) strikes: u32,
+    /// Smooth weighted round robin's running weight (nginx's `current_weight`).
+    pub(super) current: i64,
+}
+
+impl Member {
+    pub(super) fn new(address: SocketAddr, weight: u32) -> Member {
+        Member {
+            address,
+            weight,
+            health: Health::Up,
+            since: None,
+            admin: AdminState::Ready,
+            active: 0,
+            max_active: 0,
+            connections: 0,
+            failures: 0,
+            strikes: 0,
+            current: 0,
+        }
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+    /// Configured weight (1..=256).
+    pub fn weight(&self) -> u32 {
+        self.weight
+    }
+    pub fn health(&self) -> Health {
+        self.health
+    }
+    /// When the health last changed (haproxy's "last change"; with `health()` = Down, the start
+    /// of the downtime). `None`: unchanged since the member was configured.
+    pub fn since(&self) -> Option<Instant> {
+        self.since
+    }
+    pub fn admin(&self) -> AdminState {
+        self.admin
+    }
+    /// Up and Ready: may receive new connections.
+    pub fn is_ready(&self) -> bool {
+        self.health == Health::Up && self.admin == AdminState::Ready
+    }
+    /// Connections open or being opened to this backend now (picked and not yet released).
+    pub fn active(&self) -> u32 {
+        self.active
+    }
+    /// Most `active` ever seen.
+    pub fn max_active(&self) -> u32 {
+        self.max_active
+    }
+    /// Connections established to this backend, ever.
+    pub fn connections(&self) -> u64 {
+        self.connections
+    }
+    /// Failed connection attempts (passive check failures), ever.
+    pub fn failures(&self) -> u64 {
+        self.failures
+    }
+    /// Failed attempts since the last success or the last transition to Up.
+    pub fn strikes(&self) -> u32 {
+        self.strikes
+    }
+}
