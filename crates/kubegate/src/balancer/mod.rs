@@ -5,3 +5,4 @@
 //! codec), `connlog` (one line per finished connection). I/O: `listener`, `proxy`, `probe`.
 
 pub mod pool;
+pub mod proxy_protocol;
