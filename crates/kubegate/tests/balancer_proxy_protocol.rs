@@ -255,7 +255,7 @@ fn decode_survives_random_and_mutated_input() {
             let i = (rng.next() as usize) % bytes.len();
             bytes[i] = rng.next() as u8;
         }
-        if rng.next() % 2 == 0 {
+        if rng.next() & 1 == 0 {
             let cut = (rng.next() as usize) % (bytes.len() + 1);
             bytes.truncate(cut);
         }
