@@ -4,5 +4,6 @@
 //! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
 //! codec), `connlog` (one line per finished connection). I/O: `listener`, `proxy`, `probe`.
 
+pub mod connlog;
 pub mod pool;
 pub mod proxy_protocol;
