@@ -328,6 +328,10 @@ fn slow_start_ramps_the_share_linearly() {
     assert!((3_198..=3_202).contains(&c5[1]), "{c5:?}");
     let c10 = pick_and_release(&mut pool, at(10), 1_000, &mut rng);
     assert!((499..=501).contains(&c10[1]), "{c10:?}");
+
+    // A zero slow start is none.
+    let pool = Pool::new(&backends(&[1]), Balance::RoundRobin, Some(Duration::ZERO));
+    assert_eq!(pool.slowstart(), None);
 }
 
 #[test]
