@@ -7,3 +7,4 @@
 pub mod connlog;
 pub mod pool;
 pub mod proxy_protocol;
+pub mod shared;
