@@ -108,17 +108,6 @@ impl FrrNode {
         a.extend(extra.iter().map(|s| s.to_string()));
         a
     }
-
-    /// Stops zebra (SIGTERM) and waits for it to exit.
-    pub fn stop_zebra(&mut self) -> io::Result<()> {
-        if let Some(mut z) = self.zebra.take() {
-            z.signal("TERM")?;
-            if z.wait_timeout(Duration::from_secs(5))?.is_none() {
-                return Err(io::Error::other("zebra still running 5 s after SIGTERM"));
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Fails with [`NEED_FRR`] unless zebra and vrrpd are installed.

@@ -38,7 +38,7 @@ pub fn lab_lock() -> MutexGuard<'static, ()> {
     LAB.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Fails the test unless `program` can be run (`program --version` style probe via `which`).
+/// Fails the test, saying how to install it, unless `program` is on the PATH.
 pub fn require_program(program: &str, hint: &str) {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {program}")])
