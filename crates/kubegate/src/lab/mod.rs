@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod cluster;
+pub mod frr;
 pub mod keepalived;
 pub mod netns;
 pub mod scenario;
