@@ -1,7 +1,8 @@
 //! The unknown-key pass: reads the file into a plain tree of located keys and values, then reports
 //! every key the contract does not know (with its path and a likely intended key), and the
 //! contract sections this build does not implement. The typed parse (`raw.rs`) refuses unknown
-//! keys too, but stops at the first; this pass finds them all. The tree also turns a parser
+//! keys too, but stops at the first; this pass finds them all. Words carried over from
+//! keepalived, haproxy and nginx get a hint saying what to write instead. The tree also turns a parser
 //! error's position back into a key path for its message.
 
 use std::fmt;
@@ -10,7 +11,10 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::ConfigError;
-use super::raw::{Sp, ANNOUNCE_KEYS, FILE_KEYS, NODE_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS};
+use super::raw::{
+    Sp, ANNOUNCE_KEYS, BACKEND_KEYS, CHECK_KEYS, FILE_KEYS, FRONTEND_KEYS, NODE_KEYS,
+    TIMEOUTS_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS,
+};
 
 /// A YAML node with its position.
 #[derive(Debug)]
@@ -94,6 +98,11 @@ enum Section {
     Vrrp,
     Track,
     Announce,
+    Frontend,
+    /// A `backends:` item written as a mapping (`{ address, weight }`).
+    Backend,
+    Check,
+    Timeouts,
     /// Free keys (`priority: { NODE: N }`).
     Free,
 }
@@ -107,6 +116,10 @@ impl Section {
             Section::Vrrp => VRRP_KEYS,
             Section::Track => TRACK_KEYS,
             Section::Announce => ANNOUNCE_KEYS,
+            Section::Frontend => FRONTEND_KEYS,
+            Section::Backend => BACKEND_KEYS,
+            Section::Check => CHECK_KEYS,
+            Section::Timeouts => TIMEOUTS_KEYS,
             Section::Free => return None,
         })
     }
@@ -116,6 +129,10 @@ impl Section {
         match (self, key) {
             (Section::File, "nodes") => Some(Section::Node),
             (Section::File, "vips") => Some(Section::Vip),
+            (Section::File, "frontends") => Some(Section::Frontend),
+            (Section::Frontend, "backends") => Some(Section::Backend),
+            (Section::Frontend, "check") => Some(Section::Check),
+            (Section::Frontend, "timeouts") => Some(Section::Timeouts),
             (Section::Vip, "vrrp") => Some(Section::Vrrp),
             (Section::Vip, "track") => Some(Section::Track),
             (Section::Vip, "announce") => Some(Section::Announce),
@@ -126,7 +143,7 @@ impl Section {
 }
 
 /// Sections of the config contract that this build accepts syntactically but cannot run yet.
-const NOT_YET: &[&str] = &["frontends", "admin"];
+const NOT_YET: &[&str] = &["admin"];
 
 /// Every unknown key and every unimplemented section in the file.
 pub fn check_keys(tree: &Tree, file: &Path) -> Vec<ConfigError> {
@@ -156,8 +173,8 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
                         &key.referenced,
                         k,
                         format!(
-                            "part of the config format but not implemented in this build yet \
-                             (it runs VIPs only); remove the `{k}:` section for now"
+                            "part of the config format but not implemented in this build yet; \
+                             remove the `{k}:` section for now"
                         ),
                     ));
                     continue;
@@ -168,7 +185,7 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
                             file,
                             &key.referenced,
                             "",
-                            unknown_key_message(k, path, known),
+                            unknown_key_message(section, k, path, known),
                         ));
                         continue;
                     }
@@ -210,14 +227,85 @@ const KEEPALIVED_WORDS: &[(&str, &str)] = &[
     ),
 ];
 
-fn unknown_key_message(key: &str, path: &str, known: &[&str]) -> String {
+/// haproxy and nginx words users carry over into a frontend, and what to write instead.
+const FRONTEND_WORDS: &[(&str, &str)] = &[
+    (
+        "server",
+        "write the servers as `backends: [ADDRESS:PORT, …]`",
+    ),
+    (
+        "servers",
+        "write the servers as `backends: [ADDRESS:PORT, …]`",
+    ),
+    (
+        "upstream",
+        "write the servers as `backends: [ADDRESS:PORT, …]`",
+    ),
+    ("mode", "kubegate balances TCP; remove `mode`"),
+    ("maxconn", "write `max_connections`"),
+    ("send-proxy", "write `proxy_protocol: true` (PROXY v2)"),
+    ("send-proxy-v2", "write `proxy_protocol: true` (PROXY v2)"),
+    ("timeout", "write `timeouts: { connect: 3s, idle: 1h }`"),
+    ("proxy_timeout", "write `timeouts: { idle: 1h }`"),
+    ("proxy_connect_timeout", "write `timeouts: { connect: 3s }`"),
+    ("inter", "write `check: { interval: 2s }`"),
+    ("rise", "write `check: { rise: N }`"),
+    ("fall", "write `check: { fall: N }`"),
+    ("max_fails", "write `check: { fall: N }`"),
+    ("on-marked-down", "write `on_down: shutdown-sessions`"),
+    ("listen", "write `bind: ADDRESS:PORT`"),
+];
+
+/// haproxy words in a `check:`.
+const CHECK_WORDS: &[(&str, &str)] = &[
+    ("inter", "write `interval` with a unit, like 2s"),
+    ("ssl", "write `https: PATH` for a check over TLS"),
+    ("sni", "write `server_name`"),
+    (
+        "uri",
+        "write the path as `https: /readyz` or `http: /healthz`",
+    ),
+    (
+        "path",
+        "write the path as `https: /readyz` or `http: /healthz`",
+    ),
+    ("expect", "write the accepted answers as `statuses: [200]`"),
+];
+
+/// haproxy section names at the top level.
+const FILE_WORDS: &[(&str, &str)] = &[
+    (
+        "listen",
+        "write a `frontends:` entry (name, bind, backends)",
+    ),
+    (
+        "backend",
+        "backends are listed inside each frontend: `frontends: [{ name, bind, backends }]`",
+    ),
+];
+
+fn hint(section: Section, key: &str) -> Option<&'static str> {
+    let words: &[&[(&str, &str)]] = match section {
+        Section::File => &[FILE_WORDS, KEEPALIVED_WORDS],
+        Section::Frontend => &[FRONTEND_WORDS],
+        Section::Check => &[CHECK_WORDS],
+        _ => &[KEEPALIVED_WORDS],
+    };
+    words
+        .iter()
+        .flat_map(|w| w.iter())
+        .find(|(w, _)| *w == key)
+        .map(|(_, h)| *h)
+}
+
+fn unknown_key_message(section: Section, key: &str, path: &str, known: &[&str]) -> String {
     let place = if path.is_empty() {
         "at the top level".to_string()
     } else {
         format!("in {path}")
     };
     let mut msg = format!("unknown key '{key}' {place}");
-    if let Some((_, hint)) = KEEPALIVED_WORDS.iter().find(|(w, _)| *w == key) {
+    if let Some(hint) = hint(section, key) {
         msg.push_str(&format!("; {hint}"));
     } else if let Some(best) = closest(key, known) {
         msg.push_str(&format!("; did you mean '{best}'?"));
