@@ -272,6 +272,20 @@ const CHECK_WORDS: &[(&str, &str)] = &[
     ("expect", "write the accepted answers as `statuses: [200]`"),
 ];
 
+/// haproxy's `timeout client` / `timeout server` in `timeouts:`.
+const TIMEOUTS_WORDS: &[(&str, &str)] = &[
+    (
+        "client",
+        "write `idle` (haproxy's timeout client and server are one idle timeout here)",
+    ),
+    (
+        "server",
+        "write `idle` (haproxy's timeout client and server are one idle timeout here)",
+    ),
+    ("tunnel", "write `idle`"),
+    ("check", "write the check's `timeout` under `check:`"),
+];
+
 /// haproxy section names at the top level.
 const FILE_WORDS: &[(&str, &str)] = &[
     (
@@ -289,6 +303,7 @@ fn hint(section: Section, key: &str) -> Option<&'static str> {
         Section::File => &[FILE_WORDS, KEEPALIVED_WORDS],
         Section::Frontend => &[FRONTEND_WORDS],
         Section::Check => &[CHECK_WORDS],
+        Section::Timeouts => &[TIMEOUTS_WORDS],
         _ => &[KEEPALIVED_WORDS],
     };
     words

@@ -124,9 +124,9 @@ fn settings(f: &Frontend) -> Vec<String> {
     out.push(format!(
         "connects time out after {}, idle connections close after {}, a silent peer is dropped \
          after {}",
-        human(t.connect),
-        human(t.idle),
-        human(t.dead_peer)
+        span(t.connect),
+        span(t.idle),
+        span(t.dead_peer)
     ));
     if let Some(n) = f.max_connections {
         out.push(format!("at most {n} client connections at once"));
@@ -140,7 +140,7 @@ fn settings(f: &Frontend) -> Vec<String> {
     if let Some(s) = f.slowstart {
         out.push(format!(
             "a backend that comes up gets its full share of new connections over {}",
-            human(s)
+            span(s)
         ));
     }
     if let CheckKind::Http { tls: Some(tls), .. } = &f.check.kind {
@@ -182,7 +182,7 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
              watches that stay quiet longer get cut; use `timeouts: {{ idle: 1h }}` (the default) \
              for the apiserver.",
             f.name,
-            human(f.timeouts.idle)
+            span(f.timeouts.idle)
         ));
     }
     let ip = f.bind.ip();
@@ -215,6 +215,21 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
         }
     }
     out
+}
+
+/// `human` for short spans; `1 h`, `10 min`, `1 min 30 s` from a minute on.
+fn span(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs < 60 {
+        return human(d);
+    }
+    let (h, m, s) = (secs / 3600, secs % 3600 / 60, secs % 60);
+    let parts: Vec<String> = [(h, "h"), (m, "min"), (s, "s")]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n} {u}"))
+        .collect();
+    parts.join(" ")
 }
 
 fn or_list(items: &[String]) -> String {

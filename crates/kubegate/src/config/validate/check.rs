@@ -39,12 +39,12 @@ pub fn check(d: &mut Diag, c: &Sp<RawCheck>, path: &str) -> Option<HealthCheck> 
     };
     let interval = d
         .opt(r.interval.as_ref(), &p("interval"), |s| {
-            positive(s, "interval")
+            positive(s, "check interval")
         })
         .unwrap_or(def.interval);
     let timeout = d
         .opt(r.timeout.as_ref(), &p("timeout"), |s| {
-            positive(s, "timeout")
+            positive(s, "check timeout")
         })
         .unwrap_or(def.timeout);
     let rise = d

@@ -68,15 +68,15 @@ pub fn frontend(
         if let Some((_, line)) = list.iter().find(|(be, _)| be.address == b) {
             let msg = match nodes.iter().find(|n| n.node.address == b.ip()) {
                 Some(n) => format!(
-                    "{b} is also a backend (line {line}) on node {}'s own address: the frontend \
-                     would take the apiserver's own port; listen on another port, like {}:9443 \
-                     (kubeadm's stacked masters do)",
+                    "{b} is node {}'s apiserver (the backend at line {line}): the frontend would \
+                     take the apiserver's own port; listen on another port, like {}:9443 (as \
+                     kubeadm's stacked masters do)",
                     n.node.name,
                     bracketed(b.ip())
                 ),
                 None => format!(
-                    "{b} is also a backend (line {line}): the frontend would forward connections \
-                     to itself; listen on another port"
+                    "{b} is also its backend at line {line}: the frontend would forward \
+                     connections to itself; listen on another port"
                 ),
             };
             d.err(&loc.referenced, &p("bind"), msg);
@@ -267,6 +267,11 @@ fn bracketed(ip: IpAddr) -> String {
 
 /// `A:P` / `[A6]:P` with a port; host names are not resolved.
 fn socket_address(s: &Scalar, role: &str, example: &str) -> Result<SocketAddr, String> {
+    if let Scalar::Int(n) = s {
+        return Err(format!(
+            "{n} is a port alone; write ADDRESS:PORT, like 10.0.0.50:{n}"
+        ));
+    }
     let t = s.text()?;
     match t.parse::<SocketAddr>() {
         Ok(a) if a.port() == 0 => Err(format!(
