@@ -185,7 +185,10 @@ fn every_other_key() {
         ("random-two", Balance::RandomTwo),
         ("source-hash", Balance::SourceHash),
     ] {
-        assert_eq!(one(&format!("{base}    balance: {word}\n")).balance, balance);
+        assert_eq!(
+            one(&format!("{base}    balance: {word}\n")).balance,
+            balance
+        );
     }
     let f = one(&format!("{base}    on_down: keep\n    slowstart: 0s\n"));
     assert!(!f.shutdown_sessions_on_down);

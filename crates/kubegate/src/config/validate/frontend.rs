@@ -101,7 +101,12 @@ pub fn frontend(
         .opt(
             r.proxy_protocol.as_ref(),
             &p("proxy_protocol"),
-            Scalar::boolean,
+            |s| match s {
+                Scalar::Str(t) if t.eq_ignore_ascii_case("v2") => {
+                    Err("write `proxy_protocol: true` (the header sent is always version 2)".into())
+                }
+                other => other.boolean(),
+            },
         )
         .unwrap_or(false);
     let retries = d
@@ -279,7 +284,10 @@ fn socket_address(s: &Scalar, role: &str, example: &str) -> Result<SocketAddr, S
             bracketed(a.ip()),
             example
         )),
-        Ok(a) if a.ip().is_multicast() => Err(format!("{} is a multicast address; {role} needs a unicast one", a.ip())),
+        Ok(a) if a.ip().is_multicast() => Err(format!(
+            "{} is a multicast address; write a unicast address {role}",
+            a.ip()
+        )),
         Ok(a) => Ok(a),
         Err(_) => match t.parse::<IpAddr>() {
             Ok(IpAddr::V6(a)) => Err(format!(
