@@ -26,7 +26,7 @@ pub fn explain(cfg: &ClusterConfig) -> Vec<String> {
             where_(cfg, f.bind.ip()),
             spreads(f),
             check(&f.check),
-            human(f.check.interval),
+            span(f.check.interval),
             rise_fall(&f.check),
         ));
         out.push(format!("frontend {}: {}.", f.name, settings(f).join("; ")));
@@ -157,7 +157,7 @@ fn settings(f: &Frontend) -> Vec<String> {
     }
     out.push(format!(
         "on stop, connections get {} to finish",
-        human(t.drain)
+        span(t.drain)
     ));
     out
 }
