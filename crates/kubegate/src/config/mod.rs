@@ -11,6 +11,7 @@
 
 pub mod duration;
 pub mod error;
+mod hints;
 pub mod identity;
 pub mod interface;
 mod keys;

@@ -1,8 +1,9 @@
 //! Validation: the raw file (`raw.rs`) → the model (`model.rs`), every problem reported with its
 //! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its VRRP settings in
 //! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
-//! health check and timeouts in `check.rs`.
+//! addresses in `address.rs`, its health check and timeouts in `check.rs`.
 
+mod address;
 mod check;
 mod diag;
 mod frontend;
