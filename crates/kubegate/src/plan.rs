@@ -1,7 +1,9 @@
 //! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
 //! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
-//! mistakes. Printed by `kubegate check`; pure (reads only the validated config).
+//! mistakes; then each frontend (`frontends.rs`). Printed by `kubegate check`; pure (reads only
+//! the validated config).
 
+mod frontends;
 mod weights;
 
 use std::fmt::Write as _;
@@ -12,26 +14,54 @@ use crate::config::local_addrs::LocalAddr;
 use crate::config::model::{ClusterConfig, InterfaceChoice, Node, Transport, Version, Vip};
 use weights::{tracker, warnings};
 
-/// Sentences for every VIP, as seen from `me`; lines starting with `warning:` flag settings that
-/// probably do not do what was meant.
+/// Sentences for every VIP, as seen from `me`, then for every frontend; lines starting with
+/// `warning:` flag settings that probably do not do what was meant.
 pub fn explain(cfg: &ClusterConfig, me: &Node) -> Vec<String> {
-    explain_with(cfg, me, |vip| match &vip.interface {
+    let mut out = explain_with(cfg, me, |vip| match &vip.interface {
         InterfaceChoice::Named(n) => n.clone(),
         InterfaceChoice::Auto => format!("the interface that carries {}", me.address),
-    })
+    });
+    out.extend(frontends::explain(cfg));
+    out
+}
+
+/// Sentences for every frontend (the same on every node, so no node is needed).
+pub fn explain_frontends(cfg: &ClusterConfig) -> Vec<String> {
+    frontends::explain(cfg)
 }
 
 /// The whole `kubegate check` report for this node: identity, where each VIP goes on this
 /// machine (with a warning when the VIP is outside that interface's subnet), then the plan.
 pub fn check_report(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr]) -> String {
-    let mut out = format!(
-        "{}: OK ({}, {})\nthis node: {} ({})\n",
-        cfg.source.display(),
-        count(cfg.nodes.len(), "node"),
-        count(cfg.vips.len(), "VIP"),
-        me.name,
-        me.address
-    );
+    report(cfg, Some(me), local)
+}
+
+/// `check_report` for any file: `me` is `None` when the file has no VIPs and this machine is
+/// not one of its nodes (a node-local balancer needs no identity; see
+/// `config::identity::resolve_if_needed`).
+pub fn report(cfg: &ClusterConfig, me: Option<&Node>, local: &[LocalAddr]) -> String {
+    let mut counts = Vec::new();
+    if !cfg.nodes.is_empty() || !cfg.vips.is_empty() {
+        counts.push(count(cfg.nodes.len(), "node"));
+    }
+    if !cfg.vips.is_empty() {
+        counts.push(count(cfg.vips.len(), "VIP"));
+    }
+    if !cfg.frontends.is_empty() {
+        counts.push(count(cfg.frontends.len(), "frontend"));
+    }
+    let mut out = format!("{}: OK ({})\n", cfg.source.display(), counts.join(", "));
+    let Some(me) = me else {
+        out.push_str(
+            "this node: not identified (no VIPs; the frontends are the same on every node)\n",
+        );
+        for line in frontends::explain(cfg) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        return out;
+    };
+    let _ = writeln!(out, "this node: {} ({})", me.name, me.address);
     for vip in &cfg.vips {
         match resolve_interface(vip, me, local) {
             Ok(r) => match r.subnet {
@@ -57,7 +87,10 @@ pub fn check_report(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr]) -> Stri
             InterfaceChoice::Auto => format!("the interface that carries {}", me.address),
         },
     };
-    for line in explain_with(cfg, me, names) {
+    let lines = explain_with(cfg, me, names)
+        .into_iter()
+        .chain(frontends::explain(cfg));
+    for line in lines {
         out.push_str(&line);
         out.push('\n');
     }

@@ -58,15 +58,12 @@ fn an_unknown_key_far_from_any_known_one_lists_the_keys() {
 }
 
 #[test]
-fn frontends_and_admin_are_not_implemented_yet() {
-    let text = with_vrrp("      vrid: 51\n")
-        + "frontends:\n  - { name: api, bind: 10.0.0.50:8443 }\nadmin:\n  bind: 127.0.0.1:9099\n";
+fn admin_is_not_implemented_yet() {
+    let text = with_vrrp("      vrid: 51\n") + "admin:\n  bind: 127.0.0.1:9099\n";
     assert_eq!(
         errors(&text),
-        "cluster.yaml:9:1: frontends: part of the config format but not implemented in this \
-         build yet (it runs VIPs only); remove the `frontends:` section for now\n\
-         cluster.yaml:11:1: admin: part of the config format but not implemented in this build \
-         yet (it runs VIPs only); remove the `admin:` section for now"
+        "cluster.yaml:9:1: admin: part of the config format but not implemented in this build \
+         yet; remove the `admin:` section for now"
     );
 }
 
@@ -246,11 +243,10 @@ fn tracker_entries() {
          cluster.yaml:12:42: vips[0].track[2].weight: -254 is out of range; use -253..=253 \
          (keepalived semantics; 0 = failure puts the VIP in FAULT)\n\
          cluster.yaml:13:36: vips[0].track[3].interval: 2 has no unit; write 2s or 2ms\n\
-         cluster.yaml:14:21: vips[0].track[4].frontend: frontend trackers need frontends, which \
-         are not implemented in this build yet (it runs VIPs only); use `tcp: ADDRESS:PORT` or a \
-         script for now\n\
+         cluster.yaml:14:21: vips[0].track[4].frontend: no frontend is named 'api'; add it under \
+         `frontends:` (name, bind, backends), or track with `tcp: ADDRESS:PORT`\n\
          cluster.yaml:15:9: vips[0].track[5]: a track entry needs one of `script: COMMAND`, \
-         `interface: NAME` or `tcp: ADDRESS:PORT`"
+         `interface: NAME`, `tcp: ADDRESS:PORT` or `frontend: NAME`"
     );
 }
 
@@ -273,13 +269,29 @@ fn structure_and_syntax_errors_are_located() {
     assert!(syntax.starts_with("cluster.yaml:1:8: "), "{syntax}");
     assert_eq!(
         errors("# nothing yet\n"),
-        "cluster.yaml: the file must be a YAML mapping with `nodes:` and `vips:` (see the examples)"
+        "cluster.yaml: the file must be a YAML mapping with `vips:`, `frontends:` or both (see the \
+         examples)"
     );
+    // Without VIPs, nodes are not needed; but there must be something to run.
     assert_eq!(
         errors("vips: []\n"),
+        "cluster.yaml:1:7: vips: the list is empty; add at least a VIP (name, address, vrrp: { \
+         vrid }), or a frontend (name, bind, backends) under `frontends:`"
+    );
+    assert_eq!(
+        errors("frontends: []\n"),
+        "cluster.yaml:1:12: frontends: the list is empty; add at least a frontend (name, bind, \
+         backends), or a VIP (name, address, vrrp: { vrid }) under `vips:`"
+    );
+    assert_eq!(
+        errors("nodes: [{ name: a, address: 10.0.0.1 }]\n"),
+        "cluster.yaml:1:1: nothing to run: add `vips:` with at least a VIP (name, address, vrrp: \
+         { vrid }), `frontends:` with at least a frontend (name, bind, backends), or both"
+    );
+    // With VIPs, nodes are required.
+    assert_eq!(
+        errors("vips: [{ name: api, address: 10.0.0.50, vrrp: { vrid: 1 } }]\n"),
         "cluster.yaml:1:1: missing key 'nodes'; list the machines that run kubegate, like nodes: \
-         [{ name: master1, address: 10.0.0.51 }]\n\
-         cluster.yaml:1:7: vips: the list is empty; add at least one VIP (name, address, vrrp: { \
-         vrid })"
+         [{ name: master1, address: 10.0.0.51 }]"
     );
 }

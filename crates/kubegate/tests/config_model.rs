@@ -1,5 +1,5 @@
-//! The config contract: the DESIGN example (VIP part) parses into the expected model; defaults;
-//! every example file loads.
+//! The config contract: the DESIGN example (VIPs and frontends) parses into the expected model;
+//! VIP defaults; every example file loads. Frontend forms and defaults: `config_frontends.rs`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -16,8 +16,8 @@ fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-/// The `nodes:` and `vips:` part of the DESIGN example, verbatim.
-const DESIGN_VIPS: &str = r#"nodes:                          # the machines that run kubegate; each finds itself by a local address
+/// The DESIGN example without `admin:` (not in this build), verbatim.
+const DESIGN: &str = r#"nodes:                          # the machines that run kubegate; each finds itself by a local address
   - { name: master1, address: 10.0.0.51 }
   - { name: master2, address: 10.0.0.52 }
   - { name: master3, address: 10.0.0.53 }
@@ -40,28 +40,34 @@ vips:
       - script: /usr/local/bin/extra-check
         interval: 2s
         weight: -20             # keepalived semantics
+
+frontends:
+  - name: api
+    bind: 10.0.0.50:8443        # the VIP, any address, or 127.0.0.1:6443 for a node-local balancer
+    backends: [10.0.0.51:6443, 10.0.0.52:6443, 10.0.0.53:6443]
+    balance: round-robin        # round-robin | least-conn | random-two | source-hash
+    check: { https: /readyz, interval: 2s, timeout: 1s, rise: 2, fall: 2 }
+                                # or { tcp: true } (the default when `check` is absent), { http: PATH };
+                                # `kubegate check` suggests https /readyz for apiserver backends
+    timeouts: { connect: 3s, idle: 1h }
 "#;
 
 #[test]
-fn design_example_as_written_names_its_two_conflicts() {
-    // The example shows every key at once: auth_pass (v2 only) beside version 3, and a frontend
-    // tracker, which needs the (not yet built) balancer.
-    let errs = parse(DESIGN_VIPS).unwrap_err().to_string();
+fn design_example_as_written_names_its_one_conflict() {
+    // The example shows every key at once: auth_pass (v2 only) beside version 3.
+    let errs = parse(DESIGN).unwrap_err().to_string();
     assert_eq!(
         errs,
         "cluster.yaml:18:18: vips[0].vrrp.auth_pass: auth_pass is VRRPv2 PASS authentication; \
-         version 3 has none (RFC 5798); remove it or set `version: 2`\n\
-         cluster.yaml:20:19: vips[0].track[0].frontend: frontend trackers need frontends, which \
-         are not implemented in this build yet (it runs VIPs only); use `tcp: ADDRESS:PORT` or a \
-         script for now"
+         version 3 has none (RFC 5798); remove it or set `version: 2`"
     );
 }
 
 #[test]
 fn design_example_parses_into_the_model() {
-    let text: String = DESIGN_VIPS
+    let text: String = DESIGN
         .lines()
-        .filter(|l| !l.contains("auth_pass") && !l.contains("- frontend: api"))
+        .filter(|l| !l.contains("auth_pass"))
         .map(|l| format!("{l}\n"))
         .collect();
     let cfg = parse(&text).unwrap();
@@ -105,20 +111,76 @@ fn design_example_parses_into_the_model() {
                 auth_pass: None,
                 checksum: ChecksumForm::PseudoHeader,
             },
-            track: vec![Tracker {
-                kind: TrackerKind::Script("/usr/local/bin/extra-check".into()),
-                weight: -20,
-                interval: Duration::from_secs(2),
-                timeout: Duration::from_secs(2),
-                rise: 1,
-                fall: 1,
-            }],
+            track: vec![
+                Tracker {
+                    kind: TrackerKind::Frontend("api".into()),
+                    weight: 0,
+                    // The balancer's state is read every 100 ms; its checks debounce.
+                    interval: Duration::from_millis(100),
+                    timeout: Duration::from_millis(100),
+                    rise: 1,
+                    fall: 1,
+                },
+                Tracker {
+                    kind: TrackerKind::Script("/usr/local/bin/extra-check".into()),
+                    weight: -20,
+                    interval: Duration::from_secs(2),
+                    timeout: Duration::from_secs(2),
+                    rise: 1,
+                    fall: 1,
+                },
+            ],
             notify: None,
             announce: AnnounceSettings {
                 count: 5,
                 interval: Duration::ZERO,
                 repeat_after: Some(Duration::from_secs(5)),
             },
+        }]
+    );
+    let backend = |a: &str| Backend {
+        address: a.parse().unwrap(),
+        weight: 1,
+    };
+    assert_eq!(
+        cfg.frontends,
+        vec![Frontend {
+            name: "api".into(),
+            bind: "10.0.0.50:8443".parse().unwrap(),
+            backends: vec![
+                backend("10.0.0.51:6443"),
+                backend("10.0.0.52:6443"),
+                backend("10.0.0.53:6443"),
+            ],
+            balance: Balance::RoundRobin,
+            check: HealthCheck {
+                kind: CheckKind::Http {
+                    path: "/readyz".into(),
+                    statuses: vec![200],
+                    tls: Some(CheckTls {
+                        ca_file: None,
+                        client_cert: None,
+                        client_key: None,
+                        server_name: None,
+                    }),
+                },
+                interval: Duration::from_secs(2),
+                timeout: Duration::from_secs(1),
+                rise: 2,
+                fall: 2,
+            },
+            timeouts: Timeouts {
+                connect: Duration::from_secs(3),
+                idle: Duration::from_secs(3600),
+                dead_peer: Duration::from_secs(30),
+                keepalive: Duration::from_secs(60),
+                drain: Duration::from_secs(30),
+            },
+            max_connections: None,
+            proxy_protocol: false,
+            retries: 2,
+            shutdown_sessions_on_down: false,
+            slowstart: None,
         }]
     );
 }
@@ -256,11 +318,15 @@ fn every_example_file_loads() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "yaml") {
             let cfg = config::load(&path).unwrap_or_else(|e| panic!("{e}"));
-            assert!(!cfg.vips.is_empty(), "{}", path.display());
+            assert!(
+                !cfg.vips.is_empty() || !cfg.frontends.is_empty(),
+                "{}",
+                path.display()
+            );
             seen += 1;
         }
     }
-    assert!(seen >= 4, "expected the example files in {}", dir.display());
+    assert!(seen >= 6, "expected the example files in {}", dir.display());
 }
 
 #[test]

@@ -124,6 +124,11 @@ fn weights_that_cannot_move_the_vip_are_flagged() {
     );
     assert_eq!(
         m1[4],
+        "if frontend api has no ready backend, master1 goes to FAULT and gives the VIP up \
+         (weight 0); it is back in line as soon as a backend is ready again."
+    );
+    assert_eq!(
+        m1[5],
         "warning: the weight -20 of `/usr/local/bin/extra-check` cannot move the VIP: master1 \
          still counts 130 against master2's 100; use a weight of at least -51, or weight 0 to give \
          the VIP up when the check fails."
@@ -193,7 +198,7 @@ fn check_report_names_the_interface_and_flags_a_foreign_subnet() {
     assert!(lines
         .next()
         .unwrap()
-        .ends_with("vip-v3-fast.yaml: OK (3 nodes, 1 VIP)"));
+        .ends_with("vip-v3-fast.yaml: OK (3 nodes, 1 VIP, 1 frontend)"));
     assert_eq!(lines.next(), Some("this node: master1 (10.0.0.51)"));
     assert!(report.contains("master1 holds 10.0.0.50/24 on eth0 with priority 150 (highest)"));
     assert!(!report.contains("outside the subnet"), "{report}");

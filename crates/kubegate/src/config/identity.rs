@@ -1,5 +1,7 @@
 //! Which node of the file this machine is: `--node NAME`, or the one node whose address is local.
-//! Pure: the caller passes the local addresses (`local_addrs::local_addresses`).
+//! A file without VIPs (frontends only: a node-local balancer) needs no identity at all, since
+//! frontends are the same on every node. Pure: the caller passes the local addresses
+//! (`local_addrs::local_addresses`).
 
 use std::fmt;
 use std::net::IpAddr;
@@ -53,6 +55,21 @@ pub fn resolve<'a>(
     }
 }
 
+/// The node this process runs as, when the file needs one (`ClusterConfig::needs_identity`: it
+/// has VIPs): then as `resolve`. Without VIPs: `--node NAME` must still name a node of the file
+/// (`UnknownNode` otherwise), and without `--node` the one node whose address is local is
+/// returned if there is exactly one, else `None` (nodes may be left out entirely).
+pub fn resolve_if_needed<'a>(
+    cfg: &'a ClusterConfig,
+    explicit: Option<&str>,
+    local_addrs: &[IpAddr],
+) -> Result<Option<&'a Node>, IdentityError> {
+    if cfg.needs_identity() || explicit.is_some() {
+        return resolve(cfg, explicit, local_addrs).map(Some);
+    }
+    Ok(resolve(cfg, None, local_addrs).ok())
+}
+
 fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
     items
         .into_iter()
@@ -64,6 +81,11 @@ fn list<T: fmt::Display>(items: impl IntoIterator<Item = T>) -> String {
 impl fmt::Display for IdentityError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            IdentityError::UnknownNode { name, known } if known.is_empty() => write!(
+                f,
+                "--node {name}: the config lists no nodes (a file without VIPs needs none); \
+                 leave out --node or add the node under `nodes:`"
+            ),
             IdentityError::UnknownNode { name, known } => {
                 write!(f, "--node {name}: no node of that name in the config (nodes: {})", known.join(", "))?;
                 let names: Vec<&str> = known.iter().map(String::as_str).collect();

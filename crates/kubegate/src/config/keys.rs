@@ -1,7 +1,8 @@
 //! The unknown-key pass: reads the file into a plain tree of located keys and values, then reports
 //! every key the contract does not know (with its path and a likely intended key), and the
 //! contract sections this build does not implement. The typed parse (`raw.rs`) refuses unknown
-//! keys too, but stops at the first; this pass finds them all. The tree also turns a parser
+//! keys too, but stops at the first; this pass finds them all. Words carried over from
+//! keepalived, haproxy and nginx get a hint saying what to write instead. The tree also turns a parser
 //! error's position back into a key path for its message.
 
 use std::fmt;
@@ -10,7 +11,13 @@ use std::path::Path;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::ConfigError;
-use super::raw::{Sp, ANNOUNCE_KEYS, FILE_KEYS, NODE_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS};
+use super::hints::{
+    hint, CHECK_WORDS, FILE_WORDS, FRONTEND_WORDS, KEEPALIVED_WORDS, TIMEOUTS_WORDS,
+};
+use super::raw::{
+    Sp, ANNOUNCE_KEYS, BACKEND_KEYS, CHECK_KEYS, FILE_KEYS, FRONTEND_KEYS, NODE_KEYS,
+    TIMEOUTS_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS,
+};
 
 /// A YAML node with its position.
 #[derive(Debug)]
@@ -94,6 +101,11 @@ enum Section {
     Vrrp,
     Track,
     Announce,
+    Frontend,
+    /// A `backends:` item written as a mapping (`{ address, weight }`).
+    Backend,
+    Check,
+    Timeouts,
     /// Free keys (`priority: { NODE: N }`).
     Free,
 }
@@ -107,6 +119,10 @@ impl Section {
             Section::Vrrp => VRRP_KEYS,
             Section::Track => TRACK_KEYS,
             Section::Announce => ANNOUNCE_KEYS,
+            Section::Frontend => FRONTEND_KEYS,
+            Section::Backend => BACKEND_KEYS,
+            Section::Check => CHECK_KEYS,
+            Section::Timeouts => TIMEOUTS_KEYS,
             Section::Free => return None,
         })
     }
@@ -116,6 +132,10 @@ impl Section {
         match (self, key) {
             (Section::File, "nodes") => Some(Section::Node),
             (Section::File, "vips") => Some(Section::Vip),
+            (Section::File, "frontends") => Some(Section::Frontend),
+            (Section::Frontend, "backends") => Some(Section::Backend),
+            (Section::Frontend, "check") => Some(Section::Check),
+            (Section::Frontend, "timeouts") => Some(Section::Timeouts),
             (Section::Vip, "vrrp") => Some(Section::Vrrp),
             (Section::Vip, "track") => Some(Section::Track),
             (Section::Vip, "announce") => Some(Section::Announce),
@@ -126,7 +146,7 @@ impl Section {
 }
 
 /// Sections of the config contract that this build accepts syntactically but cannot run yet.
-const NOT_YET: &[&str] = &["frontends", "admin"];
+const NOT_YET: &[&str] = &["admin"];
 
 /// Every unknown key and every unimplemented section in the file.
 pub fn check_keys(tree: &Tree, file: &Path) -> Vec<ConfigError> {
@@ -156,8 +176,8 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
                         &key.referenced,
                         k,
                         format!(
-                            "part of the config format but not implemented in this build yet \
-                             (it runs VIPs only); remove the `{k}:` section for now"
+                            "part of the config format but not implemented in this build yet; \
+                             remove the `{k}:` section for now"
                         ),
                     ));
                     continue;
@@ -168,7 +188,7 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
                             file,
                             &key.referenced,
                             "",
-                            unknown_key_message(k, path, known),
+                            unknown_key_message(section, k, path, known),
                         ));
                         continue;
                     }
@@ -182,42 +202,21 @@ fn walk(tree: &Tree, section: Section, path: &str, file: &Path, out: &mut Vec<Co
     }
 }
 
-/// keepalived words users carry over, and what to write instead.
-const KEEPALIVED_WORDS: &[(&str, &str)] = &[
-    ("virtual_router_id", "write `vrid`"),
-    ("advert_int", "write `advert_interval` with a unit, like 1s"),
-    ("nopreempt", "write `preempt: false`"),
-    (
-        "state",
-        "kubegate has no `state`: the node with the highest priority becomes master",
-    ),
-    (
-        "unicast_peer",
-        "the peers are the other `nodes:`; kubegate sends to them by itself",
-    ),
-    (
-        "unicast_src_ip",
-        "each node uses its own address from `nodes:`",
-    ),
-    ("virtual_ipaddress", "write the VIP as `address:`"),
-    (
-        "track_script",
-        "write `track:` entries like `- script: CMD`",
-    ),
-    (
-        "authentication",
-        "write `auth_pass:` under `vrrp:` (version 2 only)",
-    ),
-];
-
-fn unknown_key_message(key: &str, path: &str, known: &[&str]) -> String {
+fn unknown_key_message(section: Section, key: &str, path: &str, known: &[&str]) -> String {
     let place = if path.is_empty() {
         "at the top level".to_string()
     } else {
         format!("in {path}")
     };
     let mut msg = format!("unknown key '{key}' {place}");
-    if let Some((_, hint)) = KEEPALIVED_WORDS.iter().find(|(w, _)| *w == key) {
+    let words: &[&[(&str, &str)]] = match section {
+        Section::File => &[FILE_WORDS, KEEPALIVED_WORDS],
+        Section::Frontend => &[FRONTEND_WORDS],
+        Section::Check => &[CHECK_WORDS],
+        Section::Timeouts => &[TIMEOUTS_WORDS],
+        _ => &[KEEPALIVED_WORDS],
+    };
+    if let Some(hint) = hint(words, key) {
         msg.push_str(&format!("; {hint}"));
     } else if let Some(best) = closest(key, known) {
         msg.push_str(&format!("; did you mean '{best}'?"));

@@ -2,7 +2,7 @@
 //!
 //! Loading runs in passes, each reporting every problem it finds with `file:line:col`:
 //! 1. YAML syntax, into a plain located tree (`keys.rs`);
-//! 2. unknown keys and not-yet-implemented sections, checked on that tree;
+//! 2. unknown keys and not-yet-implemented sections (`admin:`), checked on that tree;
 //! 3. the typed parse into `raw.rs` (shapes: a list where a list belongs);
 //! 4. validation of every value and the cross-checks (`validate/`).
 //!
@@ -11,6 +11,7 @@
 
 pub mod duration;
 pub mod error;
+mod hints;
 pub mod identity;
 pub mod interface;
 mod keys;
@@ -47,7 +48,7 @@ pub fn parse_str(text: &str, source_name: &Path) -> Result<ClusterConfig, Config
     if !matches!(tree.0.value, Shape::Map(_)) {
         return Err(fail(ConfigError::whole_file(
             source_name,
-            "the file must be a YAML mapping with `nodes:` and `vips:` (see the examples)",
+            "the file must be a YAML mapping with `vips:`, `frontends:` or both (see the examples)",
         )));
     }
     let unknown = keys::check_keys(&tree, source_name);

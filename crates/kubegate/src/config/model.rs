@@ -13,11 +13,12 @@ pub use vrrp::{ChecksumForm, Version};
 pub struct ClusterConfig {
     /// Where it was read from (for messages).
     pub source: PathBuf,
-    /// In file order; names and addresses are unique.
+    /// In file order; names and addresses are unique. Empty only when there are no VIPs (a
+    /// node-local balancer needs no node identity: its frontends are the same everywhere).
     pub nodes: Vec<Node>,
     /// In file order; names, addresses and (interface-independent) VRIDs are unique.
     pub vips: Vec<Vip>,
-    /// In file order; names and bind addresses unique.
+    /// In file order; names and bind addresses unique. At least one VIP or one frontend.
     pub frontends: Vec<Frontend>,
 }
 
@@ -101,6 +102,9 @@ pub enum TrackerKind {
     Interface(String),
     /// A TCP connection to this address succeeds.
     Tcp(SocketAddr),
+    /// This node's frontend of that name (one of `ClusterConfig::frontends`) has at least one
+    /// ready backend. Evaluated from the balancer's health checks, not probed by the tracker.
+    Frontend(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -116,6 +120,16 @@ pub struct AnnounceSettings {
 impl ClusterConfig {
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
+    }
+
+    pub fn frontend(&self, name: &str) -> Option<&Frontend> {
+        self.frontends.iter().find(|f| f.name == name)
+    }
+
+    /// Whether this machine must find itself among `nodes` (VIPs are per node; frontends are
+    /// the same on every node).
+    pub fn needs_identity(&self) -> bool {
+        !self.vips.is_empty()
     }
 }
 
@@ -232,4 +246,31 @@ pub struct Timeouts {
     /// How long SIGTERM (and a reload that removes a backend) lets established connections
     /// finish; default 30 s.
     pub drain: Duration,
+}
+
+/// The check used when `check:` is absent: a TCP connect every 2 s, 1 s timeout, down after 2
+/// failures, up after 2 successes.
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            kind: CheckKind::Tcp,
+            interval: Duration::from_secs(2),
+            timeout: Duration::from_secs(1),
+            rise: 2,
+            fall: 2,
+        }
+    }
+}
+
+/// Made for the apiserver: connect 3 s, idle 1 h, dead peer 30 s, keepalive 60 s, drain 30 s.
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            connect: Duration::from_secs(3),
+            idle: Duration::from_secs(3600),
+            dead_peer: Duration::from_secs(30),
+            keepalive: Duration::from_secs(60),
+            drain: Duration::from_secs(30),
+        }
+    }
 }

@@ -11,7 +11,7 @@ use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor}
 use serde::Deserialize as DeriveDeserialize;
 use serde_saphyr::Spanned;
 
-use super::scalar::Scalar;
+use super::scalar::{Scalar, ScalarVisitor};
 
 pub type Sp<T> = Spanned<T>;
 pub type Value = Sp<Scalar>;
@@ -21,9 +21,7 @@ pub type Value = Sp<Scalar>;
 pub struct RawFile {
     pub nodes: Option<Sp<Vec<Sp<RawNode>>>>,
     pub vips: Option<Sp<Vec<Sp<RawVip>>>>,
-    /// Part of the config contract, not implemented in this build: refused by `keys.rs`.
-    #[serde(rename = "frontends")]
-    pub _frontends: Option<IgnoredAny>,
+    pub frontends: Option<Sp<Vec<Sp<RawFrontend>>>>,
     /// Part of the config contract, not implemented in this build: refused by `keys.rs`.
     #[serde(rename = "admin")]
     pub _admin: Option<IgnoredAny>,
@@ -121,6 +119,144 @@ pub struct RawAnnounce {
 }
 pub const ANNOUNCE_KEYS: &[&str] = &["count", "interval", "repeat_after"];
 
+#[derive(Debug, DeriveDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrontend {
+    pub name: Option<Value>,
+    pub bind: Option<Value>,
+    pub backends: Option<Sp<Vec<Sp<RawBackend>>>>,
+    pub balance: Option<Value>,
+    pub check: Option<Sp<RawCheck>>,
+    pub timeouts: Option<Sp<RawTimeouts>>,
+    pub max_connections: Option<Value>,
+    pub proxy_protocol: Option<Value>,
+    pub retries: Option<Value>,
+    pub on_down: Option<Value>,
+    pub slowstart: Option<Value>,
+}
+pub const FRONTEND_KEYS: &[&str] = &[
+    "name",
+    "bind",
+    "backends",
+    "balance",
+    "check",
+    "timeouts",
+    "max_connections",
+    "proxy_protocol",
+    "retries",
+    "on_down",
+    "slowstart",
+];
+
+/// One `backends:` entry: `A:P` alone, or `{ address: A:P, weight: N }`.
+#[derive(Debug)]
+pub enum RawBackend {
+    Short(Scalar),
+    Item {
+        address: Option<Value>,
+        weight: Option<Value>,
+    },
+}
+pub const BACKEND_KEYS: &[&str] = &["address", "weight"];
+
+/// `check:`; exactly one of `tcp`, `http`, `https` names its kind (checked by `validate`).
+#[derive(Debug, DeriveDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub tcp: Option<Value>,
+    pub http: Option<Value>,
+    pub https: Option<Value>,
+    pub interval: Option<Value>,
+    pub timeout: Option<Value>,
+    pub rise: Option<Value>,
+    pub fall: Option<Value>,
+    pub statuses: Option<Sp<Vec<Value>>>,
+    pub ca_file: Option<Value>,
+    pub client_cert: Option<Value>,
+    pub client_key: Option<Value>,
+    pub server_name: Option<Value>,
+}
+pub const CHECK_KEYS: &[&str] = &[
+    "tcp",
+    "http",
+    "https",
+    "interval",
+    "timeout",
+    "rise",
+    "fall",
+    "statuses",
+    "ca_file",
+    "client_cert",
+    "client_key",
+    "server_name",
+];
+
+#[derive(Debug, DeriveDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimeouts {
+    pub connect: Option<Value>,
+    pub idle: Option<Value>,
+    pub dead_peer: Option<Value>,
+    pub keepalive: Option<Value>,
+    pub drain: Option<Value>,
+}
+pub const TIMEOUTS_KEYS: &[&str] = &["connect", "idle", "dead_peer", "keepalive", "drain"];
+
+impl<'de> Deserialize<'de> for RawBackend {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl V {
+            fn short<E: de::Error>(r: Result<Scalar, E>) -> Result<RawBackend, E> {
+                r.map(RawBackend::Short)
+            }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = RawBackend;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a backend like 10.0.0.51:6443 or { address: 10.0.0.51:6443, weight: 2 }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_str(v))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_string(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_i64(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_u64(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_f64(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_bool(v))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_unit())
+            }
+            fn visit_none<E: de::Error>(self) -> Result<RawBackend, E> {
+                V::short(ScalarVisitor.visit_none())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<RawBackend, A::Error> {
+                let (mut address, mut weight) = (None, None);
+                while let Some(k) = m.next_key::<String>()? {
+                    match k.as_str() {
+                        "address" => address = Some(m.next_value()?),
+                        "weight" => weight = Some(m.next_value()?),
+                        other => return Err(de::Error::unknown_field(other, BACKEND_KEYS)),
+                    }
+                }
+                Ok(RawBackend::Item { address, weight })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A mapping with free keys (`priority: { master1: 150 }`), in file order, keys located.
 #[derive(Debug, Default)]
 pub struct KeyedValues(pub Vec<(Sp<String>, Value)>);
@@ -171,5 +307,28 @@ mod tests {
         assert_eq!(serde_fields::<RawVrrp>(), VRRP_KEYS);
         assert_eq!(serde_fields::<RawTrack>(), TRACK_KEYS);
         assert_eq!(serde_fields::<RawAnnounce>(), ANNOUNCE_KEYS);
+        assert_eq!(serde_fields::<RawFrontend>(), FRONTEND_KEYS);
+        assert_eq!(serde_fields::<RawCheck>(), CHECK_KEYS);
+        assert_eq!(serde_fields::<RawTimeouts>(), TIMEOUTS_KEYS);
+    }
+
+    #[test]
+    fn backends_are_short_or_items() {
+        let list: Vec<RawBackend> =
+            serde_saphyr::from_str("[10.0.0.1:6443, { address: 10.0.0.2:6443, weight: 3 }]")
+                .unwrap();
+        assert!(matches!(&list[0], RawBackend::Short(Scalar::Str(s)) if s == "10.0.0.1:6443"));
+        match &list[1] {
+            RawBackend::Item { address, weight } => {
+                assert_eq!(
+                    address.as_ref().unwrap().value,
+                    Scalar::Str("10.0.0.2:6443".into())
+                );
+                assert_eq!(weight.as_ref().unwrap().value, Scalar::Int(3));
+            }
+            other => panic!("expected an item, got {other:?}"),
+        }
+        let e = serde_saphyr::from_str::<RawBackend>("{ adress: x }").unwrap_err();
+        assert!(e.to_string().contains("adress"), "{e}");
     }
 }

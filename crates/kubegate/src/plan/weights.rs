@@ -17,6 +17,16 @@ fn what(t: &Tracker) -> String {
         TrackerKind::Script(cmd) => format!("`{cmd}`"),
         TrackerKind::Interface(n) => format!("interface {n}"),
         TrackerKind::Tcp(a) => format!("the TCP check of {a}"),
+        TrackerKind::Frontend(f) => format!("frontend {f}"),
+    }
+}
+
+/// "if … fails": what failing means for this tracker.
+fn failing(t: &Tracker) -> String {
+    match &t.kind {
+        TrackerKind::Frontend(f) => format!("frontend {f} has no ready backend"),
+        _ if t.fall > 1 => format!("{} fails {} times in a row", what(t), t.fall),
+        _ => format!("{} fails", what(t)),
     }
 }
 
@@ -47,20 +57,18 @@ pub(super) fn tracker(vip: &Vip, order: &[Ranked], rank: usize, t: &Tracker) -> 
     let me = &order[rank];
     let name = &me.node.name;
     let w = t.weight;
-    let fails = if t.fall > 1 {
-        format!("{} fails {} times in a row", what(t), t.fall)
-    } else {
-        format!("{} fails", what(t))
-    };
+    let fails = failing(t);
     if w == 0 {
-        let after = if t.rise == 1 {
-            "its first success".to_string()
+        let after = if matches!(t.kind, TrackerKind::Frontend(_)) {
+            "as soon as a backend is ready again".to_string()
+        } else if t.rise == 1 {
+            "after its first success".to_string()
         } else {
-            format!("{} successes in a row", t.rise)
+            format!("after {} successes in a row", t.rise)
         };
         return format!(
             "if {fails}, {name} goes to FAULT and gives the VIP up (weight 0); it is back in line \
-             after {after}."
+             {after}."
         );
     }
     let eff = when_failing(order, rank, t);

@@ -14,6 +14,8 @@ pub fn run(kind: &TrackerKind, timeout: Duration) -> bool {
         TrackerKind::Script(cmd) => script(cmd, timeout),
         TrackerKind::Tcp(addr) => tcp(*addr, timeout),
         TrackerKind::Interface(name) => interface_up(name),
+        // frontend trackers are evaluated by the balancer
+        TrackerKind::Frontend(_) => false,
     }
 }
 

@@ -1,8 +1,12 @@
 //! Validation: the raw file (`raw.rs`) → the model (`model.rs`), every problem reported with its
 //! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its VRRP settings in
-//! `vrrp.rs`, its trackers and announcements in `track.rs`.
+//! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
+//! addresses in `address.rs`, its health check and timeouts in `check.rs`.
 
+mod address;
+mod check;
 mod diag;
+mod frontend;
 mod track;
 mod vip;
 mod vrrp;
@@ -26,28 +30,35 @@ pub(crate) struct LocatedNode {
 
 pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<ConfigError>> {
     let mut d = Diag::new(file);
-    let nodes = nodes(&mut d, raw);
+    let r = &raw.value;
+    let vip_list = r.vips.as_ref().filter(|l| !l.value.is_empty());
+    let frontend_list = r.frontends.as_ref().filter(|l| !l.value.is_empty());
+    // Nodes are needed for VRRP only: a file with frontends alone (a node-local balancer) may
+    // leave them out.
+    let nodes = nodes(&mut d, raw, vip_list.is_some());
     let mut vips = Vec::new();
-    match &raw.value.vips {
-        Some(list) if !list.value.is_empty() => {
-            let mut seen = vip::Seen::default();
-            seen.nodes_complete = d.errors.is_empty();
-            for (i, v) in list.value.iter().enumerate() {
-                if let Some(vip) = vip::vip(&mut d, v, &format!("vips[{i}]"), &nodes, &mut seen) {
-                    vips.push(vip);
-                }
+    let mut seen = vip::Seen::default();
+    seen.nodes_complete = d.errors.is_empty();
+    if let Some(list) = vip_list {
+        for (i, v) in list.value.iter().enumerate() {
+            if let Some(vip) = vip::vip(&mut d, v, &format!("vips[{i}]"), &nodes, &mut seen) {
+                vips.push(vip);
             }
         }
-        Some(list) => d.err(
-            &list.referenced,
-            "vips",
-            "the list is empty; add at least one VIP (name, address, vrrp: { vrid })",
-        ),
-        None => d.err(
-            &raw.referenced,
-            "",
-            "missing key 'vips'; add at least one VIP (name, address, vrrp: { vrid })",
-        ),
+    }
+    let mut frontends = Vec::new();
+    let mut fseen = frontend::Seen::default();
+    if let Some(list) = frontend_list {
+        for (i, f) in list.value.iter().enumerate() {
+            let path = format!("frontends[{i}]");
+            if let Some(f) = frontend::frontend(&mut d, f, &path, &nodes, &vips, &mut fseen) {
+                frontends.push(f);
+            }
+        }
+    }
+    track::check_frontend_refs(&mut d, &seen.frontend_refs, &fseen.names);
+    if vip_list.is_none() && frontend_list.is_none() {
+        nothing_to_run(&mut d, raw);
     }
     if !d.errors.is_empty() {
         return Err(d.errors);
@@ -56,15 +67,39 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
         source: file.to_path_buf(),
         nodes: nodes.into_iter().map(|n| n.node).collect(),
         vips,
-        frontends: Vec::new(),
+        frontends,
     })
 }
 
-fn nodes(d: &mut Diag, raw: &Sp<RawFile>) -> Vec<LocatedNode> {
+/// Neither a VIP nor a frontend: say so where the user wrote (or left out) the lists.
+fn nothing_to_run(d: &mut Diag, raw: &Sp<RawFile>) {
+    const VIP: &str = "a VIP (name, address, vrrp: { vrid })";
+    const FRONTEND: &str = "a frontend (name, bind, backends)";
+    match (&raw.value.vips, &raw.value.frontends) {
+        (Some(list), _) => d.err(
+            &list.referenced,
+            "vips",
+            format!("the list is empty; add at least {VIP}, or {FRONTEND} under `frontends:`"),
+        ),
+        (None, Some(list)) => d.err(
+            &list.referenced,
+            "frontends",
+            format!("the list is empty; add at least {FRONTEND}, or {VIP} under `vips:`"),
+        ),
+        (None, None) => d.err(
+            &raw.referenced,
+            "",
+            format!("nothing to run: add `vips:` with at least {VIP}, `frontends:` with at least {FRONTEND}, or both"),
+        ),
+    }
+}
+
+fn nodes(d: &mut Diag, raw: &Sp<RawFile>, required: bool) -> Vec<LocatedNode> {
     const HOW: &str = "list the machines that run kubegate, like \
                        nodes: [{ name: master1, address: 10.0.0.51 }]";
     let list = match &raw.value.nodes {
         Some(list) if !list.value.is_empty() => list,
+        _ if !required => return Vec::new(),
         Some(list) => {
             d.err(
                 &list.referenced,

@@ -1,25 +1,60 @@
-//! A VIP's `track:` entries (keepalived's track_script / track_interface, plus native TCP checks)
-//! and its `announce:` settings.
+//! A VIP's `track:` entries (keepalived's track_script / track_interface, plus native TCP checks
+//! and frontend readiness) and its `announce:` settings.
 
 use std::net::SocketAddr;
 use std::time::Duration;
+
+use serde_saphyr::Location;
 
 use super::super::duration::duration_of;
 use super::super::model::{AnnounceSettings, Tracker, TrackerKind};
 use super::super::raw::{RawAnnounce, RawTrack, Sp};
 use super::super::scalar::Scalar;
-use super::diag::{join, Diag};
+use super::diag::{join, name, Diag};
 use super::vip::if_name;
 
-pub fn trackers(d: &mut Diag, list: &Sp<Vec<Sp<RawTrack>>>, path: &str) -> Vec<Tracker> {
+/// A `frontend: NAME` tracker entry: the name, where it was written and its key path.
+pub struct FrontendRef {
+    pub name: String,
+    pub loc: Location,
+    pub path: String,
+}
+
+pub fn trackers(
+    d: &mut Diag,
+    list: &Sp<Vec<Sp<RawTrack>>>,
+    path: &str,
+    refs: &mut Vec<FrontendRef>,
+) -> Vec<Tracker> {
     list.value
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| tracker(d, t, &format!("{path}[{i}]")))
+        .filter_map(|(i, t)| tracker(d, t, &format!("{path}[{i}]"), refs))
         .collect()
 }
 
-fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
+/// Every `frontend: NAME` tracker names a frontend of the file (`names`, as written).
+pub fn check_frontend_refs(d: &mut Diag, refs: &[FrontendRef], names: &[(String, u64)]) {
+    let known: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
+    for r in refs.iter().filter(|r| !known.contains(&r.name.as_str())) {
+        let mut msg = format!("no frontend is named '{}'", r.name);
+        match super::super::keys::closest(&r.name, &known) {
+            Some(best) => msg.push_str(&format!("; did you mean '{best}'?")),
+            None if known.is_empty() => msg.push_str(
+                "; add it under `frontends:` (name, bind, backends), or track with `tcp: ADDRESS:PORT`",
+            ),
+            None => msg.push_str(&format!(" (frontends: {})", known.join(", "))),
+        }
+        d.err(&r.loc, &r.path, msg);
+    }
+}
+
+fn tracker(
+    d: &mut Diag,
+    t: &Sp<RawTrack>,
+    path: &str,
+    refs: &mut Vec<FrontendRef>,
+) -> Option<Tracker> {
     let r = &t.value;
     let p = |k: &str| join(path, k);
     let kinds: Vec<&str> = [
@@ -34,7 +69,7 @@ fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
     .collect();
     let kind = match kinds.as_slice() {
         [] => {
-            d.err(&t.referenced, path, "a track entry needs one of `script: COMMAND`, `interface: NAME` or `tcp: ADDRESS:PORT`");
+            d.err(&t.referenced, path, "a track entry needs one of `script: COMMAND`, `interface: NAME`, `tcp: ADDRESS:PORT` or `frontend: NAME`");
             return None;
         }
         [one] => *one,
@@ -84,14 +119,24 @@ fn tracker(d: &mut Diag, t: &Sp<RawTrack>, path: &str) -> Option<Tracker> {
             TrackerKind::Interface(name)
         }
         _ => {
-            let loc = r.frontend.as_ref().map_or(t.referenced, |f| f.referenced);
-            d.err(&loc, &p("frontend"), "frontend trackers need frontends, which are not implemented in this build yet (it runs VIPs only); use `tcp: ADDRESS:PORT` or a script for now");
-            return None;
+            let f = r.frontend.as_ref()?;
+            let fname = d.opt(Some(f), &p("frontend"), name)?;
+            for (key, v) in timing {
+                if let Some(v) = v {
+                    d.err(&v.referenced, &p(key), format!("a frontend tracker follows the health checks of the frontend's backends; remove `{key}` (only `weight` applies; set the timing under the frontend's `check:`)"));
+                }
+            }
+            refs.push(FrontendRef {
+                name: fname.clone(),
+                loc: f.referenced,
+                path: p("frontend"),
+            });
+            TrackerKind::Frontend(fname)
         }
     };
-    // An interface's state is read from sysfs every 100 ms: cheap, and fast enough that the
-    // tracker follows the link as it changes.
-    let default_interval = if matches!(kind, TrackerKind::Interface(_)) {
+    // An interface's state is read from sysfs every 100 ms, and a frontend's from the balancer
+    // as often: cheap, and fast enough that the tracker follows the state as it changes.
+    let default_interval = if matches!(kind, TrackerKind::Interface(_) | TrackerKind::Frontend(_)) {
         INTERFACE_POLL
     } else {
         Duration::from_secs(1)

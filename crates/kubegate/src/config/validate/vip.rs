@@ -17,6 +17,8 @@ pub struct Seen {
     pub vrids: Vec<(u8, u64)>,
     /// Every node entry validated (so node counts are what the user wrote).
     pub nodes_complete: bool,
+    /// `track: - frontend: NAME` entries, checked against the frontends once they are read.
+    pub frontend_refs: Vec<track::FrontendRef>,
 }
 
 pub fn vip(
@@ -92,7 +94,7 @@ pub fn vip(
         }
     };
     let track = match &r.track {
-        Some(list) => track::trackers(d, list, &join(path, "track")),
+        Some(list) => track::trackers(d, list, &join(path, "track"), &mut seen.frontend_refs),
         None => Vec::new(),
     };
     let announce = match &r.announce {
