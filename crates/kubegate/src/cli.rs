@@ -8,27 +8,23 @@ use anyhow::{anyhow, Result};
 use crate::config::local_addrs::{local_addresses, LocalAddr};
 use crate::config::{self, model::ClusterConfig, model::Node};
 
+/// The file, this node (`None` for a file without VIPs that needs no identity) and the
+/// local addresses.
 fn load_and_identify(
     path: &Path,
     node: Option<&str>,
-) -> Result<(ClusterConfig, Node, Vec<LocalAddr>)> {
+) -> Result<(ClusterConfig, Option<Node>, Vec<LocalAddr>)> {
     let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
     let local = local_addresses().map_err(|e| anyhow!("listing local addresses: {e}"))?;
-    let me = config::identity::resolve(&cluster, node, &config::local_addrs::ips(&local))
+    let me = config::identity::resolve_if_needed(&cluster, node, &config::local_addrs::ips(&local))
         .map_err(|e| anyhow!("{e}"))?
-        .clone();
+        .cloned();
     Ok((cluster, me, local))
 }
 
 /// `kubegate run`.
 pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, _) = load_and_identify(path, node)?;
-    if cluster.vips.is_empty() {
-        return Err(anyhow!(
-            "{}: no vips configured; nothing to run",
-            path.display()
-        ));
-    }
     crate::daemon::run(cluster, me)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -36,7 +32,7 @@ pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, local) = load_and_identify(path, node)?;
-    print!("{}", crate::plan::check_report(&cluster, &me, &local));
+    print!("{}", crate::plan::report(&cluster, me.as_ref(), &local));
     Ok(ExitCode::SUCCESS)
 }
 

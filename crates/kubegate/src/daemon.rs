@@ -52,8 +52,22 @@ pub fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String
 }
 
 /// Run until SIGTERM/SIGINT (exit 0 after handing over) or until a VIP fails (error).
-pub fn run(cluster: ClusterConfig, me: Node) -> Result<()> {
-    crate::log::set_node(&me.name);
+pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
+    if let Some(me) = &me {
+        crate::log::set_node(&me.name);
+    }
+    if !cluster.frontends.is_empty() {
+        return Err(anyhow!(
+            "{}: frontends are validated but this build does not run them yet",
+            cluster.source.display()
+        ));
+    }
+    let Some(me) = me else {
+        return Err(anyhow!(
+            "{}: no vips configured; nothing to run",
+            cluster.source.display()
+        ));
+    };
     let (events, inbox) = mpsc::channel::<Event>();
     let mut signals = Signals::new([SIGTERM, SIGINT]).context("installing signal handlers")?;
     {
