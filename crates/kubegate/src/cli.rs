@@ -49,6 +49,25 @@ pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
     crate::lab::scenario::run_default(&binary, keep)
 }
 
+/// `kubegate lab-bench failover` (hidden).
+pub fn lab_bench_failover(
+    runs: usize,
+    attempt_timeout_ms: u64,
+    markdown: bool,
+    binary: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let binary = match binary {
+        Some(b) => b,
+        None => std::env::current_exe()?,
+    };
+    crate::lab::bench::failover(
+        &binary,
+        runs,
+        std::time::Duration::from_millis(attempt_timeout_ms),
+        markdown,
+    )
+}
+
 /// `kubegate lab-serve` (hidden).
 pub fn lab_serve(listen: std::net::SocketAddr, name: &str) -> Result<ExitCode> {
     crate::lab::service::serve(listen, name)?;
