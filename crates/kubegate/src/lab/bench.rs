@@ -185,8 +185,14 @@ fn run_setup(
     let outcome = (|| -> Result<()> {
         for run in 1..=runs {
             for event in [Event::LinkLoss, Event::Sigterm] {
+                // Run k of n hits the master (2k − 1) / 2n of an advert interval later than
+                // the last: a real failure strikes at any point between two adverts, and
+                // Master_Down counts from the last advert heard (RFC 5798 §6.4.2).
+                let phase = speaker
+                    .advert()
+                    .mul_f64((2 * run - 1) as f64 / (2 * runs) as f64);
                 let m = cluster
-                    .measure(speaker, event, attempt_timeout)
+                    .measure(speaker, event, attempt_timeout, phase)
                     .with_context(|| {
                         format!("{}, {}, run {run}", speaker.label(), event.label())
                     })?;
@@ -256,12 +262,13 @@ impl Cluster {
         speaker: Speaker,
         event: Event,
         attempt_timeout: Duration,
+        phase: Duration,
     ) -> Result<Measurement> {
         let patience = speaker.patience();
         // A fresh or restarted keepalived backup waits Master_Down before it preempts.
         self.wait_single_holder(VIP, Some("node1"), patience * 2)?;
         // Settle: backups have heard several adverts and learnt the master's interval.
-        thread::sleep(speaker.advert() * 3 + Duration::from_millis(300));
+        thread::sleep(speaker.advert() * 3 + Duration::from_millis(300) + phase);
 
         let probe_for = LEAD + speaker.probe_tail();
         let probe = self.spawn_probe(probe_for, attempt_timeout)?;
