@@ -51,21 +51,14 @@ pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
 
 /// `kubegate lab-bench failover` (hidden).
 pub fn lab_bench_failover(
-    runs: usize,
-    attempt_timeout_ms: u64,
-    markdown: bool,
+    options: crate::lab::bench::Options,
     binary: Option<PathBuf>,
 ) -> Result<ExitCode> {
     let binary = match binary {
         Some(b) => b,
         None => std::env::current_exe()?,
     };
-    crate::lab::bench::failover(
-        &binary,
-        runs,
-        std::time::Duration::from_millis(attempt_timeout_ms),
-        markdown,
-    )
+    crate::lab::bench::failover(&binary, &options)
 }
 
 /// `kubegate lab-serve` (hidden).

@@ -56,6 +56,9 @@ enum Command {
         /// Print the tables as markdown.
         #[arg(long)]
         markdown: bool,
+        /// Run only the setups whose label contains this text (e.g. "kubegate v3").
+        #[arg(long)]
+        only: Option<String>,
         /// kubegate binary to run in the nodes (default: this one).
         #[arg(long)]
         binary: Option<PathBuf>,
@@ -93,8 +96,17 @@ fn main() -> ExitCode {
             runs,
             attempt_timeout_ms,
             markdown,
+            only,
             binary,
-        } => kubegate::cli::lab_bench_failover(runs, attempt_timeout_ms, markdown, binary),
+        } => kubegate::cli::lab_bench_failover(
+            kubegate::lab::bench::Options {
+                runs,
+                attempt_timeout: std::time::Duration::from_millis(attempt_timeout_ms),
+                markdown,
+                only,
+            },
+            binary,
+        ),
         Command::LabServe { listen, name } => kubegate::cli::lab_serve(listen, &name),
         Command::LabProbe {
             target,

@@ -122,8 +122,13 @@ pub struct Measurement {
     /// Longest time between two successful connections, in ms.
     pub gap_ms: u64,
     pub failed: usize,
-    /// When the VIP was seen on the successor, in ms after the event (polled every 20 ms).
-    pub moved_ms: u64,
+    /// When the successor was seen holding the VIP, in ms after the event (polled every
+    /// 10 ms; the stopped or cut-off master may still hold it too).
+    pub takeover_ms: u64,
+    /// First answer from the successor, in ms after the event (client's clock).
+    pub switch_ms: i64,
+    /// First failed attempt after the event, in ms after it.
+    pub first_failure_ms: Option<i64>,
 }
 
 /// All runs of one setup and event.
@@ -134,19 +139,38 @@ pub struct CaseResult {
     pub runs: Vec<Measurement>,
 }
 
+/// What `kubegate lab-bench failover` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub runs: usize,
+    /// Bound on one connection attempt of the client.
+    pub attempt_timeout: Duration,
+    pub markdown: bool,
+    /// Run only the setups whose label contains this text.
+    pub only: Option<String>,
+}
+
 /// Runs every setup `runs` times and prints the report; exit 0 when kubegate's targets hold.
-pub fn failover(
-    binary: &Path,
-    runs: usize,
-    attempt_timeout: Duration,
-    markdown: bool,
-) -> Result<ExitCode> {
+pub fn failover(binary: &Path, options: &Options) -> Result<ExitCode> {
+    let Options {
+        runs,
+        attempt_timeout,
+        markdown,
+        ref only,
+    } = *options;
     if runs == 0 {
         bail!("--runs must be at least 1");
     }
     let started = Instant::now();
     let mut results = Vec::new();
-    for speaker in SETUPS {
+    let chosen: Vec<Speaker> = SETUPS
+        .into_iter()
+        .filter(|s| only.as_ref().is_none_or(|o| s.label().contains(o.as_str())))
+        .collect();
+    if chosen.is_empty() {
+        bail!("--only {only:?} matches none of the setups");
+    }
+    for speaker in chosen {
         eprintln!("bench: {} ({runs} runs)", speaker.label());
         results.extend(run_setup(binary, speaker, runs, attempt_timeout)?);
     }
@@ -197,11 +221,14 @@ fn run_setup(
                         format!("{}, {}, run {run}", speaker.label(), event.label())
                     })?;
                 eprintln!(
-                    "bench:   run {run} {:<26} gap {:>5} ms, failed {:>3}, VIP moved after {:>5} ms",
+                    "bench:   run {run} {:<26} gap {:>5} ms, failed {:>3}, node2 holds the VIP \
+                     after {:>5} ms, answers from {:>5} ms, first failure at {:?} ms",
                     event.label(),
                     m.gap_ms,
                     m.failed,
-                    m.moved_ms
+                    m.takeover_ms,
+                    m.switch_ms,
+                    m.first_failure_ms
                 );
                 match event {
                     Event::LinkLoss => link.runs.push(m),
@@ -279,10 +306,10 @@ impl Cluster {
             Event::LinkLoss => self.segment.cut_carrier("node1")?,
             Event::Sigterm => self.signal("node1", "TERM")?,
         }
-        self.wait_single_holder(VIP, Some("node2"), patience)?;
-        let moved_ms = at.elapsed().as_millis() as u64;
+        let takeover_ms = self.wait_holds("node2", at, patience)?;
         let samples = probe.finish()?;
-        let m = judge(&samples, event_ms, moved_ms)?;
+        self.wait_single_holder(VIP, Some("node2"), patience)?;
+        let m = judge(&samples, event_ms, takeover_ms)?;
 
         match event {
             Event::LinkLoss => self.segment.restore_carrier("node1")?,
@@ -295,6 +322,20 @@ impl Cluster {
             }
         }
         Ok(m)
+    }
+
+    /// Waits until `node` holds the VIP, polling only that node to keep the host quiet;
+    /// returns the ms since `since`.
+    fn wait_holds(&self, node: &str, since: Instant, timeout: Duration) -> Result<u64> {
+        loop {
+            if self.segment.addresses_of(node)?.contains(&VIP) {
+                return Ok(since.elapsed().as_millis() as u64);
+            }
+            if since.elapsed() > timeout {
+                bail!("{node} does not hold {VIP} after {timeout:?}");
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Starts the client's probe in the background (stdout captured).
@@ -342,7 +383,7 @@ impl RunningProbe {
 
 /// Checks that the run is sound (node1 answered before the event, node2 answers at the end)
 /// and measures it.
-fn judge(samples: &[Sample], event_ms: u64, moved_ms: u64) -> Result<Measurement> {
+fn judge(samples: &[Sample], event_ms: u64, takeover_ms: u64) -> Result<Measurement> {
     let answer = |s: &Sample| s.answer.clone().unwrap_or_else(|| "-".into());
     let before: Vec<&Sample> = samples.iter().filter(|s| s.at_ms + 30 < event_ms).collect();
     if before.is_empty() || before.iter().any(|s| s.answer.as_deref() != Some("node1")) {
@@ -359,10 +400,18 @@ fn judge(samples: &[Sample], event_ms: u64, moved_ms: u64) -> Result<Measurement
         ),
     }
     let report = service::analyse(samples);
+    let after = |s: &Sample| s.at_ms as i64 - event_ms as i64;
+    let switch_ms = samples
+        .iter()
+        .find(|s| s.answer.as_deref() == Some("node2"))
+        .map_or(0, after);
+    let first_failure_ms = samples.iter().find(|s| s.answer.is_none()).map(after);
     Ok(Measurement {
         gap_ms: report.longest_gap_ms,
         failed: report.failed,
-        moved_ms,
+        takeover_ms,
+        switch_ms,
+        first_failure_ms,
     })
 }
 
@@ -387,7 +436,8 @@ mod tests {
             s(280, Some("node2")),
         ];
         let m = judge(&good, 60, 250).unwrap();
-        assert_eq!((m.gap_ms, m.failed, m.moved_ms), (260, 2, 250));
+        assert_eq!((m.gap_ms, m.failed, m.takeover_ms), (260, 2, 250));
+        assert_eq!((m.switch_ms, m.first_failure_ms), (220, Some(-20)));
 
         let not_recovered = [s(0, Some("node1")), s(20, None), s(40, None)];
         assert!(judge(&not_recovered, 10, 0).is_err());

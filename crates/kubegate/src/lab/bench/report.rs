@@ -146,7 +146,7 @@ pub fn render(
         "longest gap max (ms)",
         "failed median",
         "failed max",
-        "VIP moved median (ms)",
+        "successor holds VIP median (ms)",
         "target",
     ];
     let rows: Vec<Vec<String>> = results
@@ -168,7 +168,7 @@ pub fn render(
                 gap(c).iter().max().copied().unwrap_or(0).to_string(),
                 ms(median(&failed(c))),
                 failed(c).iter().max().copied().unwrap_or(0).to_string(),
-                ms(median(&column(&c.runs, |m| m.moved_ms))),
+                ms(median(&column(&c.runs, |m| m.takeover_ms))),
                 target,
             ]
         })
@@ -235,7 +235,9 @@ mod tests {
                 .map(|&(gap_ms, failed)| Measurement {
                     gap_ms,
                     failed,
-                    moved_ms: gap_ms,
+                    takeover_ms: gap_ms,
+                    switch_ms: gap_ms as i64,
+                    first_failure_ms: None,
                 })
                 .collect(),
         }
