@@ -3,7 +3,8 @@
 # Builds the release binary, installs keepalived (and the lab's tools) when missing, then runs
 # `kubegate lab-bench failover` and prints a markdown table of medians, maxima and ratios.
 # Needs root: the lab builds network namespaces (addresses in 198.18.0.0/15 only).
-# Usage: bench/failover.sh [--runs N] [--attempt-timeout-ms MS]   (default: 5 runs, 50 ms)
+# Usage: bench/failover.sh [--runs N] [--attempt-timeout-ms MS] [--only TEXT]
+#        (defaults: 5 runs, attempts bounded by 50 ms, every setup)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
