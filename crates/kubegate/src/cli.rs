@@ -45,6 +45,18 @@ pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
     crate::lab::scenario::run_default(&binary, keep)
 }
 
+/// `kubegate lab-bench failover` (hidden).
+pub fn lab_bench_failover(
+    options: crate::lab::bench::Options,
+    binary: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let binary = match binary {
+        Some(b) => b,
+        None => std::env::current_exe()?,
+    };
+    crate::lab::bench::failover(&binary, &options)
+}
+
 /// `kubegate lab-serve` (hidden).
 pub fn lab_serve(listen: std::net::SocketAddr, name: &str) -> Result<ExitCode> {
     crate::lab::service::serve(listen, name)?;

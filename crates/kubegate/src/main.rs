@@ -42,6 +42,27 @@ enum Command {
         #[arg(long)]
         binary: Option<PathBuf>,
     },
+    /// Lab benchmark: `failover` measures VIP failover, kubegate and keepalived side by side.
+    #[command(hide = true)]
+    LabBench {
+        #[arg(value_parser = ["failover"])]
+        which: String,
+        /// Repetitions of each case.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Bound on one connection attempt of the client, in ms.
+        #[arg(long, default_value_t = kubegate::lab::bench::DEFAULT_ATTEMPT_TIMEOUT.as_millis() as u64)]
+        attempt_timeout_ms: u64,
+        /// Print the tables as markdown.
+        #[arg(long)]
+        markdown: bool,
+        /// Run only the setups whose label contains this text (e.g. "kubegate v3").
+        #[arg(long)]
+        only: Option<String>,
+        /// kubegate binary to run in the nodes (default: this one).
+        #[arg(long)]
+        binary: Option<PathBuf>,
+    },
     /// Lab helper: a TCP service answering each connection with a name.
     #[command(hide = true)]
     LabServe {
@@ -70,6 +91,22 @@ fn main() -> ExitCode {
         Command::Run { config, node } => kubegate::cli::run(&config, node.as_deref()),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
         Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
+        Command::LabBench {
+            which: _,
+            runs,
+            attempt_timeout_ms,
+            markdown,
+            only,
+            binary,
+        } => kubegate::cli::lab_bench_failover(
+            kubegate::lab::bench::Options {
+                runs,
+                attempt_timeout: std::time::Duration::from_millis(attempt_timeout_ms),
+                markdown,
+                only,
+            },
+            binary,
+        ),
         Command::LabServe { listen, name } => kubegate::cli::lab_serve(listen, &name),
         Command::LabProbe {
             target,

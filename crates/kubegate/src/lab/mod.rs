@@ -2,6 +2,7 @@
 //! namespaces with drop guards and an Ethernet segment of hosts on a bridge.
 #![forbid(unsafe_code)]
 
+pub mod bench;
 pub mod cluster;
 pub mod frr;
 pub mod keepalived;
