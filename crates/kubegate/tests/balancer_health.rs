@@ -338,3 +338,33 @@ fn a_flapping_backend_fills_the_ring_only_to_its_capacity() {
         assert_eq!(pair[0].to, pair[1].from, "{events:?}");
     }
 }
+
+#[test]
+fn a_frontends_probes_are_spread_over_its_interval() {
+    let listeners: Vec<TcpListener> = (0..4)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let addrs: Vec<SocketAddr> = listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+    let mut config = frontend("api", &addrs, check(CheckKind::Tcp, 1, 1));
+    config.check.interval = Duration::from_millis(400);
+    let checker = HealthChecker::start(vec![FrontendState::new(&config)]);
+    // Offsets 0, 100, 200, 300 ms: all four have run once before the first runs again.
+    let firsts = wait_for(Duration::from_secs(2), "one probe of each", || {
+        let results = checker.last_results();
+        results.iter().all(|r| r.checks == 1).then(|| {
+            results
+                .iter()
+                .map(|r| r.last_at.unwrap())
+                .collect::<Vec<_>>()
+        })
+    });
+    checker.stop();
+    let spread = firsts[3]
+        .duration_since(firsts[0])
+        .expect("in config order");
+    assert!(
+        spread >= Duration::from_millis(250) && spread < Duration::from_millis(400),
+        "{spread:?}"
+    );
+    drop(listeners);
+}
