@@ -1,7 +1,9 @@
 //! The network-namespace lab shared by the tests, the benchmarks and `kubegate lab`: named
-//! namespaces with drop guards and an Ethernet segment of hosts on a bridge.
+//! namespaces with drop guards and an Ethernet segment of hosts on a bridge; `apiserver`, a
+//! fake kube-apiserver with TLS and `/readyz`.
 #![forbid(unsafe_code)]
 
+pub mod apiserver;
 pub mod bench;
 pub mod cluster;
 pub mod frr;

@@ -37,6 +37,18 @@ impl Hysteresis {
         self.health
     }
 
+    /// Results in a row that disagree with the current health: above 0 the tracker is
+    /// "going down" (healthy, failing) or "going up" (failed, succeeding).
+    pub fn streak(&self) -> u32 {
+        self.streak
+    }
+
+    /// Take `health` as the current state (someone else decided it), with no streak.
+    pub fn reset(&mut self, health: Health) {
+        self.health = health;
+        self.streak = 0;
+    }
+
     /// Record one probe result; returns `Some(new)` when the health changed.
     pub fn record(&mut self, ok: bool) -> Option<Health> {
         let agrees = matches!(
@@ -102,6 +114,19 @@ mod tests {
         assert_eq!(h.record(true), None);
         assert_eq!(h.record(true), Some(Health::Healthy));
         assert_eq!(h.health(), Health::Healthy);
+    }
+
+    #[test]
+    fn streak_shows_going_down_and_reset_adopts_a_state() {
+        let mut h = Hysteresis::new(2, 3);
+        h.record(false);
+        h.record(false);
+        assert_eq!((h.health(), h.streak()), (Health::Healthy, 2));
+        h.reset(Health::Failed);
+        assert_eq!((h.health(), h.streak()), (Health::Failed, 0));
+        assert_eq!(h.record(true), None);
+        assert_eq!(h.streak(), 1, "going up");
+        assert_eq!(h.record(true), Some(Health::Healthy));
     }
 
     #[test]

@@ -1,0 +1,164 @@
+//! Active health checks: one thread running a single-threaded tokio runtime, one task per
+//! (frontend, backend) probing every `interval` (measured start to start; a frontend's
+//! backends start spread over one interval so checks do not burst). Each result goes through
+//! rise/fall; a change is written to the pool (`set_health`) and to a bounded ring of events.
+//!
+//! The pool starts every member Up (as haproxy does); the checker takes one Down after `fall`
+//! failed probes in a row and back Up after `rise` good ones.
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+
+use tokio::runtime::{Builder, Handle};
+use tokio::sync::oneshot;
+use tokio::task::AbortHandle;
+use tokio::time::{sleep, sleep_until, Instant};
+
+use super::health_events::{BackendCheck, HealthEvent, DEFAULT_EVENT_CAPACITY};
+use super::health_state::{Key, Registry};
+use super::probe::Prober;
+use super::shared::FrontendState;
+use crate::config::model::HealthCheck;
+
+const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// The running checker. Dropping it stops it, like [`HealthChecker::stop`].
+#[derive(Debug)]
+pub struct HealthChecker {
+    shared: Arc<Shared>,
+    runtime: Handle,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+struct Shared {
+    registry: Mutex<Registry>,
+    tasks: Mutex<HashMap<Key, AbortHandle>>,
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared").finish_non_exhaustive()
+    }
+}
+
+impl HealthChecker {
+    /// Start checking every backend of `frontends`.
+    ///
+    /// # Panics
+    /// When the OS refuses a thread or an event loop (see [`HealthChecker::try_start`]).
+    pub fn start(frontends: Vec<Arc<FrontendState>>) -> HealthChecker {
+        Self::try_start(frontends, DEFAULT_EVENT_CAPACITY)
+            .unwrap_or_else(|e| panic!("cannot start the health checker: {e}"))
+    }
+
+    /// [`HealthChecker::start`], keeping the last `event_capacity` events.
+    pub fn try_start(
+        frontends: Vec<Arc<FrontendState>>,
+        event_capacity: usize,
+    ) -> io::Result<HealthChecker> {
+        let runtime = Builder::new_current_thread().enable_all().build()?;
+        let handle = runtime.handle().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let thread = thread::Builder::new()
+            .name("health-checks".to_owned())
+            .spawn(move || {
+                // Until stop() (or the checker is dropped); dropping the runtime then cancels
+                // every probe.
+                let _ = runtime.block_on(stopped);
+            })?;
+        let checker = HealthChecker {
+            shared: Arc::new(Shared {
+                registry: Mutex::new(Registry::new(event_capacity)),
+                tasks: Mutex::new(HashMap::new()),
+            }),
+            runtime: handle,
+            stop: Some(stop),
+            thread: Some(thread),
+        };
+        checker.reload(frontends);
+        Ok(checker)
+    }
+
+    /// Take a new list of frontends (after a config reload). Backends whose frontend name and
+    /// address are unchanged keep their state and counters; new ones start Up and are probed
+    /// within one interval; removed ones stop being probed.
+    pub fn reload(&self, frontends: Vec<Arc<FrontendState>>) {
+        let applied = self.shared.registry().apply(&frontends);
+        let mut tasks = lock(&self.shared.tasks);
+        for key in applied.removed {
+            if let Some(task) = tasks.remove(&key) {
+                task.abort();
+            }
+        }
+        for (key, delay) in applied.added {
+            let task = self
+                .runtime
+                .spawn(probe_loop(self.shared.clone(), key.clone(), delay));
+            tasks.insert(key, task.abort_handle());
+        }
+    }
+
+    /// What the checker knows about each backend, in frontend then pool order.
+    pub fn last_results(&self) -> Vec<BackendCheck> {
+        self.shared.registry().backends()
+    }
+
+    /// The last health changes, oldest first.
+    pub fn events(&self) -> Vec<HealthEvent> {
+        self.shared.registry().events()
+    }
+
+    /// Stop probing and wait for the thread to end. Pools keep their last health.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for HealthChecker {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+impl Shared {
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        lock(&self.registry)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Probe one backend forever (until aborted or its target disappears).
+async fn probe_loop(shared: Arc<Shared>, key: Key, delay: std::time::Duration) {
+    sleep(delay).await;
+    let mut prober: Option<(HealthCheck, Prober)> = None;
+    loop {
+        let started = Instant::now();
+        let Some(check) = shared.registry().settings(&key) else {
+            return;
+        };
+        let current = match prober.take() {
+            Some((old, p)) if old == check => (old, p),
+            _ => (check.clone(), Prober::new(&check)),
+        };
+        let result = current.1.probe(key.1).await;
+        shared.registry().record(&key, result);
+        prober = Some(current);
+        // A zero interval (never valid in a config) must not spin.
+        sleep_until(started + check.interval.max(MIN_INTERVAL)).await;
+    }
+}

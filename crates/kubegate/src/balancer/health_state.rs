@@ -1,0 +1,242 @@
+//! The health checker's bookkeeping, without I/O or tasks: one entry per (frontend, backend
+//! address) with its rise/fall counter, the last probe, and the pool it reports to. A probe
+//! result goes in, a pool update and maybe an event come out.
+//!
+//! The pool is kept in line with the checker's verdict: a member the pool shows Up while the
+//! checker holds it Down (a reload built a new pool) is set Down again; a member someone else
+//! took Down (passive checks in the data path) is adopted as Down, so `rise` good probes bring
+//! it back, as haproxy does after `observe` marks a server down.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use super::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
+use super::pool::Health;
+use super::probe::ProbeResult;
+use super::shared::FrontendState;
+use crate::config::model::HealthCheck;
+use crate::track::score::{Health as Verdict, Hysteresis};
+
+/// A probe target: the frontend's name and the backend's address (indices change on reload).
+pub type Key = (String, SocketAddr);
+
+struct Target {
+    frontend: Arc<FrontendState>,
+    rise: u32,
+    fall: u32,
+    counter: Hysteresis,
+    checks: u64,
+    last: Option<ProbeResult>,
+    last_at: Option<SystemTime>,
+    changed_at: Option<SystemTime>,
+}
+
+/// What [`Registry::apply`] changed: targets to start probing (after the given delay, which
+/// spreads a frontend's probes over its interval) and targets to stop.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub added: Vec<(Key, Duration)>,
+    pub removed: Vec<Key>,
+}
+
+pub struct Registry {
+    order: Vec<Key>,
+    targets: HashMap<Key, Target>,
+    events: EventRing,
+}
+
+impl Registry {
+    pub fn new(event_capacity: usize) -> Registry {
+        Registry {
+            order: Vec::new(),
+            targets: HashMap::new(),
+            events: EventRing::new(event_capacity),
+        }
+    }
+
+    /// Take a (new) list of frontends. Backends whose (frontend, address) stays keep their
+    /// state; their rise/fall follow the new settings.
+    pub fn apply(&mut self, frontends: &[Arc<FrontendState>]) -> Applied {
+        let mut applied = Applied::default();
+        let mut order = Vec::new();
+        for fs in frontends {
+            let check = fs.settings().check.clone();
+            let addresses: Vec<SocketAddr> =
+                fs.pool().members().iter().map(|m| m.address()).collect();
+            let n = addresses.len().max(1) as u32;
+            for (pos, addr) in addresses.into_iter().enumerate() {
+                let key = (fs.name.clone(), addr);
+                if order.contains(&key) {
+                    continue;
+                }
+                order.push(key.clone());
+                match self.targets.get_mut(&key) {
+                    Some(t) => {
+                        t.frontend = fs.clone();
+                        if (t.rise, t.fall) != (check.rise, check.fall) {
+                            let verdict = t.counter.health();
+                            t.counter = Hysteresis::new(check.rise, check.fall);
+                            t.counter.reset(verdict);
+                            (t.rise, t.fall) = (check.rise, check.fall);
+                        }
+                    }
+                    None => {
+                        self.targets
+                            .insert(key.clone(), Target::new(fs.clone(), &check));
+                        let offset = check.interval * pos as u32 / n;
+                        applied.added.push((key, offset));
+                    }
+                }
+            }
+        }
+        let keep: HashSet<&Key> = order.iter().collect();
+        applied.removed = self
+            .order
+            .iter()
+            .filter(|k| !keep.contains(k))
+            .cloned()
+            .collect();
+        for key in &applied.removed {
+            self.targets.remove(key);
+        }
+        self.order = order;
+        for key in &self.order {
+            if let Some(t) = self.targets.get_mut(key) {
+                t.sync(key, &mut self.events);
+            }
+        }
+        applied
+    }
+
+    /// The frontend and check settings a probe of `key` should use now; `None` once the
+    /// target is gone.
+    pub fn settings(&self, key: &Key) -> Option<HealthCheck> {
+        self.targets
+            .get(key)
+            .map(|t| t.frontend.settings().check.clone())
+    }
+
+    /// Take one probe result for `key` (ignored if the target is gone).
+    pub fn record(&mut self, key: &Key, result: ProbeResult) {
+        let Some(t) = self.targets.get_mut(key) else {
+            return;
+        };
+        t.checks += 1;
+        t.sync(key, &mut self.events);
+        if let Some(verdict) = t.counter.record(result.ok) {
+            let to = pool_health(verdict);
+            t.set_pool(key.1, to);
+            t.changed_at = Some(SystemTime::now());
+            self.events.push(HealthEvent {
+                at: SystemTime::now(),
+                frontend: key.0.clone(),
+                backend: key.1,
+                from: opposite(to),
+                to,
+                reason: result.detail.clone(),
+                check: Some(t.checks),
+            });
+        }
+        t.last = Some(result);
+        t.last_at = Some(SystemTime::now());
+    }
+
+    /// Every target, in frontend then pool order.
+    pub fn backends(&self) -> Vec<BackendCheck> {
+        self.order
+            .iter()
+            .filter_map(|key| {
+                let t = self.targets.get(key)?;
+                Some(BackendCheck {
+                    frontend: key.0.clone(),
+                    backend: key.1,
+                    state: t.state(),
+                    checks: t.checks,
+                    last: t.last.clone(),
+                    last_at: t.last_at,
+                    changed_at: t.changed_at,
+                })
+            })
+            .collect()
+    }
+
+    pub fn events(&self) -> Vec<HealthEvent> {
+        self.events.snapshot()
+    }
+}
+
+impl Target {
+    fn new(frontend: Arc<FrontendState>, check: &HealthCheck) -> Target {
+        Target {
+            frontend,
+            rise: check.rise,
+            fall: check.fall,
+            counter: Hysteresis::new(check.rise, check.fall),
+            checks: 0,
+            last: None,
+            last_at: None,
+            changed_at: None,
+        }
+    }
+
+    fn state(&self) -> CheckState {
+        match (self.counter.health(), self.counter.streak() > 0) {
+            (Verdict::Healthy, false) => CheckState::Up,
+            (Verdict::Healthy, true) => CheckState::GoingDown,
+            (Verdict::Failed, false) => CheckState::Down,
+            (Verdict::Failed, true) => CheckState::GoingUp,
+        }
+    }
+
+    fn set_pool(&self, addr: SocketAddr, health: Health) {
+        let mut pool = self.frontend.pool();
+        if let Some(i) = pool.index_of(addr) {
+            pool.set_health(i, health, Instant::now());
+        }
+    }
+
+    /// Bring the pool and the checker into agreement (see the module comment).
+    fn sync(&mut self, key: &Key, events: &mut EventRing) {
+        let in_pool = {
+            let pool = self.frontend.pool();
+            let Some(i) = pool.index_of(key.1) else {
+                return;
+            };
+            pool.members()[i].health()
+        };
+        let mine = pool_health(self.counter.health());
+        match (mine, in_pool) {
+            (Health::Down, Health::Up) => self.set_pool(key.1, Health::Down),
+            (Health::Up, Health::Down) => {
+                self.counter.reset(Verdict::Failed);
+                self.changed_at = Some(SystemTime::now());
+                events.push(HealthEvent {
+                    at: SystemTime::now(),
+                    frontend: key.0.clone(),
+                    backend: key.1,
+                    from: Health::Up,
+                    to: Health::Down,
+                    reason: "marked down outside the health checker".to_owned(),
+                    check: None,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn pool_health(v: Verdict) -> Health {
+    match v {
+        Verdict::Healthy => Health::Up,
+        Verdict::Failed => Health::Down,
+    }
+}
+
+fn opposite(h: Health) -> Health {
+    match h {
+        Health::Up => Health::Down,
+        Health::Down => Health::Up,
+    }
+}
