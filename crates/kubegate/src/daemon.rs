@@ -82,6 +82,8 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
     }
 
     let local = local_addresses().context("listing local addresses")?;
+    // No frontends run yet in this build; a frontend tracker therefore never passes.
+    let frontend_ready: track::FrontendReady = Arc::new(|_| false);
     let mut handles = Vec::new();
     for vip in &cluster.vips {
         let interface = interface_for(vip, &me, &local)?;
@@ -106,13 +108,18 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
         }));
         let tracker_control = control.clone();
         let tracker_wake = wake.try_clone()?;
-        let trackers = track::spawn(router.priority, vip.track.clone(), move |update| {
-            let _ = tracker_control.send(Control::Tracked {
-                priority: update.effective.priority,
-                fault: update.effective.fault,
-            });
-            let _ = (&tracker_wake).write(&[1]);
-        });
+        let trackers = track::spawn(
+            router.priority,
+            vip.track.clone(),
+            frontend_ready.clone(),
+            move |update| {
+                let _ = tracker_control.send(Control::Tracked {
+                    priority: update.effective.priority,
+                    fault: update.effective.fault,
+                });
+                let _ = (&tracker_wake).write(&[1]);
+            },
+        );
         let initial = trackers.initial().effective;
         let setup = DriverSetup {
             name: vip.name.clone(),

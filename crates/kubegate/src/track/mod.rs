@@ -6,5 +6,6 @@ pub mod probe;
 pub mod runner;
 pub mod score;
 
+pub use probe::FrontendReady;
 pub use runner::{spawn, TrackerHandle, TrackerUpdate};
 pub use score::{effective, Effective, Health};

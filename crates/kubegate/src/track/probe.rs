@@ -3,19 +3,24 @@
 
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config::model::TrackerKind;
 
+/// Answers whether this node's frontend NAME has a ready backend (the balancer's view).
+pub type FrontendReady = Arc<dyn Fn(&str) -> bool + Send + Sync>;
+
 /// Run the probe once; `true` means healthy.
-pub fn run(kind: &TrackerKind, timeout: Duration) -> bool {
+pub fn run(kind: &TrackerKind, timeout: Duration, frontend_ready: &FrontendReady) -> bool {
     match kind {
         TrackerKind::Script(cmd) => script(cmd, timeout),
         TrackerKind::Tcp(addr) => tcp(*addr, timeout),
         TrackerKind::Interface(name) => interface_up(name),
         // frontend trackers are evaluated by the balancer
-        TrackerKind::Frontend(_) => false,
+        // The balancer's own checks decide; this reads their verdict.
+        TrackerKind::Frontend(name) => frontend_ready(name),
     }
 }
 
@@ -75,6 +80,23 @@ pub fn interface_up(name: &str) -> bool {
 mod tests {
     use super::*;
     use std::net::TcpListener;
+
+    fn no_frontends() -> FrontendReady {
+        Arc::new(|_| false)
+    }
+
+    fn run(kind: &TrackerKind, timeout: Duration) -> bool {
+        super::run(kind, timeout, &no_frontends())
+    }
+
+    #[test]
+    fn frontend_tracker_reads_the_balancer() {
+        let ready: FrontendReady = Arc::new(|name| name == "api");
+        let api = TrackerKind::Frontend("api".into());
+        let ingress = TrackerKind::Frontend("ingress".into());
+        assert!(super::run(&api, Duration::from_secs(1), &ready));
+        assert!(!super::run(&ingress, Duration::from_secs(1), &ready));
+    }
 
     #[test]
     fn script_exit_status_and_timeout() {

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::probe;
+use super::probe::{self, FrontendReady};
 use super::score::{effective, Effective, Health, Hysteresis};
 use crate::config::model::Tracker;
 
@@ -45,6 +45,7 @@ impl Drop for TrackerHandle {
 pub fn spawn(
     base: u8,
     trackers: Vec<Tracker>,
+    frontend_ready: FrontendReady,
     on_change: impl Fn(TrackerUpdate) + Send + 'static,
 ) -> TrackerHandle {
     let stop = Arc::new(AtomicBool::new(false));
@@ -69,7 +70,10 @@ pub fn spawn(
     for (index, tracker) in trackers.iter().cloned().enumerate() {
         let tx = tx.clone();
         let stop = stop.clone();
-        threads.push(thread::spawn(move || probe_loop(index, tracker, tx, stop)));
+        let ready = frontend_ready.clone();
+        threads.push(thread::spawn(move || {
+            probe_loop(index, tracker, ready, tx, stop)
+        }));
     }
     drop(tx);
     let mut states: Vec<Hysteresis> = trackers
@@ -108,9 +112,15 @@ pub fn spawn(
     }
 }
 
-fn probe_loop(index: usize, tracker: Tracker, tx: Sender<(usize, bool)>, stop: Arc<AtomicBool>) {
+fn probe_loop(
+    index: usize,
+    tracker: Tracker,
+    frontend_ready: FrontendReady,
+    tx: Sender<(usize, bool)>,
+    stop: Arc<AtomicBool>,
+) {
     while !stop.load(Ordering::SeqCst) {
-        let ok = probe::run(&tracker.kind, tracker.timeout);
+        let ok = probe::run(&tracker.kind, tracker.timeout, &frontend_ready);
         if tx.send((index, ok)).is_err() {
             return;
         }
@@ -147,7 +157,7 @@ mod tests {
         };
         let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = seen.clone();
-        let handle = spawn(100, vec![tracker], move |u| {
+        let handle = spawn(100, vec![tracker], Arc::new(|_| false), move |u| {
             sink.lock().unwrap().push(u.effective.priority)
         });
         assert_eq!(handle.initial().effective.priority, 100);
