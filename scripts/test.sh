@@ -25,4 +25,4 @@ fi
 
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"
