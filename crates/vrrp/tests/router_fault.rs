@@ -64,16 +64,25 @@ fn tracker_fault_on_master_sends_priority_zero_and_recovers() {
     );
     net.run_until(ms(10_000));
     // Like a fresh start: A (preempt) takes the VIP back after its Master_Down_Interval.
+    let back = ns(5_341_406_250);
     assert_eq!(
         net.transitions(0).last().cloned(),
-        Some((
-            ns(5_341_406_250),
-            State::Backup,
-            State::Master,
-            Reason::MasterDown
-        ))
+        Some((back, State::Backup, State::Master, Reason::MasterDown))
     );
     assert_eq!(net.masters(), vec![0]);
+    // It discarded B's lower-priority adverts on the way, so besides answering B's parting
+    // advert it announces again one advert interval after taking over.
+    let announces: Vec<_> = net.nodes[0]
+        .log
+        .iter()
+        .filter(|(at, a)| *at >= back && *a == Action::Announce)
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(announces, vec![back, back, back + ms(100)]);
+    assert_eq!(
+        net.actions_at(0, back + ms(100)),
+        vec![Action::SendAdvert(advert_of(&a, 150)), Action::Announce]
+    );
 }
 
 #[test]

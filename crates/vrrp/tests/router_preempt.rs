@@ -3,6 +3,8 @@
 
 mod router_support;
 
+use std::time::Duration;
+
 use router_support::*;
 use vrrp::{Action, Config, Input, Reason, State};
 
@@ -53,6 +55,39 @@ fn taking_over(winner: &Config) -> Vec<Action> {
     actions
 }
 
+/// The winner discarded the loser's lower-priority adverts before taking over, so one
+/// Master_Adver_Interval (100 ms) after `t` it announces again, right after the regular
+/// advert due at the same instant; then only adverts follow until `until`.
+fn assert_announced_again(net: &Net, i: usize, winner: &Config, t: Duration, until: Duration) {
+    let again = t + ms(100);
+    assert_eq!(
+        net.actions_at(i, again),
+        vec![
+            Action::SendAdvert(advert_of(winner, winner.priority)),
+            Action::Announce
+        ]
+    );
+    let announces: Vec<_> = net.nodes[i]
+        .log
+        .iter()
+        .filter(|(at, a)| *at >= t && *a == Action::Announce)
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(announces, vec![t, t, again]);
+    let rest = net
+        .log_after(i, again)
+        .into_iter()
+        .filter(|(at, _)| *at <= until)
+        .collect::<Vec<_>>();
+    let adverts: Vec<_> = (2..)
+        .map(|k| t + ms(100 * k))
+        .take_while(|at| *at <= until)
+        .map(|at| (at, Action::SendAdvert(advert_of(winner, winner.priority))))
+        .collect();
+    assert!(!adverts.is_empty());
+    assert_eq!(rest, adverts);
+}
+
 #[test]
 fn preempt_higher_priority_returns_and_takes_back() {
     let (a, b) = (v3(150, 1), v3(100, 2));
@@ -70,6 +105,7 @@ fn preempt_higher_priority_returns_and_takes_back() {
     let t = ns(5_341_406_250);
     assert_eq!(net.actions_at(0, t), taking_over(&a));
     assert_eq!(net.actions_at(1, t), preempted_by(&b, 100, 1, 150));
+    assert_announced_again(&net, 0, &a, t, ms(20_000));
     assert_eq!(net.masters(), vec![0]);
     assert_eq!(net.log_after(1, t), vec![]);
 }
@@ -107,6 +143,8 @@ fn preempt_delay_holds_back_then_preempts() {
     net.run_until(ms(20_000));
     assert_eq!(net.actions_at(0, t), taking_over(&a));
     assert_eq!(net.actions_at(1, t), preempted_by(&b, 100, 1, 150));
+    // B's adverts from 8002.34375 ms on were discarded: A announces again at 8343.75 ms.
+    assert_announced_again(&net, 0, &a, t, ms(20_000));
     assert_eq!(net.masters(), vec![0]);
 }
 
@@ -127,6 +165,8 @@ fn tracker_priority_drop_moves_the_vip_with_preempt() {
     let t = ns(2_302_343_750);
     assert_eq!(net.actions_at(1, t), taking_over(&b));
     assert_eq!(net.actions_at(0, t), preempted_by(&a, 80, 2, 100));
+    // B discarded A's 80 adverts, so it announces again 100 ms later.
+    assert_announced_again(&net, 1, &b, t, ms(5_000));
     // Meanwhile A kept advertising 80 every 100 ms after re-arming at 2.0 s, and its parting
     // advert (at its effective 80) went out as it stepped down.
     let a_adverts: Vec<_> = net.nodes[0]
@@ -158,6 +198,7 @@ fn tracker_priority_drop_moves_the_vip_with_preempt() {
     );
     assert_eq!(net.actions_at(0, back), taking_over(&a));
     assert_eq!(net.actions_at(1, back), preempted_by(&b, 100, 1, 150));
+    assert_announced_again(&net, 0, &a, back, ms(10_000));
     assert_eq!(net.masters(), vec![0]);
 }
 

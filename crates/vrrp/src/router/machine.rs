@@ -53,7 +53,11 @@ impl Router {
                 } else {
                     Reason::MasterDown
                 };
+                let lower_master_active = self.lower_master_heard;
                 self.become_master(now, why);
+                if lower_master_active {
+                    self.arm_preempt_announce(now);
+                }
             }
             // RFC 5798 §6.4.3: Adver_Timer fires → send an advert, reset the timer.
             (Timer::Adver, State::Master) => {
@@ -67,6 +71,7 @@ impl Router {
                 self.arm_adver(now);
             }
             (Timer::AnnounceRepeat, State::Master) => self.actions.push_back(Action::Announce),
+            (Timer::PreemptAnnounce, State::Master) => self.actions.push_back(Action::Announce),
             (Timer::Handover, State::Stopping) => {
                 let why = match self.successor {
                     Some(to) => Reason::HandedOver { to },
@@ -234,6 +239,8 @@ impl Router {
             // The master is stopping: take over after Skew_Time only.
             self.timers.master_down = Some(now + self.skew_time());
             self.down_timer_is_skew = true;
+            // The timer restarts: only lower-priority adverts heard from now on count.
+            self.lower_master_heard = false;
             return;
         }
         // preempt_delay (keepalived): for a while after start / fault recovery we behave as
@@ -243,9 +250,13 @@ impl Router {
         if !preempt_now || advert.priority >= self.priority {
             self.learn_interval(advert);
             self.arm_master_down(now);
+            self.lower_master_heard = false;
+        } else {
+            // Preempt and a lower priority → discard; our Master_Down_Timer keeps running
+            // and we take over when it fires. Remember that a lower-priority master is
+            // active: see `arm_preempt_announce`.
+            self.lower_master_heard = true;
         }
-        // Else: preempt and a lower priority → discard; our Master_Down_Timer keeps running
-        // and we take over when it fires.
     }
 
     /// RFC 5798 §6.4.3 (RFC 3768 §6.4.3): an advertisement received in Master.
@@ -298,6 +309,23 @@ impl Router {
         self.actions.push_back(Action::Announce);
         self.arm_adver(now);
         self.timers.announce_repeat = self.config.announce_repeat_after.map(|d| now + d);
+    }
+
+    /// Beyond RFC 5798: a backup that takes over from an active lower-priority master
+    /// announces once more, one Master_Adver_Interval after becoming master (if still
+    /// master then).
+    ///
+    /// RFC 5798 §6.4.2 has the backup discard that master's adverts, so it never answers
+    /// them; the old master only steps down on hearing our first advert, and until then it
+    /// keeps announcing its own MAC (FRR 8.4 vrrpd sends gratuitous ARPs around that time and
+    /// no parting advert). Those can reach hosts after our announcement, and as master we
+    /// hear nothing below us that would make us announce again, so hosts keep the stale MAC
+    /// (FIELD-NOTES: the stale-MAC trap after split brain) until the announce repeat, seconds
+    /// later. One interval later the old master has heard our advert, so this announcement
+    /// is the last word. A takeover from a silent master or after priority 0 has nobody
+    /// competing and does not do this.
+    fn arm_preempt_announce(&mut self, now: Instant) {
+        self.timers.preempt_announce = Some(now + timers::cs(self.master_adver_interval_cs));
     }
 
     /// Enter Backup from Initialize or Fault: RFC 5798 §6.4.1 — Master_Adver_Interval =
@@ -358,6 +386,7 @@ impl Router {
         self.state = to;
         self.timers.cancel_all();
         self.down_timer_is_skew = false;
+        self.lower_master_heard = false;
         self.stats.transitions += 1;
         self.actions
             .push_back(Action::StateChanged { from, to, why });

@@ -157,6 +157,10 @@ pub struct Router {
     timers: timers::Timers,
     /// The running Master_Down_Timer was armed with Skew_Time after a priority-0 advert.
     down_timer_is_skew: bool,
+    /// Since the running Master_Down_Timer was last restarted by an accepted advert (or we
+    /// entered Backup), we discarded a lower-priority master's advert (preempt, RFC 5798
+    /// §6.4.2): another master is active and taking over must out-announce it.
+    lower_master_heard: bool,
     /// Lower-priority adverts are honoured as if preempt were off until this instant.
     preempt_blocked_until: Option<Instant>,
     /// While stopping: the successor heard, if any (the handover timer then ends the linger).
@@ -182,6 +186,7 @@ impl Router {
             last_master: None,
             timers: timers::Timers::default(),
             down_timer_is_skew: false,
+            lower_master_heard: false,
             preempt_blocked_until: None,
             successor: None,
             actions: VecDeque::new(),

@@ -1,5 +1,5 @@
 //! Timer arithmetic (RFC 5798 §6.1, RFC 3768 §6.1) and the set of timers one router runs
-//! (RFC 5798 §6.2, plus the announce repeat and the handover deadline).
+//! (RFC 5798 §6.2, plus the announce repeats and the handover deadline).
 //!
 //! Durations are computed in nanoseconds from centiseconds, so the version 3 formulas are
 //! exact whenever the result is a whole number of nanoseconds (it is for every even
@@ -50,8 +50,11 @@ pub(crate) enum Timer {
     Handover,
     /// RFC 5798 §6.2 Adver_Timer (master, and stopping master).
     Adver,
-    /// Second announcement after becoming master.
+    /// Second announcement after becoming master (keepalived's garp_master_delay).
     AnnounceRepeat,
+    /// Announcement one Master_Adver_Interval after taking over from a lower-priority
+    /// master, once that master has heard us and stepped down.
+    PreemptAnnounce,
 }
 
 /// Deadlines of the armed timers; `None` = not running.
@@ -61,15 +64,17 @@ pub(crate) struct Timers {
     pub handover: Option<Instant>,
     pub adver: Option<Instant>,
     pub announce_repeat: Option<Instant>,
+    pub preempt_announce: Option<Instant>,
 }
 
 impl Timers {
-    fn slots(&self) -> [(Timer, Option<Instant>); 4] {
+    fn slots(&self) -> [(Timer, Option<Instant>); 5] {
         [
             (Timer::MasterDown, self.master_down),
             (Timer::Handover, self.handover),
             (Timer::Adver, self.adver),
             (Timer::AnnounceRepeat, self.announce_repeat),
+            (Timer::PreemptAnnounce, self.preempt_announce),
         ]
     }
 
@@ -96,6 +101,7 @@ impl Timers {
             Timer::Handover => &mut self.handover,
             Timer::Adver => &mut self.adver,
             Timer::AnnounceRepeat => &mut self.announce_repeat,
+            Timer::PreemptAnnounce => &mut self.preempt_announce,
         }
     }
 
@@ -165,6 +171,7 @@ mod tests {
             announce_repeat: Some(t0 + Duration::from_millis(5)),
             handover: Some(t0 + Duration::from_millis(3)),
             master_down: Some(t0 + Duration::from_millis(9)),
+            preempt_announce: Some(t0 + Duration::from_millis(5)),
         };
         assert_eq!(timers.earliest(), Some(t0 + Duration::from_millis(3)));
         assert_eq!(timers.next_due(t0 + Duration::from_millis(2)), None);
@@ -172,6 +179,7 @@ mod tests {
         assert_eq!(timers.next_due(now), Some(Timer::Handover));
         assert_eq!(timers.next_due(now), Some(Timer::Adver));
         assert_eq!(timers.next_due(now), Some(Timer::AnnounceRepeat));
+        assert_eq!(timers.next_due(now), Some(Timer::PreemptAnnounce));
         assert_eq!(timers.next_due(now), None);
         assert_eq!(timers.earliest(), Some(t0 + Duration::from_millis(9)));
         timers.cancel_all();
