@@ -23,9 +23,17 @@ fn load_and_identify(
 }
 
 /// `kubegate run`.
-pub fn run(path: &Path, node: Option<&str>) -> Result<ExitCode> {
+pub fn run(
+    path: &Path,
+    node: Option<&str>,
+    balancer: crate::balancer::runtime::RuntimeOptions,
+) -> Result<ExitCode> {
     let (cluster, me, _) = load_and_identify(path, node)?;
-    crate::daemon::run(cluster, me)?;
+    let options = crate::daemon::RunOptions {
+        config_path: path.to_path_buf(),
+        balancer,
+    };
+    crate::daemon::run(cluster, me, options)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -25,6 +25,12 @@ enum Command {
         /// This node's name in the file (default: the node whose address is local).
         #[arg(long)]
         node: Option<String>,
+        /// One line per finished connection on stdout: text (tcplog-like), json, or none.
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "none"])]
+        log_format: String,
+        /// Balancer worker threads (default: one per core).
+        #[arg(long)]
+        workers: Option<usize>,
     },
     /// Validate the file and say in plain words what this node will do.
     Check {
@@ -88,7 +94,26 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config, node } => kubegate::cli::run(&config, node.as_deref()),
+        Command::Run {
+            config,
+            node,
+            log_format,
+            workers,
+        } => kubegate::cli::run(
+            &config,
+            node.as_deref(),
+            kubegate::balancer::runtime::RuntimeOptions {
+                workers: workers.unwrap_or_else(|| {
+                    std::thread::available_parallelism().map_or(1, |n| n.get())
+                }),
+                log: match log_format.as_str() {
+                    "json" => kubegate::balancer::logsink::LogFormat::Json,
+                    "none" => kubegate::balancer::logsink::LogFormat::None,
+                    _ => kubegate::balancer::logsink::LogFormat::Text,
+                },
+                hook: None,
+            },
+        ),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
         Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
         Command::LabBench {

@@ -1,5 +1,5 @@
-//! `kubegate run`: starts a thread per VIP with its trackers, removes this file's VIPs left
-//! behind by a crash, and turns SIGTERM/SIGINT into a planned handover of every VIP.
+//! The daemon's VIPs: a thread per VIP with its trackers; this file's VIPs left behind by a
+//! crash are removed first; `shutdown` starts a planned handover of every VIP.
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -9,8 +9,8 @@ use std::thread;
 use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
-use signal_hook::consts::{SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+
+use super::Event;
 
 use crate::config::interface::resolve_interface;
 use crate::config::local_addrs::{local_addresses, LocalAddr};
@@ -20,25 +20,17 @@ use crate::track;
 use crate::vip::driver::{self, Control, DriverSetup, VipStatus};
 use crate::vip::settings;
 
-/// Something the main loop must react to.
-enum Event {
-    Signal(i32),
-    VipEnded {
-        name: String,
-        result: std::io::Result<()>,
-    },
-}
 
 /// A running VIP: its control channel and the wake-up socket of its thread.
-struct VipHandle {
-    name: String,
+pub struct VipHandle {
+    pub name: String,
     control: Sender<Control>,
     wake: UnixStream,
     _trackers: track::TrackerHandle,
 }
 
 impl VipHandle {
-    fn send(&self, c: Control) {
+    pub fn send(&self, c: Control) {
         let _ = self.control.send(c);
         let _ = (&self.wake).write(&[1]);
     }
@@ -51,43 +43,18 @@ pub fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String
         .map_err(|e| anyhow!("vip {}: {e}", vip.name))
 }
 
-/// Run until SIGTERM/SIGINT (exit 0 after handing over) or until a VIP fails (error).
-pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
-    if let Some(me) = &me {
-        crate::log::set_node(&me.name);
-    }
-    if !cluster.frontends.is_empty() {
-        return Err(anyhow!(
-            "{}: frontends are validated but this build does not run them yet",
-            cluster.source.display()
-        ));
-    }
-    let Some(me) = me else {
-        return Err(anyhow!(
-            "{}: no vips configured; nothing to run",
-            cluster.source.display()
-        ));
-    };
-    let (events, inbox) = mpsc::channel::<Event>();
-    let mut signals = Signals::new([SIGTERM, SIGINT]).context("installing signal handlers")?;
-    {
-        let events = events.clone();
-        thread::spawn(move || {
-            for sig in signals.forever() {
-                if events.send(Event::Signal(sig)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
-
+/// Starts every VIP of the file for `me`; each thread reports its end on `events`.
+pub fn start(
+    cluster: &ClusterConfig,
+    me: &Node,
+    frontend_ready: track::FrontendReady,
+    events: &Sender<Event>,
+) -> Result<Vec<VipHandle>> {
     let local = local_addresses().context("listing local addresses")?;
-    // No frontends run yet in this build; a frontend tracker therefore never passes.
-    let frontend_ready: track::FrontendReady = Arc::new(|_| false);
     let mut handles = Vec::new();
     for vip in &cluster.vips {
-        let interface = interface_for(vip, &me, &local)?;
-        let router = settings::router_config(&cluster, vip, &me);
+        let interface = interface_for(vip, me, &local)?;
+        let router = settings::router_config(cluster, vip, me);
         // Crash leftovers: a VIP of this file still on the interface is removed before we
         // start, as keepalived does; the protocol adds it back if we become master.
         let mut netlink = crate::sys::netlink::Netlink::open()?;
@@ -121,10 +88,18 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
             },
         );
         let initial = trackers.initial().effective;
+        say!(
+            "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
+            vip.name,
+            vip.address,
+            vip.prefix_len,
+            vip.vrrp.vrid,
+            initial.priority
+        );
         let setup = DriverSetup {
             name: vip.name.clone(),
             router,
-            interface: interface.clone(),
+            interface,
             prefix_len: vip.prefix_len,
             label: vip.label.clone(),
             checksum: vip.vrrp.checksum,
@@ -135,14 +110,6 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
         };
         let events = events.clone();
         let name = vip.name.clone();
-        say!(
-            "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
-            vip.name,
-            vip.address,
-            vip.prefix_len,
-            vip.vrrp.vrid,
-            initial.priority
-        );
         thread::Builder::new()
             .name(format!("vip-{name}"))
             .spawn(move || {
@@ -156,44 +123,5 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>) -> Result<()> {
             _trackers: trackers,
         });
     }
-
-    let mut running = handles.len();
-    let mut stopping = false;
-    let mut failure = None;
-    while running > 0 {
-        match inbox.recv() {
-            Ok(Event::Signal(sig)) => {
-                if stopping {
-                    say!("signal {sig} again while handing over; still waiting");
-                    continue;
-                }
-                stopping = true;
-                say!(
-                    "signal {sig}: handing over {} VIP(s) and stopping",
-                    handles.len()
-                );
-                for h in &handles {
-                    h.send(Control::Shutdown);
-                }
-            }
-            Ok(Event::VipEnded { name, result }) => {
-                running -= 1;
-                match result {
-                    Ok(()) => say!("vip {name}: stopped"),
-                    Err(e) => {
-                        say!("vip {name}: failed: {e}");
-                        failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
-                        for h in handles.iter().filter(|h| h.name != name) {
-                            h.send(Control::Shutdown);
-                        }
-                    }
-                }
-            }
-            Err(_) => break,
-        }
-    }
-    match failure {
-        Some(e) => Err(e),
-        None => Ok(()),
-    }
+    Ok(handles)
 }

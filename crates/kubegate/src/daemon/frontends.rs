@@ -1,0 +1,122 @@
+//! The daemon's frontends: their shared states, the balancer's workers and the health
+//! checker, and reload (same name and bind: settings and backends change in place, counters
+//! and health kept; otherwise a new listener, and the old one drains).
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::balancer::health::{HealthChecker, DEFAULT_EVENT_CAPACITY};
+use crate::balancer::runtime::{Balancer, RuntimeOptions};
+use crate::balancer::shared::FrontendState;
+use crate::config::model::ClusterConfig;
+use crate::say;
+use crate::track::FrontendReady;
+
+pub struct Frontends {
+    states: Arc<RwLock<Vec<Arc<FrontendState>>>>,
+    balancer: Balancer,
+    checker: HealthChecker,
+}
+
+impl Frontends {
+    pub fn start(cluster: &ClusterConfig, options: RuntimeOptions) -> Result<Self> {
+        if !cluster.frontends.is_empty() {
+            if let Err(e) = crate::sys::raise_fd_limit() {
+                say!("cannot raise the open-file limit: {e}");
+            }
+        }
+        let states: Vec<Arc<FrontendState>> =
+            cluster.frontends.iter().map(FrontendState::new).collect();
+        let balancer = Balancer::start(states.clone(), options).context("starting the balancer")?;
+        for f in &states {
+            say!(
+                "frontend {} listening on {} with {} backend(s)",
+                f.name,
+                f.settings().bind,
+                f.settings().backends.len()
+            );
+        }
+        let checker = HealthChecker::try_start(states.clone(), DEFAULT_EVENT_CAPACITY)
+            .context("starting the health checker")?;
+        Ok(Frontends {
+            states: Arc::new(RwLock::new(states)),
+            balancer,
+            checker,
+        })
+    }
+
+    /// For VIP trackers: does frontend NAME have a backend that is up and ready?
+    pub fn ready_lookup(&self) -> FrontendReady {
+        let states = self.states.clone();
+        Arc::new(move |name| {
+            states
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .find(|f| f.name == name)
+                .is_some_and(|f| f.pool().has_ready())
+        })
+    }
+
+    /// Apply the frontends of a newly loaded file. New listeners are opened first: if one
+    /// cannot be opened nothing changes and the error says why.
+    pub fn reload(&mut self, cluster: &ClusterConfig) -> Result<()> {
+        let old = self.states.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut next = Vec::new();
+        let mut in_place = Vec::new();
+        for f in &cluster.frontends {
+            match old
+                .iter()
+                .find(|s| s.name == f.name && s.settings().bind == f.bind)
+            {
+                Some(state) => {
+                    in_place.push((state.clone(), f));
+                    next.push(state.clone());
+                }
+                None => {
+                    say!("frontend {}: new listener on {}", f.name, f.bind);
+                    next.push(FrontendState::new(f));
+                }
+            }
+        }
+        self.balancer
+            .reload(next.clone())
+            .context("opening the new listeners")?;
+        for (state, f) in in_place {
+            state.replace_settings(f);
+            let changed = state.pool().reconfigure(&f.backends, f.balance, f.slowstart);
+            for gone in changed.removed {
+                say!(
+                    "frontend {}: backend {} removed; its connections drain",
+                    f.name,
+                    gone.address()
+                );
+            }
+        }
+        for gone in old.iter().filter(|o| !next.iter().any(|n| Arc::ptr_eq(o, n))) {
+            say!("frontend {}: removed; its connections drain", gone.name);
+        }
+        self.checker.reload(next.clone());
+        *self.states.write().unwrap_or_else(|p| p.into_inner()) = next;
+        Ok(())
+    }
+
+    /// Stop accepting, let established connections finish for up to `drain`, stop checking.
+    pub fn shutdown(self, drain: Duration) {
+        self.balancer.shutdown(drain);
+        self.checker.stop();
+    }
+
+    /// The longest drain bound of the frontends.
+    pub fn drain_bound(&self) -> Duration {
+        self.states
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|f| f.settings().timeouts.drain)
+            .max()
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,138 @@
+//! `kubegate run`: the VIPs and the frontends of one file in one process. SIGHUP reloads the
+//! file (an invalid file is rejected and the running config kept); SIGTERM/SIGINT hand every
+//! VIP over first, then drain the balancer's connections (bounded) and exit 0.
+
+mod frontends;
+mod vips;
+
+pub use vips::interface_for;
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::thread;
+
+use anyhow::{anyhow, Context, Result};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
+
+use crate::balancer::runtime::RuntimeOptions;
+use crate::config::model::{ClusterConfig, Node};
+use crate::say;
+use crate::vip::driver::Control;
+use frontends::Frontends;
+
+/// Something the main loop must react to.
+pub enum Event {
+    Signal(i32),
+    VipEnded {
+        name: String,
+        result: std::io::Result<()>,
+    },
+}
+
+/// How the process runs, beside the file.
+pub struct RunOptions {
+    pub config_path: PathBuf,
+    pub balancer: RuntimeOptions,
+}
+
+/// Run until SIGTERM/SIGINT (exit 0 after handing over and draining) or until a VIP fails.
+pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Result<()> {
+    if let Some(me) = &me {
+        crate::log::set_node(&me.name);
+    }
+    let (events, inbox) = mpsc::channel::<Event>();
+    let mut signals =
+        Signals::new([SIGTERM, SIGINT, SIGHUP]).context("installing signal handlers")?;
+    {
+        let events = events.clone();
+        thread::spawn(move || {
+            for sig in signals.forever() {
+                if events.send(Event::Signal(sig)).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+
+    let mut frontends = Frontends::start(&cluster, options.balancer)?;
+    let vips = match &me {
+        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &events)?,
+        None => Vec::new(),
+    };
+    let mut cluster = cluster;
+    let mut running = vips.len();
+    let mut stopping = false;
+    let mut failure = None;
+    while !(stopping && running == 0) {
+        match inbox.recv() {
+            Ok(Event::Signal(SIGHUP)) => {
+                reload(&options.config_path, &mut cluster, &mut frontends, me.as_ref())
+            }
+            Ok(Event::Signal(sig)) => {
+                if stopping {
+                    say!("signal {sig} again while stopping; still handing over");
+                    continue;
+                }
+                stopping = true;
+                say!("signal {sig}: handing over {} VIP(s), then draining", vips.len());
+                for h in &vips {
+                    h.send(Control::Shutdown);
+                }
+            }
+            Ok(Event::VipEnded { name, result }) => {
+                running -= 1;
+                match result {
+                    Ok(()) => say!("vip {name}: stopped"),
+                    Err(e) => {
+                        say!("vip {name}: failed: {e}");
+                        failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
+                        // Never a VIP without its peers' handover: stop the others too.
+                        stopping = true;
+                        for h in vips.iter().filter(|h| h.name != name) {
+                            h.send(Control::Shutdown);
+                        }
+                    }
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    let drain = frontends.drain_bound();
+    if !cluster.frontends.is_empty() {
+        say!("draining established connections for at most {drain:?}");
+    }
+    frontends.shutdown(drain);
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// SIGHUP: parse → validate → apply the frontends; keep everything on error.
+fn reload(
+    path: &std::path::Path,
+    cluster: &mut ClusterConfig,
+    frontends: &mut Frontends,
+    me: Option<&Node>,
+) {
+    let next = match crate::config::load(path) {
+        Ok(next) => next,
+        Err(e) => {
+            say!("reload rejected, the running config is kept:\n{e}");
+            return;
+        }
+    };
+    if let Err(e) = frontends.reload(&next) {
+        say!("reload rejected, the running config is kept: {e:#}");
+        return;
+    }
+    if next.vips != cluster.vips || next.nodes != cluster.nodes {
+        say!(
+            "reload: VIP and node changes take effect when kubegate restarts{}",
+            me.map(|m| format!(" (this node: {})", m.name)).unwrap_or_default()
+        );
+    }
+    say!("reloaded {}: {} frontend(s)", path.display(), next.frontends.len());
+    cluster.frontends = next.frontends;
+}
