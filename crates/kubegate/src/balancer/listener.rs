@@ -101,7 +101,7 @@ pub async fn accept_loop(
         }
         FrontendStats::add(&stats.accepted, 1);
         let open = sessions.open();
-        tokio::spawn(proxy::serve(
+        let fut = proxy::serve(
             client,
             peer,
             frontend.clone(),
@@ -109,7 +109,8 @@ pub async fn accept_loop(
             log.clone(),
             liveness,
             open,
-        ));
+        );
+        tokio::spawn(fut);
     }
 }
 

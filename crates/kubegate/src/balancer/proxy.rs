@@ -126,6 +126,7 @@ async fn connect(
     record: &mut ConnRecord,
 ) -> Option<Slot> {
     let mut tried: Vec<usize> = Vec::new();
+    let mut attempts = 0u32;
     loop {
         let (index, address, generation) = {
             let mut pool = frontend.pool();
@@ -133,6 +134,8 @@ async fn connect(
             (i, pool.members()[i].address(), pool.generation())
         };
         record.backend = Some(address);
+        record.retries = attempts;
+        attempts += 1;
         let socket = match new_socket(address, liveness) {
             Ok(s) => s,
             Err(_) => {
@@ -163,10 +166,9 @@ async fn connect(
                     tried.push(i);
                 }
                 drop(pool);
-                if record.retries >= settings.retries {
+                if attempts > settings.retries {
                     return None;
                 }
-                record.retries += 1;
             }
         }
     }

@@ -1,17 +1,22 @@
 //! Moving bytes both ways between a client and its backend until both directions end.
 //!
-//! Per direction: wait until the source is readable (tokio readiness, no buffer owned while
-//! waiting), borrow a pipe from the worker's pool, `splice(2)` source → pipe → destination
-//! until the source would block, give the pipe back empty. Idle connections hold no pipe and
-//! no buffer. If no pipe can be had, one turn is copied through a short-lived buffer.
+//! Per direction: wait until the source is readable (tokio readiness, registered from `poll`,
+//! no buffer owned while waiting), borrow a pipe from the worker's pool, `splice(2)` source →
+//! pipe → destination until the source would block, give the pipe back empty. Idle
+//! connections hold no pipe and no buffer, and the relay itself is a small hand-written future
+//! (a few dozen bytes per direction), because its size is most of what an idle connection
+//! costs. If no pipe can be had, bytes are copied through a short-lived buffer instead.
 //!
 //! End of file from one side is passed on as a half-close (`shutdown(SHUT_WR)`) toward the
 //! other while the other direction goes on (`kubectl exec` relies on it). An error on either
 //! socket (reset, broken pipe) ends the whole connection.
 
+use std::future::Future;
 use std::io;
 use std::os::fd::AsFd;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use tokio::io::Interest;
@@ -22,9 +27,9 @@ use super::pipes;
 use crate::sys::splice::{self, Pipe};
 use crate::sys::tcp;
 
-/// Turns of fill + drain before waiting on readiness again, so one busy connection cannot
-/// starve the others of its worker (the readiness wait takes part in tokio's budget).
-const TURNS_PER_WAKE: usize = 16;
+/// Pipe loads moved per direction in one poll before yielding to the worker's other
+/// connections (tokio's budget also bounds the readiness polls).
+const LOADS_PER_POLL: u32 = 16;
 
 /// Buffer of the copy path (used only when no pipe can be made).
 const COPY_BUF: usize = 16 * 1024;
@@ -64,7 +69,7 @@ impl Traffic {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Side {
     Client,
     Backend,
@@ -77,162 +82,283 @@ impl Side {
             Side::Backend => Termination::BackendClosed,
         }
     }
+    fn other(self) -> Side {
+        match self {
+            Side::Client => Side::Backend,
+            Side::Backend => Side::Client,
+        }
+    }
+}
+
+/// Bytes read from the source and not yet written to the destination.
+enum Held {
+    /// In a pipe (`left` bytes).
+    Pipe { pipe: Pipe, left: usize },
+    /// In a buffer (the copy path): `buf[at..end]`.
+    Buf { buf: Box<[u8]>, at: usize, end: usize },
+}
+
+enum State {
+    /// Waiting for the source (holds nothing).
+    Open,
+    /// Waiting for the destination to take held bytes.
+    Writing(Held),
+    /// End of file passed on.
+    Done,
+}
+
+/// One direction of the relay.
+struct Dir {
+    from: Side,
+    state: State,
 }
 
 /// Relay until both directions have ended (then: whose end of file came first) or either
-/// socket fails (then: that side). `on_bytes(from_client, n)` is called once per turn for
-/// the frontend's counters.
-pub async fn relay(
-    client: &TcpStream,
-    backend: &TcpStream,
-    traffic: &Traffic,
-    on_bytes: &(dyn Fn(bool, u64) + Sync),
-) -> Termination {
-    let up = one_way(client, backend, Side::Client, traffic, on_bytes);
-    let down = one_way(backend, client, Side::Backend, traffic, on_bytes);
-    match tokio::try_join!(up, down) {
-        Ok(_) => match traffic.first_eof.load(Ordering::Relaxed) {
-            2 => Termination::BackendClosed,
-            _ => Termination::ClientClosed,
+/// socket fails (then: that side). `on_bytes(from_client, n)` feeds the frontend's counters.
+pub fn relay<'a>(
+    client: &'a TcpStream,
+    backend: &'a TcpStream,
+    traffic: &'a Traffic,
+    on_bytes: &'a (dyn Fn(bool, u64) + Sync),
+) -> Relay<'a> {
+    Relay {
+        client,
+        backend,
+        traffic,
+        on_bytes,
+        up: Dir {
+            from: Side::Client,
+            state: State::Open,
         },
-        Err(side) => side.closed(),
+        down: Dir {
+            from: Side::Backend,
+            state: State::Open,
+        },
     }
 }
 
-/// One direction; `Err(side)` names the side whose socket failed.
-async fn one_way(
-    src: &TcpStream,
-    dst: &TcpStream,
-    from: Side,
-    traffic: &Traffic,
-    on_bytes: &(dyn Fn(bool, u64) + Sync),
-) -> Result<(), Side> {
-    let to = if from == Side::Client {
-        Side::Backend
-    } else {
-        Side::Client
-    };
-    let counter = if from == Side::Client {
-        &traffic.from_client
-    } else {
-        &traffic.from_backend
-    };
-    loop {
-        src.readable().await.map_err(|_| from)?;
-        let (moved, eof) = match pipes::take() {
-            Some(pipe) => {
-                let outcome = splice_turn(src, dst, &pipe).await;
-                if outcome.pipe_empty {
-                    pipes::give_back(pipe);
-                }
-                (outcome.moved, outcome.result)
-            }
-            None => copy_turn(src, dst).await,
+/// The future `relay` returns.
+pub struct Relay<'a> {
+    client: &'a TcpStream,
+    backend: &'a TcpStream,
+    traffic: &'a Traffic,
+    on_bytes: &'a (dyn Fn(bool, u64) + Sync),
+    up: Dir,
+    down: Dir,
+}
+
+impl Future for Relay<'_> {
+    type Output = Termination;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Termination> {
+        let this = self.get_mut();
+        let io = Io {
+            client: this.client,
+            backend: this.backend,
+            traffic: this.traffic,
+            on_bytes: this.on_bytes,
         };
+        let up = io.poll_dir(&mut this.up, cx);
+        if let Poll::Ready(Err(side)) = up {
+            return Poll::Ready(side.closed());
+        }
+        let down = io.poll_dir(&mut this.down, cx);
+        if let Poll::Ready(Err(side)) = down {
+            return Poll::Ready(side.closed());
+        }
+        if up.is_ready() && down.is_ready() {
+            return Poll::Ready(match this.traffic.first_eof.load(Ordering::Relaxed) {
+                2 => Termination::BackendClosed,
+                _ => Termination::ClientClosed,
+            });
+        }
+        Poll::Pending
+    }
+}
+
+struct Io<'a> {
+    client: &'a TcpStream,
+    backend: &'a TcpStream,
+    traffic: &'a Traffic,
+    on_bytes: &'a (dyn Fn(bool, u64) + Sync),
+}
+
+impl Io<'_> {
+    /// `Ready(Ok)`: this direction is done; `Ready(Err(side))`: that side's socket failed.
+    fn poll_dir(&self, dir: &mut Dir, cx: &mut Context<'_>) -> Poll<Result<(), Side>> {
+        let mut moved = 0u64;
+        let r = self.advance(dir, cx, &mut moved);
         if moved > 0 {
+            let counter = match dir.from {
+                Side::Client => &self.traffic.from_client,
+                Side::Backend => &self.traffic.from_backend,
+            };
             counter.fetch_add(moved, Ordering::Relaxed);
-            on_bytes(from == Side::Client, moved);
-            traffic.touch();
+            (self.on_bytes)(dir.from == Side::Client, moved);
+            self.traffic.touch();
         }
-        match eof {
-            Ok(false) => {}
-            Ok(true) => {
-                let code = if from == Side::Client { 1 } else { 2 };
-                let _ = traffic.first_eof.compare_exchange(
-                    0,
-                    code,
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                );
-                // The other side may be gone already; its own direction reports that.
-                let _ = tcp::shutdown_write(dst.as_fd());
-                return Ok(());
-            }
-            Err(Fault::Read) => return Err(from),
-            Err(Fault::Write) => return Err(to),
-        }
+        r
     }
-}
 
-enum Fault {
-    Read,
-    Write,
-}
-
-struct TurnOutcome {
-    moved: u64,
-    /// `Ok(true)`: end of file read from the source.
-    result: Result<bool, Fault>,
-    pipe_empty: bool,
-}
-
-/// Splice while the source has bytes (at most `TURNS_PER_WAKE` pipe loads).
-async fn splice_turn(src: &TcpStream, dst: &TcpStream, pipe: &Pipe) -> TurnOutcome {
-    let mut moved = 0u64;
-    for _ in 0..TURNS_PER_WAKE {
-        let n = match src.try_io(Interest::READABLE, || {
-            pipe.fill_from(src.as_fd(), pipe.capacity())
-        }) {
-            Ok(0) => return outcome(moved, Ok(true), true),
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return outcome(moved, Err(Fault::Read), true),
+    fn advance(&self, dir: &mut Dir, cx: &mut Context<'_>, moved: &mut u64) -> Poll<Result<(), Side>> {
+        let (src, dst) = match dir.from {
+            Side::Client => (self.client, self.backend),
+            Side::Backend => (self.backend, self.client),
         };
-        let mut left = n;
-        while left > 0 {
-            match dst.try_io(Interest::WRITABLE, || {
-                pipe.drain_to(dst.as_fd(), left, false)
-            }) {
-                Ok(m) => left -= m.min(left),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if dst.writable().await.is_err() {
-                        return outcome(moved, Err(Fault::Write), false);
+        let (from, to) = (dir.from, dir.from.other());
+        let mut loads = 0;
+        loop {
+            match std::mem::replace(&mut dir.state, State::Done) {
+                State::Done => return Poll::Ready(Ok(())),
+                State::Writing(mut held) => match write_held(dst, &mut held, cx, moved) {
+                    Poll::Pending => {
+                        dir.state = State::Writing(held);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(Err(())) => return Poll::Ready(Err(to)),
+                    Poll::Ready(Ok(())) => {
+                        loads += 1;
+                        match held {
+                            Held::Pipe { pipe, .. } if loads < LOADS_PER_POLL => {
+                                // Read again at once while the pipe is at hand.
+                                match fill(src, pipe) {
+                                    Filled::Some(held) => dir.state = State::Writing(held),
+                                    Filled::Empty => dir.state = State::Open,
+                                    Filled::Eof => return self.eof(dir, dst),
+                                    Filled::Failed => return Poll::Ready(Err(from)),
+                                }
+                            }
+                            Held::Pipe { pipe, .. } => {
+                                pipes::give_back(pipe);
+                                dir.state = State::Open;
+                                // Let the others run; come back at once.
+                                cx.waker().wake_by_ref();
+                                return Poll::Pending;
+                            }
+                            Held::Buf { .. } => dir.state = State::Open,
+                        }
+                    }
+                },
+                State::Open => {
+                    match src.poll_read_ready(cx) {
+                        Poll::Pending => {
+                            dir.state = State::Open;
+                            return Poll::Pending;
+                        }
+                        Poll::Ready(Err(_)) => return Poll::Ready(Err(from)),
+                        Poll::Ready(Ok(())) => {}
+                    }
+                    let filled = match pipes::take() {
+                        Some(pipe) => fill(src, pipe),
+                        None => copy_in(src),
+                    };
+                    match filled {
+                        Filled::Some(held) => dir.state = State::Writing(held),
+                        Filled::Empty => dir.state = State::Open,
+                        Filled::Eof => return self.eof(dir, dst),
+                        Filled::Failed => return Poll::Ready(Err(from)),
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return outcome(moved, Err(Fault::Write), false),
             }
         }
-        moved += n as u64;
     }
-    outcome(moved, Ok(false), true)
+
+    fn eof(&self, dir: &mut Dir, dst: &TcpStream) -> Poll<Result<(), Side>> {
+        let code = if dir.from == Side::Client { 1 } else { 2 };
+        let _ = self
+            .traffic
+            .first_eof
+            .compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed);
+        // The other side may be gone already; its own direction reports that.
+        let _ = tcp::shutdown_write(dst.as_fd());
+        dir.state = State::Done;
+        Poll::Ready(Ok(()))
+    }
 }
 
-fn outcome(moved: u64, result: Result<bool, Fault>, pipe_empty: bool) -> TurnOutcome {
-    TurnOutcome {
-        moved,
-        result,
-        pipe_empty,
-    }
+enum Filled {
+    Some(Held),
+    /// Nothing to read now (readiness cleared; the pipe went back to the pool).
+    Empty,
+    Eof,
+    Failed,
 }
 
-/// The copy path: one buffer's worth through user space, the buffer freed afterwards.
-async fn copy_turn(src: &TcpStream, dst: &TcpStream) -> (u64, Result<bool, Fault>) {
-    let mut buf = vec![0u8; COPY_BUF];
-    let n = loop {
-        match src.try_io(Interest::READABLE, || splice::read(src.as_fd(), &mut buf)) {
-            Ok(0) => return (0, Ok(true)),
-            Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (0, Ok(false)),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (0, Err(Fault::Read)),
-        }
-    };
-    let mut sent = 0;
-    while sent < n {
-        match dst.try_io(Interest::WRITABLE, || {
-            splice::send(dst.as_fd(), &buf[sent..n])
+/// One splice from the socket into the (empty) pipe.
+fn fill(src: &TcpStream, pipe: Pipe) -> Filled {
+    loop {
+        match src.try_io(Interest::READABLE, || {
+            pipe.fill_from(src.as_fd(), pipe.capacity())
         }) {
-            Ok(m) => sent += m,
+            Ok(0) => {
+                pipes::give_back(pipe);
+                return Filled::Eof;
+            }
+            Ok(n) => return Filled::Some(Held::Pipe { pipe, left: n }),
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if dst.writable().await.is_err() {
-                    return (sent as u64, Err(Fault::Write));
+                pipes::give_back(pipe);
+                return Filled::Empty;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => {
+                pipes::give_back(pipe);
+                return Filled::Failed;
+            }
+        }
+    }
+}
+
+/// The copy path: one buffer's worth read into a short-lived buffer.
+fn copy_in(src: &TcpStream) -> Filled {
+    let mut buf = vec![0u8; COPY_BUF].into_boxed_slice();
+    loop {
+        match src.try_io(Interest::READABLE, || splice::read(src.as_fd(), &mut buf)) {
+            Ok(0) => return Filled::Eof,
+            Ok(n) => return Filled::Some(Held::Buf { buf, at: 0, end: n }),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Filled::Empty,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Filled::Failed,
+        }
+    }
+}
+
+/// Write held bytes to `dst` until none are left (`Ready(Ok)`), the socket is full
+/// (`Pending`, woken when writable) or fails.
+fn write_held(
+    dst: &TcpStream,
+    held: &mut Held,
+    cx: &mut Context<'_>,
+    moved: &mut u64,
+) -> Poll<Result<(), ()>> {
+    loop {
+        let r = match held {
+            Held::Pipe { left: 0, .. } => return Poll::Ready(Ok(())),
+            Held::Buf { at, end, .. } if at == end => return Poll::Ready(Ok(())),
+            Held::Pipe { pipe, left } => {
+                let len = *left;
+                dst.try_io(Interest::WRITABLE, || pipe.drain_to(dst.as_fd(), len, false))
+                    .map(|n| {
+                        let n = n.min(*left);
+                        *left -= n;
+                        n
+                    })
+            }
+            Held::Buf { buf, at, end } => dst
+                .try_io(Interest::WRITABLE, || splice::send(dst.as_fd(), &buf[*at..*end]))
+                .map(|n| {
+                    *at += n;
+                    n
+                }),
+        };
+        match r {
+            Ok(n) => *moved += n as u64,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if ready!(dst.poll_write_ready(cx)).is_err() {
+                    return Poll::Ready(Err(()));
                 }
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return (sent as u64, Err(Fault::Write)),
+            Err(_) => return Poll::Ready(Err(())),
         }
     }
-    (n as u64, Ok(false))
 }

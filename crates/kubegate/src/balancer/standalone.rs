@@ -19,6 +19,9 @@ pub fn run_frontends(frontends: Vec<Frontend>, workers: usize, log: LogFormat) -
         .map(|f| f.timeouts.drain)
         .max()
         .unwrap_or_default();
+    if let Err(e) = crate::sys::raise_fd_limit() {
+        crate::say!("cannot raise the open-file limit: {e}");
+    }
     let states = frontends.iter().map(FrontendState::new).collect();
     let mut signals = Signals::new([SIGTERM, SIGINT])?;
     let balancer = Balancer::start(

@@ -549,3 +549,17 @@ pub(crate) fn linger_zero(fd: BorrowedFd<'_>) -> io::Result<()> {
     };
     setsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, &value)
 }
+
+/// Raise the soft `RLIMIT_NOFILE` to the hard limit; returns the new soft limit.
+pub(crate) fn raise_nofile_limit() -> io::Result<u64> {
+    // SAFETY: all-zero is a valid `rlimit`, filled in by the kernel.
+    let mut lim: libc::rlimit = unsafe { zeroed() };
+    // SAFETY: `lim` is a live `rlimit`.
+    check(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) })?;
+    if lim.rlim_cur < lim.rlim_max {
+        lim.rlim_cur = lim.rlim_max;
+        // SAFETY: `lim` is a live, initialised `rlimit`.
+        check(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) })?;
+    }
+    Ok(lim.rlim_cur as u64)
+}

@@ -32,3 +32,9 @@ pub fn wait_any(
 ) -> std::io::Result<Vec<bool>> {
     ffi::poll_many(fds, timeout)
 }
+
+/// Raise this process's open-file soft limit to its hard limit (a balancer holds two
+/// descriptors per proxied connection); returns the limit now in force.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    ffi::raise_nofile_limit()
+}
