@@ -85,8 +85,14 @@ fn large_transfer_both_ways_keeps_every_byte() {
     assert_eq!(records[0].bytes_from_backend, (total_mib * MIB) as u64);
     assert_eq!(records[0].end, Termination::ClientClosed);
     let stats = &proxy.state.stats;
-    assert_eq!(stats.bytes_from_clients.load(Ordering::Relaxed), (total_mib * MIB) as u64);
-    assert_eq!(stats.bytes_from_backends.load(Ordering::Relaxed), (total_mib * MIB) as u64);
+    assert_eq!(
+        stats.bytes_from_clients.load(Ordering::Relaxed),
+        (total_mib * MIB) as u64
+    );
+    assert_eq!(
+        stats.bytes_from_backends.load(Ordering::Relaxed),
+        (total_mib * MIB) as u64
+    );
 }
 
 #[test]
@@ -185,7 +191,11 @@ fn sessions_of_a_backend_marked_down_are_closed_when_configured() {
     let mut buf = [0u8; 4];
     c.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
     assert_eq!(c.read(&mut buf).unwrap(), 0);
-    assert!(marked.elapsed() < Duration::from_secs(1), "{:?}", marked.elapsed());
+    assert!(
+        marked.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        marked.elapsed()
+    );
     let r = proxy.wait_records(1, Duration::from_secs(2));
     assert_eq!(r[0].end, Termination::BackendDown);
 }
@@ -233,7 +243,9 @@ fn shutdown_drains_then_closes_what_is_left() {
     ping(&mut lingering, b"also during").unwrap();
     // The lingering one is closed when the drain time is over.
     let mut buf = [0u8; 4];
-    lingering.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    lingering
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
     assert_eq!(lingering.read(&mut buf).unwrap(), 0);
     stopping.join().unwrap();
     let took = started.elapsed();
@@ -241,7 +253,13 @@ fn shutdown_drains_then_closes_what_is_left() {
         took >= Duration::from_millis(750) && took < Duration::from_millis(2000),
         "shutdown took {took:?}"
     );
-    let mut ends: Vec<Termination> = proxy.records.lock().unwrap().iter().map(|r| r.end).collect();
+    let mut ends: Vec<Termination> = proxy
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.end)
+        .collect();
     ends.sort_by_key(|t| t.as_str());
     assert_eq!(ends, vec![Termination::ClientClosed, Termination::Shutdown]);
 }

@@ -99,7 +99,10 @@ fn parent() {
     writeln!(to_child, "CONNECT {proxy} {CONNECTIONS}").unwrap();
     expect_line(&mut from_child, "READY");
     let opened_in = started.elapsed();
-    assert_eq!(state.stats.current.load(Ordering::Relaxed), CONNECTIONS as u64);
+    assert_eq!(
+        state.stats.current.load(Ordering::Relaxed),
+        CONNECTIONS as u64
+    );
     // Let the last connections' first bytes settle, then measure.
     std::thread::sleep(Duration::from_millis(500));
     let rss = vm_rss_kib();
@@ -127,10 +130,16 @@ fn parent() {
     writeln!(to_child, "CLOSE").unwrap();
     expect_line(&mut from_child, "CLOSED");
     let closed = Instant::now();
-    while state.stats.current.load(Ordering::Relaxed) > 0 && closed.elapsed() < Duration::from_secs(30) {
+    while state.stats.current.load(Ordering::Relaxed) > 0
+        && closed.elapsed() < Duration::from_secs(30)
+    {
         std::thread::sleep(Duration::from_millis(10));
     }
-    assert_eq!(state.stats.current.load(Ordering::Relaxed), 0, "connections left open");
+    assert_eq!(
+        state.stats.current.load(Ordering::Relaxed),
+        0,
+        "connections left open"
+    );
     println!("all closed {:?} after the clients closed", closed.elapsed());
     balancer.shutdown(Duration::from_secs(1));
     let ends = ends.lock().unwrap().clone();
@@ -190,7 +199,8 @@ fn helper() {
         c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         c.write_all(b"x").unwrap();
         let mut b = [0u8; 1];
-        c.read_exact(&mut b).unwrap_or_else(|e| panic!("echo {i}: {e}"));
+        c.read_exact(&mut b)
+            .unwrap_or_else(|e| panic!("echo {i}: {e}"));
         clients.push(c);
     }
     writeln!(out, "READY").unwrap();

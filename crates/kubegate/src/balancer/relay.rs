@@ -1,11 +1,19 @@
 //! Moving bytes both ways between a client and its backend until both directions end.
 //!
 //! Per direction: wait until the source is readable (tokio readiness, registered from `poll`,
-//! no buffer owned while waiting), borrow a pipe from the worker's pool, `splice(2)` source →
-//! pipe → destination until the source would block, give the pipe back empty. Idle
-//! connections hold no pipe and no buffer, and the relay itself is a small hand-written future
-//! (a few dozen bytes per direction), because its size is most of what an idle connection
-//! costs. If no pipe can be had, bytes are copied through a short-lived buffer instead.
+//! nothing owned while waiting), then move what is there in one of two modes, chosen per
+//! direction as haproxy's `splice-auto` does:
+//! - small transfers (requests, watch events): `recv` into the worker's one shared buffer and
+//!   `send` at once; a short read means the socket is drained (as nginx and haproxy assume
+//!   with edge-triggered epoll), which saves the `EAGAIN` call. Only bytes the destination
+//!   cannot take at once are copied into a buffer of the connection's own, until written.
+//! - bulk transfers (a read filled the shared buffer): borrow a pipe from the worker's pool,
+//!   `splice(2)` source → pipe → destination until the source would block, give the pipe back
+//!   empty; back to the first mode when a splice moves little.
+//!
+//! Idle connections hold no pipe and no buffer, and the relay itself is a small hand-written
+//! future (a few dozen bytes per direction), because its size is most of what an idle
+//! connection costs.
 //!
 //! End of file from one side is passed on as a half-close (`shutdown(SHUT_WR)`) toward the
 //! other while the other direction goes on (`kubectl exec` relies on it). An error on either
@@ -31,8 +39,16 @@ use crate::sys::tcp;
 /// connections (tokio's budget also bounds the readiness polls).
 const LOADS_PER_POLL: u32 = 16;
 
-/// Buffer of the copy path (used only when no pipe can be made).
-const COPY_BUF: usize = 16 * 1024;
+/// The worker's shared read buffer. A read that fills it switches the direction to splice.
+const SHARED_BUF: usize = 16 * 1024;
+
+/// A splice that moves less than this switches the direction back to the shared buffer.
+const SPLICE_MIN: usize = 8 * 1024;
+
+thread_local! {
+    static SHARED: std::cell::RefCell<Box<[u8]>> =
+        std::cell::RefCell::new(vec![0u8; SHARED_BUF].into_boxed_slice());
+}
 
 /// What one connection has moved, readable by the idle watchdog and the log while the relay
 /// runs (and after it was cancelled).
@@ -95,7 +111,11 @@ enum Held {
     /// In a pipe (`left` bytes).
     Pipe { pipe: Pipe, left: usize },
     /// In a buffer (the copy path): `buf[at..end]`.
-    Buf { buf: Box<[u8]>, at: usize, end: usize },
+    Buf {
+        buf: Box<[u8]>,
+        at: usize,
+        end: usize,
+    },
 }
 
 enum State {
@@ -111,6 +131,8 @@ enum State {
 struct Dir {
     from: Side,
     state: State,
+    /// Bulk mode: splice through a pipe.
+    splice: bool,
 }
 
 /// Relay until both directions have ended (then: whose end of file came first) or either
@@ -129,10 +151,12 @@ pub fn relay<'a>(
         up: Dir {
             from: Side::Client,
             state: State::Open,
+            splice: false,
         },
         down: Dir {
             from: Side::Backend,
             state: State::Open,
+            splice: false,
         },
     }
 }
@@ -158,11 +182,11 @@ impl Future for Relay<'_> {
             traffic: this.traffic,
             on_bytes: this.on_bytes,
         };
-        let up = io.poll_dir(&mut this.up, cx);
+        let up = io.poll_dir(&mut this.up, cx, matches!(this.down.state, State::Done));
         if let Poll::Ready(Err(side)) = up {
             return Poll::Ready(side.closed());
         }
-        let down = io.poll_dir(&mut this.down, cx);
+        let down = io.poll_dir(&mut this.down, cx, matches!(this.up.state, State::Done));
         if let Poll::Ready(Err(side)) = down {
             return Poll::Ready(side.closed());
         }
@@ -185,9 +209,16 @@ struct Io<'a> {
 
 impl Io<'_> {
     /// `Ready(Ok)`: this direction is done; `Ready(Err(side))`: that side's socket failed.
-    fn poll_dir(&self, dir: &mut Dir, cx: &mut Context<'_>) -> Poll<Result<(), Side>> {
+    /// `other_done`: the other direction has ended (no half-close to pass on: both sockets
+    /// close next).
+    fn poll_dir(
+        &self,
+        dir: &mut Dir,
+        cx: &mut Context<'_>,
+        other_done: bool,
+    ) -> Poll<Result<(), Side>> {
         let mut moved = 0u64;
-        let r = self.advance(dir, cx, &mut moved);
+        let r = self.advance(dir, cx, &mut moved, other_done);
         if moved > 0 {
             let counter = match dir.from {
                 Side::Client => &self.traffic.from_client,
@@ -200,7 +231,13 @@ impl Io<'_> {
         r
     }
 
-    fn advance(&self, dir: &mut Dir, cx: &mut Context<'_>, moved: &mut u64) -> Poll<Result<(), Side>> {
+    fn advance(
+        &self,
+        dir: &mut Dir,
+        cx: &mut Context<'_>,
+        moved: &mut u64,
+        other_done: bool,
+    ) -> Poll<Result<(), Side>> {
         let (src, dst) = match dir.from {
             Side::Client => (self.client, self.backend),
             Side::Backend => (self.backend, self.client),
@@ -222,9 +259,12 @@ impl Io<'_> {
                             Held::Pipe { pipe, .. } if loads < LOADS_PER_POLL => {
                                 // Read again at once while the pipe is at hand.
                                 match fill(src, pipe) {
-                                    Filled::Some(held) => dir.state = State::Writing(held),
-                                    Filled::Empty => dir.state = State::Open,
-                                    Filled::Eof => return self.eof(dir, dst),
+                                    Filled::Some(held) => {
+                                        dir.splice = held_len(&held) >= SPLICE_MIN;
+                                        dir.state = State::Writing(held);
+                                    }
+                                    Filled::Moved | Filled::Empty => dir.state = State::Open,
+                                    Filled::Eof => return self.eof(dir, dst, other_done),
                                     Filled::Failed => return Poll::Ready(Err(from)),
                                 }
                             }
@@ -240,6 +280,11 @@ impl Io<'_> {
                     }
                 },
                 State::Open => {
+                    if loads >= LOADS_PER_POLL {
+                        dir.state = State::Open;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
                     match src.poll_read_ready(cx) {
                         Poll::Pending => {
                             dir.state = State::Open;
@@ -248,14 +293,25 @@ impl Io<'_> {
                         Poll::Ready(Err(_)) => return Poll::Ready(Err(from)),
                         Poll::Ready(Ok(())) => {}
                     }
-                    let filled = match pipes::take() {
-                        Some(pipe) => fill(src, pipe),
-                        None => copy_in(src),
+                    loads += 1;
+                    let filled = match dir.splice.then(pipes::take).flatten() {
+                        Some(pipe) => {
+                            let filled = fill(src, pipe);
+                            if let Filled::Some(held) = &filled {
+                                dir.splice = held_len(held) >= SPLICE_MIN;
+                            }
+                            filled
+                        }
+                        None => {
+                            let (filled, full) = copy_through(src, dst, moved);
+                            dir.splice = full;
+                            filled
+                        }
                     };
                     match filled {
                         Filled::Some(held) => dir.state = State::Writing(held),
-                        Filled::Empty => dir.state = State::Open,
-                        Filled::Eof => return self.eof(dir, dst),
+                        Filled::Moved | Filled::Empty => dir.state = State::Open,
+                        Filled::Eof => return self.eof(dir, dst, other_done),
                         Filled::Failed => return Poll::Ready(Err(from)),
                     }
                 }
@@ -263,25 +319,38 @@ impl Io<'_> {
         }
     }
 
-    fn eof(&self, dir: &mut Dir, dst: &TcpStream) -> Poll<Result<(), Side>> {
+    fn eof(&self, dir: &mut Dir, dst: &TcpStream, other_done: bool) -> Poll<Result<(), Side>> {
         let code = if dir.from == Side::Client { 1 } else { 2 };
-        let _ = self
-            .traffic
-            .first_eof
-            .compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed);
+        let _ =
+            self.traffic
+                .first_eof
+                .compare_exchange(0, code, Ordering::Relaxed, Ordering::Relaxed);
         // The other side may be gone already; its own direction reports that.
-        let _ = tcp::shutdown_write(dst.as_fd());
+        if !other_done {
+            let _ = tcp::shutdown_write(dst.as_fd());
+        }
         dir.state = State::Done;
         Poll::Ready(Ok(()))
     }
 }
 
 enum Filled {
+    /// Bytes read and not all written yet.
     Some(Held),
+    /// Bytes read and all written at once (the shared-buffer path).
+    Moved,
     /// Nothing to read now (readiness cleared; the pipe went back to the pool).
     Empty,
     Eof,
+    /// The source failed.
     Failed,
+}
+
+fn held_len(held: &Held) -> usize {
+    match held {
+        Held::Pipe { left, .. } => *left,
+        Held::Buf { at, end, .. } => end - at,
+    }
 }
 
 /// One splice from the socket into the (empty) pipe.
@@ -308,18 +377,61 @@ fn fill(src: &TcpStream, pipe: Pipe) -> Filled {
     }
 }
 
-/// The copy path: one buffer's worth read into a short-lived buffer.
-fn copy_in(src: &TcpStream) -> Filled {
-    let mut buf = vec![0u8; COPY_BUF].into_boxed_slice();
-    loop {
-        match src.try_io(Interest::READABLE, || splice::read(src.as_fd(), &mut buf)) {
-            Ok(0) => return Filled::Eof,
-            Ok(n) => return Filled::Some(Held::Buf { buf, at: 0, end: n }),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Filled::Empty,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return Filled::Failed,
+/// The shared-buffer path: one `recv` into the worker's buffer, then `send` at once. A short
+/// read clears the read readiness without another call (the socket was drained; data that
+/// arrives later raises a new edge). Bytes the destination cannot take now are copied into a
+/// buffer of their own. Returns whether the read filled the buffer (bulk: switch to splice).
+fn copy_through(src: &TcpStream, dst: &TcpStream, moved: &mut u64) -> (Filled, bool) {
+    SHARED.with(|shared| {
+        let mut buf = shared.borrow_mut();
+        let mut got = 0usize;
+        let read = src.try_io(Interest::READABLE, || {
+            let n = splice::read(src.as_fd(), &mut buf)?;
+            got = n;
+            if n > 0 && n < buf.len() {
+                // Drained: let tokio clear the readiness now.
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            Ok(n)
+        });
+        let n = match read {
+            Ok(0) => return (Filled::Eof, false),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock && got > 0 => got,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (Filled::Empty, false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return (Filled::Empty, false),
+            Err(_) => return (Filled::Failed, false),
+        };
+        let full = n == buf.len();
+        let mut at = 0;
+        while at < n {
+            match dst.try_io(Interest::WRITABLE, || {
+                splice::send(dst.as_fd(), &buf[at..n])
+            }) {
+                Ok(m) => {
+                    at += m;
+                    *moved += m as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // Full, or failed: the held bytes go through `write_held`, which waits for
+                // room or reports the failure on the right side.
+                Err(_) => break,
+            }
         }
-    }
+        if at == n {
+            return (Filled::Moved, full);
+        }
+        let rest = buf[at..n].to_vec().into_boxed_slice();
+        let end = rest.len();
+        (
+            Filled::Some(Held::Buf {
+                buf: rest,
+                at: 0,
+                end,
+            }),
+            full,
+        )
+    })
 }
 
 /// Write held bytes to `dst` until none are left (`Ready(Ok)`), the socket is full
@@ -336,15 +448,19 @@ fn write_held(
             Held::Buf { at, end, .. } if at == end => return Poll::Ready(Ok(())),
             Held::Pipe { pipe, left } => {
                 let len = *left;
-                dst.try_io(Interest::WRITABLE, || pipe.drain_to(dst.as_fd(), len, false))
-                    .map(|n| {
-                        let n = n.min(*left);
-                        *left -= n;
-                        n
-                    })
+                dst.try_io(Interest::WRITABLE, || {
+                    pipe.drain_to(dst.as_fd(), len, false)
+                })
+                .map(|n| {
+                    let n = n.min(*left);
+                    *left -= n;
+                    n
+                })
             }
             Held::Buf { buf, at, end } => dst
-                .try_io(Interest::WRITABLE, || splice::send(dst.as_fd(), &buf[*at..*end]))
+                .try_io(Interest::WRITABLE, || {
+                    splice::send(dst.as_fd(), &buf[*at..*end])
+                })
                 .map(|n| {
                     *at += n;
                     n
