@@ -11,7 +11,7 @@ mod balancer_proxy_support;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -143,9 +143,12 @@ fn parent() {
     println!("all closed {:?} after the clients closed", closed.elapsed());
     balancer.shutdown(Duration::from_secs(1));
     let ends = ends.lock().unwrap().clone();
-    assert_eq!(ends.get("client-closed"), Some(&CONNECTIONS), "{ends:?}");
+    assert_eq!(
+        ends.get(Termination::ClientClosed.as_str()),
+        Some(&CONNECTIONS),
+        "{ends:?}"
+    );
     assert_eq!(ends.len(), 1, "{ends:?}");
-    let _ = Termination::ClientClosed;
     drop(to_child);
     let status = child.0.wait().unwrap();
     assert!(status.success(), "helper: {status}");
@@ -210,5 +213,4 @@ fn helper() {
     drop(clients);
     writeln!(out, "CLOSED").unwrap();
     out.flush().unwrap();
-    let _ = ChildStdin::by_ref;
 }

@@ -461,10 +461,7 @@ fn write_held(
                 .try_io(Interest::WRITABLE, || {
                     splice::send(dst.as_fd(), &buf[*at..*end])
                 })
-                .map(|n| {
-                    *at += n;
-                    n
-                }),
+                .inspect(|&n| *at += n),
         };
         match r {
             Ok(n) => *moved += n as u64,
