@@ -103,9 +103,8 @@ fn main() -> ExitCode {
             &config,
             node.as_deref(),
             kubegate::balancer::runtime::RuntimeOptions {
-                workers: workers.unwrap_or_else(|| {
-                    std::thread::available_parallelism().map_or(1, |n| n.get())
-                }),
+                workers: workers
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 log: match log_format.as_str() {
                     "json" => kubegate::balancer::logsink::LogFormat::Json,
                     "none" => kubegate::balancer::logsink::LogFormat::None,

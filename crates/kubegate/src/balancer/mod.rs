@@ -3,16 +3,31 @@
 //!
 //! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
 //! codec), `connlog` (one line per finished connection), `probe_http` (a check's request and
-//! status line), `health_state` (rise/fall bookkeeping). I/O: `listener`, `proxy`, `probe`
-//! (+ `probe_tls`), `health` (the checker thread).
+//! status line), `health_state` (rise/fall bookkeeping). I/O: `runtime` (worker threads,
+//! reload, shutdown), `listener` (accept loop, fast refusals), `proxy` (one connection's
+//! life), `relay` + `pipes` (zero-copy byte moving), `sessions` (drain and close signals),
+//! `logsink` (buffered connection log), `standalone` (the balancer alone until SIGTERM),
+//! `probe` (+ `probe_tls`) and `health` (the checker thread).
 
 pub mod connlog;
 pub mod health;
 pub mod health_events;
 pub mod health_state;
+pub mod listener;
+pub mod logsink;
+pub mod pipes;
 pub mod pool;
 pub mod probe;
 pub mod probe_http;
 pub mod probe_tls;
+pub mod proxy;
 pub mod proxy_protocol;
+pub mod relay;
+pub mod runtime;
+pub mod sessions;
 pub mod shared;
+pub mod standalone;
+
+pub use logsink::{LogFormat, RecordHook};
+pub use runtime::{Balancer, RuntimeOptions};
+pub use standalone::run_frontends;

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::balancer::health::{HealthChecker, DEFAULT_EVENT_CAPACITY};
+use crate::balancer::health::HealthChecker;
+use crate::balancer::health_events::DEFAULT_EVENT_CAPACITY;
 use crate::balancer::runtime::{Balancer, RuntimeOptions};
 use crate::balancer::shared::FrontendState;
 use crate::config::model::ClusterConfig;
@@ -63,7 +64,11 @@ impl Frontends {
     /// Apply the frontends of a newly loaded file. New listeners are opened first: if one
     /// cannot be opened nothing changes and the error says why.
     pub fn reload(&mut self, cluster: &ClusterConfig) -> Result<()> {
-        let old = self.states.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let old = self
+            .states
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut next = Vec::new();
         let mut in_place = Vec::new();
         for f in &cluster.frontends {
@@ -86,7 +91,9 @@ impl Frontends {
             .context("opening the new listeners")?;
         for (state, f) in in_place {
             state.replace_settings(f);
-            let changed = state.pool().reconfigure(&f.backends, f.balance, f.slowstart);
+            let changed = state
+                .pool()
+                .reconfigure(&f.backends, f.balance, f.slowstart);
             for gone in changed.removed {
                 say!(
                     "frontend {}: backend {} removed; its connections drain",
@@ -95,7 +102,10 @@ impl Frontends {
                 );
             }
         }
-        for gone in old.iter().filter(|o| !next.iter().any(|n| Arc::ptr_eq(o, n))) {
+        for gone in old
+            .iter()
+            .filter(|o| !next.iter().any(|n| Arc::ptr_eq(o, n)))
+        {
             say!("frontend {}: removed; its connections drain", gone.name);
         }
         self.checker.reload(next.clone());

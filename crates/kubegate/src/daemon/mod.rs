@@ -66,16 +66,22 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     let mut failure = None;
     while !(stopping && running == 0) {
         match inbox.recv() {
-            Ok(Event::Signal(SIGHUP)) => {
-                reload(&options.config_path, &mut cluster, &mut frontends, me.as_ref())
-            }
+            Ok(Event::Signal(SIGHUP)) => reload(
+                &options.config_path,
+                &mut cluster,
+                &mut frontends,
+                me.as_ref(),
+            ),
             Ok(Event::Signal(sig)) => {
                 if stopping {
                     say!("signal {sig} again while stopping; still handing over");
                     continue;
                 }
                 stopping = true;
-                say!("signal {sig}: handing over {} VIP(s), then draining", vips.len());
+                say!(
+                    "signal {sig}: handing over {} VIP(s), then draining",
+                    vips.len()
+                );
                 for h in &vips {
                     h.send(Control::Shutdown);
                 }
@@ -130,9 +136,14 @@ fn reload(
     if next.vips != cluster.vips || next.nodes != cluster.nodes {
         say!(
             "reload: VIP and node changes take effect when kubegate restarts{}",
-            me.map(|m| format!(" (this node: {})", m.name)).unwrap_or_default()
+            me.map(|m| format!(" (this node: {})", m.name))
+                .unwrap_or_default()
         );
     }
-    say!("reloaded {}: {} frontend(s)", path.display(), next.frontends.len());
+    say!(
+        "reloaded {}: {} frontend(s)",
+        path.display(),
+        next.frontends.len()
+    );
     cluster.frontends = next.frontends;
 }

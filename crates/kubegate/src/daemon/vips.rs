@@ -20,7 +20,6 @@ use crate::track;
 use crate::vip::driver::{self, Control, DriverSetup, VipStatus};
 use crate::vip::settings;
 
-
 /// A running VIP: its control channel and the wake-up socket of its thread.
 pub struct VipHandle {
     pub name: String,

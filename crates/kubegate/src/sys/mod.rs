@@ -1,5 +1,6 @@
 //! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
-//! gratuitous ARP / neighbour advertisements, interface facts.
+//! gratuitous ARP / neighbour advertisements, interface facts, and the balancer's TCP
+//! options and zero-copy `splice(2)` pipes.
 //!
 //! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
 //! the private `ffi` module; the rest is safe code.
@@ -9,6 +10,8 @@ pub mod announce;
 mod ffi;
 pub mod interface;
 pub mod netlink;
+pub mod splice;
+pub mod tcp;
 pub mod vrrp_socket;
 
 pub(crate) use ffi::setns_net;
@@ -28,4 +31,10 @@ pub fn wait_any(
     timeout: Option<std::time::Duration>,
 ) -> std::io::Result<Vec<bool>> {
     ffi::poll_many(fds, timeout)
+}
+
+/// Raise this process's open-file soft limit to its hard limit (a balancer holds two
+/// descriptors per proxied connection); returns the limit now in force.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    ffi::raise_nofile_limit()
 }

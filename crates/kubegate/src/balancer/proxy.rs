@@ -1,0 +1,290 @@
+//! One client connection's life: choose a backend and connect (retrying other backends at
+//! once when a connect fails, so a dead backend costs no client connection), send the PROXY
+//! header if configured, relay until the end (both sides closed, an error, the idle timeout,
+//! the backend going down, or the drain time running out), release the backend's slot and
+//! write one record to the connection log.
+
+use std::cell::Cell;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::Interest;
+use tokio::net::{TcpSocket, TcpStream};
+
+use super::connlog::{ConnRecord, Termination};
+use super::logsink::LogSink;
+use super::pool::{Health, Pool};
+use super::proxy_protocol;
+use super::relay::{relay, Traffic};
+use super::sessions::{OpenGuard, Sessions};
+use super::shared::{FrontendState, FrontendStats};
+use crate::config::model::Frontend;
+use crate::sys::tcp::{self, Liveness};
+
+/// Failed connects in a row after which the proxy marks a backend Down by itself (a passive
+/// check); the health checker brings it back Up.
+pub const PASSIVE_FALL: u32 = 3;
+
+/// The liveness options a frontend's settings ask for.
+pub fn liveness(settings: &Frontend) -> Liveness {
+    Liveness::new(settings.timeouts.keepalive, settings.timeouts.dead_peer)
+}
+
+/// Serve one accepted client connection to its end. `client_liveness`: the options the
+/// client socket already has (inherited from the listener).
+pub async fn serve(
+    client: TcpStream,
+    peer: SocketAddr,
+    frontend: Arc<FrontendState>,
+    sessions: Arc<Sessions>,
+    log: Arc<LogSink>,
+    client_liveness: Liveness,
+    open: OpenGuard,
+) {
+    let accepted = SystemTime::now();
+    let start = Instant::now();
+    let settings = frontend.settings();
+    let wanted = liveness(&settings);
+    if wanted != client_liveness {
+        let _ = tcp::set_liveness(client.as_fd(), &wanted);
+    }
+    let mut record = ConnRecord {
+        client: peer,
+        frontend: frontend.name.clone(),
+        backend: None,
+        accepted,
+        connect: None,
+        total: Duration::ZERO,
+        bytes_from_client: 0,
+        bytes_from_backend: 0,
+        retries: 0,
+        end: Termination::ConnectFailed,
+    };
+    match connect(&frontend, &settings, peer, &wanted, &mut record).await {
+        Some(slot) => {
+            record.connect = Some(start.elapsed());
+            let traffic = Traffic::new(Instant::now());
+            record.end = carry(
+                &client,
+                &slot.stream,
+                peer,
+                &frontend,
+                &settings,
+                &sessions,
+                &slot,
+                &traffic,
+            )
+            .await;
+            record.bytes_from_client = traffic
+                .from_client
+                .load(std::sync::atomic::Ordering::Relaxed);
+            record.bytes_from_backend = traffic
+                .from_backend
+                .load(std::sync::atomic::Ordering::Relaxed);
+            drop(slot.stream);
+            release(
+                &mut frontend.pool(),
+                slot.index,
+                slot.generation,
+                slot.address,
+            );
+        }
+        None => {
+            FrontendStats::add(&frontend.stats.connect_failed, 1);
+            // Tell the client at once rather than with a FIN it may take for an empty reply.
+            let _ = tcp::reset_on_close(client.as_fd());
+        }
+    }
+    drop(client);
+    frontend
+        .stats
+        .current
+        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    drop(open);
+    record.total = start.elapsed();
+    log.emit(&record);
+}
+
+/// An established backend connection and the pool slot it holds.
+struct Slot {
+    stream: TcpStream,
+    index: usize,
+    generation: u64,
+    address: SocketAddr,
+}
+
+/// Pick and connect, retrying other backends (see the module doc). `None`: every attempt
+/// failed or nothing was eligible.
+async fn connect(
+    frontend: &FrontendState,
+    settings: &Frontend,
+    peer: SocketAddr,
+    liveness: &Liveness,
+    record: &mut ConnRecord,
+) -> Option<Slot> {
+    let mut tried: Vec<usize> = Vec::new();
+    let mut attempts = 0u32;
+    loop {
+        let (index, address, generation) = {
+            let mut pool = frontend.pool();
+            let i = pool.pick(Instant::now(), peer.ip(), &tried, random())?;
+            (i, pool.members()[i].address(), pool.generation())
+        };
+        record.backend = Some(address);
+        record.retries = attempts;
+        attempts += 1;
+        let socket = match new_socket(address, liveness) {
+            Ok(s) => s,
+            Err(_) => {
+                // A local failure (descriptor limit): not the backend's fault.
+                release(&mut frontend.pool(), index, generation, address);
+                return None;
+            }
+        };
+        match tokio::time::timeout(settings.timeouts.connect, socket.connect(address)).await {
+            Ok(Ok(stream)) => {
+                let mut pool = frontend.pool();
+                if let Some(i) = current_index(&pool, index, generation, address) {
+                    pool.connected(i);
+                }
+                return Some(Slot {
+                    stream,
+                    index,
+                    generation,
+                    address,
+                });
+            }
+            Ok(Err(_)) | Err(_) => {
+                let mut pool = frontend.pool();
+                if let Some(i) = current_index(&pool, index, generation, address) {
+                    if pool.strike(i) >= PASSIVE_FALL {
+                        pool.set_health(i, Health::Down, Instant::now());
+                    }
+                    tried.push(i);
+                }
+                drop(pool);
+                if attempts > settings.retries {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// The index of `address` now, given the index and pool generation it was picked with.
+fn current_index(pool: &Pool, index: usize, generation: u64, address: SocketAddr) -> Option<usize> {
+    if pool.generation() == generation {
+        Some(index)
+    } else {
+        pool.index_of(address)
+    }
+}
+
+fn release(pool: &mut Pool, index: usize, generation: u64, address: SocketAddr) {
+    if let Some(i) = current_index(pool, index, generation, address) {
+        pool.closed(i);
+    }
+}
+
+fn new_socket(address: SocketAddr, liveness: &Liveness) -> io::Result<TcpSocket> {
+    let socket = if address.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    tcp::set_liveness(socket.as_fd(), liveness)?;
+    Ok(socket)
+}
+
+/// From the established backend connection to the end; returns how it ended.
+#[allow(clippy::too_many_arguments)]
+async fn carry(
+    client: &TcpStream,
+    backend: &TcpStream,
+    peer: SocketAddr,
+    frontend: &FrontendState,
+    settings: &Frontend,
+    sessions: &Sessions,
+    slot: &Slot,
+    traffic: &Traffic,
+) -> Termination {
+    if settings.proxy_protocol {
+        let local = client.local_addr().unwrap_or(settings.bind);
+        if write_all(backend, &proxy_protocol::encode(peer, local))
+            .await
+            .is_err()
+        {
+            return Termination::BackendClosed;
+        }
+    }
+    let backend_signal = sessions.backend(slot.address);
+    let stats = &frontend.stats;
+    let count = |from_client: bool, n: u64| {
+        let c = if from_client {
+            &stats.bytes_from_clients
+        } else {
+            &stats.bytes_from_backends
+        };
+        FrontendStats::add(c, n);
+    };
+    tokio::select! {
+        end = relay(client, backend, traffic, &count) => end,
+        () = idle(traffic, settings.timeouts.idle) => Termination::IdleTimeout,
+        why = sessions.kill.wait() => why,
+        why = backend_signal.signal.wait() => why,
+    }
+}
+
+/// Resolves once no byte has moved either way for `idle`: one timer, re-armed only when it
+/// fires early (the relay just stamps the time of its last transfer).
+async fn idle(traffic: &Traffic, idle: Duration) {
+    loop {
+        let deadline = traffic.last_activity() + idle;
+        if Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep_until(deadline.into()).await;
+    }
+}
+
+async fn write_all(stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        stream.writable().await?;
+        match stream.try_io(Interest::WRITABLE, || {
+            crate::sys::splice::send(stream.as_fd(), bytes)
+        }) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+thread_local! {
+    static RNG: Cell<u64> = Cell::new(seed());
+}
+
+fn seed() -> u64 {
+    let t = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    let local = 0u8;
+    let addr = &local as *const u8 as u64;
+    (t ^ addr.rotate_left(32)) | 1
+}
+
+/// xorshift64*: cheap per-worker randomness for random-two (not for anything secret).
+fn random() -> u64 {
+    RNG.with(|s| {
+        let mut x = s.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
