@@ -44,7 +44,16 @@ impl EventRing {
         }
     }
 
+    /// Keep the event, and say it in the log: operators see every backend going up or down.
     pub fn push(&mut self, event: HealthEvent) {
+        crate::say!(
+            "frontend {}: backend {} {:?} -> {:?}: {}",
+            event.frontend,
+            event.backend,
+            event.from,
+            event.to,
+            event.reason
+        );
         if self.events.len() == self.capacity {
             self.events.pop_front();
             self.dropped += 1;
