@@ -6,7 +6,7 @@
 use std::io::Read;
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -57,7 +57,11 @@ impl Daemon {
     fn wait_log(&self, needle: &str, timeout: Duration) {
         let until = Instant::now() + timeout;
         while !self.log().contains(needle) {
-            assert!(Instant::now() < until, "no {needle:?} in the log:\n{}", self.log());
+            assert!(
+                Instant::now() < until,
+                "no {needle:?} in the log:\n{}",
+                self.log()
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -69,7 +73,10 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.code();
             }
-            assert!(Instant::now() < until, "kubegate did not exit after SIGTERM");
+            assert!(
+                Instant::now() < until,
+                "kubegate did not exit after SIGTERM"
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
@@ -127,7 +134,9 @@ fn a_backend_that_is_not_ready_gets_no_new_connections_until_it_is_ready_again()
     let ready: Vec<Arc<AtomicBool>> = (0..3).map(|_| Arc::new(AtomicBool::new(true))).collect();
     let servers: Vec<apiserver::Handle> = ready
         .iter()
-        .map(|r| apiserver::serve("127.0.0.1:0".parse().unwrap(), &["127.0.0.1"], r.clone()).unwrap())
+        .map(|r| {
+            apiserver::serve("127.0.0.1:0".parse().unwrap(), &["127.0.0.1"], r.clone()).unwrap()
+        })
         .collect();
     let backends: Vec<String> = servers.iter().map(|s| s.local_addr().to_string()).collect();
     let yaml = format!(
@@ -143,29 +152,50 @@ fn a_backend_that_is_not_ready_gets_no_new_connections_until_it_is_ready_again()
     wait_answering_tcp("127.0.0.1:21443");
     // Backend 1 starts failing /readyz (as an apiserver does when a graceful shutdown begins).
     ready[1].store(false, Ordering::SeqCst);
-    d.wait_log(&format!("backend {} Up -> Down: HTTPS 500", backends[1]), Duration::from_secs(3));
+    d.wait_log(
+        &format!("backend {} Up -> Down: HTTPS 500", backends[1]),
+        Duration::from_secs(3),
+    );
     let mark = d.connections().lines().count();
     for _ in 0..30 {
         TcpStream::connect("127.0.0.1:21443").unwrap();
     }
     thread::sleep(Duration::from_millis(300));
-    let after: Vec<String> = d.connections().lines().skip(mark).map(str::to_string).collect();
+    let after: Vec<String> = d
+        .connections()
+        .lines()
+        .skip(mark)
+        .map(str::to_string)
+        .collect();
     assert!(after.len() >= 30, "{after:?}");
     assert!(
-        after.iter().all(|l| !l.contains(&format!(" {} ", backends[1]))),
+        after
+            .iter()
+            .all(|l| !l.contains(&format!(" {} ", backends[1]))),
         "a not-ready backend got new connections:\n{}",
         after.join("\n")
     );
     // Ready again: back after `rise` good checks, and it gets connections again.
     ready[1].store(true, Ordering::SeqCst);
-    d.wait_log(&format!("backend {} Down -> Up", backends[1]), Duration::from_secs(3));
+    d.wait_log(
+        &format!("backend {} Down -> Up", backends[1]),
+        Duration::from_secs(3),
+    );
     let mark = d.connections().lines().count();
     for _ in 0..30 {
         TcpStream::connect("127.0.0.1:21443").unwrap();
     }
     thread::sleep(Duration::from_millis(300));
-    let after = d.connections().lines().skip(mark).filter(|l| l.contains(&format!(" {} ", backends[1]))).count();
-    assert!(after >= 5, "the ready backend gets its share again: {after} of 30");
+    let after = d
+        .connections()
+        .lines()
+        .skip(mark)
+        .filter(|l| l.contains(&format!(" {} ", backends[1])))
+        .count();
+    assert!(
+        after >= 5,
+        "the ready backend gets its share again: {after} of 30"
+    );
     assert_eq!(d.stop(), Some(0));
 }
 
@@ -225,13 +255,25 @@ fn reload_under_load_applies_new_backends_without_a_failed_connection() {
     thread::sleep(Duration::from_millis(500));
     stop.store(true, Ordering::SeqCst);
     let (answers, failures) = client.join().unwrap();
-    assert!(failures.is_empty(), "failed client connections: {failures:?}");
+    assert!(
+        failures.is_empty(),
+        "failed client connections: {failures:?}"
+    );
     let n = answers.len();
     assert!(n > 100, "only {n} connections");
     let last: Vec<&String> = answers[n * 3 / 4..].iter().collect();
-    assert!(last.iter().all(|a| *a != "b21501"), "b1 still gets connections after the reload");
-    assert!(last.iter().any(|a| *a == "b21503"), "b3 gets no connections after the reload");
-    assert!(answers[..n / 8].iter().any(|a| *a == "b21501"), "b1 served before the reload");
+    assert!(
+        last.iter().all(|a| *a != "b21501"),
+        "b1 still gets connections after the reload"
+    );
+    assert!(
+        last.iter().any(|a| *a == "b21503"),
+        "b3 gets no connections after the reload"
+    );
+    assert!(
+        answers[..n / 8].iter().any(|a| *a == "b21501"),
+        "b1 served before the reload"
+    );
     assert_eq!(d.stop(), Some(0));
 }
 
