@@ -70,17 +70,17 @@ fn spawned_processes_die_with_their_guard_and_namespace() {
     let name = ns.name().to_owned();
     let mut child = ns.spawn("sleep", &["60"]).unwrap();
     assert!(child.try_wait().unwrap().is_none());
-    let listed = Command::new("ip")
-        .args(["netns", "pids", &name])
-        .output()
-        .unwrap();
-    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
-    assert!(
-        listed
-            .split_whitespace()
-            .any(|p| p == child.id().to_string()),
-        "{listed}"
-    );
+    // `ip netns exec` enters the namespace just after it starts: wait until it has.
+    let pid = child.id().to_string();
+    let listed = eventually(Duration::from_secs(2), || {
+        let out = Command::new("ip")
+            .args(["netns", "pids", &name])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.split_whitespace().any(|p| p == pid).then_some(out)
+    });
+    assert!(listed.is_some(), "pid {pid} never listed in {name}");
     // A second process is left without a guard: dropping the namespace kills it.
     let mut orphan = ns.command("sleep").arg("60").spawn().unwrap();
     drop(child);
