@@ -267,3 +267,74 @@ fn new_master_announces_five_times_then_five_more_after_five_seconds() {
         "repeat {second} s after the first: {times:?}"
     );
 }
+
+#[test]
+fn vip_follows_the_node_whose_balancer_has_a_ready_backend() {
+    let _turn = lab::serial();
+    // Each node balances 198.18.0.50:8443 to a service on its own loopback; the VIP needs a
+    // ready backend behind this node's frontend (weight 0: none ready = FAULT).
+    let yaml = format!(
+        "{}vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp: {{ vrid: 51, advert_interval: 100ms }}
+    track:
+      - frontend: api
+frontends:
+  - name: api
+    bind: 198.18.0.50:8443
+    backends: [127.0.0.1:7071]
+    check: {{ tcp: true, interval: 100ms, timeout: 100ms, rise: 1, fall: 1 }}
+",
+        nodes()
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, &yaml).expect("building the lab");
+    let backend = |c: &Cluster, node: &str| {
+        c.segment
+            .netns(node)
+            .unwrap()
+            .spawn(
+                binary.to_str().unwrap(),
+                &["lab-serve", "--listen", "127.0.0.1:7071", "--name", node],
+            )
+            .unwrap()
+    };
+    let node1_backend = backend(&c, "node1");
+    let _node2_backend = backend(&c, "node2");
+    c.start_all().unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    // The client reaches node1's backend through node1's balancer on the VIP.
+    let through = |c: &Cluster| {
+        let out = c
+            .command_in("client")
+            .unwrap()
+            .args([
+                "lab-probe",
+                "--target",
+                "198.18.0.50:8443",
+                "--duration-ms",
+                "200",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(_, w)| w.to_string()))
+            .rfind(|w| w != "-")
+    };
+    assert_eq!(through(&c).as_deref(), Some("node1"));
+    // node1's only backend dies: its balancer has nothing ready, so it gives the VIP away.
+    drop(node1_backend);
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(through(&c).as_deref(), Some("node2"));
+    // node3 has no backend at all and never takes the VIP.
+    assert_eq!(c.holders(VIP).unwrap(), vec!["node2"]);
+    // node1's backend returns: ready again, node1 takes the VIP back (preempt).
+    let _node1_backend = backend(&c, "node1");
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(3))
+        .unwrap();
+    assert_eq!(through(&c).as_deref(), Some("node1"));
+}
