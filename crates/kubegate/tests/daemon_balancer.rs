@@ -301,3 +301,47 @@ fn a_dead_backend_costs_no_client_connection() {
     assert!(failed.is_empty(), "{} failed: {failed:?}", failed.len());
     assert_eq!(d.stop(), Some(0));
 }
+
+#[test]
+fn ipv6_listener_and_json_connection_log() {
+    let b1 = name_server(21701);
+    let yaml = format!(
+        "frontends:
+  - name: api6
+    bind: \"[::1]:21700\"
+    backends: [{b1}]
+"
+    );
+    let dir = std::env::temp_dir().join(format!("kg-daemon-json-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("kubegate.yaml"), yaml).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["run", "--log-format", "json", "--workers", "1", "--config"])
+        .arg(dir.join("kubegate.yaml"))
+        .stdout(std::fs::File::create(dir.join("connections.log")).unwrap())
+        .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let d = Daemon { child, dir };
+    wait_answering("[::1]:21700");
+    assert_eq!(ask("[::1]:21700").as_deref(), Ok("b21701"));
+    let until = Instant::now() + Duration::from_secs(2);
+    while !d.connections().contains("\"frontend\":\"api6\"") {
+        assert!(
+            Instant::now() < until,
+            "no JSON record: {:?}",
+            d.connections()
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    let line = d.connections().lines().last().unwrap().to_string();
+    let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(record["frontend"], "api6");
+    assert_eq!(record["backend"], b1.to_string());
+    assert!(
+        record["client"].as_str().unwrap().starts_with("[::1]:"),
+        "{line}"
+    );
+    assert_eq!(record["bytes_from_backend"], 7);
+    assert_eq!(d.stop(), Some(0));
+}
