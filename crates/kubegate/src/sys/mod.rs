@@ -38,3 +38,8 @@ pub fn wait_any(
 pub fn raise_fd_limit() -> std::io::Result<u64> {
     ffi::raise_nofile_limit()
 }
+
+/// Puts the calling thread in the SCHED_RR real-time class (VRRP timers on a busy host).
+pub fn set_thread_realtime(priority: i32) -> std::io::Result<()> {
+    ffi::set_thread_realtime(priority)
+}

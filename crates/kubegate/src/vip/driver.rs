@@ -22,6 +22,10 @@ use crate::sys::announce::Announcer;
 use crate::sys::netlink::{LinkEvents, Netlink};
 use crate::sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
 
+/// SCHED_RR priority of the VIP threads: above every normal task, far below the kernel's own
+/// real-time threads (keepalived's default `vrrp_rt_priority` is of the same order).
+pub const REALTIME_PRIORITY: i32 = 10;
+
 /// Messages from the daemon to a VIP thread.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Control {
@@ -78,6 +82,16 @@ pub fn run(
     mut wake: UnixStream,
     status: Arc<Mutex<VipStatus>>,
 ) -> std::io::Result<()> {
+    // Adverts must leave on time even when every core is busy, or backups take over from a
+    // healthy master (keepalived's maintainers give the same advice: real-time scheduling).
+    // The thread only sleeps in poll(2) and handles a few packets per interval.
+    if let Err(e) = sys::set_thread_realtime(REALTIME_PRIORITY) {
+        crate::say!(
+            "{}: no real-time scheduling for the VRRP thread ({e}); adverts may be late on a \
+             saturated host (grant CAP_SYS_NICE)",
+            setup.name
+        );
+    }
     let ifindex = sys::interface::index(&setup.interface)?;
     let socket = VrrpSocket::open(&VrrpSocketConfig {
         interface: setup.interface.clone(),

@@ -1,0 +1,78 @@
+//! No false failover on a busy node: with both cores saturated by other processes for 30 s,
+//! a three-node cluster at 100 ms adverts keeps its master (zero VIP transitions).
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kubegate::lab::{self, Cluster};
+
+const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
+
+/// Busy loops at normal priority, killed on drop.
+struct Load(Vec<Child>);
+
+impl Drop for Load {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+fn saturate(processes: usize) -> Load {
+    Load(
+        (0..processes)
+            .map(|_| {
+                Command::new("sh")
+                    .args(["-c", "while :; do :; done"])
+                    .stdin(Stdio::null())
+                    .spawn()
+                    .expect("starting a busy loop")
+            })
+            .collect(),
+    )
+}
+
+fn transitions(log: &str) -> usize {
+    log.lines().filter(|l| l.contains(" -> ")).count()
+}
+
+#[test]
+fn thirty_seconds_of_full_cpu_load_cause_no_vip_transition() {
+    let _turn = lab::serial();
+    let yaml = "nodes:
+  - { name: node1, address: 198.18.0.11 }
+  - { name: node2, address: 198.18.0.12 }
+  - { name: node3, address: 198.18.0.13 }
+vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp: { vrid: 51, advert_interval: 100ms }
+";
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, yaml).expect("building the lab");
+    c.start_all().unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = transitions(&c.logs());
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let load = saturate(cores * 4);
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        let holders = c.holders(VIP).unwrap();
+        assert_eq!(holders, vec!["node1"], "the VIP moved under load");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(load);
+    let after = transitions(&c.logs());
+    assert_eq!(after, before, "VIP transitions under load:\n{}", c.logs());
+    assert!(
+        !c.logs().contains("no real-time scheduling"),
+        "the VRRP threads ran without real-time scheduling:\n{}",
+        c.logs()
+    );
+}
