@@ -10,6 +10,7 @@ pub mod announce;
 mod ffi;
 pub mod interface;
 pub mod netlink;
+pub mod notify;
 pub mod splice;
 pub mod tcp;
 pub mod vrrp_socket;
