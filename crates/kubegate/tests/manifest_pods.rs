@@ -59,6 +59,7 @@ fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image
         spec.priority_class_name.as_deref(),
         Some("system-node-critical")
     );
+    assert_eq!(spec.automount_service_account_token, Some(false));
     let grace = spec.termination_grace_period_seconds.unwrap();
     assert_eq!(grace as u64, manifest::stop_timeout(cluster).as_secs());
     let drain = cluster.frontends.iter().map(|f| f.timeouts.drain).max();

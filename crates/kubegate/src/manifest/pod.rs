@@ -88,6 +88,8 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
     // The VIPs live on the host's interfaces; frontends bind host addresses.
     s.push_str("hostNetwork: true\n");
     s.push_str("priorityClassName: system-node-critical\n");
+    // kubegate never talks to the API server: no token in the pod.
+    s.push_str("automountServiceAccountToken: false\n");
     // SIGTERM hands the VIPs over, then drains connections: let it finish.
     let _ = writeln!(
         s,
