@@ -43,6 +43,7 @@ enum Command {
     Manifest {
         #[arg(value_enum)]
         kind: ManifestKind,
+        /// The cluster's config file; validated first.
         #[arg(long, short)]
         config: PathBuf,
         /// Container image (default: ghcr.io/kubegate/kubegate:VERSION of this build).
