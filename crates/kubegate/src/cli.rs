@@ -44,6 +44,31 @@ pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `kubegate manifest`: the file on stdout, warnings on stderr; the config is validated first
+/// and its errors located as `kubegate check` does.
+pub fn manifest(
+    kind: crate::manifest::Kind,
+    path: &Path,
+    image: Option<String>,
+    node_path: Option<PathBuf>,
+) -> Result<ExitCode> {
+    let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
+    let config_path = match node_path {
+        Some(p) => p,
+        None => std::path::absolute(path)?,
+    };
+    let mut options = crate::manifest::Options::new(config_path);
+    if let Some(image) = image {
+        options.image = image;
+    }
+    let text = crate::manifest::render(kind, &cluster, &options)?;
+    for warning in crate::manifest::warnings(kind, &cluster) {
+        eprintln!("kubegate: warning: {warning}");
+    }
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `kubegate lab`.
 pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
     let binary = match binary {

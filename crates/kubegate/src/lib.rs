@@ -8,6 +8,7 @@ pub mod config;
 pub mod daemon;
 pub mod lab;
 pub mod log;
+pub mod manifest;
 pub mod plan;
 pub mod sys;
 pub mod track;

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,20 @@ enum Command {
         config: PathBuf,
         #[arg(long)]
         node: Option<String>,
+    },
+    /// Print a deployment file: a static pod, a DaemonSet (k3s) or a systemd unit.
+    Manifest {
+        #[arg(value_enum)]
+        kind: ManifestKind,
+        /// The cluster's config file; validated first.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Container image (default: ghcr.io/kubegate/kubegate:VERSION of this build).
+        #[arg(long)]
+        image: Option<String>,
+        /// Where the file lives on the nodes (default: --config made absolute).
+        #[arg(long)]
+        node_path: Option<PathBuf>,
     },
     /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
     Lab {
@@ -91,6 +105,17 @@ enum Command {
     },
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum ManifestKind {
+    /// A Pod for /etc/kubernetes/manifests.
+    StaticPod,
+    /// A DaemonSet on the control-plane nodes.
+    #[value(name = "daemonset")]
+    DaemonSet,
+    /// A systemd service unit.
+    Systemd,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -114,6 +139,21 @@ fn main() -> ExitCode {
             },
         ),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
+        Command::Manifest {
+            kind,
+            config,
+            image,
+            node_path,
+        } => kubegate::cli::manifest(
+            match kind {
+                ManifestKind::StaticPod => kubegate::manifest::Kind::StaticPod,
+                ManifestKind::DaemonSet => kubegate::manifest::Kind::DaemonSet,
+                ManifestKind::Systemd => kubegate::manifest::Kind::Systemd,
+            },
+            &config,
+            image,
+            node_path,
+        ),
         Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
         Command::LabBench {
             which: _,

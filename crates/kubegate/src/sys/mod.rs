@@ -1,6 +1,6 @@
 //! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
 //! gratuitous ARP / neighbour advertisements, interface facts, and the balancer's TCP
-//! options and zero-copy `splice(2)` pipes.
+//! options and zero-copy `splice(2)` pipes; systemd readiness notification.
 //!
 //! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
 //! the private `ffi` module; the rest is safe code.
@@ -10,6 +10,7 @@ pub mod announce;
 mod ffi;
 pub mod interface;
 pub mod netlink;
+pub mod notify;
 pub mod splice;
 pub mod tcp;
 pub mod vrrp_socket;

@@ -1,0 +1,98 @@
+//! `kubegate manifest` as users call it: the file on stdout, warnings on stderr; an invalid
+//! config fails with located errors, as `kubegate check` does.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn kubegate(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn example(name: &str) -> String {
+    format!("{}/../../examples/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A temporary directory removed on drop.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn static_pod_on_stdout_warnings_on_stderr() {
+    let out = kubegate(&[
+        "manifest",
+        "static-pod",
+        "--config",
+        &example("vip-v3-fast.yaml"),
+        "--node-path",
+        "/etc/kubegate/kubegate.yaml",
+        "--image",
+        "registry.example/kubegate:1",
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("kind: Pod\n"), "{stdout}");
+    assert!(
+        stdout.contains("image: \"registry.example/kubegate:1\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("args: [\"run\", \"--config\", \"/etc/kubegate/kubegate.yaml\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("warning"), "{stdout}");
+    assert!(
+        stderr.contains("kubegate: warning: vip api: track script `/usr/local/bin/extra-check`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_config_path_defaults_to_the_given_file_made_absolute() {
+    let out = kubegate(&[
+        "manifest",
+        "systemd",
+        "--config",
+        &example("node-local.yaml"),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    let absolute = std::path::absolute(example("node-local.yaml")).unwrap();
+    assert!(
+        stdout.contains(&format!("run --config {}\n", absolute.display())),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_invalid_config_fails_with_file_line_and_column() {
+    let dir = TempDir(std::env::temp_dir().join(format!("kg-manifest-{}", std::process::id())));
+    std::fs::create_dir_all(&dir.0).unwrap();
+    let path = dir.0.join("bad.yaml");
+    std::fs::write(
+        &path,
+        "frontends:\n  - name: api\n    bind: 127.0.0.1:6443\n    backend: [10.0.0.51:6443]\n",
+    )
+    .unwrap();
+    for kind in ["static-pod", "daemonset", "systemd"] {
+        let out = kubegate(&["manifest", kind, "--config", path.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(out.stdout.is_empty(), "nothing printed for an invalid file");
+        assert!(
+            stderr.contains(&format!("{}:4:5", path.display())),
+            "{kind}: {stderr}"
+        );
+        assert!(stderr.contains("backend"), "{stderr}");
+    }
+}

@@ -1,0 +1,327 @@
+//! `kubegate manifest static-pod | daemonset`: for every example file, the output deserialises
+//! into the Kubernetes API types, and the fields that make kubegate work (host network, exactly
+//! three capabilities, the config mounted read-only at its own path, placement) are there.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use kubegate::config::{self, model::ClusterConfig};
+use kubegate::manifest::{self, Kind, Liveness, Options};
+
+fn examples() -> Vec<(PathBuf, ClusterConfig)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let mut out: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .map(|p| {
+            let cluster = config::load(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            (p, cluster)
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(
+        out.len() >= 6,
+        "examples/ should hold the six setups' files"
+    );
+    out
+}
+
+/// The path the file is said to have on the nodes.
+fn node_path(example: &Path) -> PathBuf {
+    Path::new("/etc/kubegate").join(example.file_name().unwrap())
+}
+
+/// Deserialises into the API type `T`, and checks nothing was dropped on the way: the API types
+/// skip keys they do not know, so the typed value, serialised again, must equal the document.
+fn parse_typed<T: serde::de::DeserializeOwned + serde::Serialize>(text: &str) -> T {
+    let typed: T = serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let plain: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), plain, "{text}");
+    typed
+}
+
+fn parse_pod(text: &str) -> Pod {
+    parse_typed(text)
+}
+
+fn parse_daemonset(text: &str) -> DaemonSet {
+    parse_typed(text)
+}
+
+/// What every kubegate pod spec must hold.
+fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image: &str) {
+    assert_eq!(spec.host_network, Some(true));
+    assert_eq!(
+        spec.priority_class_name.as_deref(),
+        Some("system-node-critical")
+    );
+    assert_eq!(spec.automount_service_account_token, Some(false));
+    let grace = spec.termination_grace_period_seconds.unwrap();
+    assert_eq!(grace as u64, manifest::stop_timeout(cluster).as_secs());
+    let drain = cluster.frontends.iter().map(|f| f.timeouts.drain).max();
+    assert!(Duration::from_secs(grace as u64) > drain.unwrap_or_default());
+
+    assert_eq!(spec.containers.len(), 1);
+    let c = &spec.containers[0];
+    assert_eq!(c.image.as_deref(), Some(image));
+    assert_eq!(
+        c.args.as_deref(),
+        Some(
+            &[
+                "run".to_string(),
+                "--config".into(),
+                config.display().to_string()
+            ][..]
+        )
+    );
+    let sc = c.security_context.as_ref().unwrap();
+    assert_eq!(sc.run_as_user, Some(0));
+    assert_eq!(sc.allow_privilege_escalation, Some(false));
+    assert_eq!(sc.privileged, None);
+    let caps = sc.capabilities.as_ref().unwrap();
+    assert_eq!(
+        caps.add.as_deref().unwrap(),
+        ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"]
+    );
+    assert_eq!(caps.drop.as_deref().unwrap(), ["ALL"]);
+    let requests = c.resources.as_ref().unwrap().requests.as_ref().unwrap();
+    assert!(requests.contains_key("cpu") && requests.contains_key("memory"));
+    assert!(c.resources.as_ref().unwrap().limits.is_none());
+    // Until the admin endpoint exists, no probe that would restart a healthy pod.
+    assert!(c.liveness_probe.is_none());
+
+    // The config's directory, read-only, at the same path as on the host.
+    let dir = config.parent().unwrap().to_str().unwrap();
+    let mounts = c.volume_mounts.as_ref().unwrap();
+    let mount = mounts.iter().find(|m| m.mount_path == dir).unwrap();
+    assert_eq!(mount.read_only, Some(true));
+    let volume = spec
+        .volumes
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|v| v.name == mount.name)
+        .unwrap();
+    let host = volume.host_path.as_ref().unwrap();
+    assert_eq!(host.path, dir);
+    assert_eq!(host.type_.as_deref(), Some("Directory"));
+}
+
+#[test]
+fn static_pods_of_every_example() {
+    for (path, cluster) in examples() {
+        let config = node_path(&path);
+        let text = manifest::render(Kind::StaticPod, &cluster, &Options::new(&config)).unwrap();
+        let pod = parse_pod(&text);
+        let meta = &pod.metadata;
+        assert_eq!(meta.name.as_deref(), Some("kubegate"));
+        assert_eq!(meta.namespace.as_deref(), Some("kube-system"));
+        let image = format!("ghcr.io/kubegate/kubegate:{}", env!("CARGO_PKG_VERSION"));
+        assert_pod_spec(pod.spec.as_ref().unwrap(), &cluster, &config, &image);
+    }
+}
+
+#[test]
+fn daemonsets_of_every_example() {
+    for (path, cluster) in examples() {
+        let config = node_path(&path);
+        let mut options = Options::new(&config);
+        options.image = "registry.example/kubegate:test".into();
+        let text = manifest::render(Kind::DaemonSet, &cluster, &options).unwrap();
+        let ds = parse_daemonset(&text);
+        assert_eq!(ds.metadata.namespace.as_deref(), Some("kube-system"));
+        let spec = ds.spec.as_ref().unwrap();
+
+        let selector = spec.selector.match_labels.as_ref().unwrap();
+        let template_labels = spec.template.metadata.as_ref().unwrap().labels.as_ref();
+        assert_eq!(Some(selector), template_labels);
+
+        let strategy = spec.update_strategy.as_ref().unwrap();
+        assert_eq!(strategy.type_.as_deref(), Some("RollingUpdate"));
+        let max = strategy
+            .rolling_update
+            .as_ref()
+            .unwrap()
+            .max_unavailable
+            .as_ref();
+        assert_eq!(max, Some(&IntOrString::Int(1)));
+
+        let pod = spec.template.spec.as_ref().unwrap();
+        assert_pod_spec(pod, &cluster, &config, "registry.example/kubegate:test");
+
+        // Control-plane nodes, whatever the label's value (kubeadm "", k3s "true").
+        let terms = &pod
+            .affinity
+            .as_ref()
+            .unwrap()
+            .node_affinity
+            .as_ref()
+            .unwrap()
+            .required_during_scheduling_ignored_during_execution
+            .as_ref()
+            .unwrap()
+            .node_selector_terms;
+        assert_eq!(terms.len(), 1);
+        let exprs = terms[0].match_expressions.as_ref().unwrap();
+        assert_eq!(exprs.len(), 1);
+        assert_eq!(exprs[0].key, "node-role.kubernetes.io/control-plane");
+        assert_eq!(exprs[0].operator, "Exists");
+        assert!(pod.node_selector.is_none());
+
+        let tolerations = pod.tolerations.as_ref().unwrap();
+        let tolerated = |key: &str, effect: Option<&str>| {
+            tolerations.iter().any(|t| {
+                t.key.as_deref() == Some(key)
+                    && t.operator.as_deref() == Some("Exists")
+                    && t.effect.as_deref() == effect
+            })
+        };
+        assert!(tolerated(
+            "node-role.kubernetes.io/control-plane",
+            Some("NoSchedule")
+        ));
+        assert!(tolerated(
+            "node-role.kubernetes.io/master",
+            Some("NoSchedule")
+        ));
+        assert!(tolerated("CriticalAddonsOnly", None));
+    }
+}
+
+/// HTTPS checks with a CA and a client certificate: their directory is mounted too, once.
+#[test]
+fn tls_files_are_mounted() {
+    let text = "\
+frontends:
+  - name: api
+    bind: 127.0.0.1:6443
+    backends: [10.0.0.51:6443]
+    check:
+      https: /readyz
+      ca_file: /etc/kubernetes/pki/ca.crt
+      client_cert: /etc/kubernetes/pki/apiserver-kubelet-client.crt
+      client_key: /etc/kubernetes/pki/apiserver-kubelet-client.key
+";
+    let cluster = config::parse_str(text, Path::new("tls.yaml")).unwrap();
+    let options = Options::new("/etc/kubegate/kubegate.yaml");
+    let pod = parse_pod(&manifest::render(Kind::StaticPod, &cluster, &options).unwrap());
+    let spec = pod.spec.unwrap();
+    let mounts: Vec<_> = spec.containers[0]
+        .volume_mounts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|m| (m.mount_path.as_str(), m.read_only))
+        .collect();
+    assert_eq!(
+        mounts,
+        [
+            ("/etc/kubegate", Some(true)),
+            ("/etc/kubernetes/pki", Some(true))
+        ]
+    );
+    let paths: Vec<_> = spec
+        .volumes
+        .unwrap()
+        .into_iter()
+        .map(|v| v.host_path.unwrap().path)
+        .collect();
+    assert_eq!(paths, ["/etc/kubegate", "/etc/kubernetes/pki"]);
+
+    // The config inside /etc/kubernetes: one mount covers both.
+    let options = Options::new("/etc/kubernetes/kubegate.yaml");
+    let pod = parse_pod(&manifest::render(Kind::StaticPod, &cluster, &options).unwrap());
+    let volumes = pod.spec.unwrap().volumes.unwrap();
+    assert_eq!(volumes.len(), 1);
+    assert_eq!(
+        volumes[0].host_path.as_ref().unwrap().path,
+        "/etc/kubernetes"
+    );
+}
+
+/// Once the admin endpoint exists: an HTTP GET of /healthz on 127.0.0.1:9099 (host network).
+#[test]
+fn liveness_probe_asks_the_admin_endpoint() {
+    let (path, cluster) = examples().remove(0);
+    let mut options = Options::new(node_path(&path));
+    options.liveness = Some(Liveness::admin_default());
+    let pod = parse_pod(&manifest::render(Kind::StaticPod, &cluster, &options).unwrap());
+    let probe = pod.spec.unwrap().containers[0]
+        .liveness_probe
+        .clone()
+        .unwrap();
+    let get = probe.http_get.unwrap();
+    assert_eq!(get.host.as_deref(), Some("127.0.0.1"));
+    assert_eq!(get.port, IntOrString::Int(9099));
+    assert_eq!(get.path.as_deref(), Some("/healthz"));
+    assert!(probe.exec.is_none() && probe.tcp_socket.is_none());
+}
+
+/// Odd characters in paths stay inside their strings.
+#[test]
+fn paths_are_quoted() {
+    let (_, cluster) = examples().remove(0);
+    let config = PathBuf::from("/etc/kube gate: \"x\"/kubegate.yaml");
+    let pod =
+        parse_pod(&manifest::render(Kind::StaticPod, &cluster, &Options::new(&config)).unwrap());
+    let spec = pod.spec.unwrap();
+    assert_eq!(
+        spec.containers[0].args.as_ref().unwrap()[2],
+        config.to_str().unwrap()
+    );
+    assert_eq!(
+        spec.volumes.unwrap()[0].host_path.as_ref().unwrap().path,
+        "/etc/kube gate: \"x\""
+    );
+}
+
+#[test]
+fn unusable_config_paths_are_refused() {
+    let (_, cluster) = examples().remove(0);
+    for (path, words) in [
+        ("kubegate.yaml", "absolute"),
+        ("/kubegate.yaml", "directory of its own"),
+        ("/etc/kubegate/a\nb.yaml", "control character"),
+    ] {
+        for kind in [Kind::StaticPod, Kind::DaemonSet, Kind::Systemd] {
+            let e = manifest::render(kind, &cluster, &Options::new(path)).unwrap_err();
+            assert!(e.to_string().contains(words), "{path:?}: {e}");
+        }
+    }
+}
+
+/// Programs the image does not hold, and a DaemonSet for a node-local balancer, are warned about.
+#[test]
+fn warnings_for_pods() {
+    let (_, fast) = examples()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("vip-v3-fast.yaml"))
+        .unwrap();
+    let w = manifest::warnings(Kind::StaticPod, &fast);
+    assert_eq!(w.len(), 2, "{w:?}");
+    assert!(w[0].contains("/usr/local/bin/extra-check") && w[0].contains("container"));
+    assert!(w[1].contains("kubegate-notify.sh"));
+
+    let (_, local) = examples()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("node-local.yaml"))
+        .unwrap();
+    assert!(manifest::warnings(Kind::StaticPod, &local).is_empty());
+    let w = manifest::warnings(Kind::DaemonSet, &local);
+    assert_eq!(w.len(), 1);
+    assert!(w[0].contains("node-local"), "{w:?}");
+}
+
+/// The round trip in `parse_typed` is what catches a misspelt key: the API types alone accept it.
+#[test]
+fn a_misspelt_key_is_caught_by_the_round_trip() {
+    let text = "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwrk: true\n  containers: []\n";
+    let typed: Pod = serde_saphyr::from_str(text).unwrap();
+    assert_eq!(typed.spec.as_ref().unwrap().host_network, None);
+    let plain: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+    assert_ne!(serde_json::to_value(&typed).unwrap(), plain);
+}
