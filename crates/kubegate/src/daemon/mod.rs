@@ -60,6 +60,10 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
         Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &events)?,
         None => Vec::new(),
     };
+    // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
+    if let Err(e) = crate::sys::notify::ready() {
+        say!("cannot tell systemd we are ready: {e}");
+    }
     let mut cluster = cluster;
     let mut running = vips.len();
     let mut stopping = false;
@@ -78,6 +82,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                     continue;
                 }
                 stopping = true;
+                let _ = crate::sys::notify::stopping();
                 say!(
                     "signal {sig}: handing over {} VIP(s), then draining",
                     vips.len()
