@@ -181,6 +181,26 @@ proxy_pids() {
   fi
 }
 
+# CPU time (user + system, in clock ticks) used so far by all of TOOL's processes; 0 for
+# `direct`. Sampled around each run, it gives the proxy's CPU cost per unit of work, which
+# other load on the machine disturbs far less than the rates.
+cpu_ticks() {
+  local tool=$1 total=0 pid t
+  [ "$tool" = direct ] && { echo 0; return; }
+  for pid in $(proxy_pids "$tool" all); do
+    t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+    total=$((total + t))
+  done
+  echo "$total"
+}
+clk_tck=$(getconf CLK_TCK)
+
+# per_unit TICKS_BEFORE TICKS_AFTER UNITS SCALE: CPU microseconds per unit times SCALE.
+per_unit() {
+  awk -v a="$1" -v b="$2" -v n="$3" -v s="$4" -v hz="$clk_tck" \
+    'BEGIN { if (n > 0) printf "%.2f", (b - a) / hz * 1e6 / n * s; else print "nan" }'
+}
+
 # Sum of a /proc field in kB over PIDs, in MiB: mem_sum FILE FIELD PID...
 mem_sum() {
   local file=$1 field=$2
@@ -203,7 +223,7 @@ iperf() {
     echo "iperf3 through port $1 failed: $(head -c 300 "$out")" >&2
     return 1
   fi
-  python3 -c 'import json,sys; print("%.2f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$out"
+  python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["end"]["sum_received"]; print("%.2f %d" % (r["bits_per_second"] / 1e9, r["bytes"]))' "$out"
 }
 
 # wrk PORT ARGS...: leaves wrk's output in $work/wrk.out.
@@ -214,6 +234,7 @@ wrk_run() {
     >"$work/wrk.out" 2>&1
 }
 wrk_rate() { awk '/^Requests\/sec:/ { print $2 }' "$work/wrk.out"; }
+wrk_count() { awk '/ requests in / { print $1 }' "$work/wrk.out"; }
 wrk_p99() { # in ms
   awk '$1 == "99%" {
     v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
@@ -241,7 +262,7 @@ has_case() { [[ ",$cases," == *",$1,"* ]]; }
 # Throughput, new connections, keep-alive: all three proxies run side by side (idle when not
 # measured), in front of one iperf3 server and one nginx HTTP backend.
 load_cases() {
-  local w=$1 tool r p
+  local w=$1 tool r p s t0 t1
   local tools=(direct kubegate haproxy nginx)
   for tool in kubegate haproxy nginx; do
     start_proxy "$tool" "$w" \
@@ -257,17 +278,30 @@ load_cases() {
     for tool in $(rotate $((r - 1)) "${tools[@]}"); do
       if has_case throughput; then
         for s in 1 4; do
-          if p=$(iperf "$(port_of "$tool" iperf)" "$s"); then record "$w" "tput$s" "$tool" "$r" "$p"; fi
+          t0=$(cpu_ticks "$tool")
+          if p=$(iperf "$(port_of "$tool" iperf)" "$s"); then
+            t1=$(cpu_ticks "$tool")
+            record "$w" "tput$s" "$tool" "$r" "${p% *}"
+            # CPU ms per GB moved
+            [ "$tool" = direct ] || record "$w" "tput${s}_cpu" "$tool" "$r" \
+              "$(per_unit "$t0" "$t1" "${p#* }" 1e6)"
+          fi
         done
       fi
+      t0=$(cpu_ticks "$tool")
       if has_case connections && wrk_run "$(port_of "$tool" http)" -H 'Connection: close'; then
+        t1=$(cpu_ticks "$tool")
         record "$w" cps "$tool" "$r" "$(wrk_rate)"
         record "$w" cps_errors "$tool" "$r" "$(wrk_errors)"
+        [ "$tool" = direct ] || record "$w" cps_cpu "$tool" "$r" "$(per_unit "$t0" "$t1" "$(wrk_count)" 1)"
       fi
+      t0=$(cpu_ticks "$tool")
       if has_case keepalive && wrk_run "$(port_of "$tool" http)" --latency; then
+        t1=$(cpu_ticks "$tool")
         record "$w" ka_rate "$tool" "$r" "$(wrk_rate)"
         record "$w" ka_p99 "$tool" "$r" "$(wrk_p99)"
         record "$w" ka_errors "$tool" "$r" "$(wrk_errors)"
+        [ "$tool" = direct ] || record "$w" ka_cpu "$tool" "$r" "$(per_unit "$t0" "$t1" "$(wrk_count)" 1)"
       fi
     done
   done

@@ -13,18 +13,24 @@ from collections import defaultdict
 
 TOOLS = ["direct", "kubegate", "haproxy", "nginx"]
 
-# case key, label, unit, decimals, higher is better, target over haproxy (text)
+# case key, label, unit, decimals, higher is better, target over haproxy (text, factor).
+# The "proxy CPU" rows: user + system time of all the proxy's processes over the run,
+# divided by the work done (lower is better; barely moved by other load on the machine).
 CASES = {
     "throughput": [
         ("tput1", "1 stream", "Gbit/s", 1, True, ">= 1.2x haproxy", 1.2),
         ("tput4", "4 streams", "Gbit/s", 1, True, ">= 1.2x haproxy", 1.2),
+        ("tput1_cpu", "proxy CPU, 1 stream", "ms/GB", 0, False, "-", None),
+        ("tput4_cpu", "proxy CPU, 4 streams", "ms/GB", 0, False, "-", None),
     ],
     "new connections": [
         ("cps", "new connection per request", "conn/s", 0, True, ">= 1.2x haproxy", 1.2),
+        ("cps_cpu", "proxy CPU per connection", "µs", 1, False, "-", None),
     ],
     "keep-alive": [
         ("ka_rate", "requests", "req/s", 0, True, ">= haproxy", 1.0),
         ("ka_p99", "p99 latency", "ms", 2, False, "<= haproxy", 1.0),
+        ("ka_cpu", "proxy CPU per request", "µs", 2, False, "-", None),
     ],
     "memory, idle connections": [
         ("mem_rss", "resident, connection-holding processes", "MiB", 1, False, "<= haproxy", 1.0),
