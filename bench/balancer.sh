@@ -38,11 +38,15 @@ while [ $# -gt 0 ]; do
     --idle) idle_conns=$2; shift 2 ;;
     --port-base) port_base=$2; shift 2 ;;
     --keep-results) keep_results=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "bench/balancer.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
-if [ "$port_base" -lt 1024 ] || [ "$((port_base + 300))" -ge 32768 ]; then
+# Ports: base+1..base+32 for the load cases; base+1000+i (idle backends) and base+3000+i
+# (proxy listeners) for the i-th memory measurement.
+memory_runs=$((3 * rounds * $(wc -w <<<"$workers_list")))
+if [ "$port_base" -lt 1024 ] || [ "$memory_runs" -ge 2000 ] ||
+  [ "$((port_base + 3000 + memory_runs))" -ge 32768 ]; then
   echo "bench/balancer.sh: --port-base must leave its ports between 1024 and 32767" >&2
   exit 2
 fi
@@ -330,7 +334,7 @@ memory_case() {
     echo "workers $w, memory round $r of $rounds" >&2
     for tool in $(rotate $((r - 1)) kubegate haproxy nginx); do
       idx=$((idx + 1))
-      local bport=$((port_base + 100 + idx)) lport=$((port_base + 200 + idx))
+      local bport=$((port_base + 1000 + idx)) lport=$((port_base + 3000 + idx))
       ports_free "$bport" "$lport"
       rm -f "$work/idle.count" "$work/hold.ready"
       start idle-backend python3 "$here/idle.py" serve "$bport" "$work/idle.count"

@@ -3,7 +3,8 @@
 # same setup: plain TCP, one backend per listener, a TCP connect check every 2 s (nginx open
 # source has no active checks), connect timeout 3 s, idle timeout 1 h, no connection logging.
 
-# kubegate: frontends only (a node-local balancer: no nodes, no VIPs).
+# kubegate: frontends only (a node-local balancer: no nodes, no VIPs). A short drain so that
+# it stops at once on SIGTERM, as haproxy and nginx do.
 kubegate_config() {
   local file=$1 pair
   shift 2
@@ -15,7 +16,7 @@ kubegate_config() {
     bind: 127.0.0.1:${pair%%:*}
     backends: [127.0.0.1:${pair##*:}]
     check: { tcp: true, interval: 2s }
-    timeouts: { connect: 3s, idle: 1h }
+    timeouts: { connect: 3s, idle: 1h, drain: 1s }
 YAML
     done
   } >"$file"
