@@ -5,8 +5,6 @@
 mod frontends;
 mod vips;
 
-pub use vips::interface_for;
-
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::thread;

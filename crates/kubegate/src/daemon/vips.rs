@@ -4,9 +4,7 @@
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc::{self, Sender};
-use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
 
@@ -17,7 +15,7 @@ use crate::config::local_addrs::{local_addresses, LocalAddr};
 use crate::config::model::{ClusterConfig, Node, Vip};
 use crate::say;
 use crate::track;
-use crate::vip::driver::{self, Control, DriverSetup, VipStatus};
+use crate::vip::driver::{self, Control, DriverSetup};
 use crate::vip::settings;
 
 /// A running VIP: its control channel and the wake-up socket of its thread.
@@ -36,7 +34,7 @@ impl VipHandle {
 }
 
 /// The interface a VIP lives on for this node.
-pub fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String> {
+fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String> {
     resolve_interface(vip, me, local)
         .map(|r| r.name)
         .map_err(|e| anyhow!("vip {}: {e}", vip.name))
@@ -65,13 +63,6 @@ pub fn start(
 
         let (control, control_rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair()?;
-        let status = Arc::new(Mutex::new(VipStatus {
-            state: vrrp::State::Initialize,
-            priority: router.priority,
-            master: None,
-            since: Instant::now(),
-            malformed_adverts: 0,
-        }));
         let tracker_control = control.clone();
         let tracker_wake = wake.try_clone()?;
         let trackers = track::spawn(
@@ -112,7 +103,7 @@ pub fn start(
         thread::Builder::new()
             .name(format!("vip-{name}"))
             .spawn(move || {
-                let result = driver::run(setup, control_rx, wake_rx, status);
+                let result = driver::run(setup, control_rx, wake_rx);
                 let _ = events.send(Event::VipEnded { name, result });
             })?;
         handles.push(VipHandle {

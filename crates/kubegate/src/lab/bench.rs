@@ -420,10 +420,7 @@ mod tests {
     use super::*;
 
     fn s(at_ms: u64, who: Option<&str>) -> Sample {
-        Sample {
-            at_ms,
-            answer: who.map(str::to_string),
-        }
+        Sample::new(at_ms, who)
     }
 
     #[test]

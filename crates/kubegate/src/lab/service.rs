@@ -27,6 +27,15 @@ pub struct Sample {
     pub answer: Option<String>,
 }
 
+impl Sample {
+    pub fn new(at_ms: u64, answer: Option<&str>) -> Sample {
+        Sample {
+            at_ms,
+            answer: answer.map(str::to_string),
+        }
+    }
+}
+
 /// Connect to `target` every `period` for `duration`; each attempt bounded by `timeout`.
 pub fn probe(
     target: SocketAddr,
@@ -126,10 +135,7 @@ mod tests {
     use super::*;
 
     fn s(at_ms: u64, who: Option<&str>) -> Sample {
-        Sample {
-            at_ms,
-            answer: who.map(str::to_string),
-        }
+        Sample::new(at_ms, who)
     }
 
     #[test]

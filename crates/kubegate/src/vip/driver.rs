@@ -8,7 +8,6 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
@@ -35,17 +34,6 @@ pub enum Control {
     Shutdown,
 }
 
-/// What the rest of the daemon may read about a VIP (status, tests, `kubegate lab`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct VipStatus {
-    pub state: State,
-    pub priority: u8,
-    pub master: Option<IpAddr>,
-    pub since: Instant,
-    /// Protocol-112 datagrams that did not parse as an advertisement.
-    pub malformed_adverts: u64,
-}
-
 /// Everything a driver needs; built by the daemon from the config.
 pub struct DriverSetup {
     pub name: String,
@@ -68,7 +56,8 @@ struct Vip {
     netlink: Netlink,
     announcer: Announcer,
     announces: AnnounceQueue,
-    status: Arc<Mutex<VipStatus>>,
+    /// Protocol-112 datagrams that did not parse as an advertisement.
+    malformed: u64,
     ifindex: u32,
     label: Option<String>,
     destinations: Vec<IpAddr>,
@@ -80,7 +69,6 @@ pub fn run(
     setup: DriverSetup,
     control: Receiver<Control>,
     mut wake: UnixStream,
-    status: Arc<Mutex<VipStatus>>,
 ) -> std::io::Result<()> {
     // Adverts must leave on time even when every core is busy, or backups take over from a
     // healthy master (keepalived's maintainers give the same advice: real-time scheduling).
@@ -108,7 +96,7 @@ pub fn run(
         announcer: Announcer::open(&setup.interface)?,
         announces: AnnounceQueue::new(setup.announce.clone()),
         netlink,
-        status,
+        malformed: 0,
         ifindex,
         label: setup
             .label
@@ -175,10 +163,6 @@ pub fn run(
 }
 
 impl Vip {
-    fn status(&self) -> std::sync::MutexGuard<'_, VipStatus> {
-        self.status.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
     /// Drains the router's actions and carries them out, then sends any announcement due.
     fn carry_out_actions(&mut self, now: Instant) {
         let address = self.setup.router.vips[0];
@@ -214,20 +198,8 @@ impl Vip {
                     if let Some(program) = &self.setup.notify {
                         notify::run(program, &self.setup.name, to, priority);
                     }
-                    let mut s = self.status();
-                    s.state = to;
-                    s.since = now;
                 }
             }
-        }
-        let (priority, master) = (
-            self.router.effective_priority(),
-            self.router.master_address(),
-        );
-        {
-            let mut s = self.status();
-            s.priority = priority;
-            s.master = master;
         }
         while self.announces.due(now) {
             if let Err(e) = self.announcer.announce(&[address]) {
@@ -258,7 +230,18 @@ impl Vip {
                         advert,
                     },
                 ),
-                Err(_) => self.status().malformed_adverts += 1,
+                Err(e) => {
+                    // Logged at 1, 2, 4, 8 … so a flood cannot flood the log.
+                    self.malformed += 1;
+                    if self.malformed.is_power_of_two() {
+                        crate::say!(
+                            "{}: {} malformed VRRP packet(s) ignored; last from {}: {e}",
+                            self.setup.name,
+                            self.malformed,
+                            rx.src
+                        );
+                    }
+                }
             }
         }
     }
