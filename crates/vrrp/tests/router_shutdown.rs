@@ -157,3 +157,34 @@ fn stopping_master_lingers_after_hearing_its_successor() {
     assert_eq!(net.log_after(0, end), vec![]);
     assert_eq!(net.masters(), vec![1]);
 }
+
+#[test]
+fn an_outranked_master_keeps_its_vips_for_the_linger_then_removes_them() {
+    let linger = Duration::from_millis(150);
+    let b = Config {
+        handover_linger: linger,
+        ..v3(100, 2)
+    };
+    // B is master alone; A (150) starts later and preempts it.
+    let mut net = Net::started(vec![v3(150, 1), b]);
+    net.crash(0);
+    net.run_until(ms(2_000));
+    assert_eq!(net.masters(), vec![1]);
+    net.restart(0);
+    net.run_until(ms(5_000));
+    let removes: Vec<_> = net.nodes[1]
+        .log
+        .iter()
+        .filter(|(_, a)| *a == Action::RemoveVips)
+        .map(|(at, _)| *at)
+        .collect();
+    let stepped_down = net
+        .transitions(1)
+        .iter()
+        .find(|t| t.2 == State::Backup && t.1 == State::Master)
+        .map(|t| t.0)
+        .expect("B stepped down");
+    // The startup clean-up, then exactly one removal, the linger after stepping down.
+    assert_eq!(removes, vec![ms(0), stepped_down + linger]);
+    assert_eq!(net.masters(), vec![0]);
+}

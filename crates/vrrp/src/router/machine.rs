@@ -289,7 +289,14 @@ impl Router {
             self.last_master = Some(from);
             self.learn_interval(advert);
             self.arm_master_down(now);
-            self.actions.push_back(Action::RemoveVips);
+            // Like a stopping master (handover_linger), keep the VIPs a moment: connections
+            // clients opened to us before the winner's gratuitous ARP reached them still
+            // complete instead of being reset. Zero removes them at once.
+            if self.config.handover_linger.is_zero() {
+                self.actions.push_back(Action::RemoveVips);
+            } else {
+                self.vips_linger_until = Some(now + self.config.handover_linger);
+            }
         } else {
             // Deviation from RFC 5798 §6.4.3 ("discard"), as keepalived does: a lower-priority
             // master exists (split brain after a partition healed). Advertise at once so it
@@ -383,6 +390,11 @@ impl Router {
 
     fn change_state(&mut self, to: State, why: Reason) {
         let from = self.state;
+        // VIPs still lingering after a step-down: a new master keeps them; any other state
+        // gives them up now.
+        if self.vips_linger_until.take().is_some() && to != State::Master {
+            self.actions.push_back(Action::RemoveVips);
+        }
         self.state = to;
         self.timers.cancel_all();
         self.down_timer_is_skew = false;

@@ -61,7 +61,8 @@ pub struct Config {
     pub announce_repeat_after: Option<Duration>,
     /// Longest a stopping master keeps its VIPs waiting for a new master to be heard.
     pub handover_timeout: Duration,
-    /// How long a stopping master keeps its VIPs after it has heard its successor, so that
+    /// How long a stopping master keeps its VIPs after it has heard its successor (and a
+    /// master that is outranked keeps them after stepping down), so that
     /// packets clients sent before the successor's announcement reached them are still
     /// answered. Zero removes them at once.
     pub handover_linger: Duration,
@@ -165,6 +166,8 @@ pub struct Router {
     preempt_blocked_until: Option<Instant>,
     /// While stopping: the successor heard, if any (the handover timer then ends the linger).
     successor: Option<IpAddr>,
+    /// After stepping down: the VIPs are removed at this instant (`handover_linger`).
+    vips_linger_until: Option<Instant>,
     actions: VecDeque<Action>,
     stats: Stats,
 }
@@ -189,6 +192,7 @@ impl Router {
             lower_master_heard: false,
             preempt_blocked_until: None,
             successor: None,
+            vips_linger_until: None,
             actions: VecDeque::new(),
             stats: Stats::default(),
         }
@@ -205,6 +209,10 @@ impl Router {
 
     /// Fire every timer that is due at `now`, earliest first.
     pub fn handle_timeout(&mut self, now: Instant) {
+        if self.vips_linger_until.is_some_and(|t| t <= now) {
+            self.vips_linger_until = None;
+            self.actions.push_back(Action::RemoveVips);
+        }
         while let Some(timer) = self.timers.next_due(now) {
             self.on_timer(now, timer);
         }
@@ -217,7 +225,10 @@ impl Router {
 
     /// When `handle_timeout` must be called next; `None` when no timer is armed.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.earliest()
+        [self.timers.earliest(), self.vips_linger_until]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn state(&self) -> State {
