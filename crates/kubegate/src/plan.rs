@@ -55,7 +55,7 @@ pub fn report(cfg: &ClusterConfig, me: Option<&Node>, local: &[LocalAddr]) -> St
         out.push_str(
             "this node: not identified (no VIPs; the frontends are the same on every node)\n",
         );
-        for line in frontends::explain(cfg) {
+        for line in frontends::explain(cfg).into_iter().chain([admin_line(cfg)]) {
             out.push_str(&line);
             out.push('\n');
         }
@@ -89,12 +89,34 @@ pub fn report(cfg: &ClusterConfig, me: Option<&Node>, local: &[LocalAddr]) -> St
     };
     let lines = explain_with(cfg, me, names)
         .into_iter()
-        .chain(frontends::explain(cfg));
+        .chain(frontends::explain(cfg))
+        .chain([admin_line(cfg)]);
     for line in lines {
         out.push_str(&line);
         out.push('\n');
     }
     out
+}
+
+/// One line on the admin endpoint: where it listens and who may change things.
+pub fn admin_line(cfg: &ClusterConfig) -> String {
+    match (cfg.admin.bind, &cfg.admin.token_file) {
+        (None, _) => "admin endpoint: off (`kubegate status` cannot ask this node)".to_string(),
+        (Some(b), None) => format!(
+            "admin endpoint: http://{b}/ (status page, /api/v1/status, /metrics); read-only, \
+             no token_file so `kubegate backend` and `kubegate handover` are refused"
+        ),
+        (Some(b), Some(t)) if b.ip().is_loopback() => format!(
+            "admin endpoint: http://{b}/ (status page, /api/v1/status, /metrics); reading needs \
+             no token on loopback, changes need the token in {}",
+            t.display()
+        ),
+        (Some(b), Some(t)) => format!(
+            "admin endpoint: http://{b}/ (status page, /api/v1/status, /metrics); every request \
+             but /healthz and /readyz needs the token in {}",
+            t.display()
+        ),
+    }
 }
 
 /// A node and its configured priority for one VIP, in the order VRRP elects them.

@@ -58,12 +58,27 @@ fn an_unknown_key_far_from_any_known_one_lists_the_keys() {
 }
 
 #[test]
-fn admin_is_not_implemented_yet() {
-    let text = with_vrrp("      vrid: 51\n") + "admin:\n  bind: 127.0.0.1:9099\n";
+fn admin_bind_off_the_loopback_needs_a_token_file() {
+    let text = with_vrrp("      vrid: 51\n") + "admin:\n  bind: 0.0.0.0:9099\n";
+    let e = errors(&text);
+    assert!(
+        e.starts_with("cluster.yaml:10:9: admin.bind: 0.0.0.0:9099 is not a loopback address, so the endpoint needs a token: add `token_file:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn admin_keys_and_values_are_checked() {
+    let text = with_vrrp("      vrid: 51\n") + "admin:\n  bind: 9099\n  tokenfile: /x\n";
     assert_eq!(
         errors(&text),
-        "cluster.yaml:9:1: admin: part of the config format but not implemented in this build \
-         yet; remove the `admin:` section for now"
+        "cluster.yaml:11:3: unknown key 'tokenfile' in admin; did you mean 'token_file'?"
+    );
+    let text = with_vrrp("      vrid: 51\n") + "admin:\n  bind: 9099\n";
+    assert_eq!(
+        errors(&text),
+        "cluster.yaml:10:9: admin.bind: 9099 is a port alone; write ADDRESS:PORT, like \
+         127.0.0.1:9099, or `off`"
     );
 }
 

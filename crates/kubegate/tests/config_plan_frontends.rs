@@ -67,6 +67,8 @@ fn a_node_local_report_needs_no_node() {
                 "frontend apiserver: {DEFAULT_SETTINGS}; checks do not verify the backends' \
                  certificates (no ca_file); on stop, connections get 30 s to finish."
             ),
+            "admin endpoint: http://127.0.0.1:9099/ (status page, /api/v1/status, /metrics); \
+             read-only, no token_file so `kubegate backend` and `kubegate handover` are refused",
         ]
     );
 }

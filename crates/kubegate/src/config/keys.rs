@@ -15,7 +15,7 @@ use super::hints::{
     hint, CHECK_WORDS, FILE_WORDS, FRONTEND_WORDS, KEEPALIVED_WORDS, TIMEOUTS_WORDS,
 };
 use super::raw::{
-    Sp, ANNOUNCE_KEYS, BACKEND_KEYS, CHECK_KEYS, FILE_KEYS, FRONTEND_KEYS, NODE_KEYS,
+    Sp, ADMIN_KEYS, ANNOUNCE_KEYS, BACKEND_KEYS, CHECK_KEYS, FILE_KEYS, FRONTEND_KEYS, NODE_KEYS,
     TIMEOUTS_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS,
 };
 
@@ -106,6 +106,7 @@ enum Section {
     Backend,
     Check,
     Timeouts,
+    Admin,
     /// Free keys (`priority: { NODE: N }`).
     Free,
 }
@@ -123,6 +124,7 @@ impl Section {
             Section::Backend => BACKEND_KEYS,
             Section::Check => CHECK_KEYS,
             Section::Timeouts => TIMEOUTS_KEYS,
+            Section::Admin => ADMIN_KEYS,
             Section::Free => return None,
         })
     }
@@ -133,6 +135,7 @@ impl Section {
             (Section::File, "nodes") => Some(Section::Node),
             (Section::File, "vips") => Some(Section::Vip),
             (Section::File, "frontends") => Some(Section::Frontend),
+            (Section::File, "admin") => Some(Section::Admin),
             (Section::Frontend, "backends") => Some(Section::Backend),
             (Section::Frontend, "check") => Some(Section::Check),
             (Section::Frontend, "timeouts") => Some(Section::Timeouts),
@@ -146,7 +149,7 @@ impl Section {
 }
 
 /// Sections of the config contract that this build accepts syntactically but cannot run yet.
-const NOT_YET: &[&str] = &["admin"];
+const NOT_YET: &[&str] = &[];
 
 /// Every unknown key and every unimplemented section in the file.
 pub fn check_keys(tree: &Tree, file: &Path) -> Vec<ConfigError> {

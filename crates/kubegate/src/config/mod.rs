@@ -2,7 +2,7 @@
 //!
 //! Loading runs in passes, each reporting every problem it finds with `file:line:col`:
 //! 1. YAML syntax, into a plain located tree (`keys.rs`);
-//! 2. unknown keys and not-yet-implemented sections (`admin:`), checked on that tree;
+//! 2. unknown keys (and sections not implemented in this build, if any), checked on that tree;
 //! 3. the typed parse into `raw.rs` (shapes: a list where a list belongs);
 //! 4. validation of every value and the cross-checks (`validate/`).
 //!

@@ -20,6 +20,30 @@ pub struct ClusterConfig {
     pub vips: Vec<Vip>,
     /// In file order; names and bind addresses unique. At least one VIP or one frontend.
     pub frontends: Vec<Frontend>,
+    /// The admin endpoint (status page, JSON API, `/metrics`, runtime control).
+    pub admin: Admin,
+}
+
+/// Where `admin.bind` listens unless told otherwise.
+pub const DEFAULT_ADMIN_BIND: SocketAddr =
+    SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9099);
+
+/// `admin:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin {
+    /// `None`: `bind: off`, no endpoint. A non-loopback address always has a `token_file`.
+    pub bind: Option<SocketAddr>,
+    /// The file holding the operator token (read when the daemon starts).
+    pub token_file: Option<PathBuf>,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Admin {
+            bind: Some(DEFAULT_ADMIN_BIND),
+            token_file: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Deserialize as DeriveDeserialize;
 use serde_saphyr::Spanned;
 
@@ -22,11 +22,18 @@ pub struct RawFile {
     pub nodes: Option<Sp<Vec<Sp<RawNode>>>>,
     pub vips: Option<Sp<Vec<Sp<RawVip>>>>,
     pub frontends: Option<Sp<Vec<Sp<RawFrontend>>>>,
-    /// Part of the config contract, not implemented in this build: refused by `keys.rs`.
-    #[serde(rename = "admin")]
-    pub _admin: Option<IgnoredAny>,
+    pub admin: Option<Sp<RawAdmin>>,
 }
 pub const FILE_KEYS: &[&str] = &["nodes", "vips", "frontends", "admin"];
+
+/// `admin:` — the status page, JSON API and `/metrics` endpoint.
+#[derive(Debug, DeriveDeserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAdmin {
+    pub bind: Option<Value>,
+    pub token_file: Option<Value>,
+}
+pub const ADMIN_KEYS: &[&str] = &["bind", "token_file"];
 
 #[derive(Debug, DeriveDeserialize)]
 #[serde(deny_unknown_fields)]
@@ -303,6 +310,7 @@ mod tests {
     fn key_lists_match_the_structs() {
         assert_eq!(serde_fields::<RawFile>(), FILE_KEYS);
         assert_eq!(serde_fields::<RawNode>(), NODE_KEYS);
+        assert_eq!(serde_fields::<RawAdmin>(), ADMIN_KEYS);
         assert_eq!(serde_fields::<RawVip>(), VIP_KEYS);
         assert_eq!(serde_fields::<RawVrrp>(), VRRP_KEYS);
         assert_eq!(serde_fields::<RawTrack>(), TRACK_KEYS);

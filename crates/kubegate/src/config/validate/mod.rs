@@ -1,9 +1,11 @@
 //! Validation: the raw file (`raw.rs`) → the model (`model.rs`), every problem reported with its
 //! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its VRRP settings in
 //! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
-//! addresses in `address.rs`, its health check and timeouts in `check.rs`.
+//! addresses in `address.rs`, its health check and timeouts in `check.rs`; `admin:` in
+//! `admin.rs`.
 
 mod address;
+mod admin;
 mod check;
 mod diag;
 mod frontend;
@@ -60,10 +62,12 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
     if vip_list.is_none() && frontend_list.is_none() {
         nothing_to_run(&mut d, raw);
     }
+    let admin = admin::admin(&mut d, r.admin.as_ref());
     if !d.errors.is_empty() {
         return Err(d.errors);
     }
     Ok(ClusterConfig {
+        admin,
         source: file.to_path_buf(),
         nodes: nodes.into_iter().map(|n| n.node).collect(),
         vips,
