@@ -39,6 +39,8 @@ impl Router {
             }
             Input::Priority(p) => self.on_priority(now, p),
             Input::Shutdown => self.on_shutdown(now),
+            Input::HandOver => self.on_hand_over(now),
+            Input::EndHandOver => self.on_end_hand_over(),
         }
     }
 
@@ -162,7 +164,12 @@ impl Router {
             return;
         }
         let old = self.priority;
-        self.priority = priority.clamp(1, OWNER - 1);
+        self.tracked_priority = priority.clamp(1, OWNER - 1);
+        if self.handed_over {
+            // The handover holds the priority down; the trackers' word counts after it ends.
+            return;
+        }
+        self.priority = self.tracked_priority;
         // Skew_Time and Master_Down_Interval follow from `self.priority` whenever they are
         // next computed (RFC 5798 §6.1). A master advertises a drop at once so preempting
         // backups stop accepting it and take over one Master_Down_Interval later.
@@ -189,6 +196,54 @@ impl Router {
             }
             State::Stopping | State::Stopped => {}
         }
+    }
+
+    /// The operator gives the VIP away (see `Input::HandOver`).
+    fn on_hand_over(&mut self, now: Instant) {
+        if self.handed_over || matches!(self.state, State::Stopping | State::Stopped) {
+            return;
+        }
+        self.handed_over = true;
+        // The lowest priority a router may advertise (0 means "stopping", RFC 5798 §5.2.4):
+        // every other router outranks us, so we neither keep nor take the VIP back while one
+        // of them runs; Skew_Time and Master_Down_Interval follow (RFC 5798 §6.1).
+        self.priority = 1;
+        if self.state != State::Master {
+            return;
+        }
+        // RFC 5798 §6.4.3 (Shutdown event while Master): send an advertisement with priority
+        // 0 so the backups take over after Skew_Time instead of Master_Down_Interval. Unlike
+        // a shutdown we then stay in the protocol as a backup (RFC 5798 §6.4.1's Backup
+        // entry: Master_Down_Timer armed), so the VIP comes back here if nobody else
+        // advertises.
+        self.change_state(State::Backup, Reason::Resigned);
+        self.send_advert(0);
+        self.last_master = None;
+        self.master_adver_interval_cs = self.config.interval_cs;
+        self.arm_master_down(now);
+        // As a master that is outranked: keep the VIPs for the linger so connections opened
+        // before the successor's announcement complete.
+        if self.config.handover_linger.is_zero() {
+            self.actions.push_back(Action::RemoveVips);
+        } else {
+            self.vips_linger_until = Some(now + self.config.handover_linger);
+        }
+    }
+
+    /// The handover ends (a reload): the trackers' priority (or the owner's 255) is back.
+    fn on_end_hand_over(&mut self) {
+        if !self.handed_over {
+            return;
+        }
+        self.handed_over = false;
+        self.priority = if self.config.priority == OWNER {
+            OWNER
+        } else {
+            self.tracked_priority
+        };
+        // Nothing else changes now: a backup with preempt discards the lower-priority
+        // master's adverts from here on (RFC 5798 §6.4.2) and takes over when its
+        // Master_Down_Timer fires, as after any priority rise.
     }
 
     fn on_advert(&mut self, now: Instant, from: IpAddr, ttl: u8, advert: &AdvertRepr) {

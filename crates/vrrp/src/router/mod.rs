@@ -92,6 +92,15 @@ pub enum Input {
     /// Planned stop (SIGTERM). A master enters Stopping (priority-0 adverts, VIPs kept until
     /// a new master is heard or `handover_timeout`); any other state goes to Stopped at once.
     Shutdown,
+    /// The operator gives the VIP away without stopping (`kubegate handover`, maintenance).
+    /// A master sends one priority-0 advertisement (as a stopping master does, RFC 5798
+    /// §6.4.3) and becomes Backup. In every state the router then runs at the lowest
+    /// priority (1), so it does not preempt back, yet it still takes over as any backup does
+    /// when nobody else advertises. Lasts until `EndHandOver`.
+    HandOver,
+    /// Back to the tracked priority (a reload). A backup with preempt then takes the VIP back
+    /// from a lower-priority master as usual.
+    EndHandOver,
 }
 
 /// Why a state changed; reported with `Action::StateChanged` for logs, notify and status.
@@ -121,6 +130,8 @@ pub enum Reason {
     HandedOver { to: IpAddr },
     /// Nobody took over within the handover timeout.
     HandoverTimedOut,
+    /// The operator handed the VIP over (`Input::HandOver`).
+    Resigned,
 }
 
 /// What the I/O adapter must do.
@@ -149,6 +160,10 @@ pub struct Router {
     state: State,
     /// Priority from trackers (1..=254), or 255 for an owner; what we advertise and compare.
     priority: u8,
+    /// What the trackers ask for (1..=254, or the owner's 255), kept while handed over.
+    tracked_priority: u8,
+    /// `Input::HandOver` is in force: `priority` is held at 1.
+    handed_over: bool,
     link_up: bool,
     tracker_fault: bool,
     /// RFC 5798 §6.1 Master_Adver_Interval, in centiseconds (learned from the master in v3).
@@ -183,6 +198,8 @@ impl Router {
             config,
             state: State::Initialize,
             priority,
+            tracked_priority: priority,
+            handed_over: false,
             link_up: true,
             tracker_fault: false,
             master_adver_interval_cs,
@@ -249,6 +266,11 @@ impl Router {
             State::Backup => self.last_master,
             State::Initialize | State::Fault | State::Stopped => None,
         }
+    }
+
+    /// The operator handed the VIP over (`Input::HandOver`) and no `EndHandOver` came since.
+    pub fn handed_over(&self) -> bool {
+        self.handed_over
     }
 
     /// RFC 5798 §6.1 Master_Adver_Interval as currently known (our own while master).
