@@ -26,6 +26,7 @@ fn a_master_hands_over_and_does_not_take_the_vip_back() {
     assert_eq!(net.router(0).effective_priority(), 1);
     // B heard priority 0 and takes over after its Skew_Time only (60.9375 ms at 100).
     let t = ns(1_110_937_500);
+    net.run_until(ms(1_200));
     assert_eq!(
         net.actions_at(1, t),
         becoming_master(&b, State::Backup, Reason::MasterStopped)
