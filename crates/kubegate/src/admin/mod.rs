@@ -1,5 +1,14 @@
 //! The admin endpoint: what operators see (status page, `/api/v1/status`, `/metrics`) and the
 //! runtime controls (`kubegate status`, `backend`, `handover`).
 
+pub mod api;
+pub mod auth;
+pub mod build;
+pub mod gather;
+pub mod http;
+pub mod hub;
+pub mod metrics;
 pub mod page;
+pub mod routes;
+pub mod server;
 pub mod snapshot;

@@ -111,6 +111,11 @@ impl HealthChecker {
         self.shared.registry().events()
     }
 
+    /// A handle that reads what the checker knows, for the admin endpoint (cheap to clone).
+    pub fn view(&self) -> HealthView {
+        HealthView(self.shared.clone())
+    }
+
     /// Stop probing and wait for the thread to end. Pools keep their last health.
     pub fn stop(mut self) {
         self.shutdown();
@@ -123,6 +128,22 @@ impl HealthChecker {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Read access to a checker's results and events (see [`HealthChecker::view`]).
+#[derive(Clone, Debug)]
+pub struct HealthView(Arc<Shared>);
+
+impl HealthView {
+    /// As [`HealthChecker::last_results`].
+    pub fn last_results(&self) -> Vec<BackendCheck> {
+        self.0.registry().backends()
+    }
+
+    /// As [`HealthChecker::events`].
+    pub fn events(&self) -> Vec<HealthEvent> {
+        self.0.registry().events()
     }
 }
 

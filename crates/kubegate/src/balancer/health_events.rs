@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::SystemTime;
 
+use super::latency::LatencyHistogram;
 use super::pool::Health;
 use super::probe::ProbeResult;
 
@@ -104,4 +105,6 @@ pub struct BackendCheck {
     pub last_at: Option<SystemTime>,
     /// When the checker last changed the backend's health (`None`: not since it started).
     pub changed_at: Option<SystemTime>,
+    /// How long the probes took (every probe since the start, failed ones included).
+    pub latency: LatencyHistogram,
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
+use super::latency::LatencyHistogram;
 use super::pool::Health;
 use super::probe::ProbeResult;
 use super::shared::FrontendState;
@@ -31,6 +32,7 @@ struct Target {
     last: Option<ProbeResult>,
     last_at: Option<SystemTime>,
     changed_at: Option<SystemTime>,
+    latency: LatencyHistogram,
 }
 
 /// What [`Registry::apply`] changed: targets to start probing (after the given delay, which
@@ -124,6 +126,7 @@ impl Registry {
             return;
         };
         t.checks += 1;
+        t.latency.observe(result.latency);
         t.sync(key, &mut self.events);
         if let Some(verdict) = t.counter.record(result.ok) {
             let to = pool_health(verdict);
@@ -157,6 +160,7 @@ impl Registry {
                     last: t.last.clone(),
                     last_at: t.last_at,
                     changed_at: t.changed_at,
+                    latency: t.latency.clone(),
                 })
             })
             .collect()
@@ -178,6 +182,7 @@ impl Target {
             last: None,
             last_at: None,
             changed_at: None,
+            latency: LatencyHistogram::default(),
         }
     }
 

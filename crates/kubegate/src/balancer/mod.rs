@@ -13,6 +13,7 @@ pub mod connlog;
 pub mod health;
 pub mod health_events;
 pub mod health_state;
+pub mod latency;
 pub mod listener;
 pub mod logsink;
 pub mod pipes;

@@ -149,6 +149,16 @@ impl Pool {
         }
     }
 
+    /// A connection to member `index` ended after relaying these bytes: releases its slot
+    /// (as `closed`) and adds the bytes to the member's counters.
+    pub fn finished(&mut self, index: usize, from_client: u64, from_backend: u64) {
+        if let Some(m) = self.members.get_mut(index) {
+            m.active = m.active.saturating_sub(1);
+            m.bytes_from_clients = m.bytes_from_clients.saturating_add(from_client);
+            m.bytes_from_backend = m.bytes_from_backend.saturating_add(from_backend);
+        }
+    }
+
     /// The connect to member `index` failed (a passive health check): releases its slot,
     /// counts the failure and returns the strikes in a row, for the caller to compare with
     /// its threshold and mark the member down. 0 for an out-of-range index.
@@ -172,6 +182,7 @@ impl Pool {
         if m.health == health {
             return false;
         }
+        m.down_before = m.downtime(now);
         m.health = health;
         m.since = Some(now);
         if health == Health::Up {

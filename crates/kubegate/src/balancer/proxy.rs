@@ -85,12 +85,10 @@ pub async fn serve(
                 .from_backend
                 .load(std::sync::atomic::Ordering::Relaxed);
             drop(slot.stream);
-            release(
-                &mut frontend.pool(),
-                slot.index,
-                slot.generation,
-                slot.address,
-            );
+            let mut pool = frontend.pool();
+            if let Some(i) = current_index(&pool, slot.index, slot.generation, slot.address) {
+                pool.finished(i, record.bytes_from_client, record.bytes_from_backend);
+            }
         }
         None => {
             FrontendStats::add(&frontend.stats.connect_failed, 1);

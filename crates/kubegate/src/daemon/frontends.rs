@@ -48,6 +48,16 @@ impl Frontends {
         })
     }
 
+    /// The frontends running now (shared with the admin endpoint).
+    pub fn states(&self) -> Arc<RwLock<Vec<Arc<FrontendState>>>> {
+        self.states.clone()
+    }
+
+    /// What the health checker knows, for the admin endpoint.
+    pub fn health_view(&self) -> crate::balancer::health::HealthView {
+        self.checker.view()
+    }
+
     /// For VIP trackers: does frontend NAME have a backend that is up and ready?
     pub fn ready_lookup(&self) -> FrontendReady {
         let states = self.states.clone();

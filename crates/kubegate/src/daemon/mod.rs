@@ -1,12 +1,16 @@
 //! `kubegate run`: the VIPs and the frontends of one file in one process. SIGHUP reloads the
 //! file (an invalid file is rejected and the running config kept); SIGTERM/SIGINT hand every
-//! VIP over first, then drain the balancer's connections (bounded) and exit 0.
+//! VIP over first, then drain the balancer's connections (bounded) and exit 0. The admin
+//! endpoint (`admin.bind`) serves the status and the operator's actions; a reload clears
+//! those actions (backend drain/maint, VIP handovers).
 
+mod admin;
 mod frontends;
 mod vips;
 
 use std::path::PathBuf;
 use std::sync::mpsc;
+use std::sync::Arc;
 use std::thread;
 
 use anyhow::{anyhow, Context, Result};
@@ -26,6 +30,8 @@ pub enum Event {
         name: String,
         result: std::io::Result<()>,
     },
+    /// `/healthz`: the main loop answers by beating its heartbeat.
+    Ping,
 }
 
 /// How the process runs, beside the file.
@@ -39,6 +45,23 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     if let Some(me) = &me {
         crate::log::set_node(&me.name);
     }
+    // The token first: a daemon that would serve a non-loopback endpoint without one must
+    // not start (validation refuses such a file; this guards any other way in).
+    let token = match &cluster.admin.token_file {
+        Some(path) => Some(crate::admin::auth::Token::load(path)?),
+        None => None,
+    };
+    if let Some(bind) = cluster.admin.bind {
+        if !bind.ip().is_loopback() && token.is_none() {
+            return Err(anyhow!(
+                "admin.bind {bind} is not loopback and there is no admin.token_file: refusing \
+                 to start; add a token_file or bind 127.0.0.1"
+            ));
+        }
+    }
+    let hub = crate::admin::hub::Hub::new(me.as_ref().map(|m| m.name.clone()));
+    let main_beat = Arc::new(crate::admin::hub::Heartbeat::default());
+    main_beat.beat();
     let (events, inbox) = mpsc::channel::<Event>();
     let mut signals =
         Signals::new([SIGTERM, SIGINT, SIGHUP]).context("installing signal handlers")?;
@@ -55,9 +78,30 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
 
     let mut frontends = Frontends::start(&cluster, options.balancer)?;
     let vips = match &me {
-        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &events)?,
+        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &events, &hub)?,
         None => Vec::new(),
     };
+    let vip_controls: Vec<vips::VipControl> = vips.iter().map(|v| v.control.clone()).collect();
+    let _admin = match cluster.admin.bind {
+        Some(bind) => {
+            let api = admin::DaemonApi {
+                hub: hub.clone(),
+                frontends: frontends.states(),
+                health: frontends.health_view(),
+                vips: vip_controls.clone(),
+                main: events.clone(),
+                main_beat: main_beat.clone(),
+            };
+            let server = crate::admin::server::AdminServer::start(bind, token, Arc::new(api))
+                .with_context(|| {
+                    format!("admin endpoint: cannot listen on {bind} (admin.bind; `off` switches it off)")
+                })?;
+            say!("admin endpoint on http://{}/", server.local_addr());
+            Some(server)
+        }
+        None => None,
+    };
+    hub.set_ready(true);
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
     if let Err(e) = crate::sys::notify::ready() {
         say!("cannot tell systemd we are ready: {e}");
@@ -68,18 +112,24 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     let mut failure = None;
     while !(stopping && running == 0) {
         match inbox.recv() {
-            Ok(Event::Signal(SIGHUP)) => reload(
-                &options.config_path,
-                &mut cluster,
-                &mut frontends,
-                me.as_ref(),
-            ),
+            Ok(Event::Ping) => main_beat.beat(),
+            Ok(Event::Signal(SIGHUP)) => {
+                if reload(
+                    &options.config_path,
+                    &mut cluster,
+                    &mut frontends,
+                    me.as_ref(),
+                ) {
+                    admin::clear_operator_states(&hub, &frontends.states(), &vip_controls);
+                }
+            }
             Ok(Event::Signal(sig)) => {
                 if stopping {
                     say!("signal {sig} again while stopping; still handing over");
                     continue;
                 }
                 stopping = true;
+                hub.set_ready(false);
                 let _ = crate::sys::notify::stopping();
                 say!(
                     "signal {sig}: handing over {} VIP(s), then draining",
@@ -98,7 +148,8 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                         failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
                         // Never a VIP without its peers' handover: stop the others too.
                         stopping = true;
-                        for h in vips.iter().filter(|h| h.name != name) {
+                        hub.set_ready(false);
+                        for h in vips.iter().filter(|h| h.name() != name) {
                             h.send(Control::Shutdown);
                         }
                     }
@@ -118,23 +169,27 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     }
 }
 
-/// SIGHUP: parse → validate → apply the frontends; keep everything on error.
+/// SIGHUP: parse → validate → apply the frontends; keep everything on error. True when the
+/// new file was applied.
 fn reload(
     path: &std::path::Path,
     cluster: &mut ClusterConfig,
     frontends: &mut Frontends,
     me: Option<&Node>,
-) {
+) -> bool {
     let next = match crate::config::load(path) {
         Ok(next) => next,
         Err(e) => {
             say!("reload rejected, the running config is kept:\n{e}");
-            return;
+            return false;
         }
     };
     if let Err(e) = frontends.reload(&next) {
         say!("reload rejected, the running config is kept: {e:#}");
-        return;
+        return false;
+    }
+    if next.admin != cluster.admin {
+        say!("reload: admin endpoint changes take effect when kubegate restarts");
     }
     if next.vips != cluster.vips || next.nodes != cluster.nodes {
         say!(
@@ -149,4 +204,5 @@ fn reload(
         next.frontends.len()
     );
     cluster.frontends = next.frontends;
+    true
 }

@@ -1,35 +1,57 @@
 //! The daemon's VIPs: a thread per VIP with its trackers; this file's VIPs left behind by a
-//! crash are removed first; `shutdown` starts a planned handover of every VIP.
+//! crash are removed first; `shutdown` starts a planned handover of every VIP. Each thread
+//! reports its view to the status hub on change; the trackers' reasons go there too.
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
 use std::sync::mpsc::{self, Sender};
+use std::sync::Arc;
 use std::thread;
+use std::time::SystemTime;
 
 use anyhow::{anyhow, Context, Result};
 
 use super::Event;
 
+use crate::admin::gather::VipSample;
+use crate::admin::hub::{Heartbeat, Hub, VipUpdate};
+use crate::admin::snapshot::VipState;
 use crate::config::interface::resolve_interface;
 use crate::config::local_addrs::{local_addresses, LocalAddr};
-use crate::config::model::{ClusterConfig, Node, Vip};
+use crate::config::model::{ClusterConfig, Node, Tracker, TrackerKind, Vip};
 use crate::say;
-use crate::track;
-use crate::vip::driver::{self, Control, DriverSetup};
+use crate::track::{self, Health};
+use crate::vip::driver::{self, Control, DriverSetup, VipReport};
 use crate::vip::settings;
 
-/// A running VIP: its control channel and the wake-up socket of its thread.
-pub struct VipHandle {
+/// What the daemon and the admin endpoint hold to talk to a VIP thread.
+#[derive(Clone)]
+pub struct VipControl {
     pub name: String,
     control: Sender<Control>,
-    wake: UnixStream,
+    wake: Arc<UnixStream>,
+    pub heartbeat: Arc<Heartbeat>,
+}
+
+impl VipControl {
+    pub fn send(&self, c: Control) {
+        let _ = self.control.send(c);
+        let _ = (&*self.wake).write(&[1]);
+    }
+}
+
+/// A running VIP: its control and its trackers (stopped when dropped).
+pub struct VipHandle {
+    pub control: VipControl,
     _trackers: track::TrackerHandle,
 }
 
 impl VipHandle {
     pub fn send(&self, c: Control) {
-        let _ = self.control.send(c);
-        let _ = (&self.wake).write(&[1]);
+        self.control.send(c);
+    }
+    pub fn name(&self) -> &str {
+        &self.control.name
     }
 }
 
@@ -40,12 +62,14 @@ fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String> {
         .map_err(|e| anyhow!("vip {}: {e}", vip.name))
 }
 
-/// Starts every VIP of the file for `me`; each thread reports its end on `events`.
+/// Starts every VIP of the file for `me`; each thread reports its end on `events` and its
+/// view to `hub`.
 pub fn start(
     cluster: &ClusterConfig,
     me: &Node,
     frontend_ready: track::FrontendReady,
     events: &Sender<Event>,
+    hub: &Arc<Hub>,
 ) -> Result<Vec<VipHandle>> {
     let local = local_addresses().context("listing local addresses")?;
     let mut handles = Vec::new();
@@ -61,10 +85,27 @@ pub fn start(
             .del_address(ifindex, vip.address, vip.prefix_len)
             .with_context(|| format!("vip {}: removing a leftover {}", vip.name, vip.address))?;
 
+        hub.add_vip(VipSample {
+            name: vip.name.clone(),
+            address: format!("{}/{}", vip.address, vip.prefix_len),
+            interface: interface.clone(),
+            vrid: vip.vrrp.vrid,
+            base_priority: router.priority,
+            state: VipState::Init,
+            priority: router.priority,
+            master: None,
+            since: SystemTime::now(),
+            transitions: 0,
+            handed_over: false,
+            tracker_reasons: Vec::new(),
+        });
         let (control, control_rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair()?;
         let tracker_control = control.clone();
         let tracker_wake = wake.try_clone()?;
+        let tracker_hub = hub.clone();
+        let tracker_list = vip.track.clone();
+        let tracker_vip = vip.name.clone();
         let trackers = track::spawn(
             router.priority,
             vip.track.clone(),
@@ -75,6 +116,8 @@ pub fn start(
                     fault: update.effective.fault,
                 });
                 let _ = (&tracker_wake).write(&[1]);
+                tracker_hub
+                    .set_tracker_reasons(&tracker_vip, reasons(&tracker_list, &update.health));
             },
         );
         let initial = trackers.initial().effective;
@@ -86,6 +129,10 @@ pub fn start(
             vip.vrrp.vrid,
             initial.priority
         );
+        let heartbeat = Arc::new(Heartbeat::default());
+        heartbeat.beat();
+        let report_hub = hub.clone();
+        let report_name = vip.name.clone();
         let setup = DriverSetup {
             name: vip.name.clone(),
             router,
@@ -97,6 +144,8 @@ pub fn start(
             notify: vip.notify.clone(),
             initial_priority: initial.priority,
             initial_fault: initial.fault,
+            report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
+            heartbeat: heartbeat.clone(),
         };
         let events = events.clone();
         let name = vip.name.clone();
@@ -107,11 +156,94 @@ pub fn start(
                 let _ = events.send(Event::VipEnded { name, result });
             })?;
         handles.push(VipHandle {
-            name: vip.name.clone(),
-            control,
-            wake,
+            control: VipControl {
+                name: vip.name.clone(),
+                control,
+                wake: Arc::new(wake),
+                heartbeat,
+            },
             _trackers: trackers,
         });
     }
     Ok(handles)
+}
+
+/// The status name of a router state.
+pub fn vip_state(s: vrrp::State) -> VipState {
+    match s {
+        vrrp::State::Initialize => VipState::Init,
+        vrrp::State::Backup => VipState::Backup,
+        vrrp::State::Master | vrrp::State::Stopping => VipState::Master,
+        vrrp::State::Fault => VipState::Fault,
+        vrrp::State::Stopped => VipState::Stopped,
+    }
+}
+
+fn update_of(r: &VipReport) -> VipUpdate {
+    VipUpdate {
+        state: vip_state(r.state),
+        priority: r.priority,
+        master: r.master.map(|m| m.to_string()),
+        handed_over: r.handed_over,
+        transition: r.transition.as_ref().map(|(from, to, why)| {
+            format!(
+                "{} -> {} ({})",
+                state_word(*from),
+                state_word(*to),
+                reason_words(why)
+            )
+        }),
+    }
+}
+
+fn state_word(s: vrrp::State) -> &'static str {
+    match s {
+        vrrp::State::Initialize => "init",
+        vrrp::State::Backup => "backup",
+        vrrp::State::Master => "master",
+        vrrp::State::Fault => "fault",
+        vrrp::State::Stopping => "stopping",
+        vrrp::State::Stopped => "stopped",
+    }
+}
+
+fn reason_words(why: &vrrp::Reason) -> String {
+    use vrrp::Reason as R;
+    match why {
+        R::Owner => "address owner".into(),
+        R::Started => "started".into(),
+        R::MasterDown => "master down".into(),
+        R::MasterStopped => "the master handed over".into(),
+        R::Preempted { by, priority } => format!("outranked by {by} at priority {priority}"),
+        R::LinkDown => "link down".into(),
+        R::LinkUp => "link up".into(),
+        R::TrackerFailed => "a weight-0 tracker failed".into(),
+        R::TrackerRecovered => "the tracker recovered".into(),
+        R::ShutdownRequested => "shutting down".into(),
+        R::HandedOver { to } => format!("handed over to {to}"),
+        R::HandoverTimedOut => "nobody took over in time".into(),
+        R::Resigned => "handed over by the operator".into(),
+    }
+}
+
+/// One line per failing tracker that changes the priority or causes a fault.
+fn reasons(trackers: &[Tracker], health: &[Health]) -> Vec<String> {
+    trackers
+        .iter()
+        .zip(health)
+        .filter(|(_, h)| **h == Health::Failed)
+        .map(|(t, _)| {
+            let what = match &t.kind {
+                TrackerKind::Script(s) => format!("script {s}: failing"),
+                TrackerKind::Interface(i) => format!("interface {i}: down"),
+                TrackerKind::Tcp(a) => format!("tcp {a}: not answering"),
+                TrackerKind::Frontend(f) => format!("frontend {f}: no ready backend"),
+            };
+            match t.weight {
+                0 => format!("{what} (fault)"),
+                w if w < 0 => format!("{what} ({w})"),
+                w => format!("{what} (+{w} not added)"),
+            }
+        })
+        .collect()
 }

@@ -8,6 +8,7 @@ use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
@@ -15,6 +16,7 @@ use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
 use super::announce_queue::AnnounceQueue;
 use super::notify;
 use super::settings;
+use crate::admin::hub::Heartbeat;
 use crate::config::model::AnnounceSettings;
 use crate::sys;
 use crate::sys::announce::Announcer;
@@ -29,10 +31,33 @@ pub const REALTIME_PRIORITY: i32 = 10;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Control {
     /// Trackers changed the effective priority / fault.
-    Tracked { priority: u8, fault: bool },
+    Tracked {
+        priority: u8,
+        fault: bool,
+    },
     /// Planned stop: hand the VIP over and end the thread.
     Shutdown,
+    /// The operator gives the VIP away and keeps it away until `EndHandOver` (a reload).
+    HandOver,
+    EndHandOver,
+    /// Only wakes the thread (it beats its heartbeat on every round): `/healthz`.
+    Ping,
 }
+
+/// What the thread tells the daemon whenever the router's state, priority, master or
+/// handover changed, and at every state change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VipReport {
+    pub state: State,
+    pub priority: u8,
+    pub master: Option<IpAddr>,
+    pub handed_over: bool,
+    /// Set for a state change: from, to, why.
+    pub transition: Option<(State, State, vrrp::Reason)>,
+}
+
+/// Where reports go (the admin endpoint's hub).
+pub type Reporter = Box<dyn FnMut(VipReport) + Send>;
 
 /// Everything a driver needs; built by the daemon from the config.
 pub struct DriverSetup {
@@ -46,6 +71,9 @@ pub struct DriverSetup {
     pub notify: Option<PathBuf>,
     pub initial_priority: u8,
     pub initial_fault: bool,
+    pub report: Reporter,
+    /// Beaten on every round of the loop.
+    pub heartbeat: Arc<Heartbeat>,
 }
 
 /// The adapters of one VIP and the router they serve.
@@ -62,6 +90,8 @@ struct Vip {
     label: Option<String>,
     destinations: Vec<IpAddr>,
     link_up: bool,
+    /// What was last reported: state, priority, master, handed over.
+    reported: Option<(State, u8, Option<IpAddr>, bool)>,
 }
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
@@ -104,6 +134,7 @@ pub fn run(
             .map(|l| address_label(&setup.interface, l)),
         destinations: settings::destinations(&setup.router),
         link_up,
+        reported: None,
         setup,
     };
     let now = Instant::now();
@@ -120,6 +151,8 @@ pub fn run(
     let mut shutting_down = false;
     loop {
         vip.carry_out_actions(Instant::now());
+        vip.report_if_changed();
+        vip.setup.heartbeat.beat();
         if vip.router.state() == State::Stopped {
             return Ok(());
         }
@@ -146,6 +179,9 @@ pub fn run(
                     vip.router.handle(now, Input::Priority(priority));
                     vip.router.handle(now, Input::TrackerFault(fault));
                 }
+                Ok(Control::HandOver) => vip.router.handle(now, Input::HandOver),
+                Ok(Control::EndHandOver) => vip.router.handle(now, Input::EndHandOver),
+                Ok(Control::Ping) => {}
                 Ok(Control::Shutdown) | Err(TryRecvError::Disconnected) => {
                     if !shutting_down {
                         shutting_down = true;
@@ -191,6 +227,13 @@ impl Vip {
                 Action::Announce => self.announces.start(now),
                 Action::StateChanged { from, to, why } => {
                     let priority = self.router.effective_priority();
+                    (self.setup.report)(VipReport {
+                        state: to,
+                        priority,
+                        master: self.router.master_address(),
+                        handed_over: self.router.handed_over(),
+                        transition: Some((from, to, why.clone())),
+                    });
                     crate::say!(
                         "{}: {from:?} -> {to:?} ({why:?}); priority {priority}",
                         self.setup.name
@@ -206,6 +249,28 @@ impl Vip {
                 crate::say!("{}: announcing {address}: {e}", self.setup.name);
             }
         }
+    }
+
+    /// Tells the daemon when the state, priority, master or handover changed.
+    fn report_if_changed(&mut self) {
+        let r = &self.router;
+        let now = (
+            r.state(),
+            r.effective_priority(),
+            r.master_address(),
+            r.handed_over(),
+        );
+        if self.reported == Some(now) {
+            return;
+        }
+        self.reported = Some(now);
+        (self.setup.report)(VipReport {
+            state: now.0,
+            priority: now.1,
+            master: now.2,
+            handed_over: now.3,
+            transition: None,
+        });
     }
 
     /// Reads every queued datagram; adverts go to the router, the rest is counted.

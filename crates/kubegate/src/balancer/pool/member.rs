@@ -2,7 +2,7 @@
 //! and its connection counters. Read-only to everyone but the pool.
 
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What the health checker last concluded. Its own "going up / going down" steps (rise/fall
 /// counting) stay inside the checker; the pool only hears the verdict.
@@ -39,6 +39,12 @@ pub struct Member {
     pub(super) connections: u64,
     pub(super) failures: u64,
     pub(super) strikes: u32,
+    /// Bytes relayed by connections to this backend that have ended (counted at close:
+    /// nothing per byte on the data path).
+    pub(super) bytes_from_clients: u64,
+    pub(super) bytes_from_backend: u64,
+    /// Time spent Down before the current stretch of health.
+    pub(super) down_before: Duration,
     /// Smooth weighted round robin's running weight (nginx's `current_weight`).
     pub(super) current: i64,
 }
@@ -56,6 +62,9 @@ impl Member {
             connections: 0,
             failures: 0,
             strikes: 0,
+            bytes_from_clients: 0,
+            bytes_from_backend: 0,
+            down_before: Duration::ZERO,
             current: 0,
         }
     }
@@ -97,6 +106,20 @@ impl Member {
     /// Failed connection attempts (passive check failures), ever.
     pub fn failures(&self) -> u64 {
         self.failures
+    }
+    /// Bytes from clients / from the backend, of connections that have ended.
+    pub fn bytes_from_clients(&self) -> u64 {
+        self.bytes_from_clients
+    }
+    pub fn bytes_from_backend(&self) -> u64 {
+        self.bytes_from_backend
+    }
+    /// Total time spent Down up to `now`, the current downtime included.
+    pub fn downtime(&self, now: Instant) -> Duration {
+        match (self.health, self.since) {
+            (Health::Down, Some(since)) => self.down_before + now.saturating_duration_since(since),
+            _ => self.down_before,
+        }
     }
     /// Failed attempts since the last success or the last transition to Up.
     pub fn strikes(&self) -> u32 {

@@ -1,0 +1,249 @@
+//! The daemon's side of the admin endpoint: the [`Api`] over its hub, frontends, health
+//! checker and VIP threads, and the operator's actions (backend admin states, VIP handover),
+//! which last until reload (`clear_operator_states`).
+
+use std::net::SocketAddr;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, RwLock};
+use std::time::{Instant, SystemTime};
+
+use crate::admin::api::{ActionError, Api, BackendAction, Snapshot};
+use crate::admin::build::build;
+use crate::admin::gather::{FrontendSample, Gathered};
+use crate::admin::hub::{Heartbeat, Hub};
+use crate::admin::snapshot::{EventKind, VipState};
+use crate::balancer::health::HealthView;
+use crate::balancer::pool::AdminState;
+use crate::balancer::shared::FrontendState;
+use crate::vip::driver::Control;
+
+use super::vips::VipControl;
+use super::Event;
+
+pub struct DaemonApi {
+    pub hub: Arc<Hub>,
+    pub frontends: Arc<RwLock<Vec<Arc<FrontendState>>>>,
+    pub health: HealthView,
+    pub vips: Vec<VipControl>,
+    /// The main loop's inbox and heartbeat (it beats on `Event::Ping`).
+    pub main: Sender<Event>,
+    pub main_beat: Arc<Heartbeat>,
+}
+
+impl DaemonApi {
+    fn frontend(&self, name: &str) -> Result<Arc<FrontendState>, ActionError> {
+        let all = self.frontends.read().unwrap_or_else(|p| p.into_inner());
+        all.iter().find(|f| f.name == name).cloned().ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|f| f.name.as_str()).collect();
+            ActionError::NotFound(format!(
+                "no frontend {name:?}; this daemon has: {}",
+                list(&names)
+            ))
+        })
+    }
+}
+
+fn list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl Api for DaemonApi {
+    fn snapshot(&self) -> Snapshot {
+        let (now, wall) = (Instant::now(), SystemTime::now());
+        let frontends: Vec<FrontendSample> = self
+            .frontends
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|f| FrontendSample::take(f, now, wall))
+            .collect();
+        let checks = self.health.last_results();
+        let latencies = checks
+            .iter()
+            .map(|c| (c.frontend.clone(), c.backend.to_string(), c.latency.clone()))
+            .collect();
+        let gathered = Gathered {
+            now: wall,
+            started: self.hub.started,
+            node: self.hub.node.clone(),
+            vips: self.hub.vips(),
+            frontends,
+            checks,
+            health_events: self.health.events(),
+            events: self.hub.events(),
+        };
+        Snapshot {
+            status: build(&gathered),
+            latencies,
+        }
+    }
+
+    fn ready(&self) -> Result<(), String> {
+        if self.hub.is_ready() {
+            Ok(())
+        } else {
+            Err("starting or stopping".to_string())
+        }
+    }
+
+    fn ping(&self) {
+        let _ = self.main.send(Event::Ping);
+        for v in &self.vips {
+            v.send(Control::Ping);
+        }
+    }
+
+    fn alive_since(&self, since_ms: u64) -> Result<(), String> {
+        let mut late = Vec::new();
+        if self.main_beat.last_ms() < since_ms {
+            late.push("main loop".to_string());
+        }
+        let stopped: Vec<String> = self
+            .hub
+            .vips()
+            .into_iter()
+            .filter(|v| v.state == VipState::Stopped)
+            .map(|v| v.name)
+            .collect();
+        for v in &self.vips {
+            if v.heartbeat.last_ms() < since_ms && !stopped.contains(&v.name) {
+                late.push(format!("vip {}", v.name));
+            }
+        }
+        if late.is_empty() {
+            Ok(())
+        } else {
+            Err(late.join(", "))
+        }
+    }
+
+    fn backend(
+        &self,
+        frontend: &str,
+        backend: &str,
+        action: BackendAction,
+    ) -> Result<String, ActionError> {
+        let f = self.frontend(frontend)?;
+        let address: Option<SocketAddr> = backend.parse().ok();
+        let changed = {
+            let mut pool = f.pool();
+            let Some(i) = address.and_then(|a| pool.index_of(a)) else {
+                let names: Vec<String> = pool
+                    .members()
+                    .iter()
+                    .map(|m| m.address().to_string())
+                    .collect();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                return Err(ActionError::NotFound(format!(
+                    "frontend {frontend} has no backend {backend:?}; its backends: {}",
+                    list(&names)
+                )));
+            };
+            pool.set_admin(i, admin_state(action))
+        };
+        let message = match action {
+            BackendAction::Drain => "drain: no new connections, established ones continue",
+            BackendAction::Maint => "maint: no new connections, established ones continue",
+            BackendAction::Ready => "ready: takes new connections when healthy",
+        };
+        let subject = format!(
+            "{frontend}/{}",
+            address.map_or(backend.to_string(), |a| a.to_string())
+        );
+        if changed {
+            self.hub.push_event(
+                EventKind::Operator,
+                &subject,
+                format!("{} (by the operator, until reload)", action.word()),
+            );
+            crate::say!("admin: backend {subject} set to {message} (by the operator)");
+            Ok(format!("backend {subject}: {message} (until reload)"))
+        } else {
+            Ok(format!("backend {subject}: already {}", action.word()))
+        }
+    }
+
+    fn hand_over(&self, vip: &str) -> Result<String, ActionError> {
+        let Some(control) = self.vips.iter().find(|v| v.name == vip) else {
+            let names: Vec<&str> = self.vips.iter().map(|v| v.name.as_str()).collect();
+            return Err(ActionError::NotFound(format!(
+                "no VIP {vip:?} on this node; it runs: {}",
+                list(&names)
+            )));
+        };
+        let sample = self.hub.vips().into_iter().find(|v| v.name == vip);
+        if sample
+            .as_ref()
+            .is_some_and(|s| s.state == VipState::Stopped)
+        {
+            return Err(ActionError::Conflict(format!("VIP {vip} has stopped")));
+        }
+        control.send(Control::HandOver);
+        let was_master = sample.is_some_and(|s| s.state == VipState::Master);
+        self.hub.push_event(
+            EventKind::Operator,
+            vip,
+            "handover (by the operator, until reload)".to_string(),
+        );
+        crate::say!("admin: vip {vip}: handover requested by the operator");
+        Ok(if was_master {
+            format!(
+                "VIP {vip}: handed over; another node takes it now, this one stays backup at \
+                 the lowest priority until reload (it still takes the VIP if nobody else can)"
+            )
+        } else {
+            format!(
+                "VIP {vip}: this node was not master; it now stays backup at the lowest \
+                 priority until reload"
+            )
+        })
+    }
+}
+
+fn admin_state(a: BackendAction) -> AdminState {
+    match a {
+        BackendAction::Drain => AdminState::Drain,
+        BackendAction::Ready => AdminState::Ready,
+        BackendAction::Maint => AdminState::Maint,
+    }
+}
+
+/// Reload: every backend back to ready, every handover ended; one event if anything was set.
+pub fn clear_operator_states(
+    hub: &Hub,
+    frontends: &RwLock<Vec<Arc<FrontendState>>>,
+    vips: &[VipControl],
+) {
+    let mut cleared = 0;
+    for f in frontends.read().unwrap_or_else(|p| p.into_inner()).iter() {
+        let mut pool = f.pool();
+        for i in 0..pool.members().len() {
+            if pool.set_admin(i, AdminState::Ready) {
+                cleared += 1;
+            }
+        }
+    }
+    let handed: Vec<String> = hub
+        .vips()
+        .into_iter()
+        .filter(|v| v.handed_over)
+        .map(|v| v.name)
+        .collect();
+    for v in vips {
+        v.send(Control::EndHandOver);
+    }
+    if cleared > 0 || !handed.is_empty() {
+        hub.push_event(
+            EventKind::Operator,
+            "reload",
+            format!(
+                "operator states cleared: {cleared} backend(s) back to ready, {} handover(s) ended",
+                handed.len()
+            ),
+        );
+    }
+}
