@@ -113,3 +113,71 @@ pub fn lab_probe(
     print!("{}", crate::lab::service::format_samples(&samples));
     Ok(ExitCode::SUCCESS)
 }
+
+/// Where the admin CLI asks: `--admin`, `--config` and `--token-file` as given.
+pub struct AdminArgs {
+    pub admin: Option<std::net::SocketAddr>,
+    pub config: Option<PathBuf>,
+    pub token_file: Option<PathBuf>,
+}
+
+impl AdminArgs {
+    fn target(&self) -> Result<crate::admin::client::Target> {
+        crate::admin::client::Target::resolve(
+            self.admin,
+            self.config.as_deref(),
+            self.token_file.as_deref(),
+        )
+    }
+}
+
+/// `kubegate status`: the daemon's status as a table, or its JSON with `--json`.
+pub fn status(args: &AdminArgs, json: bool) -> Result<ExitCode> {
+    let body = args.target()?.expect_ok("GET", "/api/v1/status")?;
+    if json {
+        print!("{body}");
+        if !body.ends_with('\n') {
+            println!();
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let status: crate::admin::snapshot::Status = serde_json::from_str(&body)
+        .map_err(|e| anyhow!("the daemon's status is not what this kubegate reads: {e}"))?;
+    print!("{}", crate::admin::table::render(&status));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate backend drain|ready|maint FRONTEND BACKEND`.
+pub fn backend(args: &AdminArgs, action: &str, frontend: &str, backend: &str) -> Result<ExitCode> {
+    use crate::admin::client::segment;
+    let path = format!(
+        "/api/v1/frontends/{}/backends/{}/{}",
+        segment(frontend),
+        segment(backend),
+        segment(action)
+    );
+    print_message(&args.target()?.expect_ok("POST", &path)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate handover VIP`.
+pub fn handover(args: &AdminArgs, vip: &str) -> Result<ExitCode> {
+    let path = format!(
+        "/api/v1/vips/{}/handover",
+        crate::admin::client::segment(vip)
+    );
+    print_message(&args.target()?.expect_ok("POST", &path)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_message(body: &str) {
+    let message = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.trim().to_string());
+    println!("{message}");
+}

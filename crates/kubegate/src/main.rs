@@ -39,6 +39,31 @@ enum Command {
         #[arg(long)]
         node: Option<String>,
     },
+    /// Ask the running daemon: VIP states, frontends and backends, recent events.
+    Status {
+        #[command(flatten)]
+        admin: AdminOpts,
+        /// Print the JSON of /api/v1/status instead of the table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a backend until reload: drain (no new connections), maint, or ready again.
+    Backend {
+        #[arg(value_parser = ["drain", "ready", "maint"])]
+        action: String,
+        frontend: String,
+        /// The backend's ADDRESS:PORT as in the config.
+        backend: String,
+        #[command(flatten)]
+        admin: AdminOpts,
+    },
+    /// Give a VIP away now (maintenance): another node takes it; this one stays backup until
+    /// reload.
+    Handover {
+        vip: String,
+        #[command(flatten)]
+        admin: AdminOpts,
+    },
     /// Print a deployment file: a static pod, a DaemonSet (k3s) or a systemd unit.
     Manifest {
         #[arg(value_enum)]
@@ -105,6 +130,30 @@ enum Command {
     },
 }
 
+/// Where the admin endpoint answers.
+#[derive(clap::Args)]
+struct AdminOpts {
+    /// The daemon's admin endpoint (default: admin.bind of --config, else 127.0.0.1:9099).
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<std::net::SocketAddr>,
+    /// Take admin.bind and admin.token_file from this file.
+    #[arg(long, short)]
+    config: Option<PathBuf>,
+    /// The operator token (default: admin.token_file of --config).
+    #[arg(long)]
+    token_file: Option<PathBuf>,
+}
+
+impl From<AdminOpts> for kubegate::cli::AdminArgs {
+    fn from(o: AdminOpts) -> Self {
+        kubegate::cli::AdminArgs {
+            admin: o.admin,
+            config: o.config,
+            token_file: o.token_file,
+        }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ManifestKind {
     /// A Pod for /etc/kubernetes/manifests.
@@ -139,6 +188,14 @@ fn main() -> ExitCode {
             },
         ),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
+        Command::Status { admin, json } => kubegate::cli::status(&admin.into(), json),
+        Command::Backend {
+            action,
+            frontend,
+            backend,
+            admin,
+        } => kubegate::cli::backend(&admin.into(), &action, &frontend, &backend),
+        Command::Handover { vip, admin } => kubegate::cli::handover(&admin.into(), &vip),
         Command::Manifest {
             kind,
             config,

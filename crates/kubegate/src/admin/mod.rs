@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod build;
+pub mod client;
 pub mod gather;
 pub mod http;
 pub mod hub;
@@ -12,3 +13,4 @@ pub mod page;
 pub mod routes;
 pub mod server;
 pub mod snapshot;
+pub mod table;

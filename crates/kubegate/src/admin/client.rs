@@ -1,0 +1,149 @@
+//! The CLI's side of the admin endpoint (`kubegate status`, `backend`, `handover`): where the
+//! daemon answers and with which token, one blocking HTTP/1.1 request, errors that say what
+//! to do.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+
+use super::auth::Token;
+use crate::config::model::DEFAULT_ADMIN_BIND;
+
+/// Largest answer read (the status of a big daemon is far smaller).
+const MAX_ANSWER: u64 = 16 * 1024 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Where to ask and with what.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub addr: SocketAddr,
+    pub token: Option<Token>,
+}
+
+impl Target {
+    /// From the command line: `--admin` wins over the config's `admin.bind`, which wins over
+    /// the default; `--token-file` wins over the config's `admin.token_file`.
+    pub fn resolve(
+        admin: Option<SocketAddr>,
+        config: Option<&Path>,
+        token_file: Option<&Path>,
+    ) -> Result<Target> {
+        let cluster = match config {
+            Some(path) => Some(crate::config::load(path).map_err(|e| anyhow!("{e}"))?),
+            None => None,
+        };
+        let addr = match (admin, &cluster) {
+            (Some(a), _) => a,
+            (None, Some(c)) => c.admin.bind.ok_or_else(|| {
+                anyhow!(
+                    "{}: admin.bind is off, so no daemon of this file answers; set admin.bind \
+                     and restart kubegate",
+                    c.source.display()
+                )
+            })?,
+            (None, None) => DEFAULT_ADMIN_BIND,
+        };
+        let token_path = token_file
+            .map(Path::to_path_buf)
+            .or_else(|| cluster.as_ref().and_then(|c| c.admin.token_file.clone()));
+        let token = match token_path {
+            Some(p) => Some(Token::load(&p)?),
+            None => None,
+        };
+        Ok(Target {
+            addr: reachable(addr),
+            token,
+        })
+    }
+
+    /// One request; the status code and the body.
+    pub fn request(&self, method: &str, path: &str) -> Result<(u16, String)> {
+        let mut stream = TcpStream::connect_timeout(&self.addr, TIMEOUT).map_err(|e| {
+            anyhow!(
+                "no daemon answers on {}: is kubegate running? is admin.bind elsewhere? (use \
+                 --admin ADDR or --config FILE) ({e})",
+                self.addr
+            )
+        })?;
+        stream.set_read_timeout(Some(TIMEOUT))?;
+        stream.set_write_timeout(Some(TIMEOUT))?;
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: kubegate/{}\r\n\
+             Content-Length: 0\r\nConnection: close\r\n",
+            self.addr,
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(t) = &self.token {
+            head.push_str("Authorization: Bearer ");
+            head.push_str(&String::from_utf8_lossy(t.expose()));
+            head.push_str("\r\n");
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes())?;
+        let mut answer = Vec::new();
+        stream
+            .take(MAX_ANSWER)
+            .read_to_end(&mut answer)
+            .with_context(|| format!("reading the answer of {}", self.addr))?;
+        parse_answer(&answer).with_context(|| format!("the answer of {}", self.addr))
+    }
+
+    /// A request whose answer must be 200; otherwise the daemon's `error` becomes ours.
+    pub fn expect_ok(&self, method: &str, path: &str) -> Result<String> {
+        let (status, body) = self.request(method, path)?;
+        if status == 200 {
+            return Ok(body);
+        }
+        let message = serde_json::from_str::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+            .unwrap_or_else(|| body.trim().to_string());
+        let hint = match (status, &self.token) {
+            (401, None) => " (pass --token-file FILE, or --config FILE with admin.token_file)",
+            _ => "",
+        };
+        bail!("{} answered {status}: {message}{hint}", self.addr)
+    }
+}
+
+/// An unspecified bind (`0.0.0.0`, `::`) is asked on loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(a) if a.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(a) if a.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+fn parse_answer(bytes: &[u8]) -> Result<(u16, String)> {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| anyhow!("not an HTTP answer"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse::<u16>().ok())
+        .ok_or_else(|| anyhow!("no HTTP status line"))?;
+    Ok((status, body.to_string()))
+}
+
+/// A path segment with everything but unreserved characters and `:` percent-encoded.
+pub fn segment(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
