@@ -1,0 +1,115 @@
+//! `kubegate status` (table and `--json`) against a running daemon, its advice when nothing
+//! answers, and the start-up refusals: a non-loopback admin bind without a token, an empty
+//! token file.
+
+mod admin_support;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use admin_support::*;
+use kubegate::admin::snapshot::{BackendState, Status};
+
+#[test]
+fn status_prints_a_table_and_json() {
+    let live = name_server("live");
+    let dead = dead_backend();
+    let d = Daemon::start("cli", &[live, dead], true);
+    d.wait_status("dead backend down", Duration::from_secs(3), |s| {
+        s.frontends[0].backends[1].state == BackendState::Down
+    });
+    let config = d.config_path();
+    let out = d.cli(&["status", "--config", config.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.starts_with("kubegate "), "{table}");
+    assert!(
+        table.contains(&format!("frontend api on {} (round-robin)", d.frontend)),
+        "{table}"
+    );
+    let row = |addr: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(addr))
+            .unwrap_or_else(|| panic!("no row for {addr}:\n{table}"))
+            .to_string()
+    };
+    assert!(row(&live.to_string()).contains(" up "), "{table}");
+    assert!(row(&dead.to_string()).contains(" DOWN "), "{table}");
+    assert!(row(&dead.to_string()).contains("TCP connect refused"), "{table}");
+    assert!(table.contains("recent events"), "{table}");
+
+    let out = d.cli(&["status", "--json", "--admin", &d.admin.to_string()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let status: Status = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(status.frontends[0].backends.len(), 2);
+    assert_eq!(status.frontends[0].backends[1].state, BackendState::Down);
+    assert_eq!(d.stop(), Some(0));
+}
+
+#[test]
+fn status_without_a_daemon_says_what_to_check() {
+    let addr = format!("127.0.0.1:{}", free_port());
+    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["status", "--admin", &addr])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("no daemon answers on {addr}: is kubegate running? is admin.bind elsewhere?")),
+        "{err}"
+    );
+}
+
+/// Runs `kubegate run` on `yaml` and expects it to exit non-zero within 5 s; its stderr.
+fn refused_start(name: &str, yaml: &str, token: Option<&str>) -> String {
+    let frontend = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let admin = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut d = Daemon::spawn(name, yaml, admin, frontend);
+    if let Some(t) = token {
+        std::fs::write(d.token_path(), t).unwrap();
+    }
+    let until = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(s) = d.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < until, "kubegate started:\n{}", d.log());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    d.log()
+}
+
+#[test]
+fn a_non_loopback_bind_without_a_token_is_refused_at_start() {
+    let a = name_server("a");
+    let port = free_port();
+    let yaml = config(
+        format!("127.0.0.1:{}", free_port()).parse().unwrap(),
+        &[a],
+        &format!("0.0.0.0:{port}"),
+        false,
+    );
+    let log = refused_start("nonloop", &yaml, None);
+    assert!(
+        log.contains(&format!("admin.bind: 0.0.0.0:{port} is not a loopback address, so the endpoint needs a token: add `token_file:")),
+        "{log}"
+    );
+    // Nothing listens there.
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+}
+
+#[test]
+fn an_empty_token_file_is_refused_at_start() {
+    let a = name_server("a");
+    let yaml = config(
+        format!("127.0.0.1:{}", free_port()).parse().unwrap(),
+        &[a],
+        &format!("127.0.0.1:{}", free_port()),
+        true,
+    );
+    let log = refused_start("emptytoken", &yaml, Some("  \n"));
+    assert!(log.contains("is empty; write a long random secret"), "{log}");
+}
