@@ -1,0 +1,121 @@
+//! `kubegate handover api` on the master of a two-node lab (network namespaces, VRRP v3 at
+//! 100 ms, each node's admin endpoint on 127.0.0.1:9099 of its own namespace): the other node
+//! takes the VIP, the first does not take it back (its status says why), and a reload
+//! (SIGHUP) ends the handover so preempt brings the VIP home.
+
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use kubegate::admin::snapshot::{EventKind, Status, VipState};
+use kubegate::lab::{self, Cluster};
+
+const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
+
+/// The token file, removed on drop.
+struct TokenFile(PathBuf);
+
+impl Drop for TokenFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn status_of(c: &Cluster, node: &str) -> Status {
+    let out = c
+        .command_in(node)
+        .unwrap()
+        .args(["status", "--json", "--config"])
+        .arg(c.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "status on {node}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn handover_gives_the_vip_away_until_reload() {
+    let _turn = lab::serial();
+    let token = TokenFile(std::env::temp_dir().join(format!(
+        "kg-handover-token-{}",
+        std::process::id()
+    )));
+    std::fs::write(&token.0, "lab-token\n").unwrap();
+    let yaml = format!(
+        "nodes:
+  - {{ name: node1, address: 198.18.0.11 }}
+  - {{ name: node2, address: 198.18.0.12 }}
+vips:
+  - name: api
+    address: 198.18.0.50/24
+    vrrp:
+      vrid: 51
+      advert_interval: 100ms
+admin:
+  token_file: {}
+",
+        token.0.display()
+    );
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 2, &yaml).expect("building the lab");
+    c.start_all().expect("starting kubegate on every node");
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+
+    let out = c
+        .command_in("node1")
+        .unwrap()
+        .args(["handover", "api", "--config"])
+        .arg(c.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("handed over"));
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(2))
+        .unwrap();
+
+    // node1 (priority 150, preempt on) does not take it back.
+    let until = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < until {
+        assert_eq!(c.holders(VIP).unwrap(), vec!["node2".to_string()]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let s1 = status_of(&c, "node1");
+    let v = &s1.vips[0];
+    assert_eq!(v.state, VipState::Backup);
+    assert!(v.handed_over);
+    assert_eq!((v.priority, v.base_priority), (1, 150));
+    assert_eq!(v.master.as_deref(), Some("198.18.0.12"));
+    assert!(v.reasons.iter().any(|r| r.contains("handed over")), "{v:?}");
+    assert!(
+        s1.events
+            .iter()
+            .any(|e| e.kind == EventKind::Operator && e.subject == "api"),
+        "{:?}",
+        s1.events
+    );
+    assert!(
+        s1.events.iter().any(|e| e.kind == EventKind::Vip
+            && e.message == "master -> backup (handed over by the operator)"),
+        "{:?}",
+        s1.events
+    );
+    let s2 = status_of(&c, "node2");
+    assert_eq!(s2.vips[0].state, VipState::Master);
+
+    // A reload ends the handover: node1's priority is back and preempt returns the VIP.
+    c.signal("node1", "HUP").unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(3))
+        .unwrap();
+    let s1 = status_of(&c, "node1");
+    assert!(!s1.vips[0].handed_over);
+    assert_eq!(s1.vips[0].priority, 150);
+}
