@@ -39,12 +39,22 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
     }
 
     // Unknown names are 404 with what exists.
-    let (code, body) = d.post("/api/v1/frontends/web/backends/1.2.3.4:80/drain", Some(TOKEN));
+    let (code, body) = d.post(
+        "/api/v1/frontends/web/backends/1.2.3.4:80/drain",
+        Some(TOKEN),
+    );
     assert_eq!(code, 404, "{body}");
     assert!(body.contains("this daemon has: api"), "{body}");
-    let (code, body) = d.post("/api/v1/frontends/api/backends/127.0.0.1:1/maint", Some(TOKEN));
+    let (code, body) = d.post(
+        "/api/v1/frontends/api/backends/127.0.0.1:1/maint",
+        Some(TOKEN),
+    );
     assert_eq!(code, 404, "{body}");
-    assert_eq!(d.post("/api/v1/frontends/api/backends/x/explode", Some(TOKEN)).0, 404);
+    assert_eq!(
+        d.post("/api/v1/frontends/api/backends/x/explode", Some(TOKEN))
+            .0,
+        404
+    );
 
     // From the command line, with the token from the config's admin.token_file.
     let config = d.config_path();
@@ -56,11 +66,25 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         "--config",
         config.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("maint"));
-    assert_eq!(d.status().frontends[0].backends[1].state, BackendState::Maint);
+    assert_eq!(
+        d.status().frontends[0].backends[1].state,
+        BackendState::Maint
+    );
     // Without a token the command fails and says how to pass one.
-    let out = d.cli(&["backend", "ready", "api", &b.to_string(), "--admin", &d.admin.to_string()]);
+    let out = d.cli(&[
+        "backend",
+        "ready",
+        "api",
+        &b.to_string(),
+        "--admin",
+        &d.admin.to_string(),
+    ]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("401") && err.contains("--token-file"), "{err}");
@@ -75,7 +99,11 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         "--token-file",
         d.token_path().to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(d.status().frontends[0].backends[1].state, BackendState::Up);
     assert_eq!(d.ask(), "b");
 

@@ -20,7 +20,11 @@ fn status_prints_a_table_and_json() {
     });
     let config = d.config_path();
     let out = d.cli(&["status", "--config", config.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.starts_with("kubegate "), "{table}");
     assert!(
@@ -36,11 +40,18 @@ fn status_prints_a_table_and_json() {
     };
     assert!(row(&live.to_string()).contains(" up "), "{table}");
     assert!(row(&dead.to_string()).contains(" DOWN "), "{table}");
-    assert!(row(&dead.to_string()).contains("TCP connect refused"), "{table}");
+    assert!(
+        row(&dead.to_string()).contains("TCP connect refused"),
+        "{table}"
+    );
     assert!(table.contains("recent events"), "{table}");
 
     let out = d.cli(&["status", "--json", "--admin", &d.admin.to_string()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let status: Status = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status.frontends[0].backends.len(), 2);
     assert_eq!(status.frontends[0].backends[1].state, BackendState::Down);
@@ -57,7 +68,9 @@ fn status_without_a_daemon_says_what_to_check() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("no daemon answers on {addr}: is kubegate running? is admin.bind elsewhere?")),
+        err.contains(&format!(
+            "no daemon answers on {addr}: is kubegate running? is admin.bind elsewhere?"
+        )),
         "{err}"
     );
 }
@@ -111,5 +124,8 @@ fn an_empty_token_file_is_refused_at_start() {
         true,
     );
     let log = refused_start("emptytoken", &yaml, Some("  \n"));
-    assert!(log.contains("is empty; write a long random secret"), "{log}");
+    assert!(
+        log.contains("is empty; write a long random secret"),
+        "{log}"
+    );
 }

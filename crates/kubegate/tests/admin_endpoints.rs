@@ -76,11 +76,19 @@ fn status_metrics_page_and_probes_against_a_running_daemon() {
 
     let m = scrape(&d);
     assert_eq!(
-        value(&m, "kubegate_frontend_connections_total", &[("frontend", "api")]),
+        value(
+            &m,
+            "kubegate_frontend_connections_total",
+            &[("frontend", "api")]
+        ),
         Value::Counter(5.0)
     );
     assert_eq!(
-        value(&m, "kubegate_frontend_sent_bytes_total", &[("frontend", "api")]),
+        value(
+            &m,
+            "kubegate_frontend_sent_bytes_total",
+            &[("frontend", "api")]
+        ),
         Value::Counter(25.0)
     );
     assert_eq!(
@@ -92,7 +100,11 @@ fn status_metrics_page_and_probes_against_a_running_daemon() {
         Value::Gauge(0.0)
     );
     assert_eq!(
-        value(&m, "kubegate_backend_connections_total", &[("backend", &live.to_string())]),
+        value(
+            &m,
+            "kubegate_backend_connections_total",
+            &[("backend", &live.to_string())]
+        ),
         Value::Counter(5.0)
     );
     assert_eq!(
@@ -110,7 +122,10 @@ fn status_metrics_page_and_probes_against_a_running_daemon() {
     ) {
         Value::Histogram(buckets) => {
             let inf = buckets.last().unwrap();
-            assert!(inf.less_than.is_infinite() && inf.count >= 1.0, "{buckets:?}");
+            assert!(
+                inf.less_than.is_infinite() && inf.count >= 1.0,
+                "{buckets:?}"
+            );
             assert!(buckets.windows(2).all(|w| w[0].count <= w[1].count));
         }
         other => panic!("not a histogram: {other:?}"),
@@ -119,7 +134,10 @@ fn status_metrics_page_and_probes_against_a_running_daemon() {
 
     let (code, page) = d.get("/");
     assert_eq!(code, 200);
-    assert!(page.contains("<html") && page.contains(&live.to_string()), "{page}");
+    assert!(
+        page.contains("<html") && page.contains(&live.to_string()),
+        "{page}"
+    );
 
     assert_eq!(d.get("/nothing").0, 404);
     assert_eq!(d.post("/metrics", None).0, 405);
@@ -138,7 +156,12 @@ fn bad_requests_are_refused_and_the_server_keeps_serving() {
     big.extend(std::iter::repeat_n(b'a', 10_000));
     assert_eq!(raw(d.admin, &big).unwrap().0, 431);
     assert_eq!(
-        raw(d.admin, b"POST /x HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n").unwrap().0,
+        raw(
+            d.admin,
+            b"POST /x HTTP/1.1\r\nContent-Length: 5000000\r\n\r\n"
+        )
+        .unwrap()
+        .0,
         413
     );
     // Binary garbage, then a client that sends half a head and goes away.

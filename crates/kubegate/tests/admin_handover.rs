@@ -40,10 +40,8 @@ fn status_of(c: &Cluster, node: &str) -> Status {
 #[test]
 fn handover_gives_the_vip_away_until_reload() {
     let _turn = lab::serial();
-    let token = TokenFile(std::env::temp_dir().join(format!(
-        "kg-handover-token-{}",
-        std::process::id()
-    )));
+    let token =
+        TokenFile(std::env::temp_dir().join(format!("kg-handover-token-{}", std::process::id())));
     std::fs::write(&token.0, "lab-token\n").unwrap();
     let yaml = format!(
         "nodes:

@@ -50,7 +50,10 @@ impl Api for Fake {
         }
     }
     fn backend(&self, f: &str, b: &str, a: BackendAction) -> Result<String, ActionError> {
-        self.actions.lock().unwrap().push(format!("{f} {b} {}", a.word()));
+        self.actions
+            .lock()
+            .unwrap()
+            .push(format!("{f} {b} {}", a.word()));
         Ok("done".into())
     }
     fn hand_over(&self, vip: &str) -> Result<String, ActionError> {
@@ -87,8 +90,16 @@ fn off_loopback_everything_but_the_probes_needs_the_token() {
     };
     for path in ["/", "/api/v1/status", "/metrics"] {
         assert_eq!(ask(&policy, &api, "GET", path, None), 401, "{path}");
-        assert_eq!(ask(&policy, &api, "GET", path, Some("Bearer nope")), 403, "{path}");
-        assert_eq!(ask(&policy, &api, "GET", path, Some("Bearer tok")), 200, "{path}");
+        assert_eq!(
+            ask(&policy, &api, "GET", path, Some("Bearer nope")),
+            403,
+            "{path}"
+        );
+        assert_eq!(
+            ask(&policy, &api, "GET", path, Some("Bearer tok")),
+            200,
+            "{path}"
+        );
     }
     assert_eq!(ask(&policy, &api, "GET", "/healthz", None), 200);
     assert_eq!(ask(&policy, &api, "GET", "/readyz", None), 200);
@@ -96,12 +107,21 @@ fn off_loopback_everything_but_the_probes_needs_the_token() {
     assert_eq!(ask(&policy, &api, "POST", drain, None), 401);
     assert_eq!(ask(&policy, &api, "POST", drain, Some("Bearer tok")), 200);
     assert_eq!(
-        ask(&policy, &api, "POST", "/api/v1/vips/api/handover", Some("Bearer tok")),
+        ask(
+            &policy,
+            &api,
+            "POST",
+            "/api/v1/vips/api/handover",
+            Some("Bearer tok")
+        ),
         200
     );
     assert_eq!(
         *api.actions.lock().unwrap(),
-        vec!["api 10.0.0.1:6443 drain".to_string(), "handover api".to_string()]
+        vec![
+            "api 10.0.0.1:6443 drain".to_string(),
+            "handover api".to_string()
+        ]
     );
 }
 

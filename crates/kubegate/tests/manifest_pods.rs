@@ -91,8 +91,20 @@ fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image
     let requests = c.resources.as_ref().unwrap().requests.as_ref().unwrap();
     assert!(requests.contains_key("cpu") && requests.contains_key("memory"));
     assert!(c.resources.as_ref().unwrap().limits.is_none());
-    // Until the admin endpoint exists, no probe that would restart a healthy pod.
-    assert!(c.liveness_probe.is_none());
+    // The kubelet asks the admin endpoint (host network): live = /healthz, ready = /readyz.
+    let bind = cluster
+        .admin
+        .bind
+        .expect("the examples keep the admin endpoint on");
+    for (probe, path) in [
+        (c.liveness_probe.as_ref(), "/healthz"),
+        (c.readiness_probe.as_ref(), "/readyz"),
+    ] {
+        let get = probe.unwrap().http_get.as_ref().unwrap();
+        assert_eq!(get.host.as_deref(), Some(bind.ip().to_string().as_str()));
+        assert_eq!(get.port, IntOrString::Int(i32::from(bind.port())));
+        assert_eq!(get.path.as_deref(), Some(path));
+    }
 
     // The config's directory, read-only, at the same path as on the host.
     let dir = config.parent().unwrap().to_str().unwrap();
@@ -259,6 +271,44 @@ fn liveness_probe_asks_the_admin_endpoint() {
     assert_eq!(get.port, IntOrString::Int(9099));
     assert_eq!(get.path.as_deref(), Some("/healthz"));
     assert!(probe.exec.is_none() && probe.tcp_socket.is_none());
+}
+
+/// The probes follow admin.bind: a given address as it is, 0.0.0.0 asked on loopback, none
+/// when the endpoint is off; the token file's directory is mounted.
+#[test]
+fn probes_follow_the_admin_bind() {
+    let (path, cluster) = examples().remove(0);
+    let options = Options::new(node_path(&path));
+    let probes = |bind: Option<&str>, token: Option<&str>| {
+        let mut c = cluster.clone();
+        c.admin.bind = bind.map(|b| b.parse().unwrap());
+        c.admin.token_file = token.map(PathBuf::from);
+        let pod = parse_pod(&manifest::render(Kind::StaticPod, &c, &options).unwrap());
+        let spec = pod.spec.unwrap();
+        let c = &spec.containers[0];
+        let hosts: Vec<Option<String>> = [&c.liveness_probe, &c.readiness_probe]
+            .into_iter()
+            .map(|p| p.as_ref().and_then(|p| p.http_get.as_ref()?.host.clone()))
+            .collect();
+        let mounts: Vec<String> = c
+            .volume_mounts
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| m.mount_path)
+            .collect();
+        (hosts, mounts)
+    };
+    let (hosts, mounts) = probes(Some("10.0.0.51:9099"), Some("/etc/kubegate-secret/token"));
+    assert_eq!(hosts, vec![Some("10.0.0.51".to_string()); 2]);
+    assert!(
+        mounts.contains(&"/etc/kubegate-secret".to_string()),
+        "{mounts:?}"
+    );
+    let (hosts, _) = probes(Some("0.0.0.0:9100"), Some("/etc/kubegate-secret/token"));
+    assert_eq!(hosts, vec![Some("127.0.0.1".to_string()); 2]);
+    let (hosts, _) = probes(None, None);
+    assert_eq!(hosts, vec![None, None]);
 }
 
 /// Odd characters in paths stay inside their strings.

@@ -51,13 +51,13 @@ pub struct Options {
     pub config_path: PathBuf,
     /// Container image (pod and DaemonSet).
     pub image: String,
-    /// The liveness probe of pods. `None` until the config has an admin endpoint: a probe of an
-    /// endpoint that does not answer would restart healthy pods.
+    /// Where the pods' liveness (`/healthz`) and readiness (`/readyz`) probes ask. `None`:
+    /// the config's `admin.bind` (no probes when it is `off`).
     pub liveness: Option<Liveness>,
 }
 
 impl Options {
-    /// The default image, no liveness probe.
+    /// The default image, probes from the config.
     pub fn new(config_path: impl Into<PathBuf>) -> Options {
         Options {
             config_path: config_path.into(),

@@ -28,7 +28,7 @@ pub struct HostDir {
 pub fn host_dirs(cluster: &ClusterConfig, config_path: &Path) -> Vec<HostDir> {
     let config_dir = config_path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let mut dirs: Vec<PathBuf> = vec![config_dir];
-    for file in tls_files(cluster) {
+    for file in tls_files(cluster).chain(cluster.admin.token_file.as_deref()) {
         let Some(dir) = file.parent().filter(|_| file.is_absolute()) else {
             continue;
         };
@@ -82,7 +82,9 @@ pub fn stop_timeout(cluster: &ClusterConfig) -> Duration {
 /// Every file the daemon reads must be visible inside the unit's sandbox.
 pub fn systemd_readable(cluster: &ClusterConfig, config_path: &Path) -> Result<(), String> {
     let hidden = |p: &Path| HIDDEN_FROM_UNIT.iter().any(|h| p.starts_with(h));
-    let files = std::iter::once(config_path).chain(tls_files(cluster));
+    let files = std::iter::once(config_path)
+        .chain(tls_files(cluster))
+        .chain(cluster.admin.token_file.as_deref());
     match files.into_iter().find(|p| hidden(p)) {
         Some(p) => Err(format!(
             "{} is under {}, which the unit hides from the daemon (ProtectHome=yes, \

@@ -3,6 +3,7 @@
 //! control-plane nodes.
 
 use std::fmt::Write;
+use std::net::{IpAddr, SocketAddr};
 
 use super::needs::{host_dirs, stop_timeout};
 use super::yaml::{indent, quote};
@@ -120,12 +121,14 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
             quote(&d.path.to_string_lossy())
         );
     }
-    match &options.liveness {
-        Some(probe) => s.push_str(&liveness(probe)),
+    match probe_address(cluster, options) {
+        Some(address) => {
+            s.push_str(&http_probe("livenessProbe", address, "/healthz", 5, 10, 3));
+            s.push_str(&http_probe("readinessProbe", address, "/readyz", 1, 5, 1));
+        }
         None => s.push_str(
-            "    # No liveness probe yet: it will ask the admin endpoint (127.0.0.1:9099/healthz by\n\
-             \x20   # default), which this version does not serve. The kubelet restarts the\n\
-             \x20   # container when kubegate exits.\n",
+            "    # No probes: admin.bind is off. The kubelet restarts the container when\n\
+             \x20   # kubegate exits.\n",
         ),
     }
     s.push_str("volumes:\n");
@@ -140,14 +143,38 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
     s
 }
 
-/// An HTTP GET on the host network (the pod shares the host's loopback).
-fn liveness(probe: &Liveness) -> String {
+/// Where the kubelet asks: `options.liveness` if given, else the config's `admin.bind` (an
+/// unspecified address is asked on loopback; the pod uses the host network, so the host's
+/// addresses are the pod's). `None` when the endpoint is off.
+fn probe_address(cluster: &ClusterConfig, options: &Options) -> Option<SocketAddr> {
+    if let Some(Liveness { address, .. }) = &options.liveness {
+        return Some(*address);
+    }
+    let bind = cluster.admin.bind?;
+    Some(match bind.ip() {
+        IpAddr::V4(a) if a.is_unspecified() => SocketAddr::from(([127, 0, 0, 1], bind.port())),
+        IpAddr::V6(a) if a.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), bind.port())
+        }
+        _ => bind,
+    })
+}
+
+/// An HTTP GET of the admin endpoint (`/healthz`, `/readyz` need no token).
+fn http_probe(
+    kind: &str,
+    address: SocketAddr,
+    path: &str,
+    initial_delay: u32,
+    period: u32,
+    failures: u32,
+) -> String {
     format!(
-        "    livenessProbe:\n      httpGet:\n        host: {}\n        port: {}\n        path: {}\n\
-         \x20     initialDelaySeconds: 5\n      periodSeconds: 10\n      timeoutSeconds: 2\n\
-         \x20     failureThreshold: 3\n",
-        quote(&probe.address.ip().to_string()),
-        probe.address.port(),
-        quote(&probe.path),
+        "    {kind}:\n      httpGet:\n        host: {}\n        port: {}\n        path: {}\n\
+         \x20     initialDelaySeconds: {initial_delay}\n      periodSeconds: {period}\n\
+         \x20     timeoutSeconds: 2\n      failureThreshold: {failures}\n",
+        quote(&address.ip().to_string()),
+        address.port(),
+        quote(path),
     )
 }

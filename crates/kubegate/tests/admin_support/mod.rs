@@ -151,7 +151,12 @@ impl Daemon {
     }
 
     /// Polls the status until `pred` holds (at most `timeout`).
-    pub fn wait_status(&self, what: &str, timeout: Duration, pred: impl Fn(&Status) -> bool) -> Status {
+    pub fn wait_status(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Status) -> bool,
+    ) -> Status {
         let until = Instant::now() + timeout;
         loop {
             let s = self.status();
@@ -195,7 +200,10 @@ impl Daemon {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return status.code();
             }
-            assert!(Instant::now() < until, "kubegate did not exit after SIGTERM");
+            assert!(
+                Instant::now() < until,
+                "kubegate did not exit after SIGTERM"
+            );
             thread::sleep(Duration::from_millis(20));
         }
     }
