@@ -31,7 +31,7 @@ impl Api for Fake {
                 frontends: vec![],
                 events: vec![],
             },
-            latencies: vec![],
+            backends: vec![],
         }
     }
     fn ready(&self) -> Result<(), String> {

@@ -10,8 +10,18 @@ use super::snapshot::Status;
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub status: Status,
-    /// Health-check latency per (frontend, backend address).
-    pub latencies: Vec<(String, String, LatencyHistogram)>,
+    /// One per backend, in the order of `status`.
+    pub backends: Vec<BackendExtra>,
+}
+
+/// A backend's health apart from the operator's state, and its check latencies.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackendExtra {
+    pub frontend: String,
+    pub backend: String,
+    pub healthy: bool,
+    /// `None` for a backend the checker does not know (yet).
+    pub latency: Option<LatencyHistogram>,
 }
 
 /// An operator's wish for one backend (haproxy's admin states).

@@ -6,11 +6,36 @@ use crate::balancer::health_events::{BackendCheck, CheckState, HealthEvent};
 use crate::balancer::pool::{AdminState, Health};
 use crate::config::model::Balance;
 
+use super::api::{BackendExtra, Snapshot};
 use super::gather::{epoch_ms, FrontendSample, Gathered, MemberSample, VipSample};
 use super::snapshot::{
     BackendState, BackendStatus, CheckStatus, Event, EventKind, FrontendStatus, Status, VipStatus,
     EVENTS_SHOWN,
 };
+
+/// The status and what `/metrics` needs beside it.
+pub fn snapshot(g: &Gathered) -> Snapshot {
+    let backends = g
+        .frontends
+        .iter()
+        .flat_map(|f| {
+            f.members.iter().map(|m| BackendExtra {
+                frontend: f.name.clone(),
+                backend: m.address.to_string(),
+                healthy: m.health == Health::Up,
+                latency: g
+                    .checks
+                    .iter()
+                    .find(|c| c.frontend == f.name && c.backend == m.address)
+                    .map(|c| c.latency.clone()),
+            })
+        })
+        .collect();
+    Snapshot {
+        status: build(g),
+        backends,
+    }
+}
 
 /// The whole status.
 pub fn build(g: &Gathered) -> Status {

@@ -200,17 +200,12 @@ pub fn render(snap: &Snapshot) -> String {
         "1 when the backend is healthy (up or going down), else 0; the operator's drain and \
          maint do not change it.",
     );
-    for fr in &s.frontends {
-        for b in &fr.backends {
-            let up = matches!(b.state, BackendState::Up | BackendState::GoingDown)
-                || matches!(b.state, BackendState::Drain | BackendState::Maint)
-                    && b.last_check.as_ref().is_none_or(|c| c.ok);
-            fam.sample(
-                "kubegate_backend_up",
-                &[("frontend", &fr.name), ("backend", &b.address)],
-                if up { 1.0 } else { 0.0 },
-            );
-        }
+    for b in &snap.backends {
+        fam.sample(
+            "kubegate_backend_up",
+            &[("frontend", &b.frontend), ("backend", &b.backend)],
+            if b.healthy { 1.0 } else { 0.0 },
+        );
     }
     let mut fam = Family::new(
         &mut out,
@@ -299,7 +294,11 @@ pub fn render(snap: &Snapshot) -> String {
         "histogram",
         "How long health checks of the backend took, failed ones included.",
     );
-    for (frontend, backend, h) in &snap.latencies {
+    for (frontend, backend, h) in snap
+        .backends
+        .iter()
+        .filter_map(|b| Some((&b.frontend, &b.backend, b.latency.as_ref()?)))
+    {
         for (le, n) in h.cumulative() {
             let le = number(le);
             fam.sample(

@@ -86,7 +86,7 @@ pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8
         .split('/')
         .skip(1)
         .collect();
-    let get = request.method == "GET" || request.method == "HEAD";
+    let get = request.method == "GET";
     let post = request.method == "POST";
     match segments.as_slice() {
         ["healthz"] | ["readyz"] if !get => error(405, "use GET"),

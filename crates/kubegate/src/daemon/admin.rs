@@ -8,7 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use crate::admin::api::{ActionError, Api, BackendAction, Snapshot};
-use crate::admin::build::build;
+use crate::admin::build::snapshot;
 use crate::admin::gather::{FrontendSample, Gathered};
 use crate::admin::hub::{Heartbeat, Hub};
 use crate::admin::snapshot::{EventKind, VipState};
@@ -62,10 +62,6 @@ impl Api for DaemonApi {
             .map(|f| FrontendSample::take(f, now, wall))
             .collect();
         let checks = self.health.last_results();
-        let latencies = checks
-            .iter()
-            .map(|c| (c.frontend.clone(), c.backend.to_string(), c.latency.clone()))
-            .collect();
         let gathered = Gathered {
             now: wall,
             started: self.hub.started,
@@ -76,10 +72,7 @@ impl Api for DaemonApi {
             health_events: self.health.events(),
             events: self.hub.events(),
         };
-        Snapshot {
-            status: build(&gathered),
-            latencies,
-        }
+        snapshot(&gathered)
     }
 
     fn ready(&self) -> Result<(), String> {
