@@ -129,3 +129,29 @@ fn an_empty_token_file_is_refused_at_start() {
         "{log}"
     );
 }
+
+#[test]
+fn a_taken_admin_port_is_reported_and_the_balancer_runs_on() {
+    let a = name_server("a");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let admin = taken.local_addr().unwrap();
+    let frontend = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let yaml = config(frontend, &[a], &admin.to_string(), false);
+    let d = Daemon::spawn("taken", &yaml, admin, frontend);
+    let until = Instant::now() + Duration::from_secs(5);
+    while !d.log().contains("running WITHOUT it") {
+        assert!(
+            Instant::now() < until,
+            "no complaint in the log:\n{}",
+            d.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        d.log().contains(&format!("cannot listen on {admin}")),
+        "{}",
+        d.log()
+    );
+    assert_eq!(d.ask(), "a");
+    assert_eq!(d.stop(), Some(0));
+}

@@ -92,12 +92,22 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                 main: events.clone(),
                 main_beat: main_beat.clone(),
             };
-            let server = crate::admin::server::AdminServer::start(bind, token, Arc::new(api))
-                .with_context(|| {
-                    format!("admin endpoint: cannot listen on {bind} (admin.bind; `off` switches it off)")
-                })?;
-            say!("admin endpoint on http://{}/", server.local_addr());
-            Some(server)
+            // The VIPs and frontends matter more than their status page: a port taken by
+            // something else is reported loudly, and the daemon runs on without it.
+            match crate::admin::server::AdminServer::start(bind, token, Arc::new(api)) {
+                Ok(server) => {
+                    say!("admin endpoint on http://{}/", server.local_addr());
+                    Some(server)
+                }
+                Err(e) => {
+                    say!(
+                        "admin endpoint: cannot listen on {bind}: {e}; running WITHOUT it (no \
+                         status, metrics, probes or runtime control): free the port or change \
+                         admin.bind, then restart kubegate"
+                    );
+                    None
+                }
+            }
         }
         None => None,
     };
