@@ -113,7 +113,7 @@ impl HealthChecker {
 
     /// A handle that reads what the checker knows, for the admin endpoint (cheap to clone).
     pub fn view(&self) -> HealthView {
-        HealthView(self.shared.clone())
+        HealthView(self.shared.clone(), self.runtime.clone())
     }
 
     /// Stop probing and wait for the thread to end. Pools keep their last health.
@@ -133,7 +133,7 @@ impl HealthChecker {
 
 /// Read access to a checker's results and events (see [`HealthChecker::view`]).
 #[derive(Clone, Debug)]
-pub struct HealthView(Arc<Shared>);
+pub struct HealthView(Arc<Shared>, Handle);
 
 impl HealthView {
     /// As [`HealthChecker::last_results`].
@@ -144,6 +144,11 @@ impl HealthView {
     /// As [`HealthChecker::events`].
     pub fn events(&self) -> Vec<HealthEvent> {
         self.0.registry().events()
+    }
+
+    /// Runs `f` on the checker's event loop (`/healthz`: it only runs if the loop turns).
+    pub fn run_on_loop(&self, f: impl FnOnce() + Send + 'static) {
+        self.1.spawn(async move { f() });
     }
 }
 

@@ -28,6 +28,8 @@ pub struct DaemonApi {
     /// The main loop's inbox and heartbeat (it beats on `Event::Ping`).
     pub main: Sender<Event>,
     pub main_beat: Arc<Heartbeat>,
+    /// Beaten on the health checker's event loop when pinged.
+    pub checker_beat: Arc<Heartbeat>,
 }
 
 impl DaemonApi {
@@ -85,6 +87,8 @@ impl Api for DaemonApi {
 
     fn ping(&self) {
         let _ = self.main.send(Event::Ping);
+        let beat = self.checker_beat.clone();
+        self.health.run_on_loop(move || beat.beat());
         for v in &self.vips {
             v.send(Control::Ping);
         }
@@ -94,6 +98,9 @@ impl Api for DaemonApi {
         let mut late = Vec::new();
         if self.main_beat.last_ms() < since_ms {
             late.push("main loop".to_string());
+        }
+        if self.checker_beat.last_ms() < since_ms {
+            late.push("health checker".to_string());
         }
         let stopped: Vec<String> = self
             .hub

@@ -91,6 +91,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                 vips: vip_controls.clone(),
                 main: events.clone(),
                 main_beat: main_beat.clone(),
+                checker_beat: Arc::new(crate::admin::hub::Heartbeat::default()),
             };
             // The VIPs and frontends matter more than their status page: a port taken by
             // something else is reported loudly, and the daemon runs on without it.
