@@ -21,6 +21,30 @@ impl Drop for TokenFile {
     }
 }
 
+/// `GET path` on the node's own admin endpoint (127.0.0.1:9099 in its namespace), with curl.
+fn get_in(c: &Cluster, node: &str, path: &str) -> String {
+    let out = c
+        .segment
+        .netns(node)
+        .unwrap()
+        .command("curl")
+        .args([
+            "-sS",
+            "-m",
+            "3",
+            "-f",
+            &format!("http://127.0.0.1:9099{path}"),
+        ])
+        .output()
+        .expect("this test needs curl to ask the admin endpoint inside the namespace");
+    assert!(
+        out.status.success(),
+        "GET {path} on {node}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn status_of(c: &Cluster, node: &str) -> Status {
     let out = c
         .command_in(node)
@@ -63,6 +87,14 @@ admin:
     c.start_all().expect("starting kubegate on every node");
     c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
         .unwrap();
+    // The VIP threads answer /healthz; /metrics shows who is master.
+    assert_eq!(get_in(&c, "node1", "/healthz"), "ok\n");
+    assert_eq!(get_in(&c, "node2", "/readyz"), "ok\n");
+    let metrics = get_in(&c, "node1", "/metrics");
+    assert!(
+        metrics.contains("kubegate_vip_state{vip=\"api\",state=\"master\"} 1\n"),
+        "{metrics}"
+    );
 
     let out = c
         .command_in("node1")
