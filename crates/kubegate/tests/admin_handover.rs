@@ -138,6 +138,23 @@ admin:
         "{:?}",
         s1.events
     );
+    // The table says it too.
+    let out = c
+        .command_in("node1")
+        .unwrap()
+        .args(["status", "--config"])
+        .arg(c.config_path())
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("api "))
+        .unwrap_or_else(|| panic!("no VIP row:\n{table}"));
+    assert!(
+        row.contains(" backup ") && row.contains(" 1/150 ") && row.contains("handed over"),
+        "{table}"
+    );
     let s2 = status_of(&c, "node2");
     assert_eq!(s2.vips[0].state, VipState::Master);
 

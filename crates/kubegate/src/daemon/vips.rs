@@ -247,3 +247,45 @@ fn reasons(trackers: &[Tracker], health: &[Health]) -> Vec<String> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn tracker(kind: TrackerKind, weight: i16) -> Tracker {
+        Tracker {
+            kind,
+            weight,
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            rise: 1,
+            fall: 1,
+        }
+    }
+
+    #[test]
+    fn reasons_name_the_failing_trackers_with_their_weight() {
+        let trackers = [
+            tracker(TrackerKind::Frontend("api".into()), -50),
+            tracker(TrackerKind::Script("/bin/check".into()), 0),
+            tracker(TrackerKind::Interface("eth1".into()), 20),
+            tracker(TrackerKind::Tcp("127.0.0.1:6443".parse().unwrap()), -10),
+        ];
+        let health = [
+            Health::Failed,
+            Health::Failed,
+            Health::Failed,
+            Health::Healthy,
+        ];
+        assert_eq!(
+            reasons(&trackers, &health),
+            [
+                "frontend api: no ready backend (-50)",
+                "script /bin/check: failing (fault)",
+                "interface eth1: down (+20 not added)",
+            ]
+        );
+        assert!(reasons(&trackers, &[Health::Healthy; 4]).is_empty());
+    }
+}
