@@ -129,32 +129,31 @@ fn row(html: &mut String, frontend: &str, backend: &BackendStatus, now_ms: u64) 
     html.push_str("</tr>");
 }
 
-/// The frontend's own counters, under its backends.
+/// The frontend's own counters, under its backends; the errors are broken down beside them.
 fn totals(html: &mut String, frontend: &FrontendStatus) {
-    let mut errors = Vec::new();
-    for (n, what) in [
-        (frontend.refused_no_backend, "refused, no backend"),
-        (frontend.refused_limit, "refused, limit"),
-        (frontend.connect_failed, "connect failed"),
-    ] {
-        if n > 0 {
-            errors.push(format!("{} {what}", count(n)));
-        }
-    }
-    let errors = if errors.is_empty() {
-        "0".to_owned()
-    } else {
-        errors.join("<br>")
-    };
+    let kinds = [
+        (frontend.refused_no_backend, "refused: no backend"),
+        (frontend.refused_limit, "refused: connection limit"),
+        (frontend.connect_failed, "every connect attempt failed"),
+    ];
+    let errors: u64 = kinds.iter().map(|(n, _)| n).sum();
+    let breakdown: Vec<String> = kinds
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{} {what}", count(*n)))
+        .collect();
     let _ = write!(
         html,
         "<tfoot><tr class=\"frontend-total\"><td>frontend</td><td></td><td></td>\
          <td class=\"num sessions-current\">{}</td><td class=\"num sessions-total\">{}</td>\
          <td class=\"num bytes-in\">{}</td><td class=\"num bytes-out\">{}</td>\
-         <td class=\"num errors\" colspan=\"2\">{errors}</td><td></td><td></td><td></td></tr></tfoot>",
+         <td class=\"num errors\">{}</td><td class=\"errors-detail\">{}</td>\
+         <td></td><td></td><td></td></tr></tfoot>",
         count(frontend.sessions_current),
         count(frontend.sessions_total),
         bytes(frontend.bytes_in),
         bytes(frontend.bytes_out),
+        count(errors),
+        breakdown.join(" · "),
     );
 }

@@ -138,7 +138,7 @@ min-width:130px}
 .summary span{color:var(--muted);font-size:12px}
 .summary .bad b{color:#b42318}
 table{border-collapse:collapse;width:100%}
-th,td{padding:4px 9px;text-align:left;vertical-align:top;white-space:nowrap;\
+th,td{padding:4px 9px;text-align:left;vertical-align:baseline;white-space:nowrap;\
 border-bottom:1px solid rgba(0,0,0,.08)}
 thead th{color:var(--muted);font-size:11px;font-weight:600;text-transform:uppercase;\
 letter-spacing:.03em;background:#f8f9fb;border-bottom:1px solid var(--line)}
@@ -146,6 +146,7 @@ th.group{text-align:center;border-bottom:0}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 td.wrap{white-space:normal}
 tfoot td{background:#eef1f5;font-weight:600;border-top:2px solid var(--line)}
+tfoot td.errors-detail{font-weight:normal;color:#7a2e0e}
 .addr{font-family:'DejaVu Sans Mono',ui-monospace,monospace;font-size:12px}
 .muted{color:var(--muted)}
 .small{font-size:11px}

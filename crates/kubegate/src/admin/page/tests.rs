@@ -173,7 +173,10 @@ fn numbers_are_in_human_units() {
     assert!(html.contains("<span class=\"detail\">HTTPS 200 in 3 ms</span>"));
     assert!(html.contains("12 s ago"));
     assert!(html.contains("up 2 h 5 m"));
-    assert!(html.contains("3 refused, no backend<br>1 connect failed"));
+    assert!(html.contains(
+        "<td class=\"num errors\">4</td><td class=\"errors-detail\">3 refused: no backend · \
+         1 every connect attempt failed</td>"
+    ));
     // Up and going down get connections.
     assert!(html.contains("2 of 6 serving"));
 }
