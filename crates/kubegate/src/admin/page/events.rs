@@ -20,7 +20,7 @@ pub fn section(html: &mut String, status: &Status) {
         return;
     }
     html.push_str(
-        "<table class=\"events\"><thead><tr><th>when</th><th>kind</th><th>subject</th>\
+        "<div class=\"scroll\"><table class=\"events\"><thead><tr><th>when</th><th>kind</th><th>subject</th>\
          <th>what happened</th></tr></thead><tbody>",
     );
     // The snapshot keeps them oldest first; people read the latest first.
@@ -44,5 +44,5 @@ pub fn section(html: &mut String, status: &Status) {
             escape(&event.message),
         );
     }
-    html.push_str("</tbody></table></section>");
+    html.push_str("</tbody></table></div></section>");
 }

@@ -47,7 +47,7 @@ fn section(html: &mut String, frontend: &FrontendStatus, now_ms: u64) {
         balance = escape(&frontend.balance),
     );
     html.push_str(
-        "<table class=\"backends\"><thead>\
+        "<div class=\"scroll\"><table class=\"backends\"><thead>\
          <tr><th rowspan=\"2\">backend</th><th rowspan=\"2\" class=\"num\">weight</th>\
          <th rowspan=\"2\">state</th><th colspan=\"2\" class=\"group\">sessions</th>\
          <th colspan=\"2\" class=\"group\">bytes</th><th rowspan=\"2\" class=\"num\">errors</th>\
@@ -64,7 +64,7 @@ fn section(html: &mut String, frontend: &FrontendStatus, now_ms: u64) {
     }
     html.push_str("</tbody>");
     totals(html, frontend);
-    html.push_str("</table></section>");
+    html.push_str("</table></div></section>");
 }
 
 fn row(html: &mut String, frontend: &str, backend: &BackendStatus, now_ms: u64) {

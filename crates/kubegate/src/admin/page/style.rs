@@ -137,6 +137,7 @@ min-width:130px}
 .summary b{display:block;font-size:18px}
 .summary span{color:var(--muted);font-size:12px}
 .summary .bad b{color:#b42318}
+.scroll{overflow-x:auto}
 table{border-collapse:collapse;width:100%}
 th,td{padding:4px 9px;text-align:left;vertical-align:baseline;white-space:nowrap;\
 border-bottom:1px solid rgba(0,0,0,.08)}
@@ -145,6 +146,7 @@ letter-spacing:.03em;background:#f8f9fb;border-bottom:1px solid var(--line)}
 th.group{text-align:center;border-bottom:0}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 td.wrap{white-space:normal}
+td.priority{min-width:17em}
 tfoot td{background:#eef1f5;font-weight:600;border-top:2px solid var(--line)}
 tfoot td.errors-detail{font-weight:normal;color:#7a2e0e}
 .addr{font-family:'DejaVu Sans Mono',ui-monospace,monospace;font-size:12px}

@@ -165,6 +165,17 @@ fn vips_show_state_priority_reasons_master_and_since() {
 }
 
 #[test]
+fn a_handed_over_vip_is_tagged() {
+    let mut status = status();
+    assert!(!render(&status).contains("handed over"));
+    status.vips[1].handed_over = true;
+    let html = render(&status);
+    let row = &html[html.find("data-vip=\"ingress\"").unwrap()..];
+    assert!(row[..row.find("</tr>").unwrap()]
+        .contains("<span class=\"tag handed-over\">handed over</span>"));
+}
+
+#[test]
 fn numbers_are_in_human_units() {
     let html = render(&status());
     assert!(html.contains("<td class=\"num bytes-in\">1.5 KiB</td>"));

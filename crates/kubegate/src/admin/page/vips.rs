@@ -29,14 +29,14 @@ pub fn section(html: &mut String, status: &Status) {
         return;
     }
     html.push_str(
-        "<table class=\"vips\"><thead><tr><th>VIP</th><th>address</th><th>interface</th>\
+        "<div class=\"scroll\"><table class=\"vips\"><thead><tr><th>VIP</th><th>address</th><th>interface</th>\
          <th class=\"num\">VRID</th><th>state</th><th>priority</th><th>master</th>\
          <th>since</th><th class=\"num\">transitions</th></tr></thead><tbody>",
     );
     for vip in &status.vips {
         row(html, vip, status.now_ms);
     }
-    html.push_str("</tbody></table></section>");
+    html.push_str("</tbody></table></div></section>");
 }
 
 fn row(html: &mut String, vip: &VipStatus, now_ms: u64) {
