@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: installs the Debian packages the tests use when missing
 # (real keepalived and FRR as VRRP peers, iproute2 and nftables for the network-namespace lab,
-# tcpdump), checks formatting and lints, then runs `cargo test` for the whole workspace.
+# tcpdump, headless chromium and its chromedriver for the status page), checks formatting and
+# lints, then runs `cargo test` for the whole workspace.
 # Needs root: the lab tests create network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(keepalived frr iproute2 nftables tcpdump iputils-ping procps)
+packages=(keepalived frr iproute2 nftables tcpdump iputils-ping procps chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
