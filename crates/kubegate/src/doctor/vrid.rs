@@ -58,15 +58,17 @@ pub fn judge(
     let mut out = Vec::new();
     let mut own = BTreeSet::new();
     let mut seen_foreign = BTreeSet::new();
-    let mut used = BTreeSet::new();
-    for h in heard.iter().filter(|h| h.interface == interface) {
-        if h.from.is_ipv4() != vip.address.is_ipv4() {
-            continue;
-        }
-        used.insert(h.advert.vrid);
-        if h.advert.vrid != vrid {
-            continue;
-        }
+    let here = || {
+        heard
+            .iter()
+            .filter(|h| h.interface == interface && h.from.is_ipv4() == vip.address.is_ipv4())
+    };
+    // Taken: heard on the segment, or used by another VIP of this file.
+    let used: BTreeSet<u8> = here()
+        .map(|h| h.advert.vrid)
+        .chain(cfg.vips.iter().map(|v| v.vrrp.vrid))
+        .collect();
+    for h in here().filter(|h| h.advert.vrid == vrid) {
         let same_vip = h.advert.addresses == [vip.address];
         match ours(h.from) {
             Some(node) if same_vip => {
