@@ -111,12 +111,8 @@ impl Report {
     /// One line per finding, `LEVEL  SUBJECT  what was found`, columns aligned; the advice on
     /// the next line, indented under the finding; a summary line last.
     pub fn render_text(&self) -> String {
-        let level_w = self
-            .findings
-            .iter()
-            .map(|f| f.severity.label().len())
-            .max()
-            .unwrap_or(0);
+        // The widest label, so columns line up from one run to the next.
+        let level_w = Severity::Fail.label().len();
         let subject_w = self
             .findings
             .iter()
@@ -137,15 +133,20 @@ impl Report {
             );
             if !f.advice.is_empty() {
                 let indent = level_w + 2;
-                let _ = writeln!(out, "{:indent$}-> {}", "", f.advice);
+                for (i, piece) in wrap(&f.advice, ADVICE_WIDTH).iter().enumerate() {
+                    let arrow = if i == 0 { "-> " } else { "   " };
+                    let _ = writeln!(out, "{:indent$}{arrow}{piece}", "");
+                }
             }
         }
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let _ = writeln!(
             out,
-            "{} ok, {} warnings, {} failures",
+            "{} ok, {}, {}",
             self.count(Severity::Ok),
-            self.count(Severity::Warn),
-            self.count(Severity::Fail)
+            plural(self.count(Severity::Warn), "warning", "warnings"),
+            plural(self.count(Severity::Fail), "failure", "failures")
         );
         out
     }
@@ -159,6 +160,28 @@ impl Report {
         s.push('\n');
         s
     }
+}
+
+/// Advice lines are wrapped at this many characters (after the indent).
+const ADVICE_WIDTH: usize = 92;
+
+/// Greedy word wrap; a word longer than `width` gets a line of its own.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -213,7 +236,24 @@ mod tests {
             "warn  vip api                     outside the subnet"
         );
         assert_eq!(lines[5], "      -> move it");
-        assert_eq!(lines[6], "1 ok, 1 warnings, 1 failures");
+        assert_eq!(lines[6], "1 ok, 1 warning, 1 failure");
+    }
+
+    #[test]
+    fn long_advice_wraps_under_the_arrow() {
+        let mut r = sample();
+        r.findings[2].advice = "word ".repeat(30).trim_end().to_string();
+        let text = r.render_text();
+        let advice: Vec<&str> = text.lines().skip(5).take(2).collect();
+        assert_eq!(
+            advice[0],
+            format!("      -> {}", "word ".repeat(18).trim_end())
+        );
+        assert_eq!(
+            advice[1],
+            format!("         {}", "word ".repeat(12).trim_end())
+        );
+        assert_eq!(wrap("a verylongword b", 4), ["a", "verylongword", "b"]);
     }
 
     #[test]
