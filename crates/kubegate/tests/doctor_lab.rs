@@ -280,3 +280,88 @@ fn held_port_fails_naming_port_and_holder() {
     );
     assert_eq!(fails(&report).len(), 1, "{report}");
 }
+
+/// The same checks over IPv6: the segment's 2001:2::/64 addresses, a v6 VIP, v6 apiservers.
+#[test]
+fn ipv6_certificate_without_the_vip_fails_and_our_node_is_heard() {
+    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
+    let _serial = kubegate::lab::serial();
+    let config = "nodes:\n  - { name: node1, address: 2001:2::b }\n  - { name: node2, address: 2001:2::c }\n\
+                  vips:\n  - name: api\n    address: 2001:2::50/64\n    vrrp: { vrid: 61, advert_interval: 100ms }\n\
+                  frontends:\n  - name: api\n    bind: '[2001:2::50]:8443'\n    \
+                  backends: ['[2001:2::b]:6443', '[2001:2::c]:6443']\n    check: { https: /readyz }\n";
+    let mut cluster = Cluster::new(Path::new(env!("CARGO_BIN_EXE_kubegate")), 2, config)
+        .unwrap_or_else(|e| panic!("cannot build the lab: {e}"));
+    let serve6 = |host: &str, sans: &[&str]| {
+        let address = cluster.segment.host(host).unwrap().address6;
+        cluster
+            .segment
+            .netns(host)
+            .unwrap()
+            .enter(|| {
+                apiserver::serve(
+                    SocketAddr::from((address, 6443)),
+                    sans,
+                    Arc::new(AtomicBool::new(true)),
+                )
+            })
+            .unwrap()
+            .unwrap_or_else(|e| panic!("fake apiserver on {host}: {e}"))
+    };
+    let _a = serve6("node1", &["2001:2::b", "2001:2::50"]);
+    let _b = serve6("node2", &["2001:2::c"]);
+    cluster.start("node2").expect("kubegate on node2");
+    // Master, and so sending adverts, once it holds the VIP.
+    let until = std::time::Instant::now() + Duration::from_secs(10);
+    let node2 = cluster.segment.netns("node2").unwrap();
+    while !node2
+        .ip(&["-6", "-o", "addr", "show", "dev", "eth0"])
+        .unwrap()
+        .contains("2001:2::50/")
+    {
+        assert!(
+            std::time::Instant::now() < until,
+            "node2 never took the VIP"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (out, report) = doctor(&cluster, &[]);
+    assert!(!out.status.success(), "{report}");
+    assert!(
+        has(
+            &report,
+            "ok",
+            "vip api 2001:2::50",
+            "inside the subnet of eth0 (2001:2::b/64)"
+        ),
+        "{report}"
+    );
+    assert!(
+        has(
+            &report,
+            "ok",
+            "certificate [2001:2::b]:6443",
+            "its SANs hold 2001:2::50"
+        ),
+        "{report}"
+    );
+    assert!(
+        has(
+            &report,
+            "FAIL",
+            "certificate [2001:2::c]:6443",
+            "VIP api 2001:2::50 not among its SANs"
+        ),
+        "{report}"
+    );
+    assert!(
+        has(
+            &report,
+            "ok",
+            "vrid 61 on eth0",
+            "kubegate already runs on node2 for VIP api 2001:2::50"
+        ),
+        "{report}"
+    );
+    assert_eq!(fails(&report).len(), 1, "{report}");
+}
