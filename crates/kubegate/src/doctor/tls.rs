@@ -6,7 +6,7 @@
 use std::io;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -41,8 +41,23 @@ pub fn fetch_chain(
     let mut tcp = TcpStream::connect_timeout(&addr, timeout)?;
     tcp.set_read_timeout(Some(timeout))?;
     tcp.set_write_timeout(Some(timeout))?;
+    // Each read is bounded by the socket timeout, the whole handshake by the deadline (a
+    // server trickling bytes cannot keep us here).
+    let deadline = Instant::now() + timeout;
     while conn.is_handshaking() {
-        conn.complete_io(&mut tcp)?;
+        if Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no TLS handshake within {timeout:?}"),
+            ));
+        }
+        conn.complete_io(&mut tcp).map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no TLS handshake within {timeout:?}"),
+            ),
+            _ => e,
+        })?;
     }
     let chain = recorder
         .chain
@@ -128,6 +143,27 @@ mod tests {
             vec!["127.0.0.1".parse::<std::net::IpAddr>().unwrap()]
         );
         assert_eq!(sans.dns, vec!["kubernetes.default.svc".to_string()]);
+    }
+
+    #[test]
+    fn a_silent_server_times_out() {
+        // Accepts (the kernel completes the connection from the backlog) and never answers.
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let started = Instant::now();
+        let e = fetch_chain(
+            silent.local_addr().unwrap(),
+            None,
+            Duration::from_millis(300),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ),
+            "{e:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
     }
 
     #[test]

@@ -183,9 +183,11 @@ pub fn listen(ears: &[Ear], time: Duration) -> (Vec<Heard>, Vec<(Ear, io::Error)
         let ready = match crate::sys::wait_any(&fds, Some(until - now)) {
             Ok(r) => r,
             Err(e) => {
-                let (ear, _) = sockets.remove(0);
-                errors.push((ear.clone(), e));
-                continue;
+                // poll(2) itself failed: no ear can be trusted to have heard everything.
+                for (ear, _) in sockets.drain(..) {
+                    errors.push((ear.clone(), io::Error::new(e.kind(), e.to_string())));
+                }
+                break;
             }
         };
         for (i, (ear, socket)) in sockets.iter().enumerate() {
