@@ -140,3 +140,23 @@ fn other_interfaces_and_families_do_not_count() {
     assert_eq!(f.len(), 1);
     assert_eq!(f[0].0, Severity::Ok);
 }
+
+#[test]
+fn our_node_with_other_settings_warns_of_an_old_router() {
+    let mut h = heard("198.18.0.12", 51, "198.18.0.50");
+    h.advert.version = Version::V2;
+    h.advert.interval_cs = 100;
+    let f = run(&[h.clone(), h]);
+    assert_eq!(f.len(), 1, "once per sender: {f:?}");
+    assert_eq!(f[0].0, Severity::Warn);
+    assert_eq!(
+        f[0].1,
+        "node m2 advertises VIP api 198.18.0.50 with VRRPv2 every 1000 ms, but the file says \
+         VRRPv3 every 200 ms: a keepalived still running there, or kubegate with another config"
+    );
+    assert!(
+        f[0].2.starts_with("stop the old router on m2"),
+        "{}",
+        f[0].2
+    );
+}

@@ -71,8 +71,30 @@ pub fn judge(
     for h in here().filter(|h| h.advert.vrid == vrid) {
         let same_vip = h.advert.addresses == [vip.address];
         match ours(h.from) {
-            Some(node) if same_vip => {
+            Some(node) if same_vip && settings_match(vip, &h.advert) => {
                 own.insert(node.name.clone());
+            }
+            Some(node) if same_vip => {
+                if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
+                    continue;
+                }
+                out.push(Finding::warn(
+                    subject(vip, interface),
+                    format!(
+                        "node {} advertises VIP {} {} with {}, but the file says {}: a keepalived \
+                         still running there, or kubegate with another config",
+                        node.name,
+                        vip.name,
+                        vip.address,
+                        advert_settings(h.advert.version, h.advert.interval_cs),
+                        advert_settings(vip.vrrp.version, interval_cs(vip)),
+                    ),
+                    format!(
+                        "stop the old router on {} before starting kubegate there, or make the \
+                         file's `version` / `advert_interval` match it while migrating",
+                        node.name
+                    ),
+                ));
             }
             node => {
                 if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
@@ -129,6 +151,22 @@ pub fn judge(
         ));
     }
     out
+}
+
+fn interval_cs(vip: &Vip) -> u16 {
+    u16::try_from(vip.vrrp.advert_interval.as_millis() / 10).unwrap_or(u16::MAX)
+}
+
+/// Version and advert interval as the file has them. A v3 backup would adopt another interval
+/// (RFC 5798 §6.4.2), but a v2 router drops adverts with another interval (RFC 3768 §7.1) and
+/// mixed versions work together only in the limited ways of RFC 5798 §8.4.
+fn settings_match(vip: &Vip, advert: &AdvertRepr) -> bool {
+    advert.version == vip.vrrp.version && advert.interval_cs == interval_cs(vip)
+}
+
+fn advert_settings(version: vrrp::Version, interval_cs: u16) -> String {
+    let v = if version == vrrp::Version::V2 { 2 } else { 3 };
+    format!("VRRPv{v} every {} ms", u32::from(interval_cs) * 10)
 }
 
 /// A few VRIDs nobody was heard using, starting after `taken`.
