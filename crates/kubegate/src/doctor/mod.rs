@@ -62,15 +62,25 @@ pub fn run(
     };
     report.node = me.map(|n| n.name.clone());
     report.findings.extend(capabilities(cfg));
-    if let Some(me) = me {
-        report.findings.extend(vips(cfg, me, local, options));
+    // The certificates are fetched while the VIPs' segments are listened to; the findings
+    // keep their order.
+    let certificates = std::thread::scope(|scope| {
+        let certificates =
+            scope.spawn(|| sans::check(cfg, &options.extra_apiservers, options.connect_timeout));
+        if let Some(me) = me {
+            report.findings.extend(vips(cfg, me, local, options));
+        }
+        report.findings.extend(ports::check(cfg));
+        certificates.join()
+    });
+    match certificates {
+        Ok(found) => report.findings.extend(found),
+        Err(_) => report.findings.push(Finding::warn(
+            "certificates",
+            "the certificate check failed unexpectedly",
+            "run doctor again; report it if it persists",
+        )),
     }
-    report.findings.extend(ports::check(cfg));
-    report.findings.extend(sans::check(
-        cfg,
-        &options.extra_apiservers,
-        options.connect_timeout,
-    ));
     report
 }
 

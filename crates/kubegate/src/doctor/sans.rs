@@ -283,13 +283,27 @@ pub fn check(cfg: &ClusterConfig, extra: &[SocketAddr], timeout: Duration) -> Ve
             "no VIP or bind address fronts the apiservers; no SAN to check",
         )];
     }
-    servers
-        .iter()
-        .map(|a| {
-            let fetched = super::tls::fetch_chain(a.address, a.server_name.as_deref(), timeout)
-                .map_err(|e| e.to_string())
-                .and_then(|chain| sans_of(&chain[0]));
-            finding(a, fetched, &wanted)
-        })
-        .collect()
+    // One thread per apiserver: unreachable ones cost one timeout in all, not one each.
+    std::thread::scope(|scope| {
+        let running: Vec<_> = servers
+            .iter()
+            .map(|a| {
+                scope.spawn(move || {
+                    super::tls::fetch_chain(a.address, a.server_name.as_deref(), timeout)
+                        .map_err(|e| e.to_string())
+                        .and_then(|chain| sans_of(&chain[0]))
+                })
+            })
+            .collect();
+        servers
+            .iter()
+            .zip(running)
+            .map(|(a, thread)| {
+                let fetched = thread
+                    .join()
+                    .unwrap_or_else(|_| Err("the check panicked".to_string()));
+                finding(a, fetched, &wanted)
+            })
+            .collect()
+    })
 }
