@@ -1,8 +1,8 @@
 //! `kubegate doctor` run inside a lab node's network namespace, against fake apiservers with
 //! real TLS certificates and real VRRP speakers on the segment: all good exits 0; an apiserver
 //! whose certificate lacks the VIP, a keepalived using our VRID for another address, and a port
-//! held by another process each fail, naming what is wrong; our own node's daemon is reported
-//! as kubegate already running.
+//! held by another process, and a process without CAP_NET_RAW each fail, naming what is wrong;
+//! our own node's daemon is reported as kubegate already running; IPv6 as well as IPv4.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
@@ -365,6 +365,50 @@ fn ipv6_certificate_without_the_vip_fails_and_our_node_is_heard() {
             "ok",
             "vrid 61 on eth0",
             "kubegate already runs on node2 for VIP api 2001:2::50"
+        ),
+        "{report}"
+    );
+    assert_eq!(fails(&report).len(), 1, "{report}");
+}
+
+/// Without CAP_NET_RAW (dropped from the bounding set with util-linux's `setpriv`), the
+/// capability check fails and the VRID cannot be listened for.
+#[test]
+fn missing_net_raw_fails_and_says_how_to_grant_it() {
+    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
+    let _serial = kubegate::lab::serial();
+    let cluster = cluster();
+    let _apiservers = apiservers(&cluster, None);
+    let out = cluster
+        .segment
+        .netns("node1")
+        .unwrap()
+        .command("setpriv")
+        .args(["--bounding-set", "-net_raw", env!("CARGO_BIN_EXE_kubegate")])
+        .args(["doctor", "--config"])
+        .arg(cluster.config_path())
+        .output()
+        .expect("run setpriv (util-linux)");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        has(&report, "FAIL", "capabilities", "CAP_NET_RAW missing"),
+        "{report}"
+    );
+    assert!(
+        flat(&report).contains("AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW"),
+        "{report}"
+    );
+    assert!(
+        has(
+            &report,
+            "warn",
+            "vrid 51 on eth0",
+            "cannot listen for VRRP adverts"
         ),
         "{report}"
     );
