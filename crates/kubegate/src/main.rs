@@ -39,9 +39,14 @@ enum Command {
         #[arg(long)]
         node: Option<String>,
     },
-    /// Preflight: VIP in every apiserver certificate's SANs, VRID free on the segment,
-    /// interface and subnet, ports free, capabilities. Exits non-zero when a check fails.
+    /// Preflight checks: certificate SANs, VRID on the segment, interface, ports, capabilities.
+    ///
+    /// Connects to every apiserver and reads its certificate (the VIP must be among its SANs),
+    /// listens for VRRP adverts using the VIPs' VRIDs, checks each VIP's interface and subnet,
+    /// binds every listening address once, and reads the process's capabilities. One line per
+    /// finding with what to do; exits non-zero when a finding is FAIL.
     Doctor {
+        /// The cluster's config file (the one the daemon reads).
         #[arg(long, short)]
         config: PathBuf,
         /// This node's name in the file (default: the node whose address is local).
