@@ -160,3 +160,20 @@ fn our_node_with_other_settings_warns_of_an_old_router() {
         f[0].2
     );
 }
+
+#[test]
+fn a_stranger_advertising_our_vip_fails_asking_whether_it_is_a_missing_node() {
+    let f = run(&[heard("198.18.0.13", 51, "198.18.0.50")]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, Severity::Fail);
+    assert_eq!(
+        f[0].1,
+        "198.18.0.13, which is none of the nodes, advertises VIP api 198.18.0.50 with VRID 51"
+    );
+    assert!(
+        f[0].2
+            .starts_with("if 198.18.0.13 belongs to this cluster, list it under `nodes:`"),
+        "{}",
+        f[0].2
+    );
+}

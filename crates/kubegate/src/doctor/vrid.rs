@@ -96,37 +96,47 @@ pub fn judge(
                     ),
                 ));
             }
-            node => {
+            Some(node) => {
                 if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
                     continue;
                 }
-                let who = match node {
-                    Some(n) => format!("node {} ({})", n.name, h.from),
-                    None => format!("{}, which is none of the nodes,", h.from),
-                };
-                out.push(Finding::fail(
-                    subject(vip, interface),
-                    format!(
-                        "{who} advertises VRID {vrid} for {} (VRRPv{}, priority {}), not for VIP \
-                         {} {}: two virtual routers with one VRID fight over one virtual MAC",
-                        addresses(&h.advert),
-                        if h.advert.version == vrrp::Version::V2 {
-                            2
-                        } else {
-                            3
-                        },
-                        h.advert.priority,
-                        vip.name,
-                        vip.address
-                    ),
-                    format!(
-                        "pick another `vrid` for VIP {} (free on this segment: {}), or stop the \
-                         other router (another cluster's kubegate, or a keepalived still running \
-                         with `virtual_router_id {vrid}`)",
-                        vip.name,
-                        free_suggestions(&used, vrid)
-                    ),
+                out.push(foreign(
+                    vip,
+                    interface,
+                    &h.advert,
+                    format!("node {} ({}) advertises", node.name, h.from),
+                    &used,
                 ));
+            }
+            None => {
+                if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
+                    continue;
+                }
+                out.push(if same_vip {
+                    // Our VRID and our VIP from a stranger: the file lacks a node, or another
+                    // installation protects the same address.
+                    Finding::fail(
+                        subject(vip, interface),
+                        format!(
+                            "{}, which is none of the nodes, advertises VIP {} {} with VRID {vrid}",
+                            h.from, vip.name, vip.address
+                        ),
+                        format!(
+                            "if {} belongs to this cluster, list it under `nodes:`; otherwise stop \
+                             the router there (a keepalived or kube-vip still running?) before \
+                             kubegate takes the address",
+                            h.from
+                        ),
+                    )
+                } else {
+                    foreign(
+                        vip,
+                        interface,
+                        &h.advert,
+                        format!("{}, which is none of the nodes, advertises", h.from),
+                        &used,
+                    )
+                });
             }
         }
     }
@@ -167,6 +177,36 @@ fn settings_match(vip: &Vip, advert: &AdvertRepr) -> bool {
 fn advert_settings(version: vrrp::Version, interval_cs: u16) -> String {
     let v = if version == vrrp::Version::V2 { 2 } else { 3 };
     format!("VRRPv{v} every {} ms", u32::from(interval_cs) * 10)
+}
+
+/// Another virtual router with our VRID: `who` is the start of the sentence.
+fn foreign(
+    vip: &Vip,
+    interface: &str,
+    advert: &AdvertRepr,
+    who: String,
+    used: &BTreeSet<u8>,
+) -> Finding {
+    let vrid = vip.vrrp.vrid;
+    Finding::fail(
+        subject(vip, interface),
+        format!(
+            "{who} VRID {vrid} for {} ({}, priority {}), not for VIP {} {}: two virtual routers \
+             with one VRID fight over one virtual MAC",
+            addresses(advert),
+            advert_settings(advert.version, advert.interval_cs),
+            advert.priority,
+            vip.name,
+            vip.address
+        ),
+        format!(
+            "pick another `vrid` for VIP {} (free on this segment: {}), or stop the other router \
+             (another cluster's kubegate, or a keepalived still running with \
+             `virtual_router_id {vrid}`)",
+            vip.name,
+            free_suggestions(used, vrid)
+        ),
+    )
 }
 
 /// A few VRIDs nobody was heard using, starting after `taken`.
