@@ -57,7 +57,7 @@ pub fn judge(
     let ours = |from: IpAddr| cfg.nodes.iter().find(|n| n.address == from);
     let mut out = Vec::new();
     let mut own = BTreeSet::new();
-    let mut seen_foreign = BTreeSet::new();
+    let mut seen = BTreeSet::new();
     let here = || {
         heard
             .iter()
@@ -70,75 +70,33 @@ pub fn judge(
         .collect();
     for h in here().filter(|h| h.advert.vrid == vrid) {
         let same_vip = h.advert.addresses == [vip.address];
-        match ours(h.from) {
-            Some(node) if same_vip && settings_match(vip, &h.advert) => {
-                own.insert(node.name.clone());
-            }
-            Some(node) if same_vip => {
-                if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
-                    continue;
-                }
-                out.push(Finding::warn(
-                    subject(vip, interface),
-                    format!(
-                        "node {} advertises VIP {} {} with {}, but the file says {}: a keepalived \
-                         still running there, or kubegate with another config",
-                        node.name,
-                        vip.name,
-                        vip.address,
-                        advert_settings(h.advert.version, h.advert.interval_cs),
-                        advert_settings(vip.vrrp.version, interval_cs(vip)),
-                    ),
-                    format!(
-                        "stop the old router on {} before starting kubegate there, or make the \
-                         file's `version` / `advert_interval` match it while migrating",
-                        node.name
-                    ),
-                ));
-            }
-            Some(node) => {
-                if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
-                    continue;
-                }
-                out.push(foreign(
-                    vip,
-                    interface,
-                    &h.advert,
-                    format!("node {} ({}) advertises", node.name, h.from),
-                    &used,
-                ));
-            }
-            None => {
-                if !seen_foreign.insert((h.from, h.advert.addresses.clone())) {
-                    continue;
-                }
-                out.push(if same_vip {
-                    // Our VRID and our VIP from a stranger: the file lacks a node, or another
-                    // installation protects the same address.
-                    Finding::fail(
-                        subject(vip, interface),
-                        format!(
-                            "{}, which is none of the nodes, advertises VIP {} {} with VRID {vrid}",
-                            h.from, vip.name, vip.address
-                        ),
-                        format!(
-                            "if {} belongs to this cluster, list it under `nodes:`; otherwise stop \
-                             the router there (a keepalived or kube-vip still running?) before \
-                             kubegate takes the address",
-                            h.from
-                        ),
-                    )
-                } else {
-                    foreign(
-                        vip,
-                        interface,
-                        &h.advert,
-                        format!("{}, which is none of the nodes, advertises", h.from),
-                        &used,
-                    )
-                });
-            }
+        let node = ours(h.from);
+        if let Some(node) = node.filter(|_| same_vip && settings_match(vip, &h.advert)) {
+            own.insert(node.name.clone());
+            continue;
         }
+        // One finding per sender and address list, however many adverts it sent.
+        if !seen.insert((h.from, h.advert.addresses.clone())) {
+            continue;
+        }
+        out.push(match (node, same_vip) {
+            (Some(node), true) => other_settings(vip, interface, &node.name, &h.advert),
+            (None, true) => stranger(vip, interface, h.from),
+            (Some(node), false) => foreign(
+                vip,
+                interface,
+                &h.advert,
+                format!("node {} ({}) advertises", node.name, h.from),
+                &used,
+            ),
+            (None, false) => foreign(
+                vip,
+                interface,
+                &h.advert,
+                format!("{}, which is none of the nodes, advertises", h.from),
+                &used,
+            ),
+        });
     }
     if !own.is_empty() {
         let names: Vec<String> = own.into_iter().collect();
@@ -177,6 +135,41 @@ fn settings_match(vip: &Vip, advert: &AdvertRepr) -> bool {
 fn advert_settings(version: vrrp::Version, interval_cs: u16) -> String {
     let v = if version == vrrp::Version::V2 { 2 } else { 3 };
     format!("VRRPv{v} every {} ms", u32::from(interval_cs) * 10)
+}
+
+/// One of our nodes advertises our VIP with another version or interval than the file's.
+fn other_settings(vip: &Vip, interface: &str, node: &str, advert: &AdvertRepr) -> Finding {
+    Finding::warn(
+        subject(vip, interface),
+        format!(
+            "node {node} advertises VIP {} {} with {}, but the file says {}: a keepalived still \
+             running there, or kubegate with another config",
+            vip.name,
+            vip.address,
+            advert_settings(advert.version, advert.interval_cs),
+            advert_settings(vip.vrrp.version, interval_cs(vip)),
+        ),
+        format!(
+            "stop the old router on {node} before starting kubegate there, or make the file's \
+             `version` / `advert_interval` match it while migrating"
+        ),
+    )
+}
+
+/// Our VRID and our VIP from a router that is none of the nodes: the file lacks a node, or
+/// another installation protects the same address.
+fn stranger(vip: &Vip, interface: &str, from: IpAddr) -> Finding {
+    Finding::fail(
+        subject(vip, interface),
+        format!(
+            "{from}, which is none of the nodes, advertises VIP {} {} with VRID {}",
+            vip.name, vip.address, vip.vrrp.vrid
+        ),
+        format!(
+            "if {from} belongs to this cluster, list it under `nodes:`; otherwise stop the router \
+             there (a keepalived or kube-vip still running?) before kubegate takes the address"
+        ),
+    )
 }
 
 /// Another virtual router with our VRID: `who` is the start of the sentence.
