@@ -44,6 +44,31 @@ pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A
+/// machine that is none of the nodes is a finding, not an error: the other checks still run.
+pub fn doctor(
+    path: &Path,
+    node: Option<&str>,
+    options: &crate::doctor::Options,
+    json: bool,
+) -> Result<ExitCode> {
+    let cluster = config::load(path).map_err(|e| anyhow!("{e}"))?;
+    let local = local_addresses().map_err(|e| anyhow!("listing local addresses: {e}"))?;
+    let me = config::identity::resolve_if_needed(&cluster, node, &config::local_addrs::ips(&local))
+        .map_err(|e| e.to_string());
+    let report = crate::doctor::run(&cluster, me, &local, options);
+    if json {
+        print!("{}", report.render_json());
+    } else {
+        print!("{}", report.render_text());
+    }
+    Ok(if report.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 /// `kubegate manifest`: the file on stdout, warnings on stderr; the config is validated first
 /// and its errors located as `kubegate check` does.
 pub fn manifest(

@@ -7,6 +7,7 @@ pub mod balancer;
 pub mod cli;
 pub mod config;
 pub mod daemon;
+pub mod doctor;
 pub mod lab;
 pub mod log;
 pub mod manifest;

@@ -64,6 +64,31 @@ enum Command {
         #[command(flatten)]
         admin: AdminOpts,
     },
+    /// Preflight checks: certificate SANs, VRID on the segment, interface, ports, capabilities.
+    ///
+    /// Connects to every apiserver and reads its certificate (the VIP must be among its SANs),
+    /// listens for VRRP adverts using the VIPs' VRIDs, checks each VIP's interface and subnet,
+    /// binds every listening address once, and reads the process's capabilities. One line per
+    /// finding with what to do; exits non-zero when a finding is FAIL.
+    Doctor {
+        /// The cluster's config file (the one the daemon reads).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// This node's name in the file (default: the node whose address is local).
+        #[arg(long)]
+        node: Option<String>,
+        /// Another apiserver whose certificate must hold the VIP (repeatable). Apiservers of
+        /// the file: backends of frontends with an https check, and backends on port 6443.
+        #[arg(long, value_name = "ADDR:PORT")]
+        apiserver: Vec<std::net::SocketAddr>,
+        /// Longest time to listen for VRRP adverts of other routers (default 10s; each VIP is
+        /// listened to for 3 advert intervals, at least 1s).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        listen: Option<std::time::Duration>,
+        /// Print the findings as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a deployment file: a static pod, a DaemonSet (k3s) or a systemd unit.
     Manifest {
         #[arg(value_enum)]
@@ -165,6 +190,11 @@ enum ManifestKind {
     Systemd,
 }
 
+/// `250ms`, `2s`, `1h`, as in the config file.
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    kubegate::config::duration::parse_duration(text)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -196,6 +226,22 @@ fn main() -> ExitCode {
             admin,
         } => kubegate::cli::backend(&admin.into(), &action, &frontend, &backend),
         Command::Handover { vip, admin } => kubegate::cli::handover(&admin.into(), &vip),
+        Command::Doctor {
+            config,
+            node,
+            apiserver,
+            listen,
+            json,
+        } => {
+            let mut options = kubegate::doctor::Options {
+                extra_apiservers: apiserver,
+                ..Default::default()
+            };
+            if let Some(listen) = listen {
+                options.listen_cap = listen;
+            }
+            kubegate::cli::doctor(&config, node.as_deref(), &options, json)
+        }
         Command::Manifest {
             kind,
             config,
