@@ -7,6 +7,7 @@ pub mod apiserver;
 pub mod bench;
 pub mod cluster;
 pub mod frr;
+pub mod https_probe;
 pub mod keepalived;
 pub mod netns;
 pub mod scenario;
