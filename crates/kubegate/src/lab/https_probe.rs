@@ -47,6 +47,8 @@ pub enum Event {
     Request {
         start: u64,
         end: u64,
+        /// Times the request was sent again after a reset (see [`version_retrying`]).
+        retries: u8,
         /// `None` = 200 with a `/version` body; otherwise why it failed.
         error: Option<String>,
     },
@@ -116,9 +118,10 @@ async fn probe(options: Options, connector: TlsConnector, name: ServerName<'stat
         let (target, limit) = (options.target, options.timeout);
         tasks.push(tokio::spawn(async move {
             let begun = ms();
-            let error = match timeout(limit, version(&c, n, target)).await {
+            let mut retries = 0;
+            let error = match timeout(limit, version_retrying(&c, n, target, &mut retries)).await {
                 Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e),
+                Ok(Err(e)) => Some(e.why),
                 Err(_) => Some("timeout".to_string()),
             };
             push(
@@ -126,6 +129,7 @@ async fn probe(options: Options, connector: TlsConnector, name: ServerName<'stat
                 Event::Request {
                     start: begun,
                     end: ms(),
+                    retries,
                     error,
                 },
             );
@@ -136,19 +140,62 @@ async fn probe(options: Options, connector: TlsConnector, name: ServerName<'stat
     }
 }
 
+/// Why a request failed, and whether a Kubernetes client would send it again.
+#[derive(Debug)]
+struct Failure {
+    why: String,
+    /// The connection was reset or ended before an answer.
+    reset: bool,
+}
+
+impl Failure {
+    fn io(step: &str, e: &io::Error) -> Failure {
+        use io::ErrorKind::*;
+        Failure {
+            why: format!("{step}: {e}"),
+            reset: matches!(
+                e.kind(),
+                ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof
+            ),
+        }
+    }
+
+    fn answer(why: String) -> Failure {
+        Failure { why, reset: false }
+    }
+}
+
+/// Attempts a GET once more after a reset, as client-go does for GETs whose connection was
+/// reset or ended early (its `IsConnectionReset` / `IsProbableEOF` retry; the request is
+/// idempotent). A connection in flight when the VIP moves to another node is reset by it.
+async fn version_retrying(
+    connector: &TlsConnector,
+    name: ServerName<'static>,
+    target: SocketAddr,
+    retries: &mut u8,
+) -> Result<(), Failure> {
+    match version(connector, name.clone(), target).await {
+        Err(e) if e.reset => {
+            *retries += 1;
+            version(connector, name, target).await
+        }
+        other => other,
+    }
+}
+
 async fn connect(
     connector: &TlsConnector,
     name: ServerName<'static>,
     target: SocketAddr,
-) -> Result<TlsStream<TcpStream>, String> {
+) -> Result<TlsStream<TcpStream>, Failure> {
     let tcp = TcpStream::connect(target)
         .await
-        .map_err(|e| format!("connect: {e}"))?;
+        .map_err(|e| Failure::io("connect", &e))?;
     let _ = tcp.set_nodelay(true);
     connector
         .connect(name, tcp)
         .await
-        .map_err(|e| format!("tls: {e}"))
+        .map_err(|e| Failure::io("tls", &e))
 }
 
 /// One `GET /version` on its own connection: Ok when the answer is 200 with the version.
@@ -156,7 +203,7 @@ async fn version(
     connector: &TlsConnector,
     name: ServerName<'static>,
     target: SocketAddr,
-) -> Result<(), String> {
+) -> Result<(), Failure> {
     let mut tls = connect(connector, name, target).await?;
     let request = format!(
         "GET /version HTTP/1.1\r\nHost: {target}\r\nAccept: application/json\r\n\
@@ -164,26 +211,32 @@ async fn version(
     );
     tls.write_all(request.as_bytes())
         .await
-        .map_err(|e| format!("write: {e}"))?;
+        .map_err(|e| Failure::io("write", &e))?;
     let mut answer = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
         match tls.read(&mut chunk).await {
             Ok(0) => break,
             Ok(n) if answer.len() + n <= MAX_RESPONSE => answer.extend_from_slice(&chunk[..n]),
-            Ok(_) => return Err("answer too long".into()),
-            Err(e) if answer.is_empty() => return Err(format!("read: {e}")),
+            Ok(_) => return Err(Failure::answer("answer too long".into())),
+            Err(e) if answer.is_empty() => return Err(Failure::io("read", &e)),
             // A peer that closes without close_notify after a complete answer is tolerated.
             Err(_) => break,
         }
     }
     let text = String::from_utf8_lossy(&answer);
+    if answer.is_empty() {
+        return Err(Failure {
+            why: "closed without an answer".into(),
+            reset: true,
+        });
+    }
     if !text.starts_with("HTTP/1.1 200 ") {
         let line = text.lines().next().unwrap_or("no answer");
-        return Err(format!("status: {line}"));
+        return Err(Failure::answer(format!("status: {line}")));
     }
     if !text.contains("\"gitVersion\"") {
-        return Err("no version in the answer".into());
+        return Err(Failure::answer("no version in the answer".into()));
     }
     Ok(())
 }
@@ -217,7 +270,7 @@ async fn open_watch(
     name: ServerName<'static>,
     target: SocketAddr,
 ) -> Result<TlsStream<TcpStream>, String> {
-    let mut tls = connect(connector, name, target).await?;
+    let mut tls = connect(connector, name, target).await.map_err(|e| e.why)?;
     let request = format!("GET {WATCH_PATH} HTTP/1.1\r\nHost: {target}\r\n\r\n");
     tls.write_all(request.as_bytes())
         .await
@@ -251,13 +304,15 @@ pub fn format_events(events: &[Event]) -> String {
             Event::Request {
                 start,
                 end,
+                retries,
                 error: None,
-            } => format!("req {start} {end} ok"),
+            } => format!("req {start} {end} {retries} ok"),
             Event::Request {
                 start,
                 end,
+                retries,
                 error: Some(why),
-            } => format!("req {start} {end} fail {}", one_line(why)),
+            } => format!("req {start} {end} {retries} fail {}", one_line(why)),
             Event::WatchOpened { at } => format!("watch {at} open"),
             Event::WatchCut { at, why } => format!("watch {at} cut {}", one_line(why)),
         };
@@ -275,16 +330,22 @@ fn one_line(s: &str) -> String {
 pub fn parse_events(text: &str) -> Vec<Event> {
     text.lines()
         .filter_map(|line| {
-            let mut w = line.splitn(5, ' ');
+            let mut w = line.splitn(6, ' ');
             match (w.next()?, w.next()?.parse::<u64>().ok()?, w.next()?) {
                 ("req", start, end) => {
                     let end = end.parse().ok()?;
+                    let retries = w.next()?.parse().ok()?;
                     let error = match w.next()? {
                         "ok" => None,
                         "fail" => Some(w.next().unwrap_or("").to_string()),
                         _ => return None,
                     };
-                    Some(Event::Request { start, end, error })
+                    Some(Event::Request {
+                        start,
+                        end,
+                        retries,
+                        error,
+                    })
                 }
                 ("watch", at, "open") => Some(Event::WatchOpened { at }),
                 ("watch", at, "cut") => {
@@ -305,6 +366,8 @@ pub struct Outcome {
     pub longest_gap_ms: u64,
     pub failed: usize,
     pub succeeded: usize,
+    /// Requests sent a second time after a reset (counted once each, failed or not).
+    pub retried: usize,
     /// Times the watch ended while the probe ran (each was reopened).
     pub watches_cut: usize,
     /// The first failure's reason, to say why a bound was missed.
@@ -316,6 +379,9 @@ pub fn analyse(events: &[Event], duration_ms: u64) -> Outcome {
     let mut out = Outcome::default();
     let mut ok_ends: Vec<u64> = Vec::new();
     for e in events {
+        if let Event::Request { retries, .. } = e {
+            out.retried += usize::from(*retries > 0);
+        }
         match e {
             Event::Request {
                 end, error: None, ..
@@ -350,6 +416,7 @@ mod tests {
         Event::Request {
             start,
             end,
+            retries: u8::from(!ok),
             error: (!ok).then(|| "connect: refused".to_string()),
         }
     }
@@ -373,7 +440,10 @@ mod tests {
         assert_eq!(parse_events(&text), events);
         let o = analyse(&parse_events(&text), 500);
         assert_eq!(o.longest_gap_ms, 370, "30 → 400");
-        assert_eq!((o.succeeded, o.failed, o.watches_cut), (4, 1, 1));
+        assert_eq!(
+            (o.succeeded, o.failed, o.watches_cut, o.retried),
+            (4, 1, 1, 1)
+        );
         assert_eq!(o.first_error.as_deref(), Some("connect: refused"));
     }
 
@@ -387,7 +457,10 @@ mod tests {
 
     #[test]
     fn malformed_lines_are_skipped() {
-        assert_eq!(parse_events("req x 1 ok\nwatch 5\nreq 1 2 maybe\n\n"), vec![]);
+        assert_eq!(
+            parse_events("req x 1 0 ok\nwatch 5\nreq 1 2 0 maybe\nreq 1 2 ok\n\n"),
+            vec![]
+        );
     }
 
     /// Against the fake apiserver over loopback: requests succeed only when the certificate
@@ -416,7 +489,9 @@ mod tests {
         let o = analyse(&events, 400);
         assert!(o.succeeded >= 10 && o.failed == 0, "{o:?}");
         assert!(
-            events.iter().any(|e| matches!(e, Event::WatchOpened { .. })),
+            events
+                .iter()
+                .any(|e| matches!(e, Event::WatchOpened { .. })),
             "no watch opened: {events:?}"
         );
         assert_eq!(o.watches_cut, 0, "{events:?}");
