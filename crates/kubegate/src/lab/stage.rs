@@ -89,7 +89,7 @@ impl Stage {
         for host in stage.layout.balancers.clone() {
             stage.start_balancer(host)?;
         }
-        stage.wait_preferred(Duration::from_secs(10))?;
+        stage.wait_preferred(Duration::from_secs(20))?;
         Ok(stage)
     }
 
@@ -170,6 +170,8 @@ impl Stage {
                     .sysctl("net.ipv4.ip_nonlocal_bind", "1")?;
                 let (haproxy, keepalived) = compare::write_configs(&self.layout, host, &self.dir)?;
                 let mut out = vec![self.spawn(host, "haproxy", "haproxy", &haproxy)?];
+                // keepalived starts once haproxy listens (its check runs every 10 s on a pair).
+                self.wait_listening(host, self.layout.frontend_port, Duration::from_secs(5))?;
                 if let Some(args) = keepalived {
                     out.push(self.spawn(host, "keepalived", "keepalived", &args)?);
                 }
@@ -201,6 +203,25 @@ impl Stage {
             .stderr(log)
             .spawn()?;
         Ok(NetnsChild::from_child(child))
+    }
+
+    /// Waits until something in `host`'s namespace listens on TCP `port`.
+    fn wait_listening(&self, host: &str, port: u16, timeout: Duration) -> io::Result<()> {
+        let until = Instant::now() + timeout;
+        let needle = format!(":{port} ");
+        loop {
+            let out = self.segment.netns(host)?.run("ss", &["-Hltn"])?;
+            if out.contains(&needle) {
+                return Ok(());
+            }
+            if Instant::now() >= until {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("{host}: nothing listens on port {port} after {timeout:?}\n{}", self.logs()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Sends `signal` to the balancer stack of `host` (every process of it, in start order:
