@@ -123,12 +123,12 @@ pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
         "step", "longest gap ms", "ratio", "failed", "cuts"
     );
     for (a, b) in ours.iter().zip(theirs) {
-        let ratio = if a.outcome.longest_gap_ms == 0 {
+        let ratio = if b.outcome.longest_gap_ms == 0 {
             "-".to_string()
         } else {
             format!(
-                "{:.1}x",
-                b.outcome.longest_gap_ms as f64 / a.outcome.longest_gap_ms as f64
+                "{:.2}",
+                a.outcome.longest_gap_ms as f64 / b.outcome.longest_gap_ms as f64
             )
         };
         let _ = writeln!(
@@ -144,7 +144,11 @@ pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
             b.outcome.watches_cut
         );
     }
-    let _ = write!(t, "(ratio: {}'s gap over kubegate's)", other.label());
+    let _ = write!(
+        t,
+        "(ratio: kubegate's longest gap over {}'s; below 1: kubegate's client waited less)",
+        other.label()
+    );
     t
 }
 

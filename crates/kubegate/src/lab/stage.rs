@@ -58,6 +58,10 @@ impl Stage {
     /// VIP has its preferred holder (or after `settle` when there is none).
     pub fn build(binary: &Path, topology: Topology, stack: Stack) -> io::Result<Stage> {
         super::require_root()?;
+        // Namespaces left by a lab whose process was killed (never those of a live one).
+        for name in super::netns::remove_stale().unwrap_or_default() {
+            eprintln!("lab: removed {name}, left behind by an earlier run");
+        }
         let layout = Layout::of(topology);
         let hosts: Vec<(&str, Ipv4Addr)> = layout.hosts.iter().copied().chain([CLIENT]).collect();
         let segment = Segment::new(&hosts)?;
@@ -217,7 +221,10 @@ impl Stage {
             if Instant::now() >= until {
                 return Err(io::Error::new(
                     io::ErrorKind::TimedOut,
-                    format!("{host}: nothing listens on port {port} after {timeout:?}\n{}", self.logs()),
+                    format!(
+                        "{host}: nothing listens on port {port} after {timeout:?}\n{}",
+                        self.logs()
+                    ),
                 ));
             }
             std::thread::sleep(Duration::from_millis(50));
