@@ -81,13 +81,13 @@ pub fn table(stack: Stack, rows: &[Row]) -> String {
     let _ = writeln!(t, "{}:", stack.label());
     let _ = writeln!(
         t,
-        "{:<34} {:<30} {:>11} {:>6} {:>7} {:>5} {:<26} result",
+        "{:<38} {:<30} {:>11} {:>6} {:>7} {:>5} {:<26} result",
         "step", "VIP before -> after", "longest gap", "failed", "retried", "cuts", "bound"
     );
     for r in rows {
         let _ = writeln!(
             t,
-            "{:<34} {:<30} {:>8} ms {:>6} {:>7} {:>5} {:<26} {}",
+            "{:<38} {:<30} {:>8} ms {:>6} {:>7} {:>5} {:<26} {}",
             r.name,
             format!("{} -> {}", r.before, r.after),
             r.outcome.longest_gap_ms,
@@ -119,7 +119,7 @@ pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
     let _ = writeln!(t, "\nside by side (kubegate | {}):", other.label());
     let _ = writeln!(
         t,
-        "{:<34} {:>17} {:>7} {:>13} {:>9}",
+        "{:<38} {:>17} {:>7} {:>13} {:>9}",
         "step", "longest gap ms", "ratio", "failed", "cuts"
     );
     for (a, b) in ours.iter().zip(theirs) {
@@ -133,7 +133,7 @@ pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
         };
         let _ = writeln!(
             t,
-            "{:<34} {:>7} | {:>7} {:>7} {:>5} | {:>5} {:>3} | {:>3}",
+            "{:<38} {:>7} | {:>7} {:>7} {:>5} | {:>5} {:>3} | {:>3}",
             a.name,
             a.outcome.longest_gap_ms,
             b.outcome.longest_gap_ms,
