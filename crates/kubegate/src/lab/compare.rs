@@ -1,6 +1,6 @@
 //! The incumbent stack for `kubegate lab --compare keepalived-haproxy`: the keepalived and
 //! haproxy files a balancer host of a topology gets, written the way the field writes them
-//! (the design's reference configs) — keepalived VRRPv2 with 1 s adverts, multicast,
+//! (the collected field examples) — keepalived VRRPv2 with 1 s adverts, multicast,
 //! `auth_type PASS`, a `vrrp_script` health check of haproxy; haproxy in TCP mode with
 //! `check` (a TCP connect), `option redispatch`, `retries 3`, `timeout connect 10s`.
 //!
