@@ -45,7 +45,10 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
     let all_ok = rows.iter().all(Row::ok);
     for row in rows.iter().filter(|r| !r.ok()) {
         if let Some(e) = &row.outcome.first_error {
-            println!("{}: first failure: {e}", row.name);
+            println!(
+                "{}: first failure: {e} (the fault came at 1000 ms)",
+                row.name
+            );
         }
     }
 

@@ -47,7 +47,7 @@ pub const DRAIN_WAIT: Duration = Duration::from_millis(2500);
 /// Time from a takeover to its repeated announcement, and some margin.
 const ANNOUNCE_REPEAT: Duration = Duration::from_millis(4500);
 /// Time the probe runs before the fault.
-const LEAD: Duration = Duration::from_secs(1);
+pub const LEAD: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bound {

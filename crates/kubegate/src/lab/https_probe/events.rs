@@ -114,10 +114,15 @@ pub fn analyse(events: &[Event], duration_ms: u64) -> Outcome {
                 ok_ends.push(*end);
             }
             Event::Request {
-                error: Some(why), ..
+                start,
+                end,
+                error: Some(why),
+                ..
             } => {
                 out.failed += 1;
-                out.first_error.get_or_insert_with(|| why.clone());
+                out.first_error.get_or_insert_with(|| {
+                    format!("{why} (sent at {start} ms, ended at {end} ms)")
+                });
             }
             Event::WatchCut { .. } => out.watches_cut += 1,
             Event::WatchOpened { .. } => {}
@@ -168,7 +173,10 @@ mod tests {
             (o.succeeded, o.failed, o.watches_cut, o.retried),
             (4, 1, 1, 1)
         );
-        assert_eq!(o.first_error.as_deref(), Some("connect: refused"));
+        assert_eq!(
+            o.first_error.as_deref(),
+            Some("connect: refused (sent at 40 ms, ended at 240 ms)")
+        );
     }
 
     #[test]
