@@ -95,12 +95,43 @@ pub fn manifest(
 }
 
 /// `kubegate lab`.
-pub fn lab(keep: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
+pub fn lab(topology: &str, keep: bool, compare: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
+    use crate::lab::topologies::Topology;
     let binary = match binary {
         Some(b) => b,
         None => std::env::current_exe()?,
     };
-    crate::lab::scenario::run_default(&binary, keep)
+    let topology = Topology::parse(topology)
+        .ok_or_else(|| anyhow::anyhow!("unknown topology {topology:?}"))?;
+    let request = crate::lab::scenario::Request {
+        topology,
+        keep,
+        compare: compare.then_some(crate::lab::stage::Stack::KeepalivedHaproxy),
+    };
+    crate::lab::scenario::run(&binary, &request)
+}
+
+/// `kubegate lab-https-probe` (hidden): one event a line on stdout.
+pub fn lab_https_probe(
+    target: std::net::SocketAddr,
+    ca: &std::path::Path,
+    period_ms: u64,
+    duration_ms: u64,
+    timeout_ms: u64,
+) -> Result<ExitCode> {
+    use crate::lab::https_probe;
+    use std::time::Duration;
+    let options = https_probe::Options {
+        target,
+        server_name: target.ip(),
+        period: Duration::from_millis(period_ms.max(1)),
+        duration: Duration::from_millis(duration_ms),
+        timeout: Duration::from_millis(timeout_ms),
+        watch: true,
+    };
+    let events = https_probe::run(&options, ca)?;
+    print!("{}", https_probe::format_events(&events));
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `kubegate lab-bench failover` (hidden).

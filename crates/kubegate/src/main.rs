@@ -105,9 +105,16 @@ enum Command {
     },
     /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
     Lab {
+        /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3) or
+        /// node-local (S2).
+        #[arg(long, default_value = "stacked", value_parser = ["stacked", "lb-pair", "master-master", "node-local"])]
+        topology: String,
         /// Leave the lab running (Ctrl-C removes it).
         #[arg(long)]
         keep: bool,
+        /// Run the same scenario again with keepalived + haproxy and print both side by side.
+        #[arg(long, value_parser = ["keepalived-haproxy"], conflicts_with = "keep")]
+        compare: Option<String>,
         /// kubegate binary to run in the nodes (default: this one).
         #[arg(long)]
         binary: Option<PathBuf>,
@@ -140,6 +147,22 @@ enum Command {
         listen: std::net::SocketAddr,
         #[arg(long)]
         name: String,
+    },
+    /// Lab helper: HTTPS GET /version through TARGET every period and a held watch; one
+    /// line per event.
+    #[command(hide = true)]
+    LabHttpsProbe {
+        #[arg(long)]
+        target: std::net::SocketAddr,
+        /// The lab CA (PEM); the certificate must hold TARGET's address as a SAN.
+        #[arg(long)]
+        ca: PathBuf,
+        #[arg(long, default_value_t = 20)]
+        period_ms: u64,
+        #[arg(long, default_value_t = 4000)]
+        duration_ms: u64,
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
     },
     /// Lab helper: connect to TARGET every period; print `ms answer|-` per attempt.
     #[command(hide = true)]
@@ -257,7 +280,12 @@ fn main() -> ExitCode {
             image,
             node_path,
         ),
-        Command::Lab { keep, binary } => kubegate::cli::lab(keep, binary),
+        Command::Lab {
+            topology,
+            keep,
+            compare,
+            binary,
+        } => kubegate::cli::lab(&topology, keep, compare.is_some(), binary),
         Command::LabBench {
             which: _,
             runs,
@@ -274,6 +302,13 @@ fn main() -> ExitCode {
             },
             binary,
         ),
+        Command::LabHttpsProbe {
+            target,
+            ca,
+            period_ms,
+            duration_ms,
+            timeout_ms,
+        } => kubegate::cli::lab_https_probe(target, &ca, period_ms, duration_ms, timeout_ms),
         Command::LabServe { listen, name } => kubegate::cli::lab_serve(listen, &name),
         Command::LabProbe {
             target,

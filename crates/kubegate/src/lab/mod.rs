@@ -6,11 +6,16 @@
 pub mod apiserver;
 pub mod bench;
 pub mod cluster;
+pub mod compare;
 pub mod frr;
+pub mod https_probe;
 pub mod keepalived;
 pub mod netns;
 pub mod scenario;
 pub mod service;
+pub mod stage;
+pub mod steps;
+pub mod topologies;
 pub mod topology;
 
 use std::io;

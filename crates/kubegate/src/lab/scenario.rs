@@ -1,153 +1,183 @@
-//! `kubegate lab`: three kubegate nodes and a client in network namespaces; cuts the master's
-//! link, restores it, then stops the master with SIGTERM, measuring what a client connecting
-//! every 20 ms saw each time. Prints a table; exit status 0 only when every bound is met.
+//! `kubegate lab`: builds a topology in network namespaces (fake apiservers with TLS, the
+//! balancer hosts, a client requesting `/version` every 20 ms through the control-plane
+//! address and holding a watch), runs its scenario and prints the table. Exit status 0 only
+//! when every step met its bound. `--compare keepalived-haproxy` runs the same scenario a
+//! second time with keepalived + haproxy on the balancer hosts and prints both side by side
+//! (the exit status still judges kubegate only). `--keep` leaves the lab up.
 
-use std::net::Ipv4Addr;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
-use std::thread;
-use std::time::Duration;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 
-use super::service::GapReport;
-use super::Cluster;
+use super::stage::{Stack, Stage};
+use super::steps::{self, Row};
+use super::topologies::{Topology, CLIENT};
 
-pub const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
-
-/// The lab's cluster file: the product's defaults (VRRPv3, 200 ms adverts, unicast, preempt).
-pub fn default_config() -> String {
-    "nodes:
-  - { name: node1, address: 198.18.0.11 }
-  - { name: node2, address: 198.18.0.12 }
-  - { name: node3, address: 198.18.0.13 }
-vips:
-  - name: api
-    address: 198.18.0.50/24
-    vrrp:
-      vrid: 51
-"
-    .to_string()
+/// What `kubegate lab` was asked for.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub topology: Topology,
+    pub keep: bool,
+    pub compare: Option<Stack>,
 }
 
-/// One measured step of the scenario.
-pub struct Step {
-    pub what: &'static str,
-    pub holder: String,
-    pub report: GapReport,
-    /// The bound on the longest gap, and whether failed connections are allowed.
-    pub max_gap_ms: u64,
-    pub failures_allowed: bool,
-}
-
-impl Step {
-    pub fn ok(&self) -> bool {
-        self.report.longest_gap_ms <= self.max_gap_ms
-            && (self.failures_allowed || self.report.failed == 0)
+/// Runs the scenario (and the comparison) and prints the tables.
+pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
+    let topology = request.topology;
+    if request.compare.is_some() && topology == Topology::NodeLocal {
+        bail!("--compare needs a topology with a VIP (stacked, lb-pair, master-master)");
     }
-}
-
-const PERIOD: Duration = Duration::from_millis(20);
-
-fn measured(
-    cluster: &mut Cluster,
-    what: &'static str,
-    expect: &str,
-    act: impl FnOnce(&mut Cluster) -> Result<()>,
-) -> Result<(String, GapReport)> {
-    let probe = cluster.start_probe(VIP, PERIOD, Duration::from_secs(4))?;
-    thread::sleep(Duration::from_millis(1000));
-    act(cluster).with_context(|| what.to_string())?;
-    let holder = cluster
-        .wait_single_holder(VIP, Some(expect), Duration::from_secs(3))
-        .with_context(|| what.to_string())?;
-    let report = probe.finish()?;
-    Ok((holder, report))
-}
-
-/// Runs the scenario and prints the table.
-pub fn run_default(binary: &Path, keep: bool) -> Result<ExitCode> {
-    let mut cluster = Cluster::new(binary, 3, &default_config())
+    let mut stage = Stage::build(binary, topology, Stack::Kubegate)
         .context("building the lab (needs root, iproute2 and nftables)")?;
-    cluster.start_all()?;
-    let first = cluster.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))?;
-    println!("lab: 3 nodes on 198.18.0.0/24, VIP {VIP} held by {first} (priority 150)");
-    let mut steps = Vec::new();
-
-    let (holder, report) = measured(&mut cluster, "master link down", "node2", |c| {
-        c.segment.cut_carrier("node1")?;
-        Ok(())
-    })?;
-    steps.push(Step {
-        what: "node1 loses its link",
-        holder,
-        report,
-        max_gap_ms: 1000,
-        failures_allowed: true,
-    });
-
-    let (holder, report) = measured(&mut cluster, "link restored", "node1", |c| {
-        c.segment.restore_carrier("node1")?;
-        Ok(())
-    })?;
-    steps.push(Step {
-        what: "node1's link returns (preempt)",
-        holder,
-        report,
-        max_gap_ms: 1000,
-        failures_allowed: true,
-    });
-
-    let (holder, report) = measured(&mut cluster, "SIGTERM", "node2", |c| {
-        c.signal("node1", "TERM")?;
-        Ok(())
-    })?;
-    let code = cluster.wait_exit("node1", Duration::from_secs(5))?;
-    steps.push(Step {
-        what: "node1 stopped with SIGTERM",
-        holder,
-        report,
-        max_gap_ms: 100,
-        failures_allowed: false,
-    });
-
-    println!();
     println!(
-        "{:<34} {:<8} {:>12} {:>8} {:>7}",
-        "event", "VIP on", "longest gap", "failed", "result"
+        "lab: topology {} ({}), client dials https://{}",
+        topology.name(),
+        topology.setup(),
+        stage.layout.target
     );
-    for s in &steps {
-        println!(
-            "{:<34} {:<8} {:>9} ms {:>8} {:>7}",
-            s.what,
-            s.holder,
-            s.report.longest_gap_ms,
-            s.report.failed,
-            if s.ok() { "ok" } else { "MISSED" }
-        );
+    let plan = steps::plan(&stage.layout);
+    let started = std::time::Instant::now();
+    let rows = steps::run(&mut stage, &plan).context("running the scenario")?;
+    println!("\n{}", table(Stack::Kubegate, &rows));
+    println!("(scenario: {:.0} s)", started.elapsed().as_secs_f64());
+    let all_ok = rows.iter().all(Row::ok);
+    for row in rows.iter().filter(|r| !r.ok()) {
+        if let Some(e) = &row.outcome.first_error {
+            println!(
+                "{}: first failure: {e} (the fault came at 1000 ms)",
+                row.name
+            );
+        }
     }
-    println!("node1 exited with status {code:?} after handing over");
-    println!("(a client connects every {} ms; bounds: link loss < 1 s, SIGTERM: no failed connection and < 100 ms)", PERIOD.as_millis());
-    let all_ok = steps.iter().all(Step::ok) && code == Some(0);
 
-    if keep {
-        cluster.start("node1")?;
-        cluster.keep_files();
-        println!(
-            "\nlab kept running; namespaces: {}",
-            cluster.segment.namespace_names().join(" ")
-        );
-        println!("config and logs: {}", cluster.dir().display());
-        println!("Ctrl-C removes it.");
-        let mut signals = signal_hook::iterator::Signals::new([
-            signal_hook::consts::SIGINT,
-            signal_hook::consts::SIGTERM,
-        ])?;
-        signals.forever().next();
+    if let Some(other) = request.compare {
+        // One lab at a time: the machine's two cores time the failovers.
+        drop(stage);
+        let mut theirs = Stage::build(binary, topology, other)
+            .with_context(|| format!("building the lab with {}", other.label()))?;
+        let their_rows = steps::run(&mut theirs, &plan)
+            .with_context(|| format!("running the scenario with {}", other.label()))?;
+        println!("{}", table(other, &their_rows));
+        println!("{}", side_by_side(other, &rows, &their_rows));
+        return Ok(exit(all_ok));
     }
-    Ok(if all_ok {
+
+    if request.keep {
+        keep(stage)?;
+    }
+    Ok(exit(all_ok))
+}
+
+fn exit(ok: bool) -> ExitCode {
+    if ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
-    })
+    }
+}
+
+/// The table of one run.
+pub fn table(stack: Stack, rows: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "{}:", stack.label());
+    let _ = writeln!(
+        t,
+        "{:<38} {:<30} {:>11} {:>6} {:>7} {:>5} {:<26} result",
+        "step", "VIP before -> after", "longest gap", "failed", "retried", "cuts", "bound"
+    );
+    for r in rows {
+        let _ = writeln!(
+            t,
+            "{:<38} {:<30} {:>8} ms {:>6} {:>7} {:>5} {:<26} {}",
+            r.name,
+            format!("{} -> {}", r.before, r.after),
+            r.outcome.longest_gap_ms,
+            r.outcome.failed,
+            r.outcome.retried,
+            r.outcome.watches_cut,
+            r.bound.describe(),
+            if r.ok() {
+                "ok"
+            } else if !r.holders_ok {
+                "MISSED (VIP)"
+            } else {
+                "MISSED"
+            }
+        );
+    }
+    let _ = write!(
+        t,
+        "(requests: GET /version every 20 ms, each on a new TLS connection, 2 s timeout, \
+         sent once more after a reset as client-go does (retried); cuts: times the one watch \
+         the client holds was cut)"
+    );
+    t
+}
+
+/// The two runs step by step: gaps and their ratio, failed requests, cuts.
+pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
+    let mut t = String::new();
+    let _ = writeln!(t, "\nside by side (kubegate | {}):", other.label());
+    let _ = writeln!(
+        t,
+        "{:<38} {:>17} {:>7} {:>13} {:>9}",
+        "step", "longest gap ms", "ratio", "failed", "cuts"
+    );
+    for (a, b) in ours.iter().zip(theirs) {
+        let ratio = if b.outcome.longest_gap_ms == 0 {
+            "-".to_string()
+        } else {
+            format!(
+                "{:.2}",
+                a.outcome.longest_gap_ms as f64 / b.outcome.longest_gap_ms as f64
+            )
+        };
+        let _ = writeln!(
+            t,
+            "{:<38} {:>7} | {:>7} {:>7} {:>5} | {:>5} {:>3} | {:>3}",
+            a.name,
+            a.outcome.longest_gap_ms,
+            b.outcome.longest_gap_ms,
+            ratio,
+            a.outcome.failed,
+            b.outcome.failed,
+            a.outcome.watches_cut,
+            b.outcome.watches_cut
+        );
+    }
+    let _ = write!(
+        t,
+        "(ratio: kubegate's longest gap over {}'s; below 1: kubegate's client waited less)",
+        other.label()
+    );
+    t
+}
+
+/// `--keep`: leave the lab up until Ctrl-C and say how to reach it.
+fn keep(mut stage: Stage) -> Result<()> {
+    stage.keep_files();
+    let client = stage.segment.netns(CLIENT.0)?.name().to_owned();
+    println!(
+        "\nlab kept running. Namespaces: {}",
+        stage.segment.namespace_names().join(" ")
+    );
+    println!("config, CA and logs: {}", stage.dir().display());
+    println!(
+        "from the client: ip netns exec {client} curl --cacert {} https://{}/version",
+        stage.ca_path().display(),
+        stage.layout.target
+    );
+    for host in &stage.layout.balancers {
+        let ns = stage.segment.netns(host)?.name().to_owned();
+        println!("{host}: ip netns exec {ns} ip -br addr show dev eth0");
+    }
+    println!("Ctrl-C removes it.");
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])?;
+    signals.forever().next();
+    Ok(())
 }

@@ -1,0 +1,113 @@
+//! `kubegate lab` builds each topology in network namespaces, runs its scenario and meets
+//! every bound: the rows of its table are all `ok`, the VIPs moved as each step expects, and
+//! the exit status is 0. `stacked` runs as the README's main command (`kubegate lab`, no
+//! options). Each takes about a minute; they take turns.
+
+use std::process::Command;
+
+/// Runs `kubegate lab ARGS…` and returns the table's rows (step name → row), asserting exit
+/// status 0 and that every expected step has a row ending in `ok`.
+fn lab(args: &[&str], steps: &[&str]) -> Vec<String> {
+    let _turn = kubegate::lab::serial();
+    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .arg("lab")
+        .args(args)
+        .output()
+        .expect("running kubegate lab");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "kubegate lab {args:?} failed ({}):\n{stdout}\n{stderr}",
+        out.status
+    );
+    let rows: Vec<String> = steps
+        .iter()
+        .map(|step| {
+            stdout
+                .lines()
+                .find(|l| l.starts_with(step))
+                .unwrap_or_else(|| panic!("no row {step:?} in\n{stdout}"))
+                .to_string()
+        })
+        .collect();
+    for row in &rows {
+        assert!(row.trim_end().ends_with(" ok"), "{row}\n{stdout}");
+    }
+    rows
+}
+
+fn assert_moves(row: &str, movement: &str) {
+    assert!(row.contains(movement), "expected {movement:?} in {row}");
+}
+
+#[test]
+fn stacked_is_the_default_and_meets_its_bounds() {
+    let rows = lab(
+        &[],
+        &[
+            "apiserver master1 not ready, stopped",
+            "master1 link down",
+            "master1 link back (preempt)",
+            "master1 SIGTERM handover",
+            "master1 partitioned",
+            "master1 partition heals",
+        ],
+    );
+    assert_moves(&rows[0], "master1 -> master1 ");
+    assert_moves(&rows[1], "master1 -> master2 ");
+    assert_moves(&rows[2], "master2 -> master1 ");
+    assert_moves(&rows[3], "master1 -> master2 ");
+    assert_moves(&rows[4], "master1 -> master1+master2 ");
+    assert_moves(&rows[5], "master1+master2 -> master1 ");
+}
+
+#[test]
+fn lb_pair_meets_its_bounds() {
+    let rows = lab(
+        &["--topology", "lb-pair"],
+        &[
+            "apiserver api1 not ready, stopped",
+            "lb1 link down",
+            "lb1 link back (preempt)",
+            "lb1 SIGTERM handover",
+            "lb1 partitioned",
+            "lb1 partition heals",
+        ],
+    );
+    assert_moves(&rows[1], "lb1 -> lb2 ");
+    assert_moves(&rows[3], "lb1 -> lb2 ");
+    assert_moves(&rows[4], "lb1 -> lb1+lb2 ");
+}
+
+#[test]
+fn master_master_meets_its_bounds() {
+    let rows = lab(
+        &["--topology", "master-master"],
+        &[
+            "apiserver api1 not ready, stopped",
+            "lb1 link down",
+            "lb1 link back (preempt)",
+            "lb1 SIGTERM handover",
+            "lb1 partitioned",
+            "lb1 partition heals",
+        ],
+    );
+    // VIP A, VIP B: lb2 keeps B throughout and takes A while lb1 is away.
+    assert_moves(&rows[1], "lb1,lb2 -> lb2,lb2 ");
+    assert_moves(&rows[2], "lb2,lb2 -> lb1,lb2 ");
+    assert_moves(&rows[3], "lb1,lb2 -> lb2,lb2 ");
+}
+
+#[test]
+fn node_local_meets_its_bounds() {
+    lab(
+        &["--topology", "node-local"],
+        &[
+            "apiserver api1 not ready, stopped",
+            "apiserver host api2 link down",
+            "apiserver host api2 link back",
+            "SIGHUP reload without api3",
+        ],
+    );
+}
