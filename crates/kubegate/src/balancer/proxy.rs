@@ -28,6 +28,9 @@ use crate::sys::tcp::{self, Liveness};
 /// check); the health checker brings it back Up.
 pub const PASSIVE_FALL: u32 = 3;
 
+/// The longest a backend connection runs without its dead-peer options (`keepalive_delay`).
+const LIVENESS_DELAY: Duration = Duration::from_secs(1);
+
 /// The liveness options a frontend's settings ask for.
 pub fn liveness(settings: &Frontend) -> Liveness {
     Liveness::new(settings.timeouts.keepalive, settings.timeouts.dead_peer)
@@ -63,7 +66,7 @@ pub async fn serve(
         retries: 0,
         end: Termination::ConnectFailed,
     };
-    match connect(&frontend, &settings, peer, &wanted, &mut record).await {
+    match connect(&frontend, &settings, peer, &mut record).await {
         Some(slot) => {
             record.connect = Some(start.elapsed());
             let traffic = Traffic::new(Instant::now());
@@ -76,6 +79,7 @@ pub async fn serve(
                 &sessions,
                 &slot,
                 &traffic,
+                &wanted,
             )
             .await;
             record.bytes_from_client = traffic
@@ -122,7 +126,6 @@ async fn connect(
     frontend: &FrontendState,
     settings: &Frontend,
     peer: SocketAddr,
-    liveness: &Liveness,
     record: &mut ConnRecord,
 ) -> Option<Slot> {
     let mut tried: Vec<usize> = Vec::new();
@@ -136,7 +139,7 @@ async fn connect(
         record.backend = Some(address);
         record.retries = attempts;
         attempts += 1;
-        let socket = match new_socket(address, liveness) {
+        let socket = match new_socket(address) {
             Ok(s) => s,
             Err(_) => {
                 // A local failure (descriptor limit): not the backend's fault.
@@ -189,14 +192,28 @@ fn release(pool: &mut Pool, index: usize, generation: u64, address: SocketAddr) 
     }
 }
 
-fn new_socket(address: SocketAddr, liveness: &Liveness) -> io::Result<TcpSocket> {
+/// A backend socket gets `TCP_NODELAY` at once; its dead-peer options later (`watch`).
+fn new_socket(address: SocketAddr) -> io::Result<TcpSocket> {
     let socket = if address.is_ipv4() {
         TcpSocket::new_v4()?
     } else {
         TcpSocket::new_v6()?
     };
-    tcp::set_liveness(socket.as_fd(), liveness)?;
+    tcp::set_nodelay(socket.as_fd())?;
     Ok(socket)
+}
+
+/// How long a backend connection runs before its dead-peer options are set: at most 1 s, and
+/// at most a quarter of the keepalive idle time and of the dead-peer timeout, so the first
+/// keepalive probe and the dead-peer verdict come at most that much later than configured.
+/// Before then neither can act on an established connection anyway; most short connections
+/// (health probes of clients, one-request clients) end first and save five system calls.
+fn keepalive_delay(liveness: &Liveness) -> Duration {
+    let mut delay = LIVENESS_DELAY.min(liveness.keepalive_idle / 4);
+    if !liveness.user_timeout.is_zero() {
+        delay = delay.min(liveness.user_timeout / 4);
+    }
+    delay
 }
 
 /// From the established backend connection to the end; returns how it ended.
@@ -210,6 +227,7 @@ async fn carry(
     sessions: &Sessions,
     slot: &Slot,
     traffic: &Traffic,
+    liveness: &Liveness,
 ) -> Termination {
     if settings.proxy_protocol {
         let local = client.local_addr().unwrap_or(settings.bind);
@@ -232,21 +250,32 @@ async fn carry(
     };
     tokio::select! {
         end = relay(client, backend, traffic, &count) => end,
-        () = idle(traffic, settings.timeouts.idle) => Termination::IdleTimeout,
+        () = watch(traffic, settings.timeouts.idle, backend, liveness) => Termination::IdleTimeout,
         why = sessions.kill.wait() => why,
         why = backend_signal.signal.wait() => why,
     }
 }
 
 /// Resolves once no byte has moved either way for `idle`: one timer, re-armed only when it
-/// fires early (the relay just stamps the time of its last transfer).
-async fn idle(traffic: &Traffic, idle: Duration) {
+/// fires early (the relay just stamps the time of its last transfer). On the way, once the
+/// connection has run `keepalive_delay`, sets the backend socket's dead-peer options (the
+/// client socket has them from the listener).
+async fn watch(traffic: &Traffic, idle: Duration, backend: &TcpStream, liveness: &Liveness) {
+    let mut options_at = Some(Instant::now() + keepalive_delay(liveness));
     loop {
         let deadline = traffic.last_activity() + idle;
-        if Instant::now() >= deadline {
+        let now = Instant::now();
+        if now >= deadline {
             return;
         }
-        tokio::time::sleep_until(deadline.into()).await;
+        match options_at {
+            Some(at) if at <= now => {
+                let _ = tcp::set_keepalive(backend.as_fd(), liveness);
+                options_at = None;
+            }
+            Some(at) if at < deadline => tokio::time::sleep_until(at.into()).await,
+            _ => tokio::time::sleep_until(deadline.into()).await,
+        }
     }
 }
 
