@@ -12,9 +12,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::io::Interest;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 use super::connlog::{ConnRecord, Termination};
+use super::dial;
 use super::logsink::LogSink;
 use super::pool::{Health, Pool};
 use super::proxy_protocol;
@@ -139,7 +140,7 @@ async fn connect(
         record.backend = Some(address);
         record.retries = attempts;
         attempts += 1;
-        let socket = match new_socket(address) {
+        let socket = match dial::socket(address) {
             Ok(s) => s,
             Err(_) => {
                 // A local failure (descriptor limit): not the backend's fault.
@@ -147,7 +148,8 @@ async fn connect(
                 return None;
             }
         };
-        match tokio::time::timeout(settings.timeouts.connect, socket.connect(address)).await {
+        match tokio::time::timeout(settings.timeouts.connect, dial::connect(socket, address)).await
+        {
             Ok(Ok(stream)) => {
                 let mut pool = frontend.pool();
                 if let Some(i) = current_index(&pool, index, generation, address) {
@@ -190,17 +192,6 @@ fn release(pool: &mut Pool, index: usize, generation: u64, address: SocketAddr) 
     if let Some(i) = current_index(pool, index, generation, address) {
         pool.closed(i);
     }
-}
-
-/// A backend socket gets `TCP_NODELAY` at once; its dead-peer options later (`watch`).
-fn new_socket(address: SocketAddr) -> io::Result<TcpSocket> {
-    let socket = if address.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    tcp::set_nodelay(socket.as_fd())?;
-    Ok(socket)
 }
 
 /// How long a backend connection runs before its dead-peer options are set: at most 1 s, and
