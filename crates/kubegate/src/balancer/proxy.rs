@@ -8,6 +8,7 @@ use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -55,23 +56,16 @@ pub async fn serve(
     if wanted != client_liveness {
         let _ = tcp::set_liveness(client.as_fd(), &wanted);
     }
-    let mut record = ConnRecord {
-        client: peer,
-        frontend: frontend.name.clone(),
-        backend: None,
-        accepted,
-        connect: None,
-        total: Duration::ZERO,
-        bytes_from_client: 0,
-        bytes_from_backend: 0,
-        retries: 0,
-        end: Termination::ConnectFailed,
-    };
-    match connect(&frontend, &settings, peer, &mut record).await {
+    // The connection's record is assembled at the end: only what it needs is kept across the
+    // waits (the task's size is most of what an idle connection costs).
+    let mut tried = Tried::default();
+    let mut connected = None;
+    let mut moved = (0, 0);
+    let end = match connect(&frontend, &settings, peer, &mut tried).await {
         Some(slot) => {
-            record.connect = Some(start.elapsed());
+            connected = Some(start.elapsed());
             let traffic = Traffic::new(Instant::now());
-            record.end = carry(
+            let end = carry(
                 &client,
                 &slot.stream,
                 peer,
@@ -80,15 +74,16 @@ pub async fn serve(
                 &sessions,
                 &slot,
                 &traffic,
-                &wanted,
             )
             .await;
-            record.bytes_from_client = traffic
-                .from_client
-                .load(std::sync::atomic::Ordering::Relaxed);
-            record.bytes_from_backend = traffic
-                .from_backend
-                .load(std::sync::atomic::Ordering::Relaxed);
+            moved = (
+                traffic
+                    .from_client
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                traffic
+                    .from_backend
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            );
             drop(slot.stream);
             release(
                 &mut frontend.pool(),
@@ -96,21 +91,41 @@ pub async fn serve(
                 slot.generation,
                 slot.address,
             );
+            end
         }
         None => {
             FrontendStats::add(&frontend.stats.connect_failed, 1);
             // Tell the client at once rather than with a FIN it may take for an empty reply.
             let _ = tcp::reset_on_close(client.as_fd());
+            Termination::ConnectFailed
         }
-    }
+    };
     drop(client);
     frontend
         .stats
         .current
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     drop(open);
-    record.total = start.elapsed();
-    log.emit(&record);
+    let total = start.elapsed();
+    log.emit(&ConnRecord {
+        client: peer,
+        frontend: frontend.name.clone(),
+        backend: tried.backend,
+        accepted,
+        connect: connected,
+        total,
+        bytes_from_client: moved.0,
+        bytes_from_backend: moved.1,
+        retries: tried.retries,
+        end,
+    });
+}
+
+/// The backend last tried and how many attempts came before it (for the record).
+#[derive(Default)]
+struct Tried {
+    backend: Option<SocketAddr>,
+    retries: u32,
 }
 
 /// An established backend connection and the pool slot it holds.
@@ -127,7 +142,7 @@ async fn connect(
     frontend: &FrontendState,
     settings: &Frontend,
     peer: SocketAddr,
-    record: &mut ConnRecord,
+    record: &mut Tried,
 ) -> Option<Slot> {
     let mut tried: Vec<usize> = Vec::new();
     let mut attempts = 0u32;
@@ -218,7 +233,6 @@ async fn carry(
     sessions: &Sessions,
     slot: &Slot,
     traffic: &Traffic,
-    liveness: &Liveness,
 ) -> Termination {
     if settings.proxy_protocol {
         let local = client.local_addr().unwrap_or(settings.bind);
@@ -241,32 +255,39 @@ async fn carry(
     };
     tokio::select! {
         end = relay(client, backend, traffic, &count) => end,
-        () = watch(traffic, settings.timeouts.idle, backend, liveness) => Termination::IdleTimeout,
+        () = watch(traffic, settings, backend) => Termination::IdleTimeout,
         why = sessions.kill.wait() => why,
         why = backend_signal.signal.wait() => why,
     }
 }
 
-/// Resolves once no byte has moved either way for `idle`: one timer, re-armed only when it
-/// fires early (the relay just stamps the time of its last transfer). On the way, once the
-/// connection has run `keepalive_delay`, sets the backend socket's dead-peer options (the
-/// client socket has them from the listener).
-async fn watch(traffic: &Traffic, idle: Duration, backend: &TcpStream, liveness: &Liveness) {
-    let mut options_at = Some(Instant::now() + keepalive_delay(liveness));
+/// Resolves once no byte has moved either way for the idle timeout: one timer, re-armed only
+/// when it fires early (the relay just stamps the time of its last transfer). On the way,
+/// once the connection has run `keepalive_delay`, sets the backend socket's dead-peer options
+/// (the client socket has them from the listener). It keeps little across its waits (the
+/// options are derived from `settings` when applied): idle connections are mostly this.
+async fn watch(traffic: &Traffic, settings: &Frontend, backend: &TcpStream) {
+    let mut options_pending = true;
+    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
     loop {
-        let deadline = traffic.last_activity() + idle;
+        let deadline = traffic.last_activity() + settings.timeouts.idle;
         let now = Instant::now();
         if now >= deadline {
             return;
         }
-        match options_at {
-            Some(at) if at <= now => {
-                let _ = tcp::set_keepalive(backend.as_fd(), liveness);
-                options_at = None;
+        let mut wake = deadline;
+        if options_pending {
+            let wanted = liveness(settings);
+            let at = traffic.started() + keepalive_delay(&wanted);
+            if at <= now {
+                let _ = tcp::set_keepalive(backend.as_fd(), &wanted);
+                options_pending = false;
+            } else {
+                wake = wake.min(at);
             }
-            Some(at) if at < deadline => tokio::time::sleep_until(at.into()).await,
-            _ => tokio::time::sleep_until(deadline.into()).await,
         }
+        timer.as_mut().reset(wake.into());
+        timer.as_mut().await;
     }
 }
 
