@@ -5,11 +5,13 @@
 //! codec), `connlog` (one line per finished connection), `probe_http` (a check's request and
 //! status line), `health_state` (rise/fall bookkeeping). I/O: `runtime` (worker threads,
 //! reload, shutdown), `listener` (accept loop, fast refusals), `proxy` (one connection's
-//! life), `relay` + `pipes` (zero-copy byte moving), `sessions` (drain and close signals),
-//! `logsink` (buffered connection log), `standalone` (the balancer alone until SIGTERM),
-//! `probe` (+ `probe_tls`) and `health` (the checker thread).
+//! life), `dial` (connecting to a backend), `relay` + `pipes` (zero-copy byte moving),
+//! `sessions` (drain and close signals), `logsink` (buffered connection log), `standalone`
+//! (the balancer alone until SIGTERM), `probe` (+ `probe_tls`) and `health` (the checker
+//! thread).
 
 pub mod connlog;
+pub mod dial;
 pub mod health;
 pub mod health_events;
 pub mod health_state;

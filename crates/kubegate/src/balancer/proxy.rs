@@ -8,13 +8,15 @@ use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use tokio::io::Interest;
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpStream;
 
 use super::connlog::{ConnRecord, Termination};
+use super::dial;
 use super::logsink::LogSink;
 use super::pool::{Health, Pool};
 use super::proxy_protocol;
@@ -27,6 +29,9 @@ use crate::sys::tcp::{self, Liveness};
 /// Failed connects in a row after which the proxy marks a backend Down by itself (a passive
 /// check); the health checker brings it back Up.
 pub const PASSIVE_FALL: u32 = 3;
+
+/// The longest a backend connection runs without its dead-peer options (`keepalive_delay`).
+const LIVENESS_DELAY: Duration = Duration::from_secs(1);
 
 /// The liveness options a frontend's settings ask for.
 pub fn liveness(settings: &Frontend) -> Liveness {
@@ -51,23 +56,16 @@ pub async fn serve(
     if wanted != client_liveness {
         let _ = tcp::set_liveness(client.as_fd(), &wanted);
     }
-    let mut record = ConnRecord {
-        client: peer,
-        frontend: frontend.name.clone(),
-        backend: None,
-        accepted,
-        connect: None,
-        total: Duration::ZERO,
-        bytes_from_client: 0,
-        bytes_from_backend: 0,
-        retries: 0,
-        end: Termination::ConnectFailed,
-    };
-    match connect(&frontend, &settings, peer, &wanted, &mut record).await {
+    // The connection's record is assembled at the end: only what it needs is kept across the
+    // waits (the task's size is most of what an idle connection costs).
+    let mut tried = Tried::default();
+    let mut connected = None;
+    let mut moved = (0, 0);
+    let end = match connect(&frontend, &settings, peer, &mut tried).await {
         Some(slot) => {
-            record.connect = Some(start.elapsed());
+            connected = Some(start.elapsed());
             let traffic = Traffic::new(Instant::now());
-            record.end = carry(
+            let end = carry(
                 &client,
                 &slot.stream,
                 peer,
@@ -78,32 +76,55 @@ pub async fn serve(
                 &traffic,
             )
             .await;
-            record.bytes_from_client = traffic
-                .from_client
-                .load(std::sync::atomic::Ordering::Relaxed);
-            record.bytes_from_backend = traffic
-                .from_backend
-                .load(std::sync::atomic::Ordering::Relaxed);
+            moved = (
+                traffic
+                    .from_client
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                traffic
+                    .from_backend
+                    .load(std::sync::atomic::Ordering::Relaxed),
+            );
             drop(slot.stream);
             let mut pool = frontend.pool();
             if let Some(i) = current_index(&pool, slot.index, slot.generation, slot.address) {
-                pool.finished(i, record.bytes_from_client, record.bytes_from_backend);
+                pool.finished(i, moved.0, moved.1);
             }
+            drop(pool);
+            end
         }
         None => {
             FrontendStats::add(&frontend.stats.connect_failed, 1);
             // Tell the client at once rather than with a FIN it may take for an empty reply.
             let _ = tcp::reset_on_close(client.as_fd());
+            Termination::ConnectFailed
         }
-    }
+    };
     drop(client);
     frontend
         .stats
         .current
         .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     drop(open);
-    record.total = start.elapsed();
-    log.emit(&record);
+    let total = start.elapsed();
+    log.emit(&ConnRecord {
+        client: peer,
+        frontend: frontend.name.clone(),
+        backend: tried.backend,
+        accepted,
+        connect: connected,
+        total,
+        bytes_from_client: moved.0,
+        bytes_from_backend: moved.1,
+        retries: tried.retries,
+        end,
+    });
+}
+
+/// The backend last tried and how many attempts came before it (for the record).
+#[derive(Default)]
+struct Tried {
+    backend: Option<SocketAddr>,
+    retries: u32,
 }
 
 /// An established backend connection and the pool slot it holds.
@@ -120,8 +141,7 @@ async fn connect(
     frontend: &FrontendState,
     settings: &Frontend,
     peer: SocketAddr,
-    liveness: &Liveness,
-    record: &mut ConnRecord,
+    record: &mut Tried,
 ) -> Option<Slot> {
     let mut tried: Vec<usize> = Vec::new();
     let mut attempts = 0u32;
@@ -134,7 +154,7 @@ async fn connect(
         record.backend = Some(address);
         record.retries = attempts;
         attempts += 1;
-        let socket = match new_socket(address, liveness) {
+        let socket = match dial::socket(address) {
             Ok(s) => s,
             Err(_) => {
                 // A local failure (descriptor limit): not the backend's fault.
@@ -142,7 +162,8 @@ async fn connect(
                 return None;
             }
         };
-        match tokio::time::timeout(settings.timeouts.connect, socket.connect(address)).await {
+        match tokio::time::timeout(settings.timeouts.connect, dial::connect(socket, address)).await
+        {
             Ok(Ok(stream)) => {
                 let mut pool = frontend.pool();
                 if let Some(i) = current_index(&pool, index, generation, address) {
@@ -187,14 +208,17 @@ fn release(pool: &mut Pool, index: usize, generation: u64, address: SocketAddr) 
     }
 }
 
-fn new_socket(address: SocketAddr, liveness: &Liveness) -> io::Result<TcpSocket> {
-    let socket = if address.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    tcp::set_liveness(socket.as_fd(), liveness)?;
-    Ok(socket)
+/// How long a backend connection runs before its dead-peer options are set: at most 1 s, and
+/// at most a quarter of the keepalive idle time and of the dead-peer timeout, so the first
+/// keepalive probe and the dead-peer verdict come at most that much later than configured.
+/// Before then neither can act on an established connection anyway; most short connections
+/// (health probes of clients, one-request clients) end first and save five system calls.
+fn keepalive_delay(liveness: &Liveness) -> Duration {
+    let mut delay = LIVENESS_DELAY.min(liveness.keepalive_idle / 4);
+    if !liveness.user_timeout.is_zero() {
+        delay = delay.min(liveness.user_timeout / 4);
+    }
+    delay
 }
 
 /// From the established backend connection to the end; returns how it ended.
@@ -230,21 +254,39 @@ async fn carry(
     };
     tokio::select! {
         end = relay(client, backend, traffic, &count) => end,
-        () = idle(traffic, settings.timeouts.idle) => Termination::IdleTimeout,
+        () = watch(traffic, settings, backend) => Termination::IdleTimeout,
         why = sessions.kill.wait() => why,
         why = backend_signal.signal.wait() => why,
     }
 }
 
-/// Resolves once no byte has moved either way for `idle`: one timer, re-armed only when it
-/// fires early (the relay just stamps the time of its last transfer).
-async fn idle(traffic: &Traffic, idle: Duration) {
+/// Resolves once no byte has moved either way for the idle timeout: one timer, re-armed only
+/// when it fires early (the relay just stamps the time of its last transfer). On the way,
+/// once the connection has run `keepalive_delay`, sets the backend socket's dead-peer options
+/// (the client socket has them from the listener). It keeps little across its waits (the
+/// options are derived from `settings` when applied): idle connections are mostly this.
+async fn watch(traffic: &Traffic, settings: &Frontend, backend: &TcpStream) {
+    let mut options_pending = true;
+    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
     loop {
-        let deadline = traffic.last_activity() + idle;
-        if Instant::now() >= deadline {
+        let deadline = traffic.last_activity() + settings.timeouts.idle;
+        let now = Instant::now();
+        if now >= deadline {
             return;
         }
-        tokio::time::sleep_until(deadline.into()).await;
+        let mut wake = deadline;
+        if options_pending {
+            let wanted = liveness(settings);
+            let at = traffic.started() + keepalive_delay(&wanted);
+            if at <= now {
+                let _ = tcp::set_keepalive(backend.as_fd(), &wanted);
+                options_pending = false;
+            } else {
+                wake = wake.min(at);
+            }
+        }
+        timer.as_mut().reset(wake.into());
+        timer.as_mut().await;
     }
 }
 

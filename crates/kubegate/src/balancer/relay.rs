@@ -74,6 +74,11 @@ impl Traffic {
         }
     }
 
+    /// When the relay began (the backend connection was established).
+    pub fn started(&self) -> Instant {
+        self.start
+    }
+
     /// When bytes last moved either way (the start if none did).
     pub fn last_activity(&self) -> Instant {
         self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed))

@@ -14,20 +14,17 @@ use super::finding::Finding;
 use crate::config::model::ClusterConfig;
 use crate::sys::tcp;
 
-/// Where the admin endpoint listens when the file does not say (`admin: { bind: … }`).
-pub const DEFAULT_ADMIN_BIND: SocketAddr =
-    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9099);
-
-/// Every address the daemon will listen on, with what listens there. The admin endpoint's
-/// address is its default until the config model carries `admin.bind`; reading it from there
-/// is the one change this function will need.
+/// Every address the daemon will listen on, with what listens there (`admin.bind` unless it
+/// is `off`).
 pub fn binds(cfg: &ClusterConfig) -> Vec<(SocketAddr, String)> {
     let mut out: Vec<(SocketAddr, String)> = cfg
         .frontends
         .iter()
         .map(|f| (f.bind, format!("frontend {}", f.name)))
         .collect();
-    out.push((DEFAULT_ADMIN_BIND, "admin endpoint".to_string()));
+    if let Some(admin) = cfg.admin.bind {
+        out.push((admin, "admin endpoint".to_string()));
+    }
     out
 }
 

@@ -59,7 +59,18 @@ impl Liveness {
 /// `TCP_NODELAY`, `SO_KEEPALIVE` with `TCP_KEEPIDLE`/`TCP_KEEPINTVL`/`TCP_KEEPCNT`, and
 /// `TCP_USER_TIMEOUT`. Set on a listening socket, they are inherited by accepted sockets.
 pub fn set_liveness(fd: BorrowedFd<'_>, l: &Liveness) -> io::Result<()> {
-    ffi::setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)?;
+    set_nodelay(fd)?;
+    set_keepalive(fd, l)
+}
+
+/// `TCP_NODELAY`: small writes (requests, watch events) leave at once.
+pub fn set_nodelay(fd: BorrowedFd<'_>) -> io::Result<()> {
+    ffi::setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)
+}
+
+/// The dead-peer options of `set_liveness` without `TCP_NODELAY`: `SO_KEEPALIVE`,
+/// `TCP_KEEPIDLE`/`TCP_KEEPINTVL`/`TCP_KEEPCNT` and `TCP_USER_TIMEOUT`.
+pub fn set_keepalive(fd: BorrowedFd<'_>, l: &Liveness) -> io::Result<()> {
     ffi::setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
     ffi::setsockopt_int(
         fd,
