@@ -167,3 +167,52 @@ fn link_of_a_missing_interface_is_an_error() {
     assert_eq!(err.raw_os_error(), Some(libc::ENODEV), "{err}");
     tear_down(lab);
 }
+
+#[test]
+fn connections_from_a_vip_are_reset_and_its_listener_and_other_connections_stay() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+
+    let lab = segment(1, false);
+    let ns = lab.netns("node1").unwrap();
+    let vip: IpAddr = "198.18.0.50".parse().unwrap();
+    let outcome = ns
+        .enter(|| {
+            let mut nl = Netlink::open()?;
+            let index = interface::index("eth0")?;
+            nl.add_address(index, vip, 32, None)?;
+            let on_vip = TcpListener::bind((vip, 0))?;
+            let on_lo = TcpListener::bind(("127.0.0.1", 0))?;
+            let mut client = TcpStream::connect(on_vip.local_addr()?)?;
+            let (_server, _) = on_vip.accept()?;
+            let mut other = TcpStream::connect(on_lo.local_addr()?)?;
+            let (mut other_server, _) = on_lo.accept()?;
+
+            let reset = kubegate::sys::netlink::reset_connections_from(vip)?;
+            client.set_read_timeout(Some(Duration::from_secs(2)))?;
+            let mut buf = [0u8; 8];
+            let read = client.read(&mut buf).map_err(|e| e.kind());
+            // The loopback connection still carries data.
+            other.write_all(b"ping")?;
+            other_server.read_exact(&mut buf[..4])?;
+            // The VIP's listener still accepts.
+            let _again = TcpStream::connect(on_vip.local_addr()?)?;
+            let accepted = on_vip.accept().is_ok();
+            std::io::Result::Ok((reset, read, &buf[..4] == b"ping", accepted))
+        })
+        .unwrap()
+        .unwrap();
+    tear_down(lab);
+    let (reset, read, loopback_ok, accepted) = outcome;
+    // Both ends have the VIP as local address here; destroying one may take the other first.
+    assert!((1..=2).contains(&reset), "{reset} sockets reset");
+    // Destroyed: aborted; reset by its peer's RST: reset. Either way, at once.
+    assert!(
+        matches!(
+            read,
+            Err(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::ConnectionAborted)
+        ),
+        "{read:?}"
+    );
+    assert!(loopback_ok && accepted);
+}

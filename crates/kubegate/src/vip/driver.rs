@@ -219,6 +219,7 @@ impl Vip {
                 }
                 Action::RemoveVips => {
                     self.announces.cancel();
+                    reset_connections(&self.setup.name, address);
                     let prefix = self.setup.prefix_len;
                     if let Err(e) = self.netlink.del_address(self.ifindex, address, prefix) {
                         crate::say!("{}: removing {address}: {e}", self.setup.name);
@@ -326,6 +327,17 @@ impl Vip {
             self.router
                 .handle(now, if up { Input::LinkUp } else { Input::LinkDown });
         }
+    }
+}
+
+/// Connections to an address this node gives away cannot go on from here: reset them while
+/// the address is still present so their clients reconnect to the new holder at once instead
+/// of waiting for a reply that can no longer be sent.
+fn reset_connections(name: &str, address: IpAddr) {
+    match sys::netlink::reset_connections_from(address) {
+        Ok(0) => {}
+        Ok(n) => crate::say!("{name}: reset {n} connection(s) to {address} before removing it"),
+        Err(e) => crate::say!("{name}: cannot reset the connections to {address}: {e}"),
     }
 }
 

@@ -26,6 +26,7 @@ pub use colour::Rgba;
 pub use element::Element;
 #[allow(unused_imports)]
 pub use http::{request, Response};
+#[allow(unused_imports)]
 pub use process::{mentioning as processes_mentioning, TempDir};
 
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

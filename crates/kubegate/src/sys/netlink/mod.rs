@@ -1,4 +1,5 @@
-//! A small hand-written NETLINK_ROUTE client: interface addresses and link state.
+//! A small hand-written netlink client: interface addresses and link state (NETLINK_ROUTE),
+//! and resetting the TCP connections of an address being given away (NETLINK_SOCK_DIAG).
 //!
 //! [`Netlink`] is a blocking request socket (each request waits for the kernel's reply or
 //! acknowledgement); [`LinkEvents`] is a non-blocking subscription to link changes whose
@@ -6,6 +7,7 @@
 
 mod addr;
 mod link;
+mod sockdiag;
 pub mod wire;
 
 use std::io;
@@ -14,6 +16,7 @@ use std::time::Duration;
 
 pub use addr::InterfaceAddress;
 pub use link::{LinkEvent, LinkEvents, LinkState};
+pub use sockdiag::reset_connections_from;
 
 use super::ffi;
 use wire::Message;
@@ -43,7 +46,12 @@ fn open_socket(flags: libc::c_int) -> io::Result<OwnedFd> {
 impl Netlink {
     /// Opens a request socket in the calling thread's network namespace.
     pub fn open() -> io::Result<Self> {
-        let fd = open_socket(0)?;
+        Self::open_protocol(libc::NETLINK_ROUTE)
+    }
+
+    /// A request socket of another netlink family (`NETLINK_SOCK_DIAG`).
+    fn open_protocol(protocol: libc::c_int) -> io::Result<Self> {
+        let fd = ffi::socket(libc::AF_NETLINK, libc::SOCK_RAW, protocol)?;
         ffi::bind_netlink(fd.as_fd(), 0)?;
         ffi::recv_timeout(fd.as_fd(), REPLY_TIMEOUT)?;
         Ok(Self {
