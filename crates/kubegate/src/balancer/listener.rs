@@ -19,7 +19,7 @@ use super::connlog::{ConnRecord, Termination};
 use super::logsink::LogSink;
 use super::proxy;
 use super::sessions::Sessions;
-use super::shared::{FrontendState, FrontendStats};
+use super::shared::{AcceptGuard, FrontendState, FrontendStats};
 use crate::sys::tcp::{self, Liveness};
 
 /// Listen backlog (the kernel caps it at `net.core.somaxconn`).
@@ -57,6 +57,8 @@ pub async fn accept_loop(
     frontend: Arc<FrontendState>,
     sessions: Arc<Sessions>,
     log: Arc<LogSink>,
+    // Counts this loop as accepting for as long as it runs.
+    _accepting: AcceptGuard,
 ) {
     let mut stopped = pin!(sessions.stop.wait());
     loop {

@@ -18,7 +18,7 @@ use super::logsink::{self, LogFormat, LogSink, RecordHook};
 use super::pipes;
 use super::proxy::liveness;
 use super::sessions::Sessions;
-use super::shared::FrontendState;
+use super::shared::{AcceptGuard, FrontendState};
 use crate::sys::tcp::Liveness;
 
 /// How the balancer runs.
@@ -46,6 +46,9 @@ enum Command {
         frontend: Arc<FrontendState>,
         listener: std::net::TcpListener,
         liveness: Liveness,
+        /// Taken before the command is sent, so the frontend counts as accepting from the
+        /// moment it is started; dropped with the command if the worker is gone.
+        guard: AcceptGuard,
     },
     Remove {
         frontend: Arc<FrontendState>,
@@ -207,6 +210,7 @@ impl Balancer {
                 frontend: frontend.clone(),
                 listener,
                 liveness,
+                guard: frontend.accept_guard(),
             });
         }
     }
@@ -268,6 +272,7 @@ fn worker_main(mut commands: mpsc::UnboundedReceiver<Command>, sink: Arc<LogSink
                     frontend,
                     listener,
                     liveness,
+                    guard,
                 } => {
                     let sessions = Sessions::new();
                     match tokio::net::TcpListener::from_std(listener) {
@@ -278,6 +283,7 @@ fn worker_main(mut commands: mpsc::UnboundedReceiver<Command>, sink: Arc<LogSink
                                 frontend.clone(),
                                 sessions.clone(),
                                 sink.clone(),
+                                guard,
                             ));
                         }
                         Err(e) => {

@@ -21,6 +21,9 @@ pub struct FrontendStats {
     pub connect_failed: AtomicU64,
     pub bytes_from_clients: AtomicU64,
     pub bytes_from_backends: AtomicU64,
+    /// Accept loops alive now (one per worker): held by [`AcceptGuard`]s, so a worker that
+    /// dies (its runtime dropped, even by a panic) takes its count with it.
+    pub accept_loops: AtomicU64,
 }
 
 impl FrontendStats {
@@ -65,8 +68,58 @@ impl FrontendState {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(frontend.clone());
     }
 
+    /// Serving: something accepts its connections and a backend is ready for them. VIP
+    /// trackers (`track: - frontend:`) ask this, so a node whose balancer has stopped
+    /// accepting gives the VIP away (never a VIP without a service behind it).
+    pub fn serving(&self) -> bool {
+        self.stats.accept_loops.load(Ordering::Acquire) > 0 && self.pool().has_ready()
+    }
+
+    /// Counts one accept loop for [`serving`](Self::serving) until the guard is dropped.
+    pub fn accept_guard(self: &Arc<Self>) -> AcceptGuard {
+        self.stats.accept_loops.fetch_add(1, Ordering::AcqRel);
+        AcceptGuard(self.clone())
+    }
+
     /// The pool; hold the guard briefly (never across an await or a syscall).
     pub fn pool(&self) -> MutexGuard<'_, Pool> {
         self.pool.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// One accept loop of a frontend, counted while it lives (see [`FrontendState::accept_guard`]).
+#[derive(Debug)]
+pub struct AcceptGuard(Arc<FrontendState>);
+
+impl Drop for AcceptGuard {
+    fn drop(&mut self) {
+        self.0.stats.accept_loops.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::model::ClusterConfig;
+
+    fn frontend() -> Arc<FrontendState> {
+        let yaml = "frontends:\n  - { name: api, bind: 127.0.0.1:1, backends: [127.0.0.1:2] }\n";
+        let cfg: ClusterConfig =
+            crate::config::parse_str(yaml, std::path::Path::new("test.yaml")).unwrap();
+        FrontendState::new(&cfg.frontends[0])
+    }
+
+    #[test]
+    fn serving_needs_a_live_accept_loop_and_a_ready_backend() {
+        let f = frontend();
+        assert!(f.pool().has_ready());
+        assert!(!f.serving(), "nothing accepts yet");
+        let first = f.accept_guard();
+        let second = f.accept_guard();
+        assert!(f.serving());
+        drop(first);
+        assert!(f.serving(), "one worker still accepts");
+        drop(second);
+        assert!(!f.serving(), "every accept loop is gone");
     }
 }

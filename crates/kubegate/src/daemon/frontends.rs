@@ -67,7 +67,7 @@ impl Frontends {
                 .unwrap_or_else(|p| p.into_inner())
                 .iter()
                 .find(|f| f.name == name)
-                .is_some_and(|f| f.pool().has_ready())
+                .is_some_and(|f| f.serving())
         })
     }
 
