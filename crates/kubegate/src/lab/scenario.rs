@@ -169,9 +169,14 @@ fn keep(mut stage: Stage) -> Result<()> {
         stage.ca_path().display(),
         stage.layout.target
     );
+    let exe = std::env::current_exe()?;
     for host in &stage.layout.balancers {
         let ns = stage.segment.netns(host)?.name().to_owned();
-        println!("{host}: ip netns exec {ns} ip -br addr show dev eth0");
+        println!(
+            "{host}: ip netns exec {ns} {} status   (the page: ip netns exec {ns} curl -s \
+             http://127.0.0.1:9099/)",
+            exe.display()
+        );
     }
     println!("Ctrl-C removes it.");
     let mut signals = signal_hook::iterator::Signals::new([
