@@ -314,16 +314,24 @@ pub struct Probe {
 
 impl Probe {
     pub fn finish(mut self) -> io::Result<GapReport> {
-        let status = self
-            .child
-            .wait_timeout(self.duration + Duration::from_secs(10))?;
-        if status.is_none_or(|s| !s.success()) {
-            return Err(io::Error::other(format!(
-                "probe did not finish cleanly: {status:?}"
-            )));
-        }
-        let text = fs::read_to_string(&self.out_path)?;
-        let _ = fs::remove_file(&self.out_path);
+        let text = probe_output(&mut self.child, &self.out_path, self.duration)?;
         Ok(service::analyse(&service::parse_samples(&text)))
     }
+}
+
+/// Waits for a probe process that runs for `duration`, then reads (and removes) what it wrote.
+pub(crate) fn probe_output(
+    child: &mut NetnsChild,
+    out_path: &std::path::Path,
+    duration: Duration,
+) -> io::Result<String> {
+    let status = child.wait_timeout(duration + Duration::from_secs(10))?;
+    if status.is_none_or(|s| !s.success()) {
+        return Err(io::Error::other(format!(
+            "the probe did not finish cleanly: {status:?}"
+        )));
+    }
+    let text = fs::read_to_string(out_path)?;
+    let _ = fs::remove_file(out_path);
+    Ok(text)
 }

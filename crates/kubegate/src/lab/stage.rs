@@ -401,16 +401,7 @@ pub struct RunningProbe {
 
 impl RunningProbe {
     pub fn finish(mut self) -> io::Result<Outcome> {
-        let status = self
-            .child
-            .wait_timeout(self.duration + Duration::from_secs(10))?;
-        if status.is_none_or(|s| !s.success()) {
-            return Err(io::Error::other(format!(
-                "the HTTPS probe did not finish cleanly: {status:?}"
-            )));
-        }
-        let text = fs::read_to_string(&self.out_path)?;
-        let _ = fs::remove_file(&self.out_path);
+        let text = super::cluster::probe_output(&mut self.child, &self.out_path, self.duration)?;
         Ok(https_probe::analyse(
             &https_probe::parse_events(&text),
             self.duration.as_millis() as u64,
