@@ -29,6 +29,9 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
     if request.compare.is_some() && topology == Topology::NodeLocal {
         bail!("--compare needs a topology with a VIP (stacked, lb-pair, master-master)");
     }
+    // The partition step needs nft: say so before building anything, not minutes later.
+    super::netns::run(std::process::Command::new("nft").arg("--version"))
+        .context("the lab cuts the network with nftables: apt-get install nftables")?;
     let mut stage = Stage::build(binary, topology, Stack::Kubegate)
         .context("building the lab (needs root, iproute2 and nftables)")?;
     println!(
