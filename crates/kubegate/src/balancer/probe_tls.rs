@@ -14,7 +14,7 @@
 
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -43,7 +43,7 @@ impl ProbeTls {
             Some(path) => builder.with_root_certificates(roots(path)?),
             None => builder
                 .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AnyServerCert(provider))),
+                .with_custom_certificate_verifier(Arc::new(AnyServerCert::new(provider))),
         };
         let config = match (&tls.client_cert, &tls.client_key) {
             (Some(cert), Some(key)) => {
@@ -113,19 +113,54 @@ fn roots(path: &Path) -> Result<RootCertStore, String> {
 }
 
 /// Accepts any server certificate (see the module comment for why) but still checks the
-/// handshake signatures against the presented certificate's key.
+/// handshake signatures against the presented certificate's key. `kubegate doctor` uses it
+/// [`recording`](Self::recording) the chain it was shown, to read the certificate's SANs.
 #[derive(Debug)]
-struct AnyServerCert(Arc<CryptoProvider>);
+pub(crate) struct AnyServerCert {
+    provider: Arc<CryptoProvider>,
+    chain: Option<Mutex<Vec<CertificateDer<'static>>>>,
+}
+
+impl AnyServerCert {
+    pub(crate) fn new(provider: Arc<CryptoProvider>) -> Self {
+        AnyServerCert {
+            provider,
+            chain: None,
+        }
+    }
+
+    /// One that keeps the last chain presented (leaf first).
+    pub(crate) fn recording(provider: Arc<CryptoProvider>) -> Self {
+        AnyServerCert {
+            provider,
+            chain: Some(Mutex::new(Vec::new())),
+        }
+    }
+
+    /// The last chain presented; empty when not recording or before a handshake.
+    pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.chain
+            .as_ref()
+            .map(|c| c.lock().unwrap_or_else(|p| p.into_inner()).clone())
+            .unwrap_or_default()
+    }
+}
 
 impl ServerCertVerifier for AnyServerCert {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(chain) = &self.chain {
+            let mut chain = chain.lock().unwrap_or_else(|p| p.into_inner());
+            chain.clear();
+            chain.push(end_entity.clone().into_owned());
+            chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -139,7 +174,7 @@ impl ServerCertVerifier for AnyServerCert {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
@@ -153,11 +188,13 @@ impl ServerCertVerifier for AnyServerCert {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

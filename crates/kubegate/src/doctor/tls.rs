@@ -5,13 +5,13 @@
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection};
+
+use crate::balancer::probe_tls::AnyServerCert;
 
 /// The chain `addr` presents (leaf first). `server_name` is sent in SNI when given, else the
 /// IP address is used as the name. Connect and handshake are each bounded by `timeout`.
@@ -21,10 +21,7 @@ pub fn fetch_chain(
     timeout: Duration,
 ) -> io::Result<Vec<CertificateDer<'static>>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let recorder = Arc::new(RecordChain {
-        provider: provider.clone(),
-        chain: Mutex::new(Vec::new()),
-    });
+    let recorder = Arc::new(AnyServerCert::recording(provider.clone()));
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(io::Error::other)?
@@ -59,67 +56,13 @@ pub fn fetch_chain(
             _ => e,
         })?;
     }
-    let chain = recorder
-        .chain
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .clone();
+    let chain = recorder.chain();
     if chain.is_empty() {
         return Err(io::Error::other("the server presented no certificate"));
     }
     conn.send_close_notify();
     let _ = conn.complete_io(&mut tcp);
     Ok(chain)
-}
-
-/// Accepts any server certificate and keeps the chain it was shown.
-#[derive(Debug)]
-struct RecordChain {
-    provider: Arc<CryptoProvider>,
-    chain: Mutex<Vec<CertificateDer<'static>>>,
-}
-
-impl ServerCertVerifier for RecordChain {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = self.chain.lock().unwrap_or_else(|p| p.into_inner());
-        chain.clear();
-        chain.push(end_entity.clone().into_owned());
-        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms = &self.provider.signature_verification_algorithms;
-        verify_tls12_signature(message, cert, dss, algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms = &self.provider.signature_verification_algorithms;
-        verify_tls13_signature(message, cert, dss, algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 #[cfg(test)]
