@@ -9,6 +9,7 @@ use std::io;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Stdio;
+use std::time::{Duration, Instant};
 
 use super::netns::{unique_tag, Netns};
 
@@ -17,6 +18,8 @@ pub const HOST_IF: &str = "eth0";
 const BRIDGE: &str = "br0";
 /// nftables table in the switch namespace holding the partition rules.
 const NFT_TABLE: &str = "kglab";
+/// How long a new segment may take until every host has carrier.
+const CARRIER_WAIT: Duration = Duration::from_secs(5);
 const NEED_NFT: &str = "partitions need nftables: apt-get install nftables";
 
 /// One host on the segment.
@@ -89,7 +92,34 @@ impl Segment {
         for (name, address) in hosts {
             segment.add_host(name, *address)?;
         }
+        segment.wait_for_carrier()?;
         Ok(segment)
+    }
+
+    /// Waits until every host's `eth0` has carrier. A veth end reports carrier through the
+    /// kernel's link watcher, which may hold the event back for up to a second on a busy
+    /// machine; a segment is handed out only once every cable is plugged in.
+    fn wait_for_carrier(&self) -> io::Result<()> {
+        let deadline = Instant::now() + CARRIER_WAIT;
+        for host in &self.hosts {
+            loop {
+                let link = host.netns.ip(&["-o", "link", "show", "dev", HOST_IF])?;
+                if link.contains("LOWER_UP") {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!(
+                            "{HOST_IF} of {} has no carrier after {CARRIER_WAIT:?}: {link}",
+                            host.name
+                        ),
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        Ok(())
     }
 
     fn add_host(&mut self, name: &str, address: Ipv4Addr) -> io::Result<()> {
