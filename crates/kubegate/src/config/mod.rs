@@ -13,6 +13,7 @@ pub mod duration;
 pub mod error;
 mod hints;
 pub mod identity;
+pub mod import;
 pub mod interface;
 mod keys;
 pub mod local_addrs;
