@@ -160,13 +160,14 @@ pub fn lab_probe(
     timeout_ms: u64,
 ) -> Result<ExitCode> {
     use std::time::Duration;
+    let started = std::time::SystemTime::now();
     let samples = crate::lab::service::probe(
         target,
         Duration::from_millis(period_ms),
         Duration::from_millis(duration_ms),
         Duration::from_millis(timeout_ms),
     );
-    print!("{}", crate::lab::service::format_samples(&samples));
+    print!("{}", crate::lab::service::format_output(started, &samples));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -315,7 +315,7 @@ pub struct Probe {
 impl Probe {
     pub fn finish(mut self) -> io::Result<GapReport> {
         let text = probe_output(&mut self.child, &self.out_path, self.duration)?;
-        Ok(service::analyse(&service::parse_samples(&text)))
+        Ok(service::analyse_output(&text))
     }
 }
 

@@ -25,6 +25,8 @@ pub struct Sample {
     pub at_ms: u64,
     /// The node that answered, or `None` when the attempt failed.
     pub answer: Option<String>,
+    /// Why a failed attempt failed (`connect: Connection refused …`), when known.
+    pub failure: Option<String>,
 }
 
 impl Sample {
@@ -32,8 +34,15 @@ impl Sample {
         Sample {
             at_ms,
             answer: answer.map(str::to_string),
+            failure: None,
         }
     }
+}
+
+/// The probe's first output line: when it started, in milliseconds since the Unix epoch, so
+/// its samples can be laid beside the nodes' logs.
+fn start_line(unix_ms: u128) -> String {
+    format!("# started {unix_ms}\n")
 }
 
 /// Connect to `target` every `period` for `duration`; each attempt bounded by `timeout`.
@@ -48,9 +57,14 @@ pub fn probe(
     let mut next = start;
     while start.elapsed() < duration {
         let at_ms = start.elapsed().as_millis() as u64;
+        let (answer, failure) = match attempt(target, timeout) {
+            Ok(name) => (Some(name), None),
+            Err(why) => (None, Some(why)),
+        };
         samples.push(Sample {
             at_ms,
-            answer: attempt(target, timeout),
+            answer,
+            failure,
         });
         next += period;
         let now = Instant::now();
@@ -63,13 +77,22 @@ pub fn probe(
     samples
 }
 
-fn attempt(target: SocketAddr, timeout: Duration) -> Option<String> {
-    let mut conn = TcpStream::connect_timeout(&target, timeout).ok()?;
-    conn.set_read_timeout(Some(timeout)).ok()?;
+fn attempt(target: SocketAddr, timeout: Duration) -> Result<String, String> {
+    let started = Instant::now();
+    let mut conn =
+        TcpStream::connect_timeout(&target, timeout).map_err(|e| format!("connect: {e}"))?;
+    conn.set_read_timeout(Some(timeout))
+        .map_err(|e| format!("set_read_timeout: {e}"))?;
     let mut reply = String::new();
-    conn.read_to_string(&mut reply).ok()?;
+    conn.read_to_string(&mut reply).map_err(|e| {
+        let ms = started.elapsed().as_millis();
+        format!("read, {ms} ms after connecting began: {e}")
+    })?;
     let name = reply.trim();
-    (!name.is_empty()).then(|| name.to_string())
+    if name.is_empty() {
+        return Err("closed without an answer".into());
+    }
+    Ok(name.to_string())
 }
 
 /// Summary of a probe run.
@@ -82,7 +105,14 @@ pub struct GapReport {
     pub succeeded: usize,
     /// Distinct answering nodes in order of first answer.
     pub answered_by: Vec<String>,
+    /// The first few failed attempts: when (ms since the probe started) and why.
+    pub first_failures: Vec<String>,
+    /// When the probe started (ms since the Unix epoch), when its output said.
+    pub started_unix_ms: Option<u64>,
 }
+
+/// How many failed attempts a report describes.
+const FAILURES_DESCRIBED: usize = 3;
 
 /// Analyse samples (pure).
 pub fn analyse(samples: &[Sample]) -> GapReport {
@@ -101,30 +131,70 @@ pub fn analyse(samples: &[Sample]) -> GapReport {
         }
     }
     let succeeded = samples.iter().filter(|s| s.answer.is_some()).count();
+    let first_failures = samples
+        .iter()
+        .filter(|s| s.answer.is_none())
+        .take(FAILURES_DESCRIBED)
+        .map(|s| {
+            format!(
+                "at {} ms: {}",
+                s.at_ms,
+                s.failure.as_deref().unwrap_or("no reason recorded")
+            )
+        })
+        .collect();
     GapReport {
         longest_gap_ms: longest,
         failed: samples.len() - succeeded,
         succeeded,
         answered_by,
+        first_failures,
+        started_unix_ms: None,
     }
 }
 
-/// Serialise samples one per line: `at_ms answer|-` (the probe's stdout format).
+/// Analyses the probe's whole output: its samples and its start line.
+pub fn analyse_output(text: &str) -> GapReport {
+    let mut report = analyse(&parse_samples(text));
+    report.started_unix_ms = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# started ")?.trim().parse().ok());
+    report
+}
+
+/// The probe's whole output: a start line, then the samples.
+pub fn format_output(started: std::time::SystemTime, samples: &[Sample]) -> String {
+    let unix_ms = started
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis());
+    start_line(unix_ms) + &format_samples(samples)
+}
+
+/// Serialise samples one per line: `at_ms answer`, or `at_ms - why` for a failed attempt.
 pub fn format_samples(samples: &[Sample]) -> String {
     samples
         .iter()
-        .map(|s| format!("{} {}\n", s.at_ms, s.answer.as_deref().unwrap_or("-")))
+        .map(|s| match (&s.answer, &s.failure) {
+            (Some(who), _) => format!("{} {who}\n", s.at_ms),
+            (None, Some(why)) => format!("{} - {}\n", s.at_ms, why.replace('\n', " ")),
+            (None, None) => format!("{} -\n", s.at_ms),
+        })
         .collect()
 }
 
-/// Parse the probe's stdout format; malformed lines are skipped.
+/// Parse the probe's stdout format; comment and malformed lines are skipped.
 pub fn parse_samples(text: &str) -> Vec<Sample> {
     text.lines()
         .filter_map(|line| {
-            let (at, who) = line.split_once(' ')?;
-            Some(Sample {
-                at_ms: at.parse().ok()?,
-                answer: (who != "-").then(|| who.to_string()),
+            let (at, rest) = line.split_once(' ')?;
+            let at_ms = at.parse().ok()?;
+            Some(match rest.strip_prefix('-') {
+                Some(why) => Sample {
+                    at_ms,
+                    answer: None,
+                    failure: Some(why.trim().to_string()).filter(|w| !w.is_empty()),
+                },
+                None => Sample::new(at_ms, Some(rest)),
             })
         })
         .collect()
@@ -154,6 +224,26 @@ mod tests {
         assert_eq!(r.succeeded, 4);
         assert_eq!(r.answered_by, vec!["n1".to_string(), "n2".to_string()]);
         assert_eq!(parse_samples(&format_samples(&samples)), samples.to_vec());
+    }
+
+    #[test]
+    fn failures_keep_their_reason_and_the_start_time() {
+        let mut refused = s(40, None);
+        refused.failure = Some("connect: Connection refused (os error 111)".into());
+        let samples = [s(20, Some("n1")), refused, s(60, None), s(80, Some("n2"))];
+        let start = std::time::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        let text = format_output(start, &samples);
+        assert!(text.starts_with("# started 1700000000123\n"), "{text}");
+        assert_eq!(parse_samples(&text), samples.to_vec());
+        let r = analyse_output(&text);
+        assert_eq!(r.started_unix_ms, Some(1_700_000_000_123));
+        assert_eq!(
+            r.first_failures,
+            [
+                "at 40 ms: connect: Connection refused (os error 111)",
+                "at 60 ms: no reason recorded"
+            ]
+        );
     }
 
     #[test]
