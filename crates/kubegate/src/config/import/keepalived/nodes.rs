@@ -51,7 +51,7 @@ pub fn file_nodes(
             None => notes.push(Note::error(
                 Some(node.origin.clone()),
                 format!(
-                    "node {} has no address: pass --node {}=ADDRESS",
+                    "node {} has no address: pass --node {}=ADDRESS (its file has no unicast_src_ip, and neither a balancer server nor the other files' unicast_peer lists tell it)",
                     node.name, node.name
                 ),
             )),

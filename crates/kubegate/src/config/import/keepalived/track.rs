@@ -78,18 +78,23 @@ pub fn merge(
             Some(_) => {}
         }
     }
-    let differing: Vec<String> = members
+    let missing: Vec<String> = members
         .iter()
         .zip(&per_node)
-        .filter(|(_, ts)| out.iter().any(|o| !ts.iter().any(|t| key(t) == key(o))))
-        .map(|((f, _), _)| f.file.clone())
+        .filter_map(|((f, _), ts)| {
+            let lacking: Vec<String> = out
+                .iter()
+                .map(key)
+                .filter(|k| !ts.iter().any(|t| key(t) == *k))
+                .collect();
+            (!lacking.is_empty()).then(|| format!("{} has no {}", f.file, lacking.join(", ")))
+        })
         .collect();
-    if !differing.is_empty() && !out.is_empty() {
+    if !missing.is_empty() {
         let origin = members.first().map(|(f, i)| Origin::new(&f.file, i.line));
         notes.push(Note::assumed(origin, format!(
-            "the nodes track different things for VIP {vip} ({} lack some of {}); kubegate applies the VIP's trackers on every node",
-            differing.join(", "),
-            out.iter().map(key).collect::<Vec<_>>().join(", ")
+            "the nodes track different things for VIP {vip} ({}); kubegate applies the VIP's trackers on every node",
+            missing.join("; ")
         )));
     }
     out
