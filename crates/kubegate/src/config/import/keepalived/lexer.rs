@@ -77,7 +77,7 @@ pub fn items(file: &str, text: &str, notes: &mut Vec<Note>) -> Vec<Item> {
     let mut pos = 0;
     let mut top = Vec::new();
     loop {
-        block(file, &toks, &mut pos, &mut top, notes);
+        block(file, &toks, &mut pos, &mut top, notes, 0);
         match toks.get(pos) {
             // A `}` with no block open: say so and read on.
             Some((Token::Close, line)) => {
@@ -92,6 +92,10 @@ pub fn items(file: &str, text: &str, notes: &mut Vec<Note>) -> Vec<Item> {
     }
 }
 
+/// keepalived's deepest blocks are three levels down; deeper input is not a keepalived file
+/// (and must not exhaust the stack).
+const MAX_DEPTH: usize = 16;
+
 /// Reads statements into `out` until a `}` (left unconsumed) or the end.
 fn block(
     file: &str,
@@ -99,6 +103,7 @@ fn block(
     pos: &mut usize,
     out: &mut Vec<Item>,
     notes: &mut Vec<Note>,
+    depth: usize,
 ) {
     let mut current: Option<Item> = None;
     while let Some((tok, line)) = toks.get(*pos) {
@@ -121,11 +126,18 @@ fn block(
                 out.extend(current.take());
                 *pos += 1;
             }
+            Token::Open if depth >= MAX_DEPTH => {
+                notes.push(Note::error(
+                    Some(Origin::new(file, *line)),
+                    format!("blocks are nested more than {MAX_DEPTH} levels deep here; this is not a keepalived block: check the braces"),
+                ));
+                skip_block(toks, pos);
+            }
             Token::Open => {
                 *pos += 1;
                 let open_line = *line;
                 let mut children = Vec::new();
-                block(file, toks, pos, &mut children, notes);
+                block(file, toks, pos, &mut children, notes, depth + 1);
                 match toks.get(*pos) {
                     Some((Token::Close, _)) => *pos += 1,
                     _ => notes.push(Note::error(
@@ -157,6 +169,24 @@ fn block(
         }
     }
     out.extend(current.take());
+}
+
+/// Skips from a `{` past its matching `}` (or to the end), without recursion.
+fn skip_block(toks: &[(Token, usize)], pos: &mut usize) {
+    let mut open = 0usize;
+    while let Some((tok, _)) = toks.get(*pos) {
+        *pos += 1;
+        match tok {
+            Token::Open => open += 1,
+            Token::Close => {
+                open = open.saturating_sub(1);
+                if open == 0 {
+                    return;
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 #[cfg(test)]
@@ -228,5 +258,18 @@ mod tests {
         assert_eq!(notes.len(), 2);
         assert_eq!(notes[0].origin, Some(Origin::new("k.conf", 2)));
         assert_eq!(notes[1].origin, Some(Origin::new("k.conf", 1)));
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!("a {}\nafter 1\n", "{".repeat(200_000));
+        let (items, notes) = read(&text);
+        assert_eq!(items.len(), 1);
+        assert!(notes
+            .iter()
+            .any(|n| n.text.contains("nested more than 16 levels")));
+        let text = format!("a {}{}\nafter 1\n", "{".repeat(100), "}".repeat(100));
+        let (items, _) = read(&text);
+        assert_eq!(items.last().map(|i| i.key.as_str()), Some("after"));
     }
 }
