@@ -333,3 +333,33 @@ fn out_of_range_values_say_what_to_write() {
         ]
     );
 }
+
+#[test]
+fn the_nodes_must_agree_on_address_and_transport() {
+    let with = |addr: &str, peer: &str| {
+        format!("    virtual_router_id 10\n    priority 100\n{peer}    virtual_ipaddress {{\n        {addr}\n    }}\n")
+    };
+    let a = node_file("a", "10.0.0.1", &with("10.0.0.100", ""));
+    let b = node_file("b", "10.0.0.2", &with("10.0.0.100/32", ""));
+    let (_, vips, notes) = run(&[a.clone(), b], &NodeHints::default());
+    // keepalived's default prefix is /32: the same address.
+    assert_eq!(vips[0].address, "10.0.0.100");
+    assert!(of(&notes, Severity::Error).is_empty(), "{notes:#?}");
+
+    let c = node_file(
+        "c",
+        "10.0.0.3",
+        &with(
+            "10.0.0.101/24",
+            "    unicast_peer {\n        10.0.0.1\n    }\n",
+        ),
+    );
+    let (_, _, notes) = run(&[a, c], &NodeHints::default());
+    assert_eq!(
+        of(&notes, Severity::Error),
+        [
+            "c.conf:12: error: virtual address is 10.0.0.101/24 here but 10.0.0.100 at a.conf:9; every node of VRID 10 must use the same virtual address: make them equal",
+            "c.conf:8: error: transport is unicast (unicast_peer) here but multicast (no unicast_peer) at a.conf:4; every node of VRID 10 must use the same transport: make them equal",
+        ]
+    );
+}

@@ -3,6 +3,7 @@
 //! files, priorities are taken per node, preemption and the interface are reconciled.
 
 use std::fmt::Display;
+use std::net::IpAddr;
 use std::time::Duration;
 
 use super::super::draft::{DraftTransport, DraftVip, Note, Origin};
@@ -110,10 +111,11 @@ fn vip(
             extra.1.text, extra.0.inst.name
         )));
     }
-    let address = agree(members, "the virtual address", notes, |m| {
+    let address = agree(members, "virtual address", notes, |m| {
         let a = &m.inst.addresses[0];
-        (a.text.clone(), a.line)
-    });
+        (Address(a.text.clone()), a.line)
+    })
+    .0;
     let ip = members[0].inst.addresses[0].ip;
     let version = settings::version(members, ip, notes);
     let advert_interval = agree(members, "advert_int", notes, |m| {
@@ -125,18 +127,17 @@ fn vip(
     })
     .0;
     settings::check_interval(members, version, advert_interval, notes);
-    let transport = agree(
-        members,
-        "transport (unicast_peer or multicast)",
-        notes,
-        |m| {
-            let p = m.inst.unicast_peers.as_ref();
-            (
-                if p.is_some() { "unicast" } else { "multicast" },
-                p.map_or(m.inst.line, |p| p.line),
-            )
-        },
-    );
+    let transport = agree(members, "transport", notes, |m| {
+        let p = m.inst.unicast_peers.as_ref();
+        (
+            if p.is_some() {
+                UNICAST
+            } else {
+                "multicast (no unicast_peer)"
+            },
+            p.map_or(m.inst.line, |p| p.line),
+        )
+    });
     let (preempt, preempt_delay) = settings::preemption(members, &name, notes);
     if let Some(s) = members
         .iter()
@@ -163,7 +164,7 @@ fn vip(
         vrid,
         version,
         advert_interval,
-        transport: if transport == "unicast" {
+        transport: if transport == UNICAST {
             DraftTransport::Unicast
         } else {
             DraftTransport::Multicast
@@ -171,6 +172,39 @@ fn vip(
         preempt,
         preempt_delay,
         origin: Some(origin),
+    }
+}
+
+const UNICAST: &str = "unicast (unicast_peer)";
+
+/// A virtual address as written; `10.0.0.50` and `10.0.0.50/32` are the same.
+struct Address(String);
+
+impl Address {
+    fn key(&self) -> (Option<IpAddr>, Option<u8>) {
+        let (ip, len) = match self.0.split_once('/') {
+            Some((ip, len)) => (ip, len.parse().ok()),
+            None => (self.0.as_str(), None),
+        };
+        let ip: Option<IpAddr> = ip.parse().ok();
+        let max = if ip.is_some_and(|i| i.is_ipv6()) {
+            128
+        } else {
+            32
+        };
+        (ip, Some(len.unwrap_or(max)))
+    }
+}
+
+impl PartialEq for Address {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
