@@ -90,9 +90,7 @@ pub fn draft_nodes(nodes: &[FileNode]) -> Vec<DraftNode> {
 fn node_name(f: &KeepalivedFile, origin: &Origin, notes: &mut Vec<Note>) -> String {
     let written = match &f.router_id {
         Some(r) => r.value.clone(),
-        None => Path::new(&f.file)
-            .file_stem()
-            .map_or_else(|| f.file.clone(), |s| s.to_string_lossy().into_owned()),
+        None => name_from_path(&f.file),
     };
     let name = valid_name(&written);
     if f.router_id.is_none() {
@@ -106,6 +104,30 @@ fn node_name(f: &KeepalivedFile, origin: &Origin, notes: &mut Vec<Note>) -> Stri
         ));
     }
     name
+}
+
+/// `keepalived-master1.conf` → `master1`; `master1/keepalived.conf` → `master1` (files
+/// collected from the nodes are often all called keepalived.conf, one directory per node).
+fn name_from_path(file: &str) -> String {
+    let path = Path::new(file);
+    let stem = path
+        .file_stem()
+        .map_or_else(|| file.to_string(), |s| s.to_string_lossy().into_owned());
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| !p.is_empty());
+    match (stem.as_str(), parent) {
+        ("keepalived", Some(dir)) => dir,
+        _ => match stem
+            .strip_prefix("keepalived-")
+            .or_else(|| stem.strip_prefix("keepalived_"))
+        {
+            Some(rest) if !rest.is_empty() => rest.to_string(),
+            _ => stem,
+        },
+    }
 }
 
 /// Letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 bytes.
@@ -240,5 +262,26 @@ fn peer_told(files: &[KeepalivedFile], nodes: &[FileNode], i: usize) -> Option<I
     match left.as_slice() {
         [one] => Some(*one),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_paths() {
+        assert_eq!(
+            name_from_path("keepalived-nopreempt-master1.conf"),
+            "nopreempt-master1"
+        );
+        assert_eq!(
+            name_from_path("collected/master2/keepalived.conf"),
+            "master2"
+        );
+        assert_eq!(name_from_path("keepalived.conf"), "keepalived");
+        assert_eq!(name_from_path("lb1.conf"), "lb1");
+        assert_eq!(valid_name("-NGINX MASTER/1"), "NGINX-MASTER-1");
+        assert_eq!(valid_name("所有"), "node");
     }
 }
