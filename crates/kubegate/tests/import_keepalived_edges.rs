@@ -320,7 +320,7 @@ fn names_are_made_unique_and_every_node_must_have_every_vip() {
 
 #[test]
 fn out_of_range_values_say_what_to_write() {
-    let body = "    virtual_router_id 0\n    priority 300\n    notify \"/usr/local/bin/notify.sh --verbose\"\n    virtual_ipaddress {\n        10.0.0.300/24\n    }\n";
+    let body = "    virtual_router_id 0\n    priority 300\n    preempt_delay 1001\n    notify \"/usr/local/bin/notify.sh --verbose\"\n    virtual_ipaddress {\n        10.0.0.300/24\n    }\n";
     let f = node_file("a", "10.0.0.1", body);
     let (_, vips, notes) = run(&[f], &NodeHints::default());
     assert!(vips.is_empty());
@@ -329,7 +329,8 @@ fn out_of_range_values_say_what_to_write() {
         [
             "a.conf:6: error: virtual_router_id \"0\" is not a whole number in 1..255; use 1..255, the same on every node of this VIP",
             "a.conf:7: error: priority \"300\" is not a whole number in 1..255; use 1..254",
-            "a.conf:10: error: virtual address \"10.0.0.300\" is not an IP address; write the real address (like 10.0.0.51), not a placeholder",
+            "a.conf:8: error: preempt_delay is longer than 1000 seconds (keepalived's limit, and kubegate's); use at most 1000",
+            "a.conf:11: error: virtual address \"10.0.0.300\" is not an IP address; write the real address (like 10.0.0.51), not a placeholder",
         ]
     );
 }

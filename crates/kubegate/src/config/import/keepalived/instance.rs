@@ -63,7 +63,12 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
         }
         "nopreempt" => i.nopreempt = Some(line),
         "preempt" => {}
-        "preempt_delay" => i.preempt_delay = c.seconds(s, 0).map(|v| At::new(v, line)),
+        "preempt_delay" => {
+            i.preempt_delay = c.seconds(s, 0).map(|v| At::new(v, line));
+            if i.preempt_delay.as_ref().is_some_and(|d| d.value.as_secs() > 1000) {
+                c.error(line, "preempt_delay is longer than 1000 seconds (keepalived's limit, and kubegate's); use at most 1000");
+            }
+        }
         "authentication" => authentication(c, block, i),
         "unicast_src_ip" => {
             i.unicast_src_ip = c

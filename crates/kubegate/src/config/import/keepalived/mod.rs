@@ -1,6 +1,21 @@
 //! keepalived files into kubegate nodes and VIPs: `read` one file (one per node, as in the
 //! field) into what it says, with notes; `merge` the files of all nodes into `nodes:` and
 //! `vips:`, checking that the nodes agree where kubegate has one value per VIP.
+//!
+//! How the merge decides:
+//! - A node per file, named by `router_id`, else by the file (`keepalived-NAME.conf`,
+//!   `NAME/keepalived.conf`); its address from `unicast_src_ip` (or `mcast_src_ip`), else
+//!   `--node`, else a balancer server of that name, else the one address all other files list
+//!   as a peer and this one does not. A node without one is an error and is left out of
+//!   `nodes:` (its priorities stay, for the operator to see).
+//! - A VIP per `virtual_router_id`, named after the first instance (suffixed when taken).
+//!   Address, version, interval, authentication and transport must agree between the files;
+//!   an instance's second and later addresses are errors (the first is kept).
+//! - `nopreempt` on any node turns preemption off (noted when not on all); `preempt_delay`
+//!   takes the longest; `state` is dropped with one note per VIP.
+//! - The interface is kept when every node names the same one, else `auto`; the label loses
+//!   its `IFNAME:` part, which kubegate adds per node.
+//! - Trackers merge by `vrrp_script` name (or interface); kubegate runs them on every node.
 
 mod instance;
 mod lexer;
