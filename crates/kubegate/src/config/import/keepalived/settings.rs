@@ -73,9 +73,8 @@ pub fn preemption(members: &[Member], vip: &str, notes: &mut Vec<Note>) -> (bool
         .map(|(d, _)| *d)
         .max()
         .unwrap_or(Duration::ZERO);
-    if delays.len() != members.len() && !delays.is_empty()
-        || delays.iter().any(|(d, _)| *d != delay)
-    {
+    let some_without = !delays.is_empty() && delays.len() != members.len();
+    if some_without || delays.iter().any(|(d, _)| *d != delay) {
         if let Some((_, m)) = delays.iter().find(|(d, _)| *d == delay) {
             let line = m
                 .inst
