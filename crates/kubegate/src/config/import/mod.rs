@@ -6,3 +6,4 @@
 //! same validation as any config file.
 
 pub mod draft;
+pub mod keepalived;
