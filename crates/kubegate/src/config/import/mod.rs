@@ -6,3 +6,5 @@
 //! same validation as any config file.
 
 pub mod draft;
+pub mod haproxy;
+pub mod nginx;
