@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::address;
 use super::names::Names;
-use super::notes::{list_words, Notes};
+use super::notes::{list_words, short_idle, Notes};
 use super::pool::Pool;
 use super::proxy::{At, Proxy};
 use super::sections::Section;
@@ -16,8 +16,6 @@ use crate::config::import::draft::{DraftFrontend, DraftTimeouts};
 
 /// kubegate's highest `max_connections`.
 const MAX_CONNECTIONS: u32 = 1_000_000;
-/// Under this, `kubegate check` warns that quiet watches get cut.
-const SHORT_IDLE: Duration = Duration::from_secs(300);
 
 /// The frontends of one `frontend`/`listen` section whose server side is `back` / `pool`.
 pub fn read(
@@ -30,6 +28,9 @@ pub fn read(
 ) -> Vec<DraftFrontend> {
     let title = section.title();
     let binds = binds(section, front, notes);
+    if pool.backends.is_empty() {
+        return Vec::new();
+    }
     if binds.is_empty() && front.own.binds.is_empty() && section.args.is_empty() {
         notes.error(
             section.line,
@@ -232,16 +233,8 @@ fn idle(front: &Proxy, back: &Proxy, notes: &mut Notes) -> Option<Duration> {
         (None, Some(one), None) | (None, None, Some(one)) => one,
         (None, None, None) => return None,
     };
-    if chosen.value < SHORT_IDLE {
-        let d = format_duration(chosen.value);
-        notes.assumed(
-            chosen.line,
-            format!(
-                "idle timeout {d}: quiet `kubectl logs -f`, `exec` sessions and watches get cut \
-                 after {d}; kubegate's default is 1h. Kept as written (`kubegate check` warns \
-                 too)"
-            ),
-        );
+    if let Some(text) = short_idle(chosen.value) {
+        notes.assumed(chosen.line, text);
     }
     Some(chosen.value)
 }

@@ -14,6 +14,8 @@ pub mod names;
 pub mod notes;
 mod pool;
 mod proxy;
+#[cfg(test)]
+pub(crate) mod robustness;
 mod sections;
 mod server;
 

@@ -2,7 +2,13 @@
 //! haproxy and nginx readers. Finishing removes repeats (a `defaults` setting inherited by
 //! several proxies is reported once) and orders them by line.
 
+use std::time::Duration;
+
+use crate::config::duration::format_duration;
 use crate::config::import::draft::{Note, Origin, Severity};
+
+/// Under this idle timeout `kubegate check` warns that quiet watches get cut.
+const SHORT_IDLE: Duration = Duration::from_secs(300);
 
 /// Notes of one file.
 #[derive(Debug)]
@@ -55,6 +61,17 @@ impl Notes {
         out.sort_by_key(|n| n.origin.as_ref().map_or(0, |o| o.line));
         out
     }
+}
+
+/// The note for an idle timeout under 5 minutes (kept as written: the import is faithful).
+pub fn short_idle(idle: Duration) -> Option<String> {
+    let d = format_duration(idle);
+    (idle < SHORT_IDLE).then(|| {
+        format!(
+            "idle timeout {d}: quiet `kubectl logs -f`, `exec` sessions and watches get cut \
+             after {d}; kubegate's default is 1h. Kept as written (`kubegate check` warns too)"
+        )
+    })
 }
 
 /// `a, b and c`.

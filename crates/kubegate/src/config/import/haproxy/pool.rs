@@ -118,11 +118,13 @@ pub fn read(section: &Section, back: &Proxy, notes: &mut Notes) -> Pool {
             ),
         );
     }
-    if backends.is_empty() && !back.own.servers.is_empty() {
-        notes.error(
-            section.line,
-            format!("`{title}` has no usable server; fix the server lines above"),
-        );
+    if backends.is_empty() {
+        let why = if back.own.servers.is_empty() {
+            "has no `server` line; add one like `server m1 10.0.0.51:6443 check`"
+        } else {
+            "has no usable server; fix its server lines"
+        };
+        notes.error(section.line, format!("`{title}` {why}"));
     }
     say_backups(&title, &kept, notes);
     Pool {
