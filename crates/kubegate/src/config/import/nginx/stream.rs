@@ -257,10 +257,11 @@ fn target(
     };
     let to = pass.arg(0);
     if let Some(u) = upstreams.get(to) {
+        used.push(u.name.clone());
         if u.backends.is_empty() {
+            // Said at the upstream.
             return None;
         }
-        used.push(u.name.clone());
         notes.assumed(
             u.line,
             format!(
