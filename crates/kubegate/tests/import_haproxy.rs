@@ -509,3 +509,74 @@ fn unusable_binds_and_names_are_said() {
         ]
     );
 }
+
+#[test]
+fn checks_kubegate_cannot_copy_are_said_where_they_are_written() {
+    let text = "backend hello\n  option ssl-hello-chk\n  server a 10.0.0.1:6443 check port 8443\n\
+                frontend hello\n  bind :1\n  default_backend hello\n\
+                listen strings\n  bind :2\n  option httpchk GET /livez\n  http-check expect \
+                string ok\n  server b 10.0.0.2:6443 check check-ssl\n\
+                listen plain_tls\n  bind :3\n  server c 10.0.0.3:6443 check check-ssl\n";
+    let r = haproxy::read("c.cfg", text);
+    let kinds: Vec<(&str, DraftCheckKind)> = r
+        .frontends
+        .iter()
+        .map(|f| (f.name.as_str(), f.check.as_ref().unwrap().kind.clone()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("hello", DraftCheckKind::Tcp),
+            (
+                "strings",
+                DraftCheckKind::Https {
+                    path: "/livez".into()
+                }
+            ),
+            ("plain_tls", DraftCheckKind::Tcp),
+        ]
+    );
+    assert_eq!(
+        notes(&r),
+        [
+            "c.cfg:2: assumed: `option ssl-hello-chk` becomes a TCP connect check; for \
+             apiservers use `check: { https: /readyz }`",
+            "c.cfg:3: assumed: checks went to port 8443; kubegate checks each backend's own \
+             address and port",
+            "c.cfg:10: assumed: `http-check expect string ok` left out: kubegate matches status \
+             codes only; it accepts 200 (add `statuses` for others)",
+            "c.cfg:14: assumed: `check-ssl` without `option httpchk` (a TLS handshake) becomes \
+             a TCP connect check; for apiservers use `check: { https: /readyz }`",
+        ]
+    );
+}
+
+#[test]
+fn stray_lines_disabled_proxies_and_extra_stats_pages_are_said() {
+    let text = "maxconn 10\nlisten a from nowhere\n  bind :1\n  stats enable\n  server a \
+                10.0.0.1:1 check\nlisten off\n  disabled\n  bind :2\n  server b 10.0.0.2:1\n\
+                listen stats1\n  bind :8404\n  stats uri /\nlisten stats2\n  bind :8405\n  \
+                stats enable\n";
+    let r = haproxy::read("s.cfg", text);
+    assert_eq!(r.frontends.len(), 1);
+    assert_eq!(r.frontends[0].name, "a");
+    assert_eq!(r.admin_bind.as_deref(), Some("127.0.0.1:8404"));
+    let texts = notes(&r);
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|n| !n.contains("is haproxy's stats page"))
+            .collect::<Vec<_>>(),
+        [
+            "s.cfg:1: left out: `maxconn` outside any section (haproxy refuses it)",
+            "s.cfg:2: error: `listen a` inherits from `defaults nowhere`, which is not in this \
+             file",
+            "s.cfg:4: left out: the stats page of `listen a`: kubegate's admin endpoint \
+             (admin.bind) shows the status of every frontend",
+            "s.cfg:7: left out: `listen off` (disabled)",
+            "s.cfg:13: left out: `listen stats2`, a second stats page: kubegate has one admin \
+             endpoint",
+        ]
+    );
+    assert!(texts[4].starts_with("s.cfg:10: assumed: `listen stats1` is haproxy's stats page"));
+}

@@ -4,14 +4,14 @@
 //! A `frontend` and its `default_backend`, or a `listen` section, is one kubegate frontend per
 //! bind address. The reader never fails: unusable lines become located notes.
 
-pub mod address;
+pub(crate) mod address;
 mod check;
-pub mod durations;
+pub(crate) mod durations;
 mod extras;
 mod frontend;
 mod lexer;
-pub mod names;
-pub mod notes;
+pub(crate) mod names;
+pub(crate) mod notes;
 mod pool;
 mod proxy;
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! block and process settings are not imported; `include` is not followed.
 
 mod lexer;
+mod proxying;
 #[cfg(test)]
 mod robustness;
 mod stream;

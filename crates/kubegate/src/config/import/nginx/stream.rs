@@ -3,93 +3,14 @@
 //! inherited by its servers, as in nginx.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
+use super::proxying::{timeouts, Proxying};
 use super::tree::Directive;
 use super::upstream::{self, Upstream};
-use crate::config::import::draft::{DraftFrontend, DraftTimeouts};
+use crate::config::import::draft::{DraftBackend, DraftBalance, DraftFrontend};
+use crate::config::import::haproxy::address;
 use crate::config::import::haproxy::names::Names;
-use crate::config::import::haproxy::notes::{list_words, short_idle, Notes};
-use crate::config::import::haproxy::{address, durations};
-
-/// kubegate's highest `retries`.
-const MAX_RETRIES: u32 = 10;
-
-/// The `proxy_*` settings of a stream or server block; `(value, line)`.
-#[derive(Debug, Clone, Default)]
-struct Proxying {
-    connect: Option<(Duration, usize)>,
-    idle: Option<(Duration, usize)>,
-    proxy_protocol: bool,
-    retries: Option<u32>,
-}
-
-impl Proxying {
-    /// Applies `d` if it is a `proxy_*` setting kubegate has; false otherwise.
-    fn apply(&mut self, d: &Directive, notes: &mut Notes) -> bool {
-        match d.name.as_str() {
-            "proxy_timeout" => self.idle = time(d, notes).or(self.idle),
-            "proxy_connect_timeout" => self.connect = time(d, notes).or(self.connect),
-            "proxy_protocol" => self.proxy_protocol = d.arg(0) == "on",
-            "proxy_next_upstream" if d.arg(0) == "off" => self.retries = Some(0),
-            "proxy_next_upstream" => {}
-            "proxy_next_upstream_tries" => self.retries = tries(d, notes).or(self.retries),
-            "proxy_ssl" if d.arg(0) == "on" => notes.error(
-                d.line,
-                "`proxy_ssl on` makes nginx open TLS to the backends; kubegate passes bytes \
-                 through unchanged: remove it so the client's TLS reaches the backends end to end",
-            ),
-            _ => return false,
-        }
-        true
-    }
-}
-
-fn time(d: &Directive, notes: &mut Notes) -> Option<(Duration, usize)> {
-    match durations::nginx(d.arg(0)) {
-        Ok(t) if !t.is_zero() => Some((t, d.line)),
-        Ok(_) => {
-            notes.error(
-                d.line,
-                format!("`{}` is zero; write a time like 10s", d.name),
-            );
-            None
-        }
-        Err(why) => {
-            notes.error(d.line, format!("`{}`: {why}", d.name));
-            None
-        }
-    }
-}
-
-/// `proxy_next_upstream_tries N`: N tries in all, so N - 1 retries; 0 = no limit.
-fn tries(d: &Directive, notes: &mut Notes) -> Option<u32> {
-    match d.arg(0).parse::<u32>() {
-        Ok(0) => None,
-        Ok(n) if n - 1 > MAX_RETRIES => {
-            notes.assumed(
-                d.line,
-                format!(
-                    "`proxy_next_upstream_tries {n}` is {} retries, above kubegate's \
-                     {MAX_RETRIES}: imported as `retries: {MAX_RETRIES}`",
-                    n - 1
-                ),
-            );
-            Some(MAX_RETRIES)
-        }
-        Ok(n) => Some(n - 1),
-        Err(_) => {
-            notes.error(
-                d.line,
-                format!(
-                    "`proxy_next_upstream_tries` needs a whole number, found {:?}",
-                    d.arg(0)
-                ),
-            );
-            None
-        }
-    }
-}
+use crate::config::import::haproxy::notes::{list_words, Notes};
 
 /// The frontends of one `stream` block.
 pub fn read(stream: &Directive, names: &mut Names, notes: &mut Notes) -> Vec<DraftFrontend> {
@@ -234,11 +155,8 @@ fn server(
     out
 }
 
-type Target = (
-    String,
-    Vec<crate::config::import::draft::DraftBackend>,
-    Option<crate::config::import::draft::DraftBalance>,
-);
+/// A frontend's name, backends and balance.
+type Target = (String, Vec<DraftBackend>, Option<DraftBalance>);
 
 /// What `proxy_pass` names: an upstream, or one address.
 fn target(
@@ -292,7 +210,7 @@ fn target(
                 ),
             );
             let port = a.rsplit(':').next().unwrap_or("").to_string();
-            let backend = crate::config::import::draft::DraftBackend {
+            let backend = DraftBackend {
                 address: a,
                 weight: None,
                 name: None,
@@ -307,33 +225,6 @@ fn target(
             );
             None
         }
-    }
-}
-
-/// `proxy_timeout` → idle, `proxy_connect_timeout` → connect; unset ones keep kubegate's
-/// defaults, said in one note.
-fn timeouts(line: usize, p: &Proxying, notes: &mut Notes) -> DraftTimeouts {
-    let mut unset = Vec::new();
-    if p.idle.is_none() {
-        unset.push("no `proxy_timeout`: nginx closed connections quiet for 10m, kubegate's idle timeout is 1h");
-    }
-    if p.connect.is_none() {
-        unset.push("no `proxy_connect_timeout`: nginx waited 60s for a backend to accept, kubegate waits 3s and tries another");
-    }
-    if !unset.is_empty() {
-        notes.assumed(
-            line,
-            format!("{}; kubegate's defaults apply", unset.join("; ")),
-        );
-    }
-    if let Some((idle, at)) = p.idle {
-        if let Some(text) = short_idle(idle) {
-            notes.assumed(at, text);
-        }
-    }
-    DraftTimeouts {
-        connect: p.connect.map(|c| c.0),
-        idle: p.idle.map(|i| i.0),
     }
 }
 
