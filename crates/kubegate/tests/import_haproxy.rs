@@ -493,8 +493,8 @@ fn unusable_binds_and_names_are_said() {
             "b.cfg:1: assumed: no server of `listen k8s/api` has `check`: haproxy sent them \
              connections unchecked; kubegate always checks its backends (a TCP connect every \
              2s; `check: { https: /readyz }` for apiservers)",
-            "b.cfg:1: assumed: the name \"k8s/api\" is not a usable kubegate name: imported as \
-             k8s-api",
+            "b.cfg:1: assumed: the name \"k8s/api\" is not a usable kubegate name (letters, \
+             digits, '.', '_', '-'; at most 56 here): imported as k8s-api",
             "b.cfg:2: error: bind /run/api.sock: not a TCP address (unix socket); kubegate \
              listens on IP:PORT",
             "b.cfg:3: error: bind *:80-81: the port \"80-81\" is a range or list; a kubegate \

@@ -257,7 +257,9 @@ fn balancing_methods_retries_and_unusable_targets() {
                 2; proxy_pass b; proxy_next_upstream_tries 30; }\n  server { listen 3 udp; \
                 proxy_pass c; proxy_timeout 1h; proxy_connect_timeout 1s; }\n  server { listen \
                 localhost:4; proxy_pass $target; }\n  server { listen 5; proxy_pass nowhere; }\n  \
-                server { proxy_pass c; proxy_timeout 1h; proxy_connect_timeout 1s; }\n}\n";
+                server { proxy_pass c; proxy_timeout 1h; proxy_connect_timeout 1s; }\n  \
+                upstream \"k8s api\" { server 10.0.0.9:6443; }\n  server { listen 6; proxy_pass \
+                \"k8s api\"; }\n}\n";
     let r = nginx::read("m.conf", text);
     let got: Vec<(&str, &str, Option<DraftBalance>, Option<u32>)> = r
         .frontends
@@ -269,6 +271,7 @@ fn balancing_methods_retries_and_unusable_targets() {
         [
             ("a", "0.0.0.0:1", Some(DraftBalance::LeastConn), Some(0)),
             ("b", "0.0.0.0:2", Some(DraftBalance::RandomTwo), Some(10)),
+            ("k8s-api", "0.0.0.0:6", None, None),
         ]
     );
     let located: Vec<String> = notes(&r)
@@ -291,6 +294,8 @@ fn balancing_methods_retries_and_unusable_targets() {
              \"nowhere\" has no port; kubegate connects to a fixed port: write it as IP:PORT, \
              like 10.0.0.51:6443",
             "m.conf:10: error: this `server` block has no `listen`; add one like `listen 6443;`",
+            "m.conf:12: assumed: the name \"k8s api\" is not a usable kubegate name (letters, \
+             digits, '.', '_', '-'; at most 56 here): imported as k8s-api",
         ]
     );
 }

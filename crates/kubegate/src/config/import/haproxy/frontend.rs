@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::address;
-use super::names::Names;
+use super::names::{self, Names};
 use super::notes::{list_words, short_idle, Notes};
 use super::pool::Pool;
 use super::proxy::{At, Proxy};
@@ -61,16 +61,8 @@ pub fn read(
             origin: notes.origin(section.line),
         });
     }
-    if let Some(first) = out.first() {
-        if first.name != written {
-            notes.assumed(
-                section.line,
-                format!(
-                    "the name {written:?} is not a usable kubegate name: imported as {}",
-                    first.name
-                ),
-            );
-        }
+    if let (Some(first), Some(text)) = (out.first(), names::unusable(&written)) {
+        notes.assumed(section.line, format!("{text}: imported as {}", first.name));
     }
     if out.len() > 1 {
         let each: Vec<String> = out

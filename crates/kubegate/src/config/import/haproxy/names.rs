@@ -25,6 +25,16 @@ impl Names {
     }
 }
 
+/// What is wrong with a written name, when it cannot be used as it is.
+pub fn unusable(written: &str) -> Option<String> {
+    (usable(written) != written).then(|| {
+        format!(
+            "the name {written:?} is not a usable kubegate name (letters, digits, '.', '_', '-'; \
+             at most 56 here)"
+        )
+    })
+}
+
 /// Other characters become `-`; a name starts with a letter or digit; at most 56 characters
 /// (room for a suffix).
 pub fn usable(raw: &str) -> String {
@@ -64,5 +74,9 @@ mod tests {
         assert_eq!(n.unique("_x"), "x");
         assert_eq!(n.unique("集群"), "frontend");
         assert_eq!(usable(&"a".repeat(100)).len(), 56);
+        assert_eq!(unusable("k8s-api_1.x"), None);
+        assert!(unusable("k8s api")
+            .unwrap()
+            .contains("\"k8s api\" is not a usable"));
     }
 }

@@ -9,7 +9,7 @@ use super::tree::Directive;
 use super::upstream::{self, Upstream};
 use crate::config::import::draft::{DraftBackend, DraftBalance, DraftFrontend};
 use crate::config::import::haproxy::address;
-use crate::config::import::haproxy::names::Names;
+use crate::config::import::haproxy::names::{self, Names};
 use crate::config::import::haproxy::notes::{list_words, Notes};
 
 /// The frontends of one `stream` block.
@@ -134,6 +134,13 @@ fn server(
         );
     }
     let timeouts = timeouts(d.line, &p, notes);
+    if let Some(text) = names::unusable(&wanted_name) {
+        let line = pass.map_or(d.line, |p| p.line);
+        notes.assumed(
+            line,
+            format!("{text}: imported as {}", names::usable(&wanted_name)),
+        );
+    }
     let mut out = Vec::new();
     for l in listens {
         let Some(bind) = listen(l, notes) else {
