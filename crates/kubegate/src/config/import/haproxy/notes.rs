@@ -2,6 +2,7 @@
 //! haproxy and nginx readers. Finishing removes repeats (a `defaults` setting inherited by
 //! several proxies is reported once) and orders them by line.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use crate::config::duration::format_duration;
@@ -52,12 +53,12 @@ impl Notes {
 
     /// The notes without repeats, by line (notes of one line keep their order).
     pub fn finish(self) -> Vec<Note> {
-        let mut out: Vec<Note> = Vec::with_capacity(self.list.len());
-        for n in self.list {
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
+        let mut seen = HashSet::new();
+        let mut out: Vec<Note> = self
+            .list
+            .into_iter()
+            .filter(|n| seen.insert(n.to_string()))
+            .collect();
         out.sort_by_key(|n| n.origin.as_ref().map_or(0, |o| o.line));
         out
     }
