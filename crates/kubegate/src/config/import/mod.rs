@@ -6,4 +6,6 @@
 //! same validation as any config file.
 
 pub mod draft;
+pub mod haproxy;
 pub mod keepalived;
+pub mod nginx;
