@@ -69,6 +69,66 @@ pub fn doctor(
     })
 }
 
+/// `kubegate import`: the kubegate file on stdout (or in `output`), notes on stderr; on an
+/// error nothing is written and the exit status is non-zero.
+pub fn import(
+    files: &[PathBuf],
+    nodes: Vec<(String, std::net::IpAddr)>,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    use crate::config::import::{self, ImportOptions, Source};
+    let mut sources = Vec::new();
+    for path in files {
+        let bytes =
+            std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        sources.push(Source {
+            name: path.display().to_string(),
+            text: String::from_utf8_lossy(&bytes).into_owned(),
+        });
+    }
+    match import::import(&sources, &ImportOptions { nodes }) {
+        Ok(done) => {
+            for note in &done.notes {
+                eprintln!("{note}");
+            }
+            match output {
+                Some(path) => {
+                    use std::io::Write as _;
+                    let mut file = std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .open(path)
+                        .map_err(|e| {
+                            anyhow!(
+                                "{}: cannot create: {e} (an existing file is not replaced;                                  remove it or choose another name)",
+                                path.display()
+                            )
+                        })?;
+                    file.write_all(done.text.as_bytes())?;
+                    eprintln!(
+                        "wrote {}; next: kubegate check --config {}",
+                        path.display(),
+                        path.display()
+                    );
+                }
+                None => print!("{}", done.text),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(notes) => {
+            for note in &notes {
+                eprintln!("{note}");
+            }
+            let errors = notes
+                .iter()
+                .filter(|n| n.severity == import::draft::Severity::Error)
+                .count();
+            eprintln!("import failed: {errors} error(s) above; nothing was written");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// `kubegate manifest`: the file on stdout, warnings on stderr; the config is validated first
 /// and its errors located as `kubegate check` does.
 pub fn manifest(

@@ -103,6 +103,24 @@ enum Command {
         #[arg(long)]
         node_path: Option<PathBuf>,
     },
+    /// Translate keepalived, haproxy and nginx (stream) files into one kubegate file.
+    ///
+    /// Give every node's keepalived.conf (one file per node) and the balancer files; the kind of
+    /// each file is told from its words. The kubegate file goes to stdout (or --output), notes on
+    /// what was assumed or left out to stderr, each with its file and line. Exits non-zero,
+    /// writing nothing, when something cannot be translated.
+    Import {
+        /// keepalived.conf, haproxy.cfg and nginx.conf files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// A node's address when no file tells it (keepalived multicast setups), as
+        /// NAME=ADDRESS; NAME is the file's router_id, or its name without the extension.
+        #[arg(long, value_name = "NAME=ADDRESS", value_parser = parse_node)]
+        node: Vec<(String, std::net::IpAddr)>,
+        /// Write the kubegate file here instead of stdout (an existing file is not replaced).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
     Lab {
         /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3) or
@@ -218,6 +236,21 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
     kubegate::config::duration::parse_duration(text)
 }
 
+/// `--node NAME=ADDRESS`.
+fn parse_node(text: &str) -> Result<(String, std::net::IpAddr), String> {
+    let (name, address) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: write NAME=ADDRESS, like master1=10.0.0.51"))?;
+    let address = address
+        .trim()
+        .parse()
+        .map_err(|_| format!("{address:?} is not an IP address (in {text:?})"))?;
+    if name.trim().is_empty() {
+        return Err(format!("{text:?}: the node name is missing before '='"));
+    }
+    Ok((name.trim().to_string(), address))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -280,6 +313,11 @@ fn main() -> ExitCode {
             image,
             node_path,
         ),
+        Command::Import {
+            files,
+            node,
+            output,
+        } => kubegate::cli::import(&files, node, output.as_deref()),
         Command::Lab {
             topology,
             keep,

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use super::notes::Notes;
 use super::pool::Kept;
 use super::proxy::Proxy;
 use crate::config::import::draft::{DraftCheck, DraftCheckKind};
+use crate::config::import::notes::Notes;
 
 /// haproxy's `inter` when none is written.
 const INTER: Duration = Duration::from_secs(2);

@@ -2,10 +2,10 @@
 //! no use for (`resolvers`, `userlist`, `peers`, …) and the stats page, which becomes
 //! kubegate's admin endpoint. One note per section.
 
-use super::address;
-use super::notes::{list_words, Notes};
 use super::proxy::Proxy;
 use super::sections::Section;
+use crate::config::import::address;
+use crate::config::import::notes::{list_words, Notes};
 
 /// One note for the settings of `global`, and one for `stats socket`.
 pub fn global(section: &Section, notes: &mut Notes) {

@@ -5,14 +5,14 @@
 
 use std::time::Duration;
 
-use super::address;
-use super::names::{self, Names};
-use super::notes::{list_words, short_idle, Notes};
 use super::pool::Pool;
 use super::proxy::{At, Proxy};
 use super::sections::Section;
 use crate::config::duration::format_duration;
+use crate::config::import::address;
 use crate::config::import::draft::{DraftFrontend, DraftTimeouts};
+use crate::config::import::names::{self, Names};
+use crate::config::import::notes::{list_words, short_idle, Notes};
 
 /// kubegate's highest `max_connections`.
 const MAX_CONNECTIONS: u32 = 1_000_000;

@@ -4,14 +4,10 @@
 //! A `frontend` and its `default_backend`, or a `listen` section, is one kubegate frontend per
 //! bind address. The reader never fails: unusable lines become located notes.
 
-pub(crate) mod address;
 mod check;
-pub(crate) mod durations;
 mod extras;
 mod frontend;
 mod lexer;
-pub(crate) mod names;
-pub(crate) mod notes;
 mod pool;
 mod proxy;
 #[cfg(test)]
@@ -22,8 +18,8 @@ mod server;
 use std::collections::HashMap;
 
 use crate::config::import::draft::{DraftFrontend, Note};
-use names::Names;
-use notes::{list_words, Notes};
+use crate::config::import::names::Names;
+use crate::config::import::notes::{list_words, Notes};
 use proxy::{Proxy, Settings};
 use sections::{Kind, Section};
 

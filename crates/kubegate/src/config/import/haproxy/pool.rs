@@ -4,13 +4,13 @@
 
 use std::time::Duration;
 
-use super::address;
 use super::check;
-use super::notes::{list_words, Notes};
 use super::proxy::Proxy;
 use super::sections::Section;
 use super::server::{self, Params};
+use crate::config::import::address;
 use crate::config::import::draft::{DraftBackend, DraftBalance, DraftCheck};
+use crate::config::import::notes::{list_words, Notes};
 
 /// kubegate's highest `retries`.
 const MAX_RETRIES: u32 = 10;

@@ -6,10 +6,10 @@
 
 use std::time::Duration;
 
-use super::durations;
 use super::lexer::Line;
-use super::notes::Notes;
 use super::sections::{Kind, Section};
+use crate::config::import::durations;
+use crate::config::import::notes::Notes;
 
 /// A value and the line that set it.
 #[derive(Debug, Clone, PartialEq)]

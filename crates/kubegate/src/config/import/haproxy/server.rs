@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use super::durations;
 use super::lexer::Line;
-use super::notes::Notes;
+use crate::config::import::durations;
+use crate::config::import::notes::Notes;
 
 /// What kubegate can use of a server's parameters.
 #[derive(Debug, Clone, Default, PartialEq)]

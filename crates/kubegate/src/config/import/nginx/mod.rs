@@ -11,8 +11,8 @@ mod tree;
 mod upstream;
 
 use crate::config::import::draft::{DraftFrontend, Note};
-use crate::config::import::haproxy::names::Names;
-use crate::config::import::haproxy::notes::{list_words, Notes};
+use crate::config::import::names::Names;
+use crate::config::import::notes::{list_words, Notes};
 
 /// What an nginx file gives.
 #[derive(Debug, Clone, PartialEq)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use super::tree::Directive;
 use crate::config::import::draft::DraftTimeouts;
-use crate::config::import::haproxy::durations;
-use crate::config::import::haproxy::notes::{short_idle, Notes};
+use crate::config::import::durations;
+use crate::config::import::notes::{short_idle, Notes};
 
 /// kubegate's highest `retries`.
 const MAX_RETRIES: u32 = 10;

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use super::proxying::{timeouts, Proxying};
 use super::tree::Directive;
 use super::upstream::{self, Upstream};
+use crate::config::import::address;
 use crate::config::import::draft::{DraftBackend, DraftBalance, DraftFrontend};
-use crate::config::import::haproxy::address;
-use crate::config::import::haproxy::names::{self, Names};
-use crate::config::import::haproxy::notes::{list_words, Notes};
+use crate::config::import::names::{self, Names};
+use crate::config::import::notes::{list_words, Notes};
 
 /// The frontends of one `stream` block.
 pub fn read(stream: &Directive, names: &mut Names, notes: &mut Notes) -> Vec<DraftFrontend> {

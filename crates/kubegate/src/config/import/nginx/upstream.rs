@@ -2,9 +2,9 @@
 //! method.
 
 use super::tree::Directive;
+use crate::config::import::address;
 use crate::config::import::draft::{DraftBackend, DraftBalance};
-use crate::config::import::haproxy::address;
-use crate::config::import::haproxy::notes::{list_words, Notes};
+use crate::config::import::notes::{list_words, Notes};
 
 /// kubegate's highest backend weight.
 const MAX_WEIGHT: u32 = 256;
