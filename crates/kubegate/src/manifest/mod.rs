@@ -6,7 +6,7 @@
 mod needs;
 mod pod;
 mod systemd;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

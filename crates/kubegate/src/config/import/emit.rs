@@ -9,6 +9,7 @@ use super::draft::{
     DraftTimeouts, DraftTrack, DraftTrackKind, DraftTransport, DraftVip, Origin,
 };
 use crate::config::duration::format_duration;
+use crate::manifest::yaml::quote;
 
 /// The file text. `sources` are the imported file names, for the header.
 pub fn emit(draft: &Draft, sources: &[String]) -> String {
@@ -105,7 +106,7 @@ fn vip(out: &mut String, v: &DraftVip) {
         let _ = writeln!(out, "      priority: {{ {} }}", pairs.join(", "));
     }
     if let Some(pass) = &v.auth_pass {
-        let _ = writeln!(out, "      auth_pass: {}", quoted(pass));
+        let _ = writeln!(out, "      auth_pass: {}", quote(pass));
     }
     if !v.track.is_empty() {
         out.push_str("    track:\n");
@@ -117,7 +118,7 @@ fn vip(out: &mut String, v: &DraftVip) {
 
 fn track(out: &mut String, t: &DraftTrack) {
     let (key, value) = match &t.kind {
-        DraftTrackKind::Script(s) => ("script", quoted(s)),
+        DraftTrackKind::Script(s) => ("script", quote(s)),
         DraftTrackKind::Interface(i) => ("interface", scalar(i)),
         DraftTrackKind::Tcp(a) => ("tcp", scalar(a)),
         DraftTrackKind::Frontend(f) => ("frontend", scalar(f)),
@@ -259,7 +260,7 @@ fn scalar(s: &str) -> String {
     if plain {
         s.to_string()
     } else {
-        quoted(s)
+        quote(s)
     }
 }
 
@@ -272,26 +273,6 @@ fn looks_typed(s: &str) -> bool {
     ) || s.parse::<f64>().is_ok()
         || s.starts_with("0x")
         || s.starts_with("0o")
-}
-
-/// A double-quoted YAML string with `"` and `\` and control characters escaped.
-fn quoted(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 #[cfg(test)]
@@ -307,7 +288,6 @@ mod tests {
         assert_eq!(scalar("on"), "\"on\"");
         assert_eq!(scalar("1111"), "\"1111\"");
         assert_eq!(scalar("a b"), "\"a b\"");
-        assert_eq!(quoted("say \"hi\"\\"), "\"say \\\"hi\\\"\\\\\"");
     }
 
     #[test]
