@@ -131,8 +131,10 @@ fn sigterm_hands_over_without_a_failed_connection() {
     );
     c.wait_single_holder(VIP, Some("node2"), TAKEOVER).unwrap();
     let report = probe.finish().unwrap();
-    assert_eq!(
-        report.failed, 0,
+    // A connection in its handshake when node2's gratuitous ARP arrives is reset by node2
+    // and tried again (as client-go does): at most one attempt can be in that instant.
+    assert!(
+        report.failed == 0 && report.retried <= 1,
         "planned handover failed connections: {report:?}"
     );
     assert!(report.longest_gap_ms < 100, "{report:?}");

@@ -27,6 +27,8 @@ pub struct Sample {
     pub answer: Option<String>,
     /// Why a failed attempt failed (`connect: Connection refused …`), when known.
     pub failure: Option<String>,
+    /// Why the first try was reset, when the answer came from a second try (see [`probe`]).
+    pub retried: Option<String>,
 }
 
 impl Sample {
@@ -35,6 +37,7 @@ impl Sample {
             at_ms,
             answer: answer.map(str::to_string),
             failure: None,
+            retried: None,
         }
     }
 }
@@ -46,6 +49,13 @@ fn start_line(unix_ms: u128) -> String {
 }
 
 /// Connect to `target` every `period` for `duration`; each attempt bounded by `timeout`.
+///
+/// An attempt whose connection is reset is tried once more at once, as client-go does for a
+/// GET whose connection was reset (the request is idempotent), and the sample says so. A VIP
+/// that moves to another node moves the client's ARP entry with it: a connection whose
+/// handshake is under way at that instant sends its last packets to the new holder, which
+/// knows no such connection and resets it. No VRRP implementation can prevent that; a client
+/// that retries does not notice it.
 pub fn probe(
     target: SocketAddr,
     period: Duration,
@@ -57,14 +67,19 @@ pub fn probe(
     let mut next = start;
     while start.elapsed() < duration {
         let at_ms = start.elapsed().as_millis() as u64;
-        let (answer, failure) = match attempt(target, timeout) {
+        let (first, retried) = match attempt(target, timeout) {
+            Err(Failure { why, reset: true }) => (attempt(target, timeout), Some(why)),
+            other => (other, None),
+        };
+        let (answer, failure) = match first {
             Ok(name) => (Some(name), None),
-            Err(why) => (None, Some(why)),
+            Err(f) => (None, Some(f.why)),
         };
         samples.push(Sample {
             at_ms,
             answer,
             failure,
+            retried,
         });
         next += period;
         let now = Instant::now();
@@ -77,20 +92,39 @@ pub fn probe(
     samples
 }
 
-fn attempt(target: SocketAddr, timeout: Duration) -> Result<String, String> {
+/// Why an attempt failed, and whether its connection was reset (worth one retry).
+struct Failure {
+    why: String,
+    reset: bool,
+}
+
+impl Failure {
+    fn io(what: String, e: &std::io::Error) -> Failure {
+        use std::io::ErrorKind::{ConnectionAborted, ConnectionReset};
+        Failure {
+            why: format!("{what}: {e}"),
+            reset: matches!(e.kind(), ConnectionReset | ConnectionAborted),
+        }
+    }
+}
+
+fn attempt(target: SocketAddr, timeout: Duration) -> Result<String, Failure> {
     let started = Instant::now();
-    let mut conn =
-        TcpStream::connect_timeout(&target, timeout).map_err(|e| format!("connect: {e}"))?;
+    let mut conn = TcpStream::connect_timeout(&target, timeout)
+        .map_err(|e| Failure::io("connect".into(), &e))?;
     conn.set_read_timeout(Some(timeout))
-        .map_err(|e| format!("set_read_timeout: {e}"))?;
+        .map_err(|e| Failure::io("set_read_timeout".into(), &e))?;
     let mut reply = String::new();
     conn.read_to_string(&mut reply).map_err(|e| {
         let ms = started.elapsed().as_millis();
-        format!("read, {ms} ms after connecting began: {e}")
+        Failure::io(format!("read, {ms} ms after connecting began"), &e)
     })?;
     let name = reply.trim();
     if name.is_empty() {
-        return Err("closed without an answer".into());
+        return Err(Failure {
+            why: "closed without an answer".into(),
+            reset: false,
+        });
     }
     Ok(name.to_string())
 }
@@ -103,9 +137,11 @@ pub struct GapReport {
     pub longest_gap_ms: u64,
     pub failed: usize,
     pub succeeded: usize,
+    /// Attempts answered only by their second try, after a reset (see [`probe`]).
+    pub retried: usize,
     /// Distinct answering nodes in order of first answer.
     pub answered_by: Vec<String>,
-    /// The first few failed attempts: when (ms since the probe started) and why.
+    /// The first few failed or retried attempts: when (ms since the probe started) and why.
     pub first_failures: Vec<String>,
     /// When the probe started (ms since the Unix epoch), when its output said.
     pub started_unix_ms: Option<u64>,
@@ -133,20 +169,25 @@ pub fn analyse(samples: &[Sample]) -> GapReport {
     let succeeded = samples.iter().filter(|s| s.answer.is_some()).count();
     let first_failures = samples
         .iter()
-        .filter(|s| s.answer.is_none())
-        .take(FAILURES_DESCRIBED)
-        .map(|s| {
-            format!(
+        .filter_map(|s| match (&s.answer, &s.retried) {
+            (None, _) => Some(format!(
                 "at {} ms: {}",
                 s.at_ms,
                 s.failure.as_deref().unwrap_or("no reason recorded")
-            )
+            )),
+            (Some(_), Some(why)) => Some(format!("at {} ms, retried: {why}", s.at_ms)),
+            (Some(_), None) => None,
         })
+        .take(FAILURES_DESCRIBED)
         .collect();
     GapReport {
         longest_gap_ms: longest,
         failed: samples.len() - succeeded,
         succeeded,
+        retried: samples
+            .iter()
+            .filter(|s| s.answer.is_some() && s.retried.is_some())
+            .count(),
         answered_by,
         first_failures,
         started_unix_ms: None,
@@ -170,14 +211,17 @@ pub fn format_output(started: std::time::SystemTime, samples: &[Sample]) -> Stri
     start_line(unix_ms) + &format_samples(samples)
 }
 
-/// Serialise samples one per line: `at_ms answer`, or `at_ms - why` for a failed attempt.
+/// Serialise samples one per line: `at_ms answer`, `at_ms answer ~ why` for an answer after a
+/// retry, or `at_ms - why` for a failed attempt.
 pub fn format_samples(samples: &[Sample]) -> String {
+    let line = |why: &str| why.replace('\n', " ");
     samples
         .iter()
-        .map(|s| match (&s.answer, &s.failure) {
-            (Some(who), _) => format!("{} {who}\n", s.at_ms),
-            (None, Some(why)) => format!("{} - {}\n", s.at_ms, why.replace('\n', " ")),
-            (None, None) => format!("{} -\n", s.at_ms),
+        .map(|s| match (&s.answer, &s.failure, &s.retried) {
+            (Some(who), _, Some(why)) => format!("{} {who} ~ {}\n", s.at_ms, line(why)),
+            (Some(who), _, None) => format!("{} {who}\n", s.at_ms),
+            (None, Some(why), _) => format!("{} - {}\n", s.at_ms, line(why)),
+            (None, None, _) => format!("{} -\n", s.at_ms),
         })
         .collect()
 }
@@ -193,8 +237,15 @@ pub fn parse_samples(text: &str) -> Vec<Sample> {
                     at_ms,
                     answer: None,
                     failure: Some(why.trim().to_string()).filter(|w| !w.is_empty()),
+                    retried: None,
                 },
-                None => Sample::new(at_ms, Some(rest)),
+                None => match rest.split_once(" ~ ") {
+                    Some((who, why)) => Sample {
+                        retried: Some(why.trim().to_string()),
+                        ..Sample::new(at_ms, Some(who))
+                    },
+                    None => Sample::new(at_ms, Some(rest)),
+                },
             })
         })
         .collect()
@@ -230,7 +281,9 @@ mod tests {
     fn failures_keep_their_reason_and_the_start_time() {
         let mut refused = s(40, None);
         refused.failure = Some("connect: Connection refused (os error 111)".into());
-        let samples = [s(20, Some("n1")), refused, s(60, None), s(80, Some("n2"))];
+        let mut retried = s(80, Some("n2"));
+        retried.retried = Some("connect: Connection reset by peer (os error 104)".into());
+        let samples = [s(20, Some("n1")), refused, s(60, None), retried];
         let start = std::time::UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
         let text = format_output(start, &samples);
         assert!(text.starts_with("# started 1700000000123\n"), "{text}");
@@ -241,8 +294,57 @@ mod tests {
             r.first_failures,
             [
                 "at 40 ms: connect: Connection refused (os error 111)",
-                "at 60 ms: no reason recorded"
+                "at 60 ms: no reason recorded",
+                "at 80 ms, retried: connect: Connection reset by peer (os error 104)"
             ]
+        );
+        assert_eq!((r.failed, r.retried, r.succeeded), (2, 1, 2));
+    }
+
+    /// A server that resets connections (SO_LINGER 0, then close) while `resets` says so.
+    fn resetting_server(resets: impl Fn(usize) -> bool + Send + 'static) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            for (n, conn) in listener.incoming().enumerate() {
+                let Ok(mut conn) = conn else { continue };
+                if resets(n) {
+                    let sock = socket2::SockRef::from(&conn);
+                    let _ = sock.set_linger(Some(Duration::ZERO));
+                } else {
+                    let _ = conn.write_all(b"beta\n");
+                }
+            }
+        });
+        addr
+    }
+
+    #[test]
+    fn a_reset_is_tried_once_more_and_counted() {
+        let once = resetting_server(|n| n == 0);
+        let r = analyse(&probe(
+            once,
+            Duration::from_millis(10),
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ));
+        assert_eq!((r.failed, r.retried), (0, 1), "{r:?}");
+        assert!(
+            r.first_failures[0].starts_with("at 0 ms, retried: read"),
+            "{r:?}"
+        );
+
+        let always = resetting_server(|_| true);
+        let r = analyse(&probe(
+            always,
+            Duration::from_millis(10),
+            Duration::from_millis(30),
+            Duration::from_millis(500),
+        ));
+        assert_eq!((r.succeeded, r.retried), (0, 0), "{r:?}");
+        assert!(
+            r.failed >= 1 && r.first_failures[0].contains("reset"),
+            "{r:?}"
         );
     }
 

@@ -165,7 +165,10 @@ pub fn assert_reaches(c: &Cluster, node: &str) {
         .and_then(|p| p.finish())
         .expect("running the probe");
     assert!(
-        report.failed == 0 && report.answered_by == [node] && report.succeeded >= 3,
+        report.failed == 0
+            && report.retried == 0
+            && report.answered_by == [node]
+            && report.succeeded >= 3,
         "the client should reach {node}'s service through {VIP}: {report:?}"
     );
 }
@@ -288,9 +291,12 @@ impl Pair<'_> {
             self.name
         );
         if high == KUBEGATE {
-            // kubegate's planned handover keeps the VIP until its successor is heard.
-            assert_eq!(
-                report.failed, 0,
+            // kubegate's planned handover keeps the VIP until its successor is heard. A
+            // connection whose handshake is under way when the successor's gratuitous ARP
+            // arrives is reset by the successor and tried again (as client-go does); at most
+            // one attempt can be in that instant.
+            assert!(
+                report.failed == 0 && report.retried <= 1,
                 "{}: kubegate's SIGTERM handover must not fail a connection: {report:?}",
                 self.name
             );
