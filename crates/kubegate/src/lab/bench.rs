@@ -122,6 +122,8 @@ pub struct Measurement {
     /// Longest time between two successful connections, in ms.
     pub gap_ms: u64,
     pub failed: usize,
+    /// Attempts answered only when tried again after a reset (see `service::probe`).
+    pub retried: usize,
     /// When the successor was seen holding the VIP, in ms after the event (polled every
     /// 10 ms; the stopped or cut-off master may still hold it too).
     pub takeover_ms: u64,
@@ -409,6 +411,7 @@ fn judge(samples: &[Sample], event_ms: u64, takeover_ms: u64) -> Result<Measurem
     Ok(Measurement {
         gap_ms: report.longest_gap_ms,
         failed: report.failed,
+        retried: report.retried,
         takeover_ms,
         switch_ms,
         first_failure_ms,
