@@ -212,6 +212,24 @@ pub struct DraftFrontend {
     pub origin: Option<Origin>,
 }
 
+impl DraftFrontend {
+    /// A frontend with kubegate's defaults for everything but its name and bind.
+    pub fn new(name: impl Into<String>, bind: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            bind: bind.into(),
+            backends: Vec::new(),
+            balance: None,
+            check: None,
+            timeouts: DraftTimeouts::default(),
+            max_connections: None,
+            proxy_protocol: false,
+            retries: None,
+            origin: None,
+        }
+    }
+}
+
 /// The whole translated file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Draft {

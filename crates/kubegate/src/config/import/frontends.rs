@@ -111,12 +111,10 @@ fn same_but_origin(a: &DraftFrontend, b: &DraftFrontend) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::import::draft::{DraftBackend, DraftTimeouts, Severity};
+    use crate::config::import::draft::{DraftBackend, Severity};
 
     fn frontend(name: &str, bind: &str, file: &str, backends: &[(&str, &str)]) -> DraftFrontend {
         DraftFrontend {
-            name: name.into(),
-            bind: bind.into(),
             backends: backends
                 .iter()
                 .map(|(n, a)| DraftBackend {
@@ -126,13 +124,8 @@ mod tests {
                     origin: Some(Origin::new(file, 20)),
                 })
                 .collect(),
-            balance: None,
-            check: None,
-            timeouts: DraftTimeouts::default(),
-            max_connections: None,
-            proxy_protocol: false,
-            retries: None,
             origin: Some(Origin::new(file, 10)),
+            ..DraftFrontend::new(name, bind)
         }
     }
 

@@ -101,24 +101,11 @@ fn is_wildcard(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::import::draft::{
-        DraftTimeouts, DraftTrack, DraftTransport, DraftVip, Severity,
-    };
+    use crate::config::import::draft::{DraftTrack, DraftTransport, DraftVip, Severity};
     use std::time::Duration;
 
     fn frontend(name: &str, bind: &str) -> DraftFrontend {
-        DraftFrontend {
-            name: name.into(),
-            bind: bind.into(),
-            backends: Vec::new(),
-            balance: None,
-            check: None,
-            timeouts: DraftTimeouts::default(),
-            max_connections: None,
-            proxy_protocol: false,
-            retries: None,
-            origin: None,
-        }
+        DraftFrontend::new(name, bind)
     }
 
     fn script(name: &str, command: &str, weight: i32) -> DraftTrack {

@@ -5,6 +5,7 @@
 use proptest::prelude::*;
 
 use super::read;
+use crate::config::import::draft::{DraftFrontend, Note};
 
 const FIXTURES: &[&str] = &[
     include_str!("../../../../tests/import_fixtures/haproxy/on-masters-9443.cfg"),
@@ -63,13 +64,24 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
 
 fn holds_together(text: &str) -> Result<(), TestCaseError> {
     let out = read("f.cfg", text);
+    reader_output_holds_together("f.cfg", text, &out.notes, &out.frontends)
+}
+
+/// What any reader gives back for any text: every note on a line of `file`, every frontend
+/// with a backend and a unique, usable name. Shared by the haproxy and nginx readers' tests.
+pub fn reader_output_holds_together(
+    file: &str,
+    text: &str,
+    notes: &[Note],
+    frontends: &[DraftFrontend],
+) -> Result<(), TestCaseError> {
     let lines = text.split('\n').count();
-    for n in &out.notes {
+    for n in notes {
         let o = n.origin.as_ref().expect("every note is located");
-        prop_assert!(o.file == "f.cfg" && o.line >= 1 && o.line <= lines, "{n}");
+        prop_assert!(o.file == file && o.line >= 1 && o.line <= lines, "{n}");
     }
     let mut names = Vec::new();
-    for f in &out.frontends {
+    for f in frontends {
         prop_assert!(!f.backends.is_empty());
         prop_assert!(!names.contains(&f.name), "{} twice", f.name);
         prop_assert!(f

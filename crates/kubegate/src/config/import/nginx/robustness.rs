@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 
 use super::read;
-use crate::config::import::haproxy::robustness::{mutate, Edit};
+use crate::config::import::haproxy::robustness::{mutate, reader_output_holds_together, Edit};
 
 const FIXTURES: &[&str] = &[
     include_str!("../../../../tests/import_fixtures/nginx/stream-two-masters.conf"),
@@ -35,22 +35,7 @@ fn edits() -> impl Strategy<Value = Vec<Edit>> {
 
 fn holds_together(text: &str) -> Result<(), TestCaseError> {
     let out = read("f.conf", text);
-    let lines = text.split('\n').count();
-    for n in &out.notes {
-        let o = n.origin.as_ref().expect("every note is located");
-        prop_assert!(o.file == "f.conf" && o.line >= 1 && o.line <= lines, "{n}");
-    }
-    let mut names = Vec::new();
-    for f in &out.frontends {
-        prop_assert!(!f.backends.is_empty());
-        prop_assert!(!names.contains(&f.name), "{} twice", f.name);
-        prop_assert!(f
-            .name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)));
-        names.push(f.name.clone());
-    }
-    Ok(())
+    reader_output_holds_together("f.conf", text, &out.notes, &out.frontends)
 }
 
 proptest! {
