@@ -5,13 +5,12 @@
 pub mod admin;
 pub mod balancer;
 pub mod cli;
-pub mod config;
 pub mod daemon;
 pub mod doctor;
-pub mod lab;
+pub mod host;
+#[cfg(feature = "lab")]
+pub mod lab_cli;
 pub mod log;
 pub mod manifest;
-pub mod plan;
-pub mod sys;
 pub mod track;
 pub mod vip;

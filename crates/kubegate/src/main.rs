@@ -121,6 +121,7 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    #[cfg(feature = "lab")]
     /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
     Lab {
         /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3) or
@@ -137,6 +138,7 @@ enum Command {
         #[arg(long)]
         binary: Option<PathBuf>,
     },
+    #[cfg(feature = "lab")]
     /// Lab benchmark: `failover` measures VIP failover, kubegate and keepalived side by side.
     #[command(hide = true)]
     LabBench {
@@ -146,7 +148,7 @@ enum Command {
         #[arg(long, default_value_t = 5)]
         runs: usize,
         /// Bound on one connection attempt of the client, in ms.
-        #[arg(long, default_value_t = kubegate::lab::bench::DEFAULT_ATTEMPT_TIMEOUT.as_millis() as u64)]
+        #[arg(long, default_value_t = kubegate_lab::bench::DEFAULT_ATTEMPT_TIMEOUT.as_millis() as u64)]
         attempt_timeout_ms: u64,
         /// Print the tables as markdown.
         #[arg(long)]
@@ -158,6 +160,7 @@ enum Command {
         #[arg(long)]
         binary: Option<PathBuf>,
     },
+    #[cfg(feature = "lab")]
     /// Lab helper: a TCP service answering each connection with a name.
     #[command(hide = true)]
     LabServe {
@@ -166,6 +169,7 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    #[cfg(feature = "lab")]
     /// Lab helper: HTTPS GET /version through TARGET every period and a held watch; one
     /// line per event.
     #[command(hide = true)]
@@ -182,6 +186,7 @@ enum Command {
         #[arg(long, default_value_t = 2000)]
         timeout_ms: u64,
     },
+    #[cfg(feature = "lab")]
     /// Lab helper: connect to TARGET every period; print `ms answer|-` per attempt.
     #[command(hide = true)]
     LabProbe {
@@ -233,7 +238,7 @@ enum ManifestKind {
 
 /// `250ms`, `2s`, `1h`, as in the config file.
 fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    kubegate::config::duration::parse_duration(text)
+    kubegate_config::duration::parse_duration(text)
 }
 
 /// `--node NAME=ADDRESS`.
@@ -318,12 +323,14 @@ fn main() -> ExitCode {
             node,
             output,
         } => kubegate::cli::import(&files, node, output.as_deref()),
+        #[cfg(feature = "lab")]
         Command::Lab {
             topology,
             keep,
             compare,
             binary,
-        } => kubegate::cli::lab(&topology, keep, compare.is_some(), binary),
+        } => kubegate::lab_cli::lab(&topology, keep, compare.is_some(), binary),
+        #[cfg(feature = "lab")]
         Command::LabBench {
             which: _,
             runs,
@@ -331,8 +338,8 @@ fn main() -> ExitCode {
             markdown,
             only,
             binary,
-        } => kubegate::cli::lab_bench_failover(
-            kubegate::lab::bench::Options {
+        } => kubegate::lab_cli::lab_bench_failover(
+            kubegate_lab::bench::Options {
                 runs,
                 attempt_timeout: std::time::Duration::from_millis(attempt_timeout_ms),
                 markdown,
@@ -340,20 +347,23 @@ fn main() -> ExitCode {
             },
             binary,
         ),
+        #[cfg(feature = "lab")]
         Command::LabHttpsProbe {
             target,
             ca,
             period_ms,
             duration_ms,
             timeout_ms,
-        } => kubegate::cli::lab_https_probe(target, &ca, period_ms, duration_ms, timeout_ms),
-        Command::LabServe { listen, name } => kubegate::cli::lab_serve(listen, &name),
+        } => kubegate::lab_cli::lab_https_probe(target, &ca, period_ms, duration_ms, timeout_ms),
+        #[cfg(feature = "lab")]
+        Command::LabServe { listen, name } => kubegate::lab_cli::lab_serve(listen, &name),
+        #[cfg(feature = "lab")]
         Command::LabProbe {
             target,
             period_ms,
             duration_ms,
             timeout_ms,
-        } => kubegate::cli::lab_probe(target, period_ms, duration_ms, timeout_ms),
+        } => kubegate::lab_cli::lab_probe(target, period_ms, duration_ms, timeout_ms),
     };
     match result {
         Ok(code) => code,

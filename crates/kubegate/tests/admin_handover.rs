@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use kubegate::admin::snapshot::{EventKind, Status, VipState};
-use kubegate::lab::{self, Cluster};
+use kubegate_lab::{self as lab, Cluster};
 
 const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
 

@@ -12,7 +12,7 @@ use kubegate::balancer::health_events::{BackendCheck, CheckState, HealthEvent};
 use kubegate::balancer::latency::LatencyHistogram;
 use kubegate::balancer::pool::{AdminState, Health};
 use kubegate::balancer::probe::ProbeResult;
-use kubegate::config::model::Balance;
+use kubegate_config::model::Balance;
 use prometheus_parse::{Scrape, Value};
 
 fn at(ms: u64) -> SystemTime {

@@ -11,10 +11,10 @@ use kubegate::balancer::health::HealthChecker;
 use kubegate::balancer::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
 use kubegate::balancer::pool::Health;
 use kubegate::balancer::shared::FrontendState;
-use kubegate::config::model::{
+use kubegate_config::model::{
     Backend, Balance, CheckKind, CheckTls, Frontend, HealthCheck, Timeouts,
 };
-use kubegate::lab::apiserver::{self, Options, Served};
+use kubegate_lab::apiserver::{self, Options, Served};
 
 const INTERVAL: Duration = Duration::from_millis(50);
 

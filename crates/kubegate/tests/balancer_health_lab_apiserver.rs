@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kubegate::balancer::probe_tls::ProbeTls;
-use kubegate::config::model::CheckTls;
-use kubegate::lab::apiserver::{self, Options};
+use kubegate_config::model::CheckTls;
+use kubegate_lab::apiserver::{self, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;

@@ -12,8 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use kubegate::balancer::probe::{ProbeResult, Prober};
-use kubegate::config::model::{CheckKind, CheckTls, HealthCheck};
-use kubegate::lab::apiserver::{self, LabCa, Options};
+use kubegate_config::model::{CheckKind, CheckTls, HealthCheck};
+use kubegate_lab::apiserver::{self, LabCa, Options};
 
 const TIMEOUT: Duration = Duration::from_millis(300);
 

@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use kubegate::balancer::pool::{AdminState, Health, Pool};
-use kubegate::config::model::{Backend, Balance};
+use kubegate_config::model::{Backend, Balance};
 use proptest::prelude::*;
 
 fn backend(i: usize, weight: u32) -> Backend {

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use kubegate::balancer::pool::{Health, Pool};
-use kubegate::config::model::{Backend, Balance};
+use kubegate_config::model::{Backend, Balance};
 
 fn backends(n: u8) -> Vec<Backend> {
     (0..n)

@@ -60,7 +60,7 @@ fn open_fds() -> usize {
 }
 
 fn parent() {
-    let limit = kubegate::sys::raise_fd_limit().expect("raise RLIMIT_NOFILE");
+    let limit = kubegate_sys::raise_fd_limit().expect("raise RLIMIT_NOFILE");
     assert!(
         limit >= 2 * CONNECTIONS as u64 + 100,
         "the balancer needs {} descriptors for {CONNECTIONS} connections; the hard limit is {limit}",
@@ -166,7 +166,7 @@ fn expect_line(from: &mut BufReader<ChildStdout>, word: &str) -> String {
 
 /// The child: an echo backend, and the clients.
 fn helper() {
-    kubegate::sys::raise_fd_limit().expect("raise RLIMIT_NOFILE");
+    kubegate_sys::raise_fd_limit().expect("raise RLIMIT_NOFILE");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let backend = listener.local_addr().unwrap();

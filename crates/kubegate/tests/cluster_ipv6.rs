@@ -6,7 +6,7 @@ use std::net::Ipv6Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kubegate::lab::{self, Cluster};
+use kubegate_lab::{self as lab, Cluster};
 
 const VIP6: &str = "2001:2::32";
 

@@ -6,7 +6,7 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kubegate::lab::{self, Cluster};
+use kubegate_lab::{self as lab, Cluster};
 
 const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
 const VIP2: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 60);

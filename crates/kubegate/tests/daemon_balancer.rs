@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use kubegate::lab::apiserver;
+use kubegate_lab::apiserver;
 
 struct Daemon {
     child: Child,
@@ -97,7 +97,7 @@ impl Drop for Daemon {
 fn name_server(port: u16) -> SocketAddr {
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     let name = format!("b{port}");
-    thread::spawn(move || kubegate::lab::service::serve(addr, &name));
+    thread::spawn(move || kubegate_lab::service::serve(addr, &name));
     let until = Instant::now() + Duration::from_secs(2);
     while TcpStream::connect(addr).is_err() {
         assert!(Instant::now() < until, "backend {addr} did not start");

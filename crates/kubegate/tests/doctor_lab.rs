@@ -11,9 +11,9 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kubegate::lab::apiserver::{self, Handle};
-use kubegate::lab::keepalived::KeepalivedPeer;
-use kubegate::lab::Cluster;
+use kubegate_lab::apiserver::{self, Handle};
+use kubegate_lab::keepalived::KeepalivedPeer;
+use kubegate_lab::Cluster;
 
 const VIP: &str = "198.18.0.50";
 const VRID: u8 = 51;
@@ -106,8 +106,8 @@ fn fails(report: &str) -> Vec<&str> {
 
 #[test]
 fn all_good_exits_zero() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let cluster = cluster();
     let _apiservers = apiservers(&cluster, None);
     let (out, report) = doctor(&cluster, &[]);
@@ -169,8 +169,8 @@ fn all_good_exits_zero() {
 
 #[test]
 fn certificate_without_the_vip_fails_naming_it() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let cluster = cluster();
     let _apiservers = apiservers(&cluster, Some("node2"));
     let (out, report) = doctor(&cluster, &[]);
@@ -206,8 +206,8 @@ fn certificate_without_the_vip_fails_naming_it() {
 
 #[test]
 fn foreign_router_with_our_vrid_fails_and_our_own_node_is_recognised() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let mut cluster = cluster();
     let _apiservers = apiservers(&cluster, None);
     cluster.start("node2").expect("kubegate on node2");
@@ -263,8 +263,8 @@ fn foreign_router_with_our_vrid_fails_and_our_own_node_is_recognised() {
 
 #[test]
 fn held_port_fails_naming_port_and_holder() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let cluster = cluster();
     let _apiservers = apiservers(&cluster, None);
     // This test process listens on every address of node1 on the frontend's port.
@@ -289,8 +289,8 @@ fn held_port_fails_naming_port_and_holder() {
 /// The same checks over IPv6: the segment's 2001:2::/64 addresses, a v6 VIP, v6 apiservers.
 #[test]
 fn ipv6_certificate_without_the_vip_fails_and_our_node_is_heard() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let config = "nodes:\n  - { name: node1, address: 2001:2::b }\n  - { name: node2, address: 2001:2::c }\n\
                   vips:\n  - name: api\n    address: 2001:2::50/64\n    vrrp: { vrid: 61, advert_interval: 100ms }\n\
                   frontends:\n  - name: api\n    bind: '[2001:2::50]:8443'\n    \
@@ -375,8 +375,8 @@ fn ipv6_certificate_without_the_vip_fails_and_our_node_is_heard() {
 /// capability check fails and the VRID cannot be listened for.
 #[test]
 fn missing_net_raw_fails_and_says_how_to_grant_it() {
-    kubegate::lab::require_root().expect(kubegate::lab::NEED_ROOT);
-    let _serial = kubegate::lab::serial();
+    kubegate_lab::require_root().expect(kubegate_lab::NEED_ROOT);
+    let _serial = kubegate_lab::serial();
     let cluster = cluster();
     let _apiservers = apiservers(&cluster, None);
     let out = cluster

@@ -5,13 +5,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use kubegate::config::model::ClusterConfig;
 use kubegate::doctor::sans::{self, Apiserver, SanName};
 use kubegate::doctor::Severity;
-use kubegate::lab::apiserver::LabCa;
+use kubegate_config::model::ClusterConfig;
+use kubegate_lab::apiserver::LabCa;
 
 fn cfg(text: &str) -> ClusterConfig {
-    kubegate::config::parse_str(text, Path::new("t.yaml")).expect("valid config")
+    kubegate_config::parse_str(text, Path::new("t.yaml")).expect("valid config")
 }
 
 const NODES: &str =

@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::time::Duration;
 
-use kubegate::config::model::ClusterConfig;
 use kubegate::doctor::vrid::{judge, listen_time, Heard};
 use kubegate::doctor::Severity;
+use kubegate_config::model::ClusterConfig;
 use vrrp::{AdvertRepr, Auth, Version};
 
 fn cfg() -> ClusterConfig {
-    kubegate::config::parse_str(
+    kubegate_config::parse_str(
         "nodes:\n  - { name: m1, address: 198.18.0.11 }\n  - { name: m2, address: 198.18.0.12 }\n\
          vips:\n  - { name: api, address: 198.18.0.50/24, vrrp: { vrid: 51 } }\n",
         Path::new("t.yaml"),

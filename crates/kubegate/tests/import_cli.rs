@@ -14,7 +14,7 @@ fn kubegate(args: &[&str]) -> Output {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/import_fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../kubegate-import/tests/fixtures")
 }
 
 fn text(bytes: &[u8]) -> String {

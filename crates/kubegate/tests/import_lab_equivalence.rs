@@ -9,11 +9,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use std::time::Duration;
 
-use kubegate::config::import::{import, ImportOptions, Imported, Source};
-use kubegate::config::model::{ClusterConfig, TrackerKind, Transport, Version};
-use kubegate::config::parse_str;
-use kubegate::lab::compare;
-use kubegate::lab::topologies::{Layout, Topology};
+use kubegate_config::model::{ClusterConfig, TrackerKind, Transport, Version};
+use kubegate_config::parse_str;
+use kubegate_import::{import, ImportOptions, Imported, Source};
+use kubegate_lab::compare;
+use kubegate_lab::topologies::{Layout, Topology};
 
 /// Every balancer host's files, named as they would be copied off the hosts.
 fn field_files(layout: &Layout) -> Vec<Source> {
@@ -71,7 +71,7 @@ fn backends(cfg: &ClusterConfig) -> BTreeSet<SocketAddr> {
 }
 
 /// Node names from highest to lowest priority.
-fn ranking(v: &kubegate::config::model::Vip) -> Vec<String> {
+fn ranking(v: &kubegate_config::model::Vip) -> Vec<String> {
     let mut by: Vec<(&String, &u8)> = v.vrrp.priority.iter().collect();
     by.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     by.into_iter().map(|(n, _)| n.clone()).collect()

@@ -13,8 +13,8 @@ use interop_support::{
     assert_reaches, assert_steady, lab_lock, print_table, wait_alone, wait_holding, Foreign, Pair,
     Timers, FOREIGN, HIGH, KUBEGATE, LOW, POLL_SLACK, VIP, VRID,
 };
-use kubegate::lab::frr::{require_frr, FrrNode, FrrPeer};
-use kubegate::lab::Cluster;
+use kubegate_lab::frr::{require_frr, FrrNode, FrrPeer};
+use kubegate_lab::Cluster;
 
 const INTERVAL: Duration = Duration::from_millis(100);
 

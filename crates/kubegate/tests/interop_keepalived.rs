@@ -15,8 +15,8 @@ use interop_support::{
     lab_lock, print_table, require_program, Foreign, Pair, Timers, FOREIGN, HIGH, KUBEGATE, LOW,
     VIP, VRID,
 };
-use kubegate::lab::keepalived::KeepalivedPeer;
-use kubegate::lab::Cluster;
+use kubegate_lab::keepalived::KeepalivedPeer;
+use kubegate_lab::Cluster;
 
 const INSTALL: &str = "install keepalived: scripts/test.sh does it";
 const KUBEGATE_ADDR: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 11);

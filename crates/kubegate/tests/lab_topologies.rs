@@ -8,7 +8,7 @@ use std::process::Command;
 /// Runs `kubegate lab ARGS…` and returns the table's rows (step name → row), asserting exit
 /// status 0 and that every expected step has a row ending in `ok`.
 fn lab(args: &[&str], steps: &[&str]) -> Vec<String> {
-    let _turn = kubegate::lab::serial();
+    let _turn = kubegate_lab::serial();
     let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
         .arg("lab")
         .args(args)

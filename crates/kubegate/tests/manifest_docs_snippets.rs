@@ -52,7 +52,7 @@ fn config_snippets_in_the_docs_are_valid() {
             .filter(|(_, b)| is_kubegate_config(b))
         {
             let source = PathBuf::from(format!("{name} (block at line {line})"));
-            if let Err(e) = kubegate::config::parse_str(&block, &source) {
+            if let Err(e) = kubegate_config::parse_str(&block, &source) {
                 failures.push(e.to_string());
             }
             checked.push(name.clone());
@@ -81,6 +81,6 @@ fn blocks_are_found_and_an_invalid_one_would_fail() {
     assert_eq!(blocks[0], (3, "frontends:\n  - name: a\n".to_string()));
     assert!(is_kubegate_config(&blocks[0].1));
     assert!(!is_kubegate_config(&blocks[1].1));
-    let e = kubegate::config::parse_str(&blocks[0].1, Path::new("x.md")).unwrap_err();
+    let e = kubegate_config::parse_str(&blocks[0].1, Path::new("x.md")).unwrap_err();
     assert!(e.to_string().contains("bind"), "{e}");
 }

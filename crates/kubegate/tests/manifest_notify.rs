@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use kubegate::sys::notify;
+use kubegate_sys::notify;
 
 /// A temporary directory removed on drop.
 struct TempDir(PathBuf);

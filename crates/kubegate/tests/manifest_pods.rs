@@ -8,8 +8,8 @@ use std::time::Duration;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use kubegate::config::{self, model::ClusterConfig};
 use kubegate::manifest::{self, Kind, Liveness, Options};
+use kubegate_config::{self as config, model::ClusterConfig};
 
 fn examples() -> Vec<(PathBuf, ClusterConfig)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
@@ -18,7 +18,8 @@ fn examples() -> Vec<(PathBuf, ClusterConfig)> {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .map(|p| {
-            let cluster = config::load(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            let cluster =
+                kubegate::host::load_config(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
             (p, cluster)
         })
         .collect();

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use kubegate::config::{self, model::ClusterConfig};
 use kubegate::manifest::{self, Kind, Options};
+use kubegate_config::{self as config, model::ClusterConfig};
 
 /// Section → key → values (a key may repeat); comments and blank lines skipped.
 type Unit = BTreeMap<String, BTreeMap<String, Vec<String>>>;
@@ -48,7 +48,7 @@ fn load(example: &str) -> ClusterConfig {
     let p = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(example);
-    config::load(&p).unwrap()
+    kubegate::host::load_config(&p).unwrap()
 }
 
 fn render(cluster: &ClusterConfig, path: &str) -> Unit {

@@ -5,9 +5,9 @@ mod sys_support;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use kubegate::lab::Segment;
-use kubegate::sys::announce::Announcer;
-use kubegate::sys::interface;
+use kubegate_lab::Segment;
+use kubegate_sys::announce::Announcer;
+use kubegate_sys::interface;
 use sys_support::{eventually, segment, tear_down};
 
 const FAKE_MAC: &str = "02:00:00:00:00:99";

@@ -8,7 +8,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Command;
 use std::time::Duration;
 
-use kubegate::lab::{self, netns, Netns};
+use kubegate_lab::{self as lab, netns, Netns};
 use sys_support::{eventually, segment, tear_down};
 
 #[test]

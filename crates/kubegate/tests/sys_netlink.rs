@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use kubegate::sys::netlink::{LinkEvent, LinkEvents, Netlink};
-use kubegate::sys::{interface, wait_readable};
+use kubegate_sys::netlink::{LinkEvent, LinkEvents, Netlink};
+use kubegate_sys::{interface, wait_readable};
 use sys_support::{segment, tear_down};
 
 #[test]
@@ -188,7 +188,7 @@ fn connections_from_a_vip_are_reset_and_its_listener_and_other_connections_stay(
             let mut other = TcpStream::connect(on_lo.local_addr()?)?;
             let (mut other_server, _) = on_lo.accept()?;
 
-            let reset = kubegate::sys::netlink::reset_connections_from(vip)?;
+            let reset = kubegate_sys::netlink::reset_connections_from(vip)?;
             client.set_read_timeout(Some(Duration::from_secs(2)))?;
             let mut buf = [0u8; 8];
             let read = client.read(&mut buf).map_err(|e| e.kind());

@@ -6,9 +6,9 @@ use std::net::IpAddr;
 use std::os::fd::AsFd;
 use std::time::Duration;
 
-use kubegate::lab::Segment;
-use kubegate::sys::vrrp_socket::{Received, VrrpSocket, VrrpSocketConfig, GROUP_V4, GROUP_V6};
-use kubegate::sys::wait_readable;
+use kubegate_lab::Segment;
+use kubegate_sys::vrrp_socket::{Received, VrrpSocket, VrrpSocketConfig, GROUP_V4, GROUP_V6};
+use kubegate_sys::wait_readable;
 use sys_support::{link_local, segment, tear_down};
 
 /// A VRRPv3 advertisement, VRID 51, priority 100, one address (the socket does not look inside).

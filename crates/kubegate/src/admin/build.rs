@@ -4,7 +4,7 @@
 
 use crate::balancer::health_events::{BackendCheck, CheckState, HealthEvent};
 use crate::balancer::pool::{AdminState, Health};
-use crate::config::model::Balance;
+use kubegate_config::model::Balance;
 
 use super::api::{BackendExtra, Snapshot};
 use super::gather::{epoch_ms, FrontendSample, Gathered, MemberSample, VipSample};

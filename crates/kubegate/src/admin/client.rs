@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 
 use super::auth::Token;
-use crate::config::model::DEFAULT_ADMIN_BIND;
+use kubegate_config::model::DEFAULT_ADMIN_BIND;
 
 /// Largest answer read (the status of a big daemon is far smaller).
 const MAX_ANSWER: u64 = 16 * 1024 * 1024;
@@ -32,7 +32,7 @@ impl Target {
         token_file: Option<&Path>,
     ) -> Result<Target> {
         let cluster = match config {
-            Some(path) => Some(crate::config::load(path).map_err(|e| anyhow!("{e}"))?),
+            Some(path) => Some(crate::host::load_config(path).map_err(|e| anyhow!("{e}"))?),
             None => None,
         };
         let addr = match (admin, &cluster) {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use crate::balancer::health_events::{BackendCheck, HealthEvent};
 use crate::balancer::pool::{AdminState, Health};
 use crate::balancer::shared::FrontendState;
-use crate::config::model::Balance;
+use kubegate_config::model::Balance;
 
 use super::snapshot::{Event, VipState};
 

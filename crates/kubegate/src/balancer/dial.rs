@@ -13,7 +13,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 use tokio::io::Interest;
 use tokio::net::TcpStream;
 
-use crate::sys::tcp;
+use kubegate_sys::tcp;
 
 /// A socket for `address`, non-blocking, with `TCP_NODELAY`. Errors here are local ones (the
 /// descriptor limit), not the backend's fault.

@@ -20,7 +20,7 @@ use super::health_events::{BackendCheck, HealthEvent, DEFAULT_EVENT_CAPACITY};
 use super::health_state::{Key, Registry};
 use super::probe::Prober;
 use super::shared::FrontendState;
-use crate::config::model::HealthCheck;
+use kubegate_config::model::HealthCheck;
 
 const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 

@@ -17,8 +17,8 @@ use super::latency::LatencyHistogram;
 use super::pool::Health;
 use super::probe::ProbeResult;
 use super::shared::FrontendState;
-use crate::config::model::HealthCheck;
 use crate::track::score::{Health as Verdict, Hysteresis};
+use kubegate_config::model::HealthCheck;
 
 /// A probe target: the frontend's name and the backend's address (indices change on reload).
 pub type Key = (String, SocketAddr);

@@ -20,7 +20,7 @@ use super::logsink::LogSink;
 use super::proxy;
 use super::sessions::Sessions;
 use super::shared::{AcceptGuard, FrontendState, FrontendStats};
-use crate::sys::tcp::{self, Liveness};
+use kubegate_sys::tcp::{self, Liveness};
 
 /// Listen backlog (the kernel caps it at `net.core.somaxconn`).
 const BACKLOG: i32 = 4096;

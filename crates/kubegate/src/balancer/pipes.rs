@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use crate::sys::splice::Pipe;
+use kubegate_sys::splice::Pipe;
 
 /// Capacity asked for each pipe. On loopback (iperf3, 1 and 4 streams) 64 KiB, 256 KiB and
 /// 1 MiB showed no difference above the run-to-run noise; 256 KiB needs four times fewer

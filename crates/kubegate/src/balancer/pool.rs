@@ -22,7 +22,7 @@ mod select;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use crate::config::model::{Backend, Balance};
+use kubegate_config::model::{Backend, Balance};
 
 pub use hash::{pair_hash, score};
 pub use member::{AdminState, Health, Member};

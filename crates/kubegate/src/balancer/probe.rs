@@ -16,7 +16,7 @@ use tokio_rustls::TlsConnector;
 
 use super::probe_http::{self, StatusLine, STATUS_PREFIX_LEN};
 use super::probe_tls::ProbeTls;
-use crate::config::model::{CheckKind, HealthCheck};
+use kubegate_config::model::{CheckKind, HealthCheck};
 
 /// What one probe found.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -22,7 +22,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use crate::config::model::CheckTls;
+use kubegate_config::model::CheckTls;
 
 /// Everything a probe needs to open a TLS session to one backend.
 #[derive(Debug, Clone)]

@@ -23,8 +23,8 @@ use super::proxy_protocol;
 use super::relay::{relay, Traffic};
 use super::sessions::{OpenGuard, Sessions};
 use super::shared::{FrontendState, FrontendStats};
-use crate::config::model::Frontend;
-use crate::sys::tcp::{self, Liveness};
+use kubegate_config::model::Frontend;
+use kubegate_sys::tcp::{self, Liveness};
 
 /// Failed connects in a row after which the proxy marks a backend Down by itself (a passive
 /// check); the health checker brings it back Up.
@@ -294,7 +294,7 @@ async fn write_all(stream: &TcpStream, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         stream.writable().await?;
         match stream.try_io(Interest::WRITABLE, || {
-            crate::sys::splice::send(stream.as_fd(), bytes)
+            kubegate_sys::splice::send(stream.as_fd(), bytes)
         }) {
             Ok(n) => bytes = &bytes[n..],
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}

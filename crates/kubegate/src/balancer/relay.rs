@@ -32,8 +32,8 @@ use tokio::net::TcpStream;
 
 use super::connlog::Termination;
 use super::pipes;
-use crate::sys::splice::{self, Pipe};
-use crate::sys::tcp;
+use kubegate_sys::splice::{self, Pipe};
+use kubegate_sys::tcp;
 
 /// Pipe loads moved per direction in one poll before yielding to the worker's other
 /// connections (tokio's budget also bounds the readiness polls).

@@ -19,7 +19,7 @@ use super::pipes;
 use super::proxy::liveness;
 use super::sessions::Sessions;
 use super::shared::{AcceptGuard, FrontendState};
-use crate::sys::tcp::Liveness;
+use kubegate_sys::tcp::Liveness;
 
 /// How the balancer runs.
 #[derive(Debug, Clone)]

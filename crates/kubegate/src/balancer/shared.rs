@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::pool::Pool;
-use crate::config::model::Frontend;
+use kubegate_config::model::Frontend;
 
 /// Counters of one frontend; monotonic unless named `current`.
 #[derive(Debug, Default)]
@@ -100,12 +100,12 @@ impl Drop for AcceptGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::ClusterConfig;
+    use kubegate_config::model::ClusterConfig;
 
     fn frontend() -> Arc<FrontendState> {
         let yaml = "frontends:\n  - { name: api, bind: 127.0.0.1:1, backends: [127.0.0.1:2] }\n";
         let cfg: ClusterConfig =
-            crate::config::parse_str(yaml, std::path::Path::new("test.yaml")).unwrap();
+            kubegate_config::parse_str(yaml, std::path::Path::new("test.yaml")).unwrap();
         FrontendState::new(&cfg.frontends[0])
     }
 

@@ -10,7 +10,7 @@ use signal_hook::iterator::Signals;
 use super::logsink::LogFormat;
 use super::runtime::{Balancer, RuntimeOptions};
 use super::shared::FrontendState;
-use crate::config::model::Frontend;
+use kubegate_config::model::Frontend;
 
 /// Serve `frontends` with `workers` threads until SIGTERM/SIGINT.
 pub fn run_frontends(frontends: Vec<Frontend>, workers: usize, log: LogFormat) -> io::Result<()> {
@@ -19,7 +19,7 @@ pub fn run_frontends(frontends: Vec<Frontend>, workers: usize, log: LogFormat) -
         .map(|f| f.timeouts.drain)
         .max()
         .unwrap_or_default();
-    if let Err(e) = crate::sys::raise_fd_limit() {
+    if let Err(e) = kubegate_sys::raise_fd_limit() {
         crate::say!("cannot raise the open-file limit: {e}");
     }
     let states = frontends.iter().map(FrontendState::new).collect();

@@ -11,9 +11,9 @@ use crate::balancer::health::HealthChecker;
 use crate::balancer::health_events::DEFAULT_EVENT_CAPACITY;
 use crate::balancer::runtime::{Balancer, RuntimeOptions};
 use crate::balancer::shared::FrontendState;
-use crate::config::model::ClusterConfig;
 use crate::say;
 use crate::track::FrontendReady;
+use kubegate_config::model::ClusterConfig;
 
 pub struct Frontends {
     states: Arc<RwLock<Vec<Arc<FrontendState>>>>,
@@ -24,7 +24,7 @@ pub struct Frontends {
 impl Frontends {
     pub fn start(cluster: &ClusterConfig, options: RuntimeOptions) -> Result<Self> {
         if !cluster.frontends.is_empty() {
-            if let Err(e) = crate::sys::raise_fd_limit() {
+            if let Err(e) = kubegate_sys::raise_fd_limit() {
                 say!("cannot raise the open-file limit: {e}");
             }
         }

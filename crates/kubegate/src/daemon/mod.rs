@@ -18,10 +18,10 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
 use crate::balancer::runtime::RuntimeOptions;
-use crate::config::model::{ClusterConfig, Node};
 use crate::say;
 use crate::vip::driver::Control;
 use frontends::Frontends;
+use kubegate_config::model::{ClusterConfig, Node};
 
 /// Something the main loop must react to.
 pub enum Event {
@@ -114,7 +114,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     };
     hub.set_ready(true);
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
-    if let Err(e) = crate::sys::notify::ready() {
+    if let Err(e) = kubegate_sys::notify::ready() {
         say!("cannot tell systemd we are ready: {e}");
     }
     let mut cluster = cluster;
@@ -141,7 +141,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                 }
                 stopping = true;
                 hub.set_ready(false);
-                let _ = crate::sys::notify::stopping();
+                let _ = kubegate_sys::notify::stopping();
                 say!(
                     "signal {sig}: handing over {} VIP(s), then draining",
                     vips.len()
@@ -188,7 +188,7 @@ fn reload(
     frontends: &mut Frontends,
     me: Option<&Node>,
 ) -> bool {
-    let next = match crate::config::load(path) {
+    let next = match crate::host::load_config(path) {
         Ok(next) => next,
         Err(e) => {
             say!("reload rejected, the running config is kept:\n{e}");

@@ -16,13 +16,13 @@ use super::Event;
 use crate::admin::gather::VipSample;
 use crate::admin::hub::{Heartbeat, Hub, VipUpdate};
 use crate::admin::snapshot::VipState;
-use crate::config::interface::resolve_interface;
-use crate::config::local_addrs::{local_addresses, LocalAddr};
-use crate::config::model::{ClusterConfig, Node, Tracker, TrackerKind, Vip};
 use crate::say;
 use crate::track::{self, Health};
 use crate::vip::driver::{self, Control, DriverSetup, VipReport};
 use crate::vip::settings;
+use kubegate_config::interface::resolve_interface;
+use kubegate_config::local_addrs::LocalAddr;
+use kubegate_config::model::{ClusterConfig, Node, Tracker, TrackerKind, Vip};
 
 /// What the daemon and the admin endpoint hold to talk to a VIP thread.
 #[derive(Clone)]
@@ -71,15 +71,15 @@ pub fn start(
     events: &Sender<Event>,
     hub: &Arc<Hub>,
 ) -> Result<Vec<VipHandle>> {
-    let local = local_addresses().context("listing local addresses")?;
+    let local = crate::host::local_addresses().context("listing local addresses")?;
     let mut handles = Vec::new();
     for vip in &cluster.vips {
         let interface = interface_for(vip, me, &local)?;
         let router = settings::router_config(cluster, vip, me);
         // Crash leftovers: a VIP of this file still on the interface is removed before we
         // start, as keepalived does; the protocol adds it back if we become master.
-        let mut netlink = crate::sys::netlink::Netlink::open()?;
-        let ifindex = crate::sys::interface::index(&interface)
+        let mut netlink = kubegate_sys::netlink::Netlink::open()?;
+        let ifindex = kubegate_sys::interface::index(&interface)
             .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
         netlink
             .del_address(ifindex, vip.address, vip.prefix_len)

@@ -8,9 +8,9 @@ use std::net::IpAddr;
 
 use super::finding::Finding;
 use super::vrid::Ear;
-use crate::config::interface::resolve_interface;
-use crate::config::local_addrs::LocalAddr;
-use crate::config::model::{InterfaceChoice, Node, Vip};
+use kubegate_config::interface::resolve_interface;
+use kubegate_config::local_addrs::LocalAddr;
+use kubegate_config::model::{InterfaceChoice, Node, Vip};
 
 fn subject(vip: &Vip) -> String {
     format!("vip {} {}", vip.name, vip.address)
@@ -121,7 +121,7 @@ mod tests {
     use super::*;
     use crate::doctor::finding::Severity;
 
-    fn cfg(vip: &str, interface: &str) -> crate::config::model::ClusterConfig {
+    fn cfg(vip: &str, interface: &str) -> kubegate_config::model::ClusterConfig {
         let (a, b) = if vip.contains(':') {
             ("2001:2::11", "2001:2::12")
         } else {
@@ -131,7 +131,7 @@ mod tests {
             "nodes:\n  - {{ name: a, address: {a} }}\n  - {{ name: b, address: {b} }}\n\
              vips:\n  - name: api\n    address: {vip}\n    interface: {interface}\n    vrrp: {{ vrid: 51 }}\n"
         );
-        crate::config::parse_str(&text, std::path::Path::new("t.yaml")).unwrap()
+        kubegate_config::parse_str(&text, std::path::Path::new("t.yaml")).unwrap()
     }
 
     fn local() -> Vec<LocalAddr> {

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 pub use finding::{Finding, Report, Severity};
 
-use crate::config::local_addrs::LocalAddr;
-use crate::config::model::{ClusterConfig, Node};
+use kubegate_config::local_addrs::LocalAddr;
+use kubegate_config::model::{ClusterConfig, Node};
 
 /// How `kubegate doctor` runs.
 #[derive(Debug, Clone)]
@@ -110,7 +110,7 @@ fn vips(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr], options: &Options) 
     let mut out = Vec::new();
     let mut listen_for = Vec::new();
     for vip in &cfg.vips {
-        let (found, ear) = interface::judge(vip, me, local, crate::sys::interface::is_up);
+        let (found, ear) = interface::judge(vip, me, local, kubegate_sys::interface::is_up);
         out.extend(found);
         if let Some(ear) = ear {
             listen_for.push((vip, ear));

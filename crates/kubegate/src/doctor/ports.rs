@@ -11,8 +11,8 @@ use std::os::fd::AsFd;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::finding::Finding;
-use crate::config::model::ClusterConfig;
-use crate::sys::tcp;
+use kubegate_config::model::ClusterConfig;
+use kubegate_sys::tcp;
 
 /// Every address the daemon will listen on, with what listens there (`admin.bind` unless it
 /// is `off`).

@@ -21,7 +21,7 @@ use std::time::Duration;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use super::finding::Finding;
-use crate::config::model::{CheckKind, ClusterConfig, Frontend};
+use kubegate_config::model::{CheckKind, ClusterConfig, Frontend};
 
 /// Port kube-apiserver listens on by default.
 pub const APISERVER_PORT: u16 = 6443;

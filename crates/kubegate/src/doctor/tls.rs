@@ -72,7 +72,7 @@ mod tests {
 
     #[test]
     fn reads_the_chain_of_a_lab_apiserver() {
-        let server = crate::lab::apiserver::serve(
+        let server = kubegate_lab::apiserver::serve(
             "127.0.0.1:0".parse().unwrap(),
             &["127.0.0.1", "kubernetes.default.svc"],
             Arc::new(AtomicBool::new(true)),

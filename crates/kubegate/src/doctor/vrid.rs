@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use vrrp::AdvertRepr;
 
 use super::finding::Finding;
-use crate::config::model::{ClusterConfig, Vip};
-use crate::sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
+use kubegate_config::model::{ClusterConfig, Vip};
+use kubegate_sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
 
 /// One advert heard on an interface.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,7 +251,7 @@ pub fn listen(ears: &[Ear], time: Duration) -> (Vec<Heard>, Vec<(Ear, io::Error)
             break;
         }
         let fds: Vec<_> = sockets.iter().map(|(_, s)| s.as_fd()).collect();
-        let ready = match crate::sys::wait_any(&fds, Some(until - now)) {
+        let ready = match kubegate_sys::wait_any(&fds, Some(until - now)) {
             Ok(r) => r,
             Err(e) => {
                 // poll(2) itself failed: no ear can be trusted to have heard everything.

@@ -11,7 +11,7 @@ pub(crate) mod yaml;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use crate::config::model::ClusterConfig;
+use kubegate_config::model::ClusterConfig;
 
 pub use needs::{stop_timeout, HostDir};
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::Kind;
-use crate::config::model::{CheckKind, ClusterConfig, TrackerKind};
+use kubegate_config::model::{CheckKind, ClusterConfig, TrackerKind};
 
 /// Time allowed beyond the handover and the drain: process exit, a loaded host.
 const STOP_MARGIN: Duration = Duration::from_secs(10);

@@ -6,9 +6,10 @@ use std::fmt::Write;
 use std::net::{IpAddr, SocketAddr};
 
 use super::needs::{host_dirs, stop_timeout};
-use super::yaml::{indent, quote};
+use super::yaml::indent;
 use super::{Liveness, Options};
-use crate::config::model::ClusterConfig;
+use kubegate_config::model::ClusterConfig;
+use kubegate_config::yaml::quote;
 
 /// Label shared by the pod, the DaemonSet's selector and its template.
 const APP_LABEL: &str = "app.kubernetes.io/name: kubegate";

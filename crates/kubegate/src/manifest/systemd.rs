@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use super::needs::stop_timeout;
 use super::Options;
-use crate::config::model::ClusterConfig;
+use kubegate_config::model::ClusterConfig;
 
 /// Where the unit expects the binary.
 pub const BINARY: &str = "/usr/local/bin/kubegate";

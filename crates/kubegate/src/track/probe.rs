@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::config::model::TrackerKind;
+use kubegate_config::model::TrackerKind;
 
 /// Answers whether this node's frontend NAME has a ready backend (the balancer's view).
 pub type FrontendReady = Arc<dyn Fn(&str) -> bool + Send + Sync>;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::probe::{self, FrontendReady};
 use super::score::{effective, Effective, Health, Hysteresis};
-use crate::config::model::Tracker;
+use kubegate_config::model::Tracker;
 
 /// What the trackers say now, with each tracker's health for status output.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +137,7 @@ fn probe_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::model::TrackerKind;
+    use kubegate_config::model::TrackerKind;
     use std::sync::Mutex;
     use std::time::Instant;
 

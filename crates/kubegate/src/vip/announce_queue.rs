@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::config::model::AnnounceSettings;
+use kubegate_config::model::AnnounceSettings;
 
 /// Announcements still to send: (when the next is due, how many are left).
 #[derive(Debug)]

@@ -17,11 +17,11 @@ use super::announce_queue::AnnounceQueue;
 use super::notify;
 use super::settings;
 use crate::admin::hub::Heartbeat;
-use crate::config::model::AnnounceSettings;
-use crate::sys;
-use crate::sys::announce::Announcer;
-use crate::sys::netlink::{LinkEvents, Netlink};
-use crate::sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
+use kubegate_config::model::AnnounceSettings;
+use kubegate_sys as sys;
+use kubegate_sys::announce::Announcer;
+use kubegate_sys::netlink::{LinkEvents, Netlink};
+use kubegate_sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
 
 /// SCHED_RR priority of the VIP threads: above every normal task, far below the kernel's own
 /// real-time threads (keepalived's default `vrrp_rt_priority` is of the same order).

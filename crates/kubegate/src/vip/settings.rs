@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use vrrp::Auth;
 
-use crate::config::model::{ClusterConfig, Node, Transport, Vip};
+use kubegate_config::model::{ClusterConfig, Node, Transport, Vip};
 
 /// Multicast groups of VRRP (RFC 5798 §5.1.1.2 and §5.1.2.2).
 pub const MULTICAST_V4: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(224, 0, 0, 18));

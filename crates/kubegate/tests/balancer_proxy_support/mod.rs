@@ -15,7 +15,7 @@ use kubegate::balancer::connlog::ConnRecord;
 use kubegate::balancer::proxy_protocol::{self, Header};
 use kubegate::balancer::shared::FrontendState;
 use kubegate::balancer::{Balancer, LogFormat, RecordHook, RuntimeOptions};
-use kubegate::config::model::{Backend, Balance, CheckKind, Frontend, HealthCheck, Timeouts};
+use kubegate_config::model::{Backend, Balance, CheckKind, Frontend, HealthCheck, Timeouts};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
 

@@ -10,7 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use kubegate::lab::Cluster;
+use kubegate_lab::Cluster;
 
 pub const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
 pub const VRID: u8 = 51;

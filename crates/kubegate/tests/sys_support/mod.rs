@@ -5,7 +5,7 @@
 use std::net::Ipv6Addr;
 use std::time::{Duration, Instant};
 
-use kubegate::lab::{self, netns, Segment};
+use kubegate_lab::{self as lab, netns, Segment};
 
 /// A segment of `nodes` nodes (and a client); fails the test with the lab's message without root.
 pub fn segment(nodes: u8, client: bool) -> Segment {

@@ -1,0 +1,278 @@
+//! The setups `kubegate lab` builds, as data: which hosts sit on the lab segment, which run a
+//! fake apiserver, which run the balancer (kubegate, or keepalived + haproxy side by side),
+//! the VIPs with their preferred holders, the address the client dials, and the kubegate
+//! config file of each setup.
+//!
+//! | topology | setup | hosts |
+//! |---|---|---|
+//! | `stacked` | S6 (kubeadm, k3s) | master1..3 each with an apiserver on :6443 and kubegate (VIP, frontend VIP:9443) |
+//! | `lb-pair` | S3 / S4 | lb1, lb2 (one VIP, frontend VIP:6443), api1..3 apiserver hosts |
+//! | `master-master` | S3 | lb1, lb2 with two VIPs, each preferred by one; api1..3 |
+//! | `node-local` | S2 | kubegate on the client host on 127.0.0.1:6443; api1..3; no VIP |
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::Path;
+
+/// The apiservers' port on every apiserver host.
+pub const APISERVER_PORT: u16 = 6443;
+/// VIP A (every VIP topology) and VIP B (master-master).
+pub const VIP_A: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
+pub const VIP_B: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 60);
+/// The client host.
+pub const CLIENT: (&str, Ipv4Addr) = ("client", Ipv4Addr::new(198, 18, 0, 100));
+/// Health checks run every this long in the lab (the product's default is 2 s): the
+/// scenario's drain waits are then short. VRRP keeps its defaults.
+pub const LAB_CHECK_INTERVAL: &str = "500ms";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topology {
+    Stacked,
+    LbPair,
+    MasterMaster,
+    NodeLocal,
+}
+
+impl Topology {
+    pub const ALL: [Topology; 4] = [
+        Topology::Stacked,
+        Topology::LbPair,
+        Topology::MasterMaster,
+        Topology::NodeLocal,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Topology::Stacked => "stacked",
+            Topology::LbPair => "lb-pair",
+            Topology::MasterMaster => "master-master",
+            Topology::NodeLocal => "node-local",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Topology> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// The setup of the design this topology stands for.
+    pub fn setup(self) -> &'static str {
+        match self {
+            Topology::Stacked => "S6: three masters, apiserver :6443, balancer :9443, one VIP",
+            Topology::LbPair => "S3/S4: an LB pair with one VIP in front of three apiservers",
+            Topology::MasterMaster => "S3: an LB pair with two VIPs, each LB preferred for one",
+            Topology::NodeLocal => "S2: a balancer on the client on 127.0.0.1:6443, no VIP",
+        }
+    }
+}
+
+/// A VIP of a topology: its balancer hosts by priority, highest (the preferred holder) first.
+#[derive(Debug, Clone)]
+pub struct LabVip {
+    pub name: &'static str,
+    pub address: Ipv4Addr,
+    pub vrid: u8,
+    pub by_priority: Vec<&'static str>,
+}
+
+/// Everything about where things run in one topology.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub topology: Topology,
+    /// Every host but the client (added by the lab).
+    pub hosts: Vec<(&'static str, Ipv4Addr)>,
+    pub apiservers: Vec<&'static str>,
+    /// Hosts running the balancer (and the VRRP speaker when there are VIPs).
+    pub balancers: Vec<&'static str>,
+    pub vips: Vec<LabVip>,
+    /// The port of the balancer's frontend.
+    pub frontend_port: u16,
+    /// The address the client dials (and the SAN it checks).
+    pub target: SocketAddr,
+}
+
+fn host(name: &'static str, last: u8) -> (&'static str, Ipv4Addr) {
+    (name, Ipv4Addr::new(198, 18, 0, last))
+}
+
+impl Layout {
+    pub fn of(topology: Topology) -> Layout {
+        let apis = vec![host("api1", 11), host("api2", 12), host("api3", 13)];
+        let lbs = vec![host("lb1", 21), host("lb2", 22)];
+        let vip_a = |order: Vec<&'static str>| LabVip {
+            name: "api",
+            address: VIP_A,
+            vrid: 51,
+            by_priority: order,
+        };
+        match topology {
+            Topology::Stacked => {
+                let masters = vec![
+                    host("master1", 11),
+                    host("master2", 12),
+                    host("master3", 13),
+                ];
+                let names: Vec<&'static str> = masters.iter().map(|h| h.0).collect();
+                Layout {
+                    topology,
+                    hosts: masters,
+                    apiservers: names.clone(),
+                    balancers: names.clone(),
+                    vips: vec![vip_a(names)],
+                    frontend_port: 9443,
+                    target: SocketAddr::from((VIP_A, 9443)),
+                }
+            }
+            Topology::LbPair | Topology::MasterMaster => {
+                let mut vips = vec![vip_a(vec!["lb1", "lb2"])];
+                if topology == Topology::MasterMaster {
+                    vips.push(LabVip {
+                        name: "api-b",
+                        address: VIP_B,
+                        vrid: 61,
+                        by_priority: vec!["lb2", "lb1"],
+                    });
+                }
+                Layout {
+                    topology,
+                    hosts: lbs.into_iter().chain(apis).collect(),
+                    apiservers: vec!["api1", "api2", "api3"],
+                    balancers: vec!["lb1", "lb2"],
+                    vips,
+                    frontend_port: APISERVER_PORT,
+                    target: SocketAddr::from((VIP_A, APISERVER_PORT)),
+                }
+            }
+            Topology::NodeLocal => Layout {
+                topology,
+                hosts: apis,
+                apiservers: vec!["api1", "api2", "api3"],
+                balancers: vec![CLIENT.0],
+                vips: Vec::new(),
+                frontend_port: APISERVER_PORT,
+                target: SocketAddr::from((Ipv4Addr::LOCALHOST, APISERVER_PORT)),
+            },
+        }
+    }
+
+    pub fn address_of(&self, name: &str) -> Option<Ipv4Addr> {
+        self.hosts
+            .iter()
+            .chain([&CLIENT])
+            .find(|h| h.0 == name)
+            .map(|h| h.1)
+    }
+
+    /// The apiservers' addresses and port, in host order.
+    pub fn backends(&self) -> Vec<SocketAddr> {
+        self.apiservers
+            .iter()
+            .filter_map(|a| self.address_of(a))
+            .map(|ip| SocketAddr::from((ip, APISERVER_PORT)))
+            .collect()
+    }
+
+    /// The SANs of every apiserver's certificate: its own address, the VIPs, and 127.0.0.1
+    /// for node-local balancers (as kubeasz and kubespray add it).
+    pub fn sans(&self, apiserver: &str) -> Vec<String> {
+        let mut sans: Vec<String> = self
+            .address_of(apiserver)
+            .into_iter()
+            .map(|a| a.to_string())
+            .collect();
+        sans.extend(self.vips.iter().map(|v| v.address.to_string()));
+        if self.topology == Topology::NodeLocal {
+            sans.push(Ipv4Addr::LOCALHOST.to_string());
+        }
+        sans
+    }
+
+    /// The address whose SAN the client checks.
+    pub fn server_name(&self) -> IpAddr {
+        self.target.ip()
+    }
+
+    /// The frontends: one per VIP bound on it, or one on 127.0.0.1 without VIPs.
+    fn frontend_binds(&self) -> Vec<(String, SocketAddr)> {
+        if self.vips.is_empty() {
+            return vec![("api".into(), self.target)];
+        }
+        self.vips
+            .iter()
+            .map(|v| {
+                (
+                    v.name.to_string(),
+                    SocketAddr::from((v.address, self.frontend_port)),
+                )
+            })
+            .collect()
+    }
+
+    /// The kubegate file of this topology: VRRP with the product's defaults, each VIP
+    /// tracking its frontend, https `/readyz` checks verified against `ca_file`.
+    /// `without` leaves backends out (a reload that removes an apiserver).
+    pub fn kubegate_config(&self, ca_file: &Path, without: &[&str]) -> String {
+        let mut c = String::new();
+        if !self.vips.is_empty() {
+            c.push_str("nodes:\n");
+            for name in &self.balancers {
+                let ip = self.address_of(name).unwrap_or(Ipv4Addr::UNSPECIFIED);
+                let _ = writeln!(c, "  - {{ name: {name}, address: {ip} }}");
+            }
+            c.push_str("vips:\n");
+            for v in &self.vips {
+                let _ = writeln!(c, "  - name: {}\n    address: {}/24", v.name, v.address);
+                let _ = writeln!(c, "    vrrp:\n      vrid: {}", v.vrid);
+                let priorities: Vec<String> = v
+                    .by_priority
+                    .iter()
+                    .zip([150, 100, 50])
+                    .map(|(n, p)| format!("{n}: {p}"))
+                    .collect();
+                let _ = writeln!(c, "      priority: {{ {} }}", priorities.join(", "));
+                let _ = writeln!(c, "    track:\n      - frontend: {}", v.name);
+            }
+        }
+        c.push_str("frontends:\n");
+        let backends: Vec<String> = self
+            .apiservers
+            .iter()
+            .filter(|a| !without.contains(a))
+            .filter_map(|a| self.address_of(a))
+            .map(|ip| format!("{ip}:{APISERVER_PORT}"))
+            .collect();
+        for (name, bind) in self.frontend_binds() {
+            let _ = writeln!(c, "  - name: {name}\n    bind: {bind}");
+            let _ = writeln!(c, "    backends: [{}]", backends.join(", "));
+            let _ = writeln!(
+                c,
+                "    check: {{ https: /readyz, interval: {LAB_CHECK_INTERVAL}, ca_file: {} }}",
+                ca_file.display()
+            );
+        }
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_topology_has_a_valid_kubegate_file() {
+        for t in Topology::ALL {
+            assert_eq!(Topology::parse(t.name()), Some(t));
+            let layout = Layout::of(t);
+            let text = layout.kubegate_config(Path::new("/etc/kubegate/ca.pem"), &[]);
+            let parsed = kubegate_config::parse_str(&text, Path::new("lab.yaml"));
+            assert!(parsed.is_ok(), "{}: {parsed:?}\n{text}", t.name());
+            for api in &layout.apiservers {
+                assert!(layout.sans(api).contains(&layout.server_name().to_string()));
+            }
+        }
+        let mm = Layout::of(Topology::MasterMaster).kubegate_config(Path::new("/ca"), &["api3"]);
+        assert!(mm.contains("priority: { lb2: 150, lb1: 100 }"), "{mm}");
+        assert!(mm.contains("bind: 198.18.0.60:6443"), "{mm}");
+        assert!(!mm.contains("198.18.0.13:6443"), "{mm}");
+        assert_eq!(Topology::parse("ring"), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
+//! gratuitous ARP / neighbour advertisements, interface facts, and the balancer's TCP
+//! options and zero-copy `splice(2)` pipes; systemd readiness notification.
+//!
+//! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
+//! the private `ffi` module; the rest is safe code.
+#![deny(unsafe_code)]
+
+pub mod addresses;
+pub mod announce;
+mod ffi;
+pub mod interface;
+pub mod netlink;
+pub mod notify;
+pub mod splice;
+pub mod tcp;
+pub mod vrrp_socket;
+
+pub use ffi::setns_net;
+
+/// Waits until `fd` is readable or `timeout` passes (`poll(2)`); true when readable.
+pub fn wait_readable(
+    fd: std::os::fd::BorrowedFd<'_>,
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<bool> {
+    ffi::poll_readable(fd, timeout)
+}
+
+/// Waits until any of `fds` is readable or `timeout` passes (`poll(2)`); one flag per fd.
+/// An interrupted wait returns all flags false.
+pub fn wait_any(
+    fds: &[std::os::fd::BorrowedFd<'_>],
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Vec<bool>> {
+    ffi::poll_many(fds, timeout)
+}
+
+/// Raise this process's open-file soft limit to its hard limit (a balancer holds two
+/// descriptors per proxied connection); returns the limit now in force.
+pub fn raise_fd_limit() -> std::io::Result<u64> {
+    ffi::raise_nofile_limit()
+}
+
+/// Puts the calling thread in the SCHED_RR real-time class (VRRP timers on a busy host).
+pub fn set_thread_realtime(priority: i32) -> std::io::Result<()> {
+    ffi::set_thread_realtime(priority)
+}
