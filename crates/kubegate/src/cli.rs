@@ -27,7 +27,7 @@ fn load_and_identify(
 pub fn run(
     path: &Path,
     node: Option<&str>,
-    balancer: crate::balancer::runtime::RuntimeOptions,
+    balancer: kubegate_balancer::runtime::RuntimeOptions,
 ) -> Result<ExitCode> {
     let (cluster, me, _) = load_and_identify(path, node)?;
     let options = crate::daemon::RunOptions {

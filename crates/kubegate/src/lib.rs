@@ -3,7 +3,7 @@
 //! The library holds everything; `main.rs` only parses the command line.
 
 pub mod admin;
-pub mod balancer;
+
 pub mod cli;
 pub mod daemon;
 pub mod doctor;

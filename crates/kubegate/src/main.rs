@@ -14,6 +14,13 @@ use clap::{Parser, Subcommand, ValueEnum};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The daemon's log: error, warn, info, debug or trace (stderr; the per-connection log is
+    /// --log-format of `run`).
+    #[arg(long, global = true, default_value = "info", value_parser = kubegate::log::parse_level)]
+    log_level: tracing_subscriber::filter::LevelFilter,
+    /// Write the daemon's log as one JSON object per line instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
 }
 
 #[derive(Subcommand)]
@@ -258,6 +265,14 @@ fn parse_node(text: &str) -> Result<(String, std::net::IpAddr), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    kubegate::log::init(
+        cli.log_level,
+        if cli.log_json {
+            kubegate::log::Style::Json
+        } else {
+            kubegate::log::Style::Text
+        },
+    );
     let result = match cli.command {
         Command::Run {
             config,
@@ -267,13 +282,13 @@ fn main() -> ExitCode {
         } => kubegate::cli::run(
             &config,
             node.as_deref(),
-            kubegate::balancer::runtime::RuntimeOptions {
+            kubegate_balancer::runtime::RuntimeOptions {
                 workers: workers
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 log: match log_format.as_str() {
-                    "json" => kubegate::balancer::logsink::LogFormat::Json,
-                    "none" => kubegate::balancer::logsink::LogFormat::None,
-                    _ => kubegate::balancer::logsink::LogFormat::Text,
+                    "json" => kubegate_balancer::logsink::LogFormat::Json,
+                    "none" => kubegate_balancer::logsink::LogFormat::None,
+                    _ => kubegate_balancer::logsink::LogFormat::Text,
                 },
                 hook: None,
             },

@@ -8,10 +8,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use kubegate::admin::build::{build, snapshot};
 use kubegate::admin::gather::{FrontendSample, Gathered, MemberSample, VipSample};
 use kubegate::admin::snapshot::{BackendState, Event, EventKind, VipState, EVENTS_SHOWN};
-use kubegate::balancer::health_events::{BackendCheck, CheckState, HealthEvent};
-use kubegate::balancer::latency::LatencyHistogram;
-use kubegate::balancer::pool::{AdminState, Health};
-use kubegate::balancer::probe::ProbeResult;
+use kubegate_balancer::health_events::{BackendCheck, CheckState, HealthEvent};
+use kubegate_balancer::latency::LatencyHistogram;
+use kubegate_balancer::pool::{AdminState, Health};
+use kubegate_balancer::probe::ProbeResult;
 use kubegate_config::model::Balance;
 use prometheus_parse::{Scrape, Value};
 

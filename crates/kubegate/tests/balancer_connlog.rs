@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::{Duration, UNIX_EPOCH};
 
-use kubegate::balancer::connlog::{ConnRecord, Termination};
+use kubegate_balancer::connlog::{ConnRecord, Termination};
 use proptest::prelude::*;
 use serde_json::Value;
 

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
-use kubegate::balancer::health::HealthChecker;
-use kubegate::balancer::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
-use kubegate::balancer::pool::Health;
-use kubegate::balancer::shared::FrontendState;
+use kubegate_balancer::health::HealthChecker;
+use kubegate_balancer::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
+use kubegate_balancer::pool::Health;
+use kubegate_balancer::shared::FrontendState;
 use kubegate_config::model::{
     Backend, Balance, CheckKind, CheckTls, Frontend, HealthCheck, Timeouts,
 };

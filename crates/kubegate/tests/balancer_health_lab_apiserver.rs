@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kubegate::balancer::probe_tls::ProbeTls;
+use kubegate_balancer::probe_tls::ProbeTls;
 use kubegate_config::model::CheckTls;
 use kubegate_lab::apiserver::{self, Options};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use kubegate::balancer::probe::{ProbeResult, Prober};
+use kubegate_balancer::probe::{ProbeResult, Prober};
 use kubegate_config::model::{CheckKind, CheckTls, HealthCheck};
 use kubegate_lab::apiserver::{self, LabCa, Options};
 

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use kubegate::balancer::pool::{AdminState, Health, Pool};
+use kubegate_balancer::pool::{AdminState, Health, Pool};
 use kubegate_config::model::{Backend, Balance};
 use proptest::prelude::*;
 

@@ -5,7 +5,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use kubegate::balancer::pool::{Health, Pool};
+use kubegate_balancer::pool::{Health, Pool};
 use kubegate_config::model::{Backend, Balance};
 
 fn backends(n: u8) -> Vec<Backend> {

@@ -11,9 +11,9 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use balancer_proxy_support::*;
-use kubegate::balancer::connlog::Termination;
-use kubegate::balancer::pool::Health;
-use kubegate::balancer::proxy_protocol::Command;
+use kubegate_balancer::connlog::Termination;
+use kubegate_balancer::pool::Health;
+use kubegate_balancer::proxy_protocol::Command;
 
 const MIB: usize = 1024 * 1024;
 

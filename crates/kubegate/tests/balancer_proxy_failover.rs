@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use balancer_proxy_support::*;
-use kubegate::balancer::connlog::Termination;
-use kubegate::balancer::pool::Health;
-use kubegate::balancer::shared::FrontendState;
+use kubegate_balancer::connlog::Termination;
+use kubegate_balancer::pool::Health;
+use kubegate_balancer::shared::FrontendState;
 
 #[test]
 fn a_backend_dying_mid_test_fails_no_client_connection() {

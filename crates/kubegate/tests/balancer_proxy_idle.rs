@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use balancer_proxy_support::frontend;
-use kubegate::balancer::connlog::{ConnRecord, Termination};
-use kubegate::balancer::shared::FrontendState;
-use kubegate::balancer::{Balancer, LogFormat, RecordHook, RuntimeOptions};
+use kubegate_balancer::connlog::{ConnRecord, Termination};
+use kubegate_balancer::shared::FrontendState;
+use kubegate_balancer::{Balancer, LogFormat, RecordHook, RuntimeOptions};
 
 const CONNECTIONS: usize = 9_000;
 const HELPER_ENV: &str = "KUBEGATE_IDLE_HELPER";
@@ -121,7 +121,7 @@ fn parent() {
     );
     // No pipe is held by idle connections: descriptors are the two sockets each, plus the
     // listener, the runtime's own and at most the spare pipe pool.
-    let spare_pipes_fds = 2 * kubegate::balancer::pipes::POOL_CAP;
+    let spare_pipes_fds = 2 * kubegate_balancer::pipes::POOL_CAP;
     assert!(
         fds <= 2 * CONNECTIONS + 32 + spare_pipes_fds,
         "{fds} descriptors open for {CONNECTIONS} connections"

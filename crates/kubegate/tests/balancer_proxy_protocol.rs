@@ -4,7 +4,7 @@
 
 use std::net::SocketAddr;
 
-use kubegate::balancer::proxy_protocol::{
+use kubegate_balancer::proxy_protocol::{
     decode, encode, encode_local, Command, DecodeError, Header, SIGNATURE,
 };
 use proptest::prelude::*;

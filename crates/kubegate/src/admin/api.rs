@@ -2,7 +2,7 @@
 //! and the operator's actions. A trait, so the HTTP side is tested without a daemon and the
 //! daemon keeps its internals.
 
-use crate::balancer::latency::LatencyHistogram;
+use kubegate_balancer::latency::LatencyHistogram;
 
 use super::snapshot::Status;
 

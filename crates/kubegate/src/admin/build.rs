@@ -2,8 +2,8 @@
 //! names, reasons, backend rows (health combined with the operator's state), and the last
 //! [`EVENTS_SHOWN`] events merged from the VIPs, the health checker and the operators.
 
-use crate::balancer::health_events::{BackendCheck, CheckState, HealthEvent};
-use crate::balancer::pool::{AdminState, Health};
+use kubegate_balancer::health_events::{BackendCheck, CheckState, HealthEvent};
+use kubegate_balancer::pool::{AdminState, Health};
 use kubegate_config::model::Balance;
 
 use super::api::{BackendExtra, Snapshot};

@@ -6,9 +6,9 @@
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::balancer::health_events::{BackendCheck, HealthEvent};
-use crate::balancer::pool::{AdminState, Health};
-use crate::balancer::shared::FrontendState;
+use kubegate_balancer::health_events::{BackendCheck, HealthEvent};
+use kubegate_balancer::pool::{AdminState, Health};
+use kubegate_balancer::shared::FrontendState;
 use kubegate_config::model::Balance;
 
 use super::snapshot::{Event, VipState};

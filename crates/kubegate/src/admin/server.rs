@@ -52,7 +52,7 @@ impl AdminServer {
                     let listener = match tokio::net::TcpListener::from_std(listener) {
                         Ok(l) => l,
                         Err(e) => {
-                            crate::say!("admin endpoint: cannot register the listener: {e}");
+                            tracing::warn!("admin endpoint: cannot register the listener: {e}");
                             return;
                         }
                     };

@@ -12,10 +12,10 @@ use crate::admin::build::snapshot;
 use crate::admin::gather::{FrontendSample, Gathered};
 use crate::admin::hub::{Heartbeat, Hub};
 use crate::admin::snapshot::{EventKind, VipState};
-use crate::balancer::health::HealthView;
-use crate::balancer::pool::AdminState;
-use crate::balancer::shared::FrontendState;
 use crate::vip::driver::Control;
+use kubegate_balancer::health::HealthView;
+use kubegate_balancer::pool::AdminState;
+use kubegate_balancer::shared::FrontendState;
 
 use super::vips::VipControl;
 use super::Event;
@@ -160,7 +160,7 @@ impl Api for DaemonApi {
                 &subject,
                 format!("{} (by the operator, until reload)", action.word()),
             );
-            crate::say!("admin: backend {subject} set to {message} (by the operator)");
+            tracing::info!("admin: backend {subject} set to {message} (by the operator)");
             Ok(format!("backend {subject}: {message} (until reload)"))
         } else {
             Ok(format!("backend {subject}: already {}", action.word()))
@@ -189,7 +189,7 @@ impl Api for DaemonApi {
             vip,
             "handover (by the operator, until reload)".to_string(),
         );
-        crate::say!("admin: vip {vip}: handover requested by the operator");
+        tracing::info!("admin: vip {vip}: handover requested by the operator");
         Ok(if was_master {
             format!(
                 "VIP {vip}: handed over; another node takes it now, this one stays backup at \

@@ -7,12 +7,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::balancer::health::HealthChecker;
-use crate::balancer::health_events::DEFAULT_EVENT_CAPACITY;
-use crate::balancer::runtime::{Balancer, RuntimeOptions};
-use crate::balancer::shared::FrontendState;
-use crate::say;
 use crate::track::FrontendReady;
+use kubegate_balancer::health::HealthChecker;
+use kubegate_balancer::health_events::DEFAULT_EVENT_CAPACITY;
+use kubegate_balancer::runtime::{Balancer, RuntimeOptions};
+use kubegate_balancer::shared::FrontendState;
 use kubegate_config::model::ClusterConfig;
 
 pub struct Frontends {
@@ -25,14 +24,14 @@ impl Frontends {
     pub fn start(cluster: &ClusterConfig, options: RuntimeOptions) -> Result<Self> {
         if !cluster.frontends.is_empty() {
             if let Err(e) = kubegate_sys::raise_fd_limit() {
-                say!("cannot raise the open-file limit: {e}");
+                tracing::warn!("cannot raise the open-file limit: {e}");
             }
         }
         let states: Vec<Arc<FrontendState>> =
             cluster.frontends.iter().map(FrontendState::new).collect();
         let balancer = Balancer::start(states.clone(), options).context("starting the balancer")?;
         for f in &states {
-            say!(
+            tracing::info!(
                 "frontend {} listening on {} with {} backend(s)",
                 f.name,
                 f.settings().bind,
@@ -54,7 +53,7 @@ impl Frontends {
     }
 
     /// What the health checker knows, for the admin endpoint.
-    pub fn health_view(&self) -> crate::balancer::health::HealthView {
+    pub fn health_view(&self) -> kubegate_balancer::health::HealthView {
         self.checker.view()
     }
 
@@ -91,7 +90,7 @@ impl Frontends {
                     next.push(state.clone());
                 }
                 None => {
-                    say!("frontend {}: new listener on {}", f.name, f.bind);
+                    tracing::info!("frontend {}: new listener on {}", f.name, f.bind);
                     next.push(FrontendState::new(f));
                 }
             }
@@ -105,7 +104,7 @@ impl Frontends {
                 .pool()
                 .reconfigure(&f.backends, f.balance, f.slowstart);
             for gone in changed.removed {
-                say!(
+                tracing::info!(
                     "frontend {}: backend {} removed; its connections drain",
                     f.name,
                     gone.address()
@@ -116,7 +115,7 @@ impl Frontends {
             .iter()
             .filter(|o| !next.iter().any(|n| Arc::ptr_eq(o, n)))
         {
-            say!("frontend {}: removed; its connections drain", gone.name);
+            tracing::info!("frontend {}: removed; its connections drain", gone.name);
         }
         self.checker.reload(next.clone());
         *self.states.write().unwrap_or_else(|p| p.into_inner()) = next;

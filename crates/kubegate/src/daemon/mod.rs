@@ -17,10 +17,9 @@ use anyhow::{anyhow, Context, Result};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::balancer::runtime::RuntimeOptions;
-use crate::say;
 use crate::vip::driver::Control;
 use frontends::Frontends;
+use kubegate_balancer::runtime::RuntimeOptions;
 use kubegate_config::model::{ClusterConfig, Node};
 
 /// Something the main loop must react to.
@@ -97,11 +96,11 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
             // something else is reported loudly, and the daemon runs on without it.
             match crate::admin::server::AdminServer::start(bind, token, Arc::new(api)) {
                 Ok(server) => {
-                    say!("admin endpoint on http://{}/", server.local_addr());
+                    tracing::info!("admin endpoint on http://{}/", server.local_addr());
                     Some(server)
                 }
                 Err(e) => {
-                    say!(
+                    tracing::warn!(
                         "admin endpoint: cannot listen on {bind}: {e}; running WITHOUT it (no \
                          status, metrics, probes or runtime control): free the port or change \
                          admin.bind, then restart kubegate"
@@ -115,7 +114,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     hub.set_ready(true);
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
     if let Err(e) = kubegate_sys::notify::ready() {
-        say!("cannot tell systemd we are ready: {e}");
+        tracing::warn!("cannot tell systemd we are ready: {e}");
     }
     let mut cluster = cluster;
     let mut running = vips.len();
@@ -136,13 +135,13 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
             }
             Ok(Event::Signal(sig)) => {
                 if stopping {
-                    say!("signal {sig} again while stopping; still handing over");
+                    tracing::warn!("signal {sig} again while stopping; still handing over");
                     continue;
                 }
                 stopping = true;
                 hub.set_ready(false);
                 let _ = kubegate_sys::notify::stopping();
-                say!(
+                tracing::info!(
                     "signal {sig}: handing over {} VIP(s), then draining",
                     vips.len()
                 );
@@ -153,9 +152,9 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
             Ok(Event::VipEnded { name, result }) => {
                 running -= 1;
                 match result {
-                    Ok(()) => say!("vip {name}: stopped"),
+                    Ok(()) => tracing::info!("vip {name}: stopped"),
                     Err(e) => {
-                        say!("vip {name}: failed: {e}");
+                        tracing::error!("vip {name}: failed: {e}");
                         failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
                         // Never a VIP without its peers' handover: stop the others too.
                         stopping = true;
@@ -171,7 +170,7 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     }
     let drain = frontends.drain_bound();
     if !cluster.frontends.is_empty() {
-        say!("draining established connections for at most {drain:?}");
+        tracing::info!("draining established connections for at most {drain:?}");
     }
     frontends.shutdown(drain);
     match failure {
@@ -191,25 +190,25 @@ fn reload(
     let next = match crate::host::load_config(path) {
         Ok(next) => next,
         Err(e) => {
-            say!("reload rejected, the running config is kept:\n{e}");
+            tracing::warn!("reload rejected, the running config is kept:\n{e}");
             return false;
         }
     };
     if let Err(e) = frontends.reload(&next) {
-        say!("reload rejected, the running config is kept: {e:#}");
+        tracing::warn!("reload rejected, the running config is kept: {e:#}");
         return false;
     }
     if next.admin != cluster.admin {
-        say!("reload: admin endpoint changes take effect when kubegate restarts");
+        tracing::info!("reload: admin endpoint changes take effect when kubegate restarts");
     }
     if next.vips != cluster.vips || next.nodes != cluster.nodes {
-        say!(
+        tracing::info!(
             "reload: VIP and node changes take effect when kubegate restarts{}",
             me.map(|m| format!(" (this node: {})", m.name))
                 .unwrap_or_default()
         );
     }
-    say!(
+    tracing::info!(
         "reloaded {}: {} frontend(s)",
         path.display(),
         next.frontends.len()

@@ -16,7 +16,6 @@ use super::Event;
 use crate::admin::gather::VipSample;
 use crate::admin::hub::{Heartbeat, Hub, VipUpdate};
 use crate::admin::snapshot::VipState;
-use crate::say;
 use crate::track::{self, Health};
 use crate::vip::driver::{self, Control, DriverSetup, VipReport};
 use crate::vip::settings;
@@ -121,7 +120,7 @@ pub fn start(
             },
         );
         let initial = trackers.initial().effective;
-        say!(
+        tracing::info!(
             "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
             vip.name,
             vip.address,

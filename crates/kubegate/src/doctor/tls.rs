@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::{ClientConfig, ClientConnection};
 
-use crate::balancer::probe_tls::AnyServerCert;
+use kubegate_balancer::probe_tls::AnyServerCert;
 
 /// The chain `addr` presents (leaf first). `server_name` is sent in SNI when given, else the
 /// IP address is used as the name. Connect and handshake are each bounded by `timeout`.

@@ -104,7 +104,7 @@ pub fn run(
     // healthy master (keepalived's maintainers give the same advice: real-time scheduling).
     // The thread only sleeps in poll(2) and handles a few packets per interval.
     if let Err(e) = sys::set_thread_realtime(REALTIME_PRIORITY) {
-        crate::say!(
+        tracing::warn!(
             "{}: no real-time scheduling for the VRRP thread ({e}); adverts may be late on a \
              saturated host (grant CAP_SYS_NICE)",
             setup.name
@@ -214,7 +214,7 @@ impl Vip {
                         .netlink
                         .add_address(self.ifindex, address, prefix, label)
                     {
-                        crate::say!("{}: adding {address}: {e}", self.setup.name);
+                        tracing::warn!("{}: adding {address}: {e}", self.setup.name);
                     }
                 }
                 Action::RemoveVips => {
@@ -222,7 +222,7 @@ impl Vip {
                     reset_connections(&self.setup.name, address);
                     let prefix = self.setup.prefix_len;
                     if let Err(e) = self.netlink.del_address(self.ifindex, address, prefix) {
-                        crate::say!("{}: removing {address}: {e}", self.setup.name);
+                        tracing::warn!("{}: removing {address}: {e}", self.setup.name);
                     }
                 }
                 Action::Announce => self.announces.start(now),
@@ -235,7 +235,7 @@ impl Vip {
                         handed_over: self.router.handed_over(),
                         transition: Some((from, to, why.clone())),
                     });
-                    crate::say!(
+                    tracing::info!(
                         "{}: {from:?} -> {to:?} ({why:?}); priority {priority}",
                         self.setup.name
                     );
@@ -247,7 +247,7 @@ impl Vip {
         }
         while self.announces.due(now) {
             if let Err(e) = self.announcer.announce(&[address]) {
-                crate::say!("{}: announcing {address}: {e}", self.setup.name);
+                tracing::warn!("{}: announcing {address}: {e}", self.setup.name);
             }
         }
     }
@@ -283,7 +283,7 @@ impl Vip {
                 // A receive error (the interface going away, say) is not the end of the VIP:
                 // the link events and the timers carry on.
                 Err(e) => {
-                    crate::say!("{}: receiving adverts: {e}", self.setup.name);
+                    tracing::warn!("{}: receiving adverts: {e}", self.setup.name);
                     return;
                 }
             };
@@ -300,7 +300,7 @@ impl Vip {
                     // Logged at 1, 2, 4, 8 … so a flood cannot flood the log.
                     self.malformed += 1;
                     if self.malformed.is_power_of_two() {
-                        crate::say!(
+                        tracing::info!(
                             "{}: {} malformed VRRP packet(s) ignored; last from {}: {e}",
                             self.setup.name,
                             self.malformed,
@@ -336,8 +336,8 @@ impl Vip {
 fn reset_connections(name: &str, address: IpAddr) {
     match sys::netlink::reset_connections_from(address) {
         Ok(0) => {}
-        Ok(n) => crate::say!("{name}: reset {n} connection(s) to {address} before removing it"),
-        Err(e) => crate::say!("{name}: cannot reset the connections to {address}: {e}"),
+        Ok(n) => tracing::info!("{name}: reset {n} connection(s) to {address} before removing it"),
+        Err(e) => tracing::warn!("{name}: cannot reset the connections to {address}: {e}"),
     }
 }
 
@@ -346,12 +346,12 @@ fn send(socket: &VrrpSocket, advert: &AdvertRepr, destinations: &[IpAddr], setup
         let bytes = match advert.to_bytes(setup.router.primary_address, dst, setup.checksum) {
             Ok(b) => b,
             Err(e) => {
-                crate::say!("{}: cannot encode advert for {dst}: {e:?}", setup.name);
+                tracing::warn!("{}: cannot encode advert for {dst}: {e:?}", setup.name);
                 continue;
             }
         };
         if let Err(e) = socket.send_to(&bytes, dst) {
-            crate::say!("{}: sending advert to {dst}: {e}", setup.name);
+            tracing::warn!("{}: sending advert to {dst}: {e}", setup.name);
         }
     }
 }

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use kubegate::balancer::connlog::ConnRecord;
-use kubegate::balancer::proxy_protocol::{self, Header};
-use kubegate::balancer::shared::FrontendState;
-use kubegate::balancer::{Balancer, LogFormat, RecordHook, RuntimeOptions};
+use kubegate_balancer::connlog::ConnRecord;
+use kubegate_balancer::proxy_protocol::{self, Header};
+use kubegate_balancer::shared::FrontendState;
+use kubegate_balancer::{Balancer, LogFormat, RecordHook, RuntimeOptions};
 use kubegate_config::model::{Backend, Balance, CheckKind, Frontend, HealthCheck, Timeouts};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;

@@ -110,17 +110,18 @@ pub struct Utc {
 
 impl Utc {
     pub fn from_ms(ms: u64) -> Utc {
-        let secs = ms / 1000;
-        let days = (secs / 86_400) as i64;
-        let rest = secs % 86_400;
-        let (year, month, day) = civil_from_days(days);
+        let at = i64::try_from(ms)
+            .ok()
+            .and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok())
+            .unwrap_or(jiff::Timestamp::MAX);
+        let t = at.to_zoned(jiff::tz::TimeZone::UTC);
         Utc {
-            year,
-            month,
-            day,
-            hour: (rest / 3600) as u32,
-            minute: (rest % 3600 / 60) as u32,
-            second: (rest % 60) as u32,
+            year: i64::from(t.year()),
+            month: t.month() as u32,
+            day: t.day() as u32,
+            hour: t.hour() as u32,
+            minute: t.minute() as u32,
+            second: t.second() as u32,
         }
     }
 
@@ -143,26 +144,6 @@ impl Utc {
             )
         }
     }
-}
-
-/// Proleptic Gregorian date of a day count since 1970-01-01: the year is split into 400-year
-/// eras of 146 097 days, and the year counted from March so that February's leap day is last.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468; // days from 0000-03-01
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * month_from_march + 2) / 5 + 1) as u32;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 #[cfg(test)]

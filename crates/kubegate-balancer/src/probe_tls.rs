@@ -116,13 +116,13 @@ fn roots(path: &Path) -> Result<RootCertStore, String> {
 /// handshake signatures against the presented certificate's key. `kubegate doctor` uses it
 /// [`recording`](Self::recording) the chain it was shown, to read the certificate's SANs.
 #[derive(Debug)]
-pub(crate) struct AnyServerCert {
+pub struct AnyServerCert {
     provider: Arc<CryptoProvider>,
     chain: Option<Mutex<Vec<CertificateDer<'static>>>>,
 }
 
 impl AnyServerCert {
-    pub(crate) fn new(provider: Arc<CryptoProvider>) -> Self {
+    pub fn new(provider: Arc<CryptoProvider>) -> Self {
         AnyServerCert {
             provider,
             chain: None,
@@ -130,7 +130,7 @@ impl AnyServerCert {
     }
 
     /// One that keeps the last chain presented (leaf first).
-    pub(crate) fn recording(provider: Arc<CryptoProvider>) -> Self {
+    pub fn recording(provider: Arc<CryptoProvider>) -> Self {
         AnyServerCert {
             provider,
             chain: Some(Mutex::new(Vec::new())),
@@ -138,7 +138,7 @@ impl AnyServerCert {
     }
 
     /// The last chain presented; empty when not recording or before a handshake.
-    pub(crate) fn chain(&self) -> Vec<CertificateDer<'static>> {
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
         self.chain
             .as_ref()
             .map(|c| c.lock().unwrap_or_else(|p| p.into_inner()).clone())

@@ -47,7 +47,7 @@ impl EventRing {
 
     /// Keep the event, and say it in the log: operators see every backend going up or down.
     pub fn push(&mut self, event: HealthEvent) {
-        crate::say!(
+        tracing::info!(
             "frontend {}: backend {} {:?} -> {:?}: {}",
             event.frontend,
             event.backend,

@@ -3,7 +3,8 @@
 //!
 //! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
 //! codec), `connlog` (one line per finished connection), `probe_http` (a check's request and
-//! status line), `health_state` (rise/fall bookkeeping). I/O: `runtime` (worker threads,
+//! status line), `rise_fall` (hysteresis, shared with the VIP trackers), `health_state` (rise/fall
+//! bookkeeping per backend). I/O: `runtime` (worker threads,
 //! reload, shutdown), `listener` (accept loop, fast refusals), `proxy` (one connection's
 //! life), `dial` (connecting to a backend), `relay` + `pipes` (zero-copy byte moving),
 //! `sessions` (drain and close signals), `logsink` (buffered connection log), `standalone`
@@ -26,11 +27,10 @@ pub mod probe_tls;
 pub mod proxy;
 pub mod proxy_protocol;
 pub mod relay;
+pub mod rise_fall;
 pub mod runtime;
 pub mod sessions;
 pub mod shared;
-pub mod standalone;
 
 pub use logsink::{LogFormat, RecordHook};
 pub use runtime::{Balancer, RuntimeOptions};
-pub use standalone::run_frontends;

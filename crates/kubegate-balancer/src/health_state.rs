@@ -17,7 +17,7 @@ use super::latency::LatencyHistogram;
 use super::pool::Health;
 use super::probe::ProbeResult;
 use super::shared::FrontendState;
-use crate::track::score::{Health as Verdict, Hysteresis};
+use crate::rise_fall::{Health as Verdict, Hysteresis};
 use kubegate_config::model::HealthCheck;
 
 /// A probe target: the frontend's name and the backend's address (indices change on reload).

@@ -112,7 +112,7 @@ impl ConnRecord {
     pub fn json(&self) -> String {
         let mut s = String::with_capacity(256);
         s.push_str("{\"time\":");
-        json_string(&mut s, &crate::log::timestamp(self.accepted));
+        json_string(&mut s, &rfc3339_millis(self.accepted));
         s.push_str(",\"client\":");
         json_string(&mut s, &self.client.to_string());
         s.push_str(",\"frontend\":");
@@ -142,22 +142,22 @@ impl ConnRecord {
     }
 }
 
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+/// `2026-11-22T03:04:05.123Z` (RFC 3339, UTC, milliseconds).
+pub fn rfc3339_millis(t: SystemTime) -> String {
+    utc(t, "%Y-%m-%dT%H:%M:%S%.3fZ")
+}
 
-/// `22/Nov/2026:03:04:05.123` (the common log format's date with milliseconds, UTC), from the
-/// daemon's RFC 3339 timestamp `2026-11-22T03:04:05.123Z`.
+/// `22/Nov/2026:03:04:05.123` (the common log format's date with milliseconds, UTC).
 fn clf_date(t: SystemTime) -> String {
-    let iso = crate::log::timestamp(t);
-    let parts = (|| {
-        let (date, time) = iso.strip_suffix('Z')?.split_once('T')?;
-        let mut ymd = date.splitn(3, '-');
-        let (y, m, d) = (ymd.next()?, ymd.next()?, ymd.next()?);
-        let month = MONTHS.get(m.parse::<usize>().ok()?.checked_sub(1)?)?;
-        Some(format!("{d}/{month}/{y}:{time}"))
-    })();
-    parts.unwrap_or(iso)
+    utc(t, "%d/%b/%Y:%H:%M:%S%.3f")
+}
+
+fn utc(t: SystemTime, format: &str) -> String {
+    match jiff::Timestamp::try_from(t) {
+        Ok(ts) => ts.strftime(format).to_string(),
+        // Beyond jiff's range (years -9999..=9999): a clock this wrong is shown as is.
+        Err(_) => format!("{t:?}"),
+    }
 }
 
 /// A field of the text line: whitespace, control characters and backslashes are escaped
@@ -207,6 +207,15 @@ mod tests {
         // 2026-11-22T03:04:05.123Z = 1_795_316_645.123 s after the epoch.
         let t = UNIX_EPOCH + Duration::from_millis(1_795_316_645_123);
         assert_eq!(clf_date(t), "22/Nov/2026:03:04:05.123");
+    }
+
+    #[test]
+    fn rfc3339_timestamps_are_utc_calendar_dates() {
+        assert_eq!(rfc3339_millis(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let t = UNIX_EPOCH + Duration::from_millis(1_795_833_321_123);
+        assert_eq!(rfc3339_millis(t), "2026-11-28T02:35:21.123Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(rfc3339_millis(leap), "2000-02-29T00:00:00.000Z");
     }
 
     #[test]

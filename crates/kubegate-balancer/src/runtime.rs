@@ -251,7 +251,7 @@ fn worker_main(mut commands: mpsc::UnboundedReceiver<Command>, sink: Arc<LogSink
     {
         Ok(r) => r,
         Err(e) => {
-            crate::say!("balancer worker: no runtime: {e}");
+            tracing::error!("balancer worker: no runtime: {e}");
             return;
         }
     };
@@ -287,7 +287,10 @@ fn worker_main(mut commands: mpsc::UnboundedReceiver<Command>, sink: Arc<LogSink
                             ));
                         }
                         Err(e) => {
-                            crate::say!("frontend {}: cannot register listener: {e}", frontend.name)
+                            tracing::error!(
+                                "frontend {}: cannot register listener: {e}",
+                                frontend.name
+                            )
                         }
                     }
                     tokio::spawn(sessions.clone().watcher(frontend.clone()));
