@@ -10,6 +10,7 @@
 //! `sessions` (drain and close signals), `logsink` (buffered connection log), `standalone`
 //! (the balancer alone until SIGTERM), `probe` (+ `probe_tls`) and `health` (the checker
 //! thread).
+#![forbid(unsafe_code)]
 
 pub mod connlog;
 pub mod dial;

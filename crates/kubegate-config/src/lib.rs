@@ -10,6 +10,7 @@
 //!
 //! A pass runs only when the one before found nothing, so messages never pile up as echoes of
 //! one mistake.
+#![forbid(unsafe_code)]
 
 pub mod duration;
 pub mod error;

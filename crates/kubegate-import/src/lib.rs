@@ -4,6 +4,7 @@
 //! several nodes merge into one list of nodes and VIPs; the same balancer file given for every
 //! node counts once; trackers that only checked the old balancer become `frontend:` trackers;
 //! `emit` writes the draft, which must then pass the same validation as any config file.
+#![forbid(unsafe_code)]
 
 mod address;
 pub mod draft;

@@ -12,6 +12,8 @@ mod ffi;
 pub mod interface;
 pub mod netlink;
 pub mod notify;
+pub mod own_sockets;
+pub mod process;
 pub mod splice;
 pub mod tcp;
 pub mod vrrp_socket;

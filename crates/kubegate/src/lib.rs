@@ -1,6 +1,7 @@
 //! kubegate: one daemon and one config file for a highly available, load-balanced address.
 //!
 //! The library holds everything; `main.rs` only parses the command line.
+#![forbid(unsafe_code)]
 
 pub mod admin;
 

@@ -1,4 +1,5 @@
 //! The `kubegate` command line: parses arguments and hands over to the library.
+#![forbid(unsafe_code)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;

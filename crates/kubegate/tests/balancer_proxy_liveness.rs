@@ -7,7 +7,6 @@
 mod balancer_proxy_support;
 
 use std::net::SocketAddr;
-use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
 use balancer_proxy_support::*;
@@ -24,17 +23,7 @@ struct Options {
 
 /// The open TCP socket of this process whose (local, peer) addresses match.
 fn find_socket(matches: impl Fn(SocketAddr, SocketAddr) -> bool) -> Option<Options> {
-    for entry in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
-        let Ok(fd) = entry.file_name().to_string_lossy().parse::<RawFd>() else {
-            continue;
-        };
-        let link = std::fs::read_link(entry.path()).unwrap_or_default();
-        if !link.to_string_lossy().starts_with("socket:") {
-            continue;
-        }
-        // SAFETY: the descriptor was open a moment ago; were it closed and reused meanwhile,
-        // the calls below fail or read another socket, which the address match rejects.
-        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+    for fd in kubegate_sys::own_sockets::own_sockets() {
         let s = SockRef::from(&fd);
         let (Ok(local), Ok(peer)) = (s.local_addr(), s.peer_addr()) else {
             continue;

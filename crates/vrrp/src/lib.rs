@@ -3,6 +3,7 @@
 //!
 //! Nothing here opens a socket, spawns a thread or reads the clock: callers pass bytes and
 //! `Instant`s in and drain actions out, so tests can run an hour of protocol on a virtual clock.
+#![forbid(unsafe_code)]
 
 pub mod packet;
 pub mod router;

@@ -576,3 +576,18 @@ pub(crate) fn set_thread_realtime(priority: i32) -> io::Result<()> {
     // SAFETY: pid 0 names the calling thread; `param` is a valid sched_param.
     check(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
 }
+
+/// A close-on-exec duplicate of descriptor number `fd` (`fcntl(F_DUPFD_CLOEXEC)`). Sound for any
+/// number: a closed one fails with EBADF; the duplicate is owned by the caller.
+pub(crate) fn dup_cloexec(fd: std::os::fd::RawFd) -> io::Result<OwnedFd> {
+    // SAFETY: fcntl only reads the number; on success it returns a new descriptor we own.
+    let new = check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) })?;
+    // SAFETY: `new` was just returned by fcntl and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(new) })
+}
+
+/// `kill(2)`: `pid` > 0 signals one process, `pid` < 0 the process group `-pid`.
+pub(crate) fn kill(pid: libc::pid_t, signal: c_int) -> io::Result<()> {
+    // SAFETY: kill(2) touches no memory of ours.
+    check(unsafe { libc::kill(pid, signal) }).map(drop)
+}

@@ -195,7 +195,7 @@ impl Browser {
     }
 
     /// The live processes started for this browser (chromedriver, chromium and its helpers).
-    pub fn processes(&self) -> Vec<libc::pid_t> {
+    pub fn processes(&self) -> Vec<u32> {
         process::mentioning(self.dir.path())
     }
 

@@ -72,12 +72,8 @@ impl Group {
         if self.reaped {
             return;
         }
-        let pgid = self.child.id() as libc::pid_t;
-        // SAFETY: kill(2) with a negative pid signals the group this child leads; it touches no
-        // memory. The group id stays ours while the leader is unreaped or any member lives.
-        unsafe {
-            libc::kill(-pgid, libc::SIGKILL);
-        }
+        // The group id stays ours while the leader is unreaped or any member lives.
+        let _ = kubegate_sys::process::kill_group(self.child.id());
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.reaped = true;
@@ -94,16 +90,14 @@ impl Drop for Group {
 /// helpers that left the process group, such as chromium's crash handler.
 pub fn kill_mentioning(path: &Path) {
     for pid in mentioning(path) {
-        // SAFETY: kill(2) touches no memory; the pid was read just now and names a process
-        // started for this test (its command line holds the test's own directory).
-        unsafe {
-            libc::kill(pid, libc::SIGKILL);
-        }
+        // The pid was read just now and names a process started for this test (its command
+        // line holds the test's own directory).
+        let _ = kubegate_sys::process::kill(pid);
     }
 }
 
 /// The live processes (not this one) whose command line mentions `path`.
-pub fn mentioning(path: &Path) -> Vec<libc::pid_t> {
+pub fn mentioning(path: &Path) -> Vec<u32> {
     let needle = path.as_os_str().as_encoded_bytes();
     let Ok(entries) = fs::read_dir("/proc") else {
         return Vec::new();
@@ -113,11 +107,11 @@ pub fn mentioning(path: &Path) -> Vec<libc::pid_t> {
         let Some(pid) = entry
             .file_name()
             .to_str()
-            .and_then(|n| n.parse::<libc::pid_t>().ok())
+            .and_then(|n| n.parse::<u32>().ok())
         else {
             continue;
         };
-        if pid as u32 == std::process::id() {
+        if pid == std::process::id() {
             continue;
         }
         // A zombie's command line reads empty: only running processes match.
