@@ -214,10 +214,6 @@ impl<Io: VipIo> Driver<Io> {
         &self.router
     }
 
-    pub fn io(&self) -> &Io {
-        &self.io
-    }
-
     pub fn io_mut(&mut self) -> &mut Io {
         &mut self.io
     }

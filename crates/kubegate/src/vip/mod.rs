@@ -9,3 +9,5 @@ pub mod io;
 pub mod notify;
 pub mod settings;
 pub mod sys_io;
+#[cfg(test)]
+mod tests;
