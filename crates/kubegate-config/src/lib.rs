@@ -14,6 +14,7 @@
 
 pub mod duration;
 pub mod error;
+pub mod handover;
 mod hints;
 pub mod identity;
 pub mod interface;

@@ -144,7 +144,10 @@ pub fn start(
             initial_priority: initial.priority,
             initial_fault: initial.fault,
             report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
-            heartbeat: heartbeat.clone(),
+            alive: {
+                let heartbeat = heartbeat.clone();
+                Box::new(move || heartbeat.beat())
+            },
         };
         let events = events.clone();
         let name = vip.name.clone();

@@ -66,7 +66,7 @@ pub fn stop_timeout(cluster: &ClusterConfig) -> Duration {
     let handover = cluster
         .vips
         .iter()
-        .map(|v| crate::vip::settings::handover_timeout(v.vrrp.advert_interval))
+        .map(|v| kubegate_config::handover::handover_timeout(v.vrrp.advert_interval))
         .max()
         .unwrap_or_default();
     let drain = cluster

@@ -1,27 +1,23 @@
-//! The per-VIP thread: waits on the VRRP socket, link events and control messages with the
-//! router's next timeout, feeds what happened into the router, and carries out its actions
-//! (send adverts, add/remove the address, announce it). It decides nothing itself.
+//! The per-VIP driver: waits on its adapter (adverts, link events, control messages, the
+//! router's next timeout), feeds what happened into the router, and carries out its actions
+//! (send adverts, add/remove the address, announce it, reset connections, run the hook). It
+//! decides nothing itself. Generic over `VipIo`, so tests run it on a virtual clock; `run`
+//! is the production thread on `SysIo`.
 
-use std::io::Read;
 use std::net::IpAddr;
-use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, TryRecvError};
-use std::sync::Arc;
 use std::time::Instant;
 
 use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
 
 use super::announce_queue::AnnounceQueue;
-use super::notify;
+use super::io::{Ready, VipIo};
 use super::settings;
-use crate::admin::hub::Heartbeat;
+use super::sys_io::SysIo;
 use kubegate_config::model::AnnounceSettings;
 use kubegate_sys as sys;
-use kubegate_sys::announce::Announcer;
-use kubegate_sys::netlink::{LinkEvents, Netlink};
-use kubegate_sys::vrrp_socket::{VrrpSocket, VrrpSocketConfig};
 
 /// SCHED_RR priority of the VIP threads: above every normal task, far below the kernel's own
 /// real-time threads (keepalived's default `vrrp_rt_priority` is of the same order).
@@ -59,6 +55,9 @@ pub struct VipReport {
 /// Where reports go (the admin endpoint's hub).
 pub type Reporter = Box<dyn FnMut(VipReport) + Send>;
 
+/// Told on every round of the loop (the daemon's `/healthz` watches it).
+pub type Alive = Box<dyn FnMut() + Send>;
+
 /// Everything a driver needs; built by the daemon from the config.
 pub struct DriverSetup {
     pub name: String,
@@ -72,33 +71,32 @@ pub struct DriverSetup {
     pub initial_priority: u8,
     pub initial_fault: bool,
     pub report: Reporter,
-    /// Beaten on every round of the loop.
-    pub heartbeat: Arc<Heartbeat>,
+    /// Called on every round of the loop: the daemon's proof that the thread is alive.
+    pub alive: Alive,
 }
 
-/// The adapters of one VIP and the router they serve.
-struct Vip {
+/// One VIP: the router, the adapter it acts through, and what the loop remembers.
+pub struct Driver<Io: VipIo> {
     setup: DriverSetup,
     router: Router,
-    socket: VrrpSocket,
-    netlink: Netlink,
-    announcer: Announcer,
+    io: Io,
     announces: AnnounceQueue,
     /// Protocol-112 datagrams that did not parse as an advertisement.
     malformed: u64,
-    ifindex: u32,
     label: Option<String>,
     destinations: Vec<IpAddr>,
     link_up: bool,
+    shutting_down: bool,
     /// What was last reported: state, priority, master, handed over.
     reported: Option<(State, u8, Option<IpAddr>, bool)>,
+    buf: Vec<u8>,
 }
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
 pub fn run(
     setup: DriverSetup,
     control: Receiver<Control>,
-    mut wake: UnixStream,
+    wake: UnixStream,
 ) -> std::io::Result<()> {
     // Adverts must leave on time even when every core is busy, or backups take over from a
     // healthy master (keepalived's maintainers give the same advice: real-time scheduling).
@@ -110,119 +108,138 @@ pub fn run(
             setup.name
         );
     }
-    let ifindex = sys::interface::index(&setup.interface)?;
-    let socket = VrrpSocket::open(&VrrpSocketConfig {
-        interface: setup.interface.clone(),
-        source: setup.router.primary_address,
-        multicast: setup.router.unicast_peers.is_none(),
-    })?;
-    let mut links = LinkEvents::open()?;
-    let mut netlink = Netlink::open()?;
-    let link_up = netlink.link(ifindex)?.is_up();
-    wake.set_nonblocking(true)?;
-    let mut vip = Vip {
-        router: Router::new(setup.router.clone()),
-        socket,
-        announcer: Announcer::open(&setup.interface)?,
-        announces: AnnounceQueue::new(setup.announce.clone()),
-        netlink,
-        malformed: 0,
-        ifindex,
-        label: setup
-            .label
-            .as_deref()
-            .map(|l| address_label(&setup.interface, l)),
-        destinations: settings::destinations(&setup.router),
-        link_up,
-        reported: None,
-        setup,
-    };
-    let now = Instant::now();
-    vip.router
-        .handle(now, Input::Priority(vip.setup.initial_priority));
-    vip.router.handle(now, Input::Startup);
-    if vip.setup.initial_fault {
-        vip.router.handle(now, Input::TrackerFault(true));
-    }
-    if !link_up {
-        vip.router.handle(now, Input::LinkDown);
-    }
-    let mut buf = vec![0u8; 65_536];
-    let mut shutting_down = false;
-    loop {
-        vip.carry_out_actions(Instant::now());
-        vip.report_if_changed();
-        vip.setup.heartbeat.beat();
-        if vip.router.state() == State::Stopped {
-            return Ok(());
+    let io = SysIo::open(
+        &setup.interface,
+        setup.router.primary_address,
+        setup.router.unicast_peers.is_none(),
+        wake,
+    )?;
+    Driver::start(setup, io)?.drive(&control)
+}
+
+impl<Io: VipIo> Driver<Io> {
+    /// Starts the router: priority and fault from the trackers, the link as it is now.
+    pub fn start(setup: DriverSetup, mut io: Io) -> std::io::Result<Self> {
+        let link_up = io.link_up()?;
+        let mut vip = Driver {
+            router: Router::new(setup.router.clone()),
+            announces: AnnounceQueue::new(setup.announce.clone()),
+            malformed: 0,
+            label: setup
+                .label
+                .as_deref()
+                .map(|l| address_label(&setup.interface, l)),
+            destinations: settings::destinations(&setup.router),
+            link_up,
+            shutting_down: false,
+            reported: None,
+            buf: vec![0u8; 65_536],
+            io,
+            setup,
+        };
+        let now = vip.io.now();
+        vip.router
+            .handle(now, Input::Priority(vip.setup.initial_priority));
+        vip.router.handle(now, Input::Startup);
+        if vip.setup.initial_fault {
+            vip.router.handle(now, Input::TrackerFault(true));
         }
-        let deadline = [vip.router.poll_timeout(), vip.announces.deadline()]
+        if !link_up {
+            vip.router.handle(now, Input::LinkDown);
+        }
+        Ok(vip)
+    }
+
+    /// The loop: settle, wait, react, until the router has stopped.
+    pub fn drive(mut self, control: &Receiver<Control>) -> std::io::Result<()> {
+        while self.settle() {
+            let ready = self.io.wait(self.deadline())?;
+            self.react(ready, control);
+        }
+        Ok(())
+    }
+
+    /// First half of a round: carries out the router's actions and the announcements due,
+    /// reports, tells the daemon the loop is alive. False once the router has stopped.
+    pub fn settle(&mut self) -> bool {
+        self.carry_out_actions(self.io.now());
+        self.report_if_changed();
+        (self.setup.alive)();
+        self.router.state() != State::Stopped
+    }
+
+    /// When the next round is due even if nothing arrives.
+    pub fn deadline(&self) -> Option<Instant> {
+        [self.router.poll_timeout(), self.announces.deadline()]
             .into_iter()
             .flatten()
-            .min();
-        let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ready = sys::wait_any(&[vip.socket.as_fd(), links.as_fd(), wake.as_fd()], timeout)?;
-        let now = Instant::now();
-        if ready[0] {
-            vip.receive_adverts(now, &mut buf);
+            .min()
+    }
+
+    /// Second half of a round, after the wait: adverts, link events, control messages, then
+    /// the router's timers, all at one instant.
+    pub fn react(&mut self, ready: Ready, control: &Receiver<Control>) {
+        let now = self.io.now();
+        if ready.adverts {
+            self.receive_adverts(now);
         }
-        if ready[1] {
-            vip.link_changed(now, &mut links);
-        }
-        if ready[2] {
-            let mut sink = [0u8; 64];
-            while matches!(wake.read(&mut sink), Ok(n) if n > 0) {}
+        if ready.link {
+            self.link_changed(now);
         }
         loop {
             match control.try_recv() {
                 Ok(Control::Tracked { priority, fault }) => {
-                    vip.router.handle(now, Input::Priority(priority));
-                    vip.router.handle(now, Input::TrackerFault(fault));
+                    self.router.handle(now, Input::Priority(priority));
+                    self.router.handle(now, Input::TrackerFault(fault));
                 }
-                Ok(Control::HandOver) => vip.router.handle(now, Input::HandOver),
-                Ok(Control::EndHandOver) => vip.router.handle(now, Input::EndHandOver),
+                Ok(Control::HandOver) => self.router.handle(now, Input::HandOver),
+                Ok(Control::EndHandOver) => self.router.handle(now, Input::EndHandOver),
                 Ok(Control::Ping) => {}
                 Ok(Control::Shutdown) | Err(TryRecvError::Disconnected) => {
-                    if !shutting_down {
-                        shutting_down = true;
-                        vip.router.handle(now, Input::Shutdown);
+                    if !self.shutting_down {
+                        self.shutting_down = true;
+                        self.router.handle(now, Input::Shutdown);
                     }
                     break;
                 }
                 Err(TryRecvError::Empty) => break,
             }
         }
-        if vip.router.poll_timeout().is_some_and(|t| t <= now) {
-            vip.router.handle_timeout(now);
+        if self.router.poll_timeout().is_some_and(|t| t <= now) {
+            self.router.handle_timeout(now);
         }
     }
-}
 
-impl Vip {
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    pub fn io_mut(&mut self) -> &mut Io {
+        &mut self.io
+    }
+
     /// Drains the router's actions and carries them out, then sends any announcement due.
     fn carry_out_actions(&mut self, now: Instant) {
         let address = self.setup.router.vips[0];
+        let name = &self.setup.name;
         while let Some(action) = self.router.poll_action() {
             match action {
                 Action::SendAdvert(advert) => {
-                    send(&self.socket, &advert, &self.destinations, &self.setup)
+                    send(&mut self.io, &advert, &self.destinations, &self.setup)
                 }
                 Action::AddVips => {
                     let prefix = self.setup.prefix_len;
                     let label = self.label.as_deref();
-                    if let Err(e) = self
-                        .netlink
-                        .add_address(self.ifindex, address, prefix, label)
-                    {
-                        tracing::warn!("{}: adding {address}: {e}", self.setup.name);
+                    if let Err(e) = self.io.add_address(address, prefix, label) {
+                        tracing::warn!("{name}: adding {address}: {e}");
                     }
                 }
                 Action::RemoveVips => {
                     self.announces.cancel();
-                    reset_connections(&self.setup.name, address);
+                    reset_connections(&mut self.io, name, address);
                     let prefix = self.setup.prefix_len;
-                    if let Err(e) = self.netlink.del_address(self.ifindex, address, prefix) {
-                        tracing::warn!("{}: removing {address}: {e}", self.setup.name);
+                    if let Err(e) = self.io.del_address(address, prefix) {
+                        tracing::warn!("{name}: removing {address}: {e}");
                     }
                 }
                 Action::Announce => self.announces.start(now),
@@ -235,19 +252,16 @@ impl Vip {
                         handed_over: self.router.handed_over(),
                         transition: Some((from, to, why.clone())),
                     });
-                    tracing::info!(
-                        "{}: {from:?} -> {to:?} ({why:?}); priority {priority}",
-                        self.setup.name
-                    );
+                    tracing::info!("{name}: {from:?} -> {to:?} ({why:?}); priority {priority}");
                     if let Some(program) = &self.setup.notify {
-                        notify::run(program, &self.setup.name, to, priority);
+                        self.io.notify(program, name, to, priority);
                     }
                 }
             }
         }
         while self.announces.due(now) {
-            if let Err(e) = self.announcer.announce(&[address]) {
-                tracing::warn!("{}: announcing {address}: {e}", self.setup.name);
+            if let Err(e) = self.io.announce(&[address]) {
+                tracing::warn!("{name}: announcing {address}: {e}");
             }
         }
     }
@@ -275,9 +289,9 @@ impl Vip {
     }
 
     /// Reads every queued datagram; adverts go to the router, the rest is counted.
-    fn receive_adverts(&mut self, now: Instant, buf: &mut [u8]) {
+    fn receive_adverts(&mut self, now: Instant) {
         loop {
-            let rx = match self.socket.recv(buf) {
+            let rx = match self.io.recv_advert(&mut self.buf) {
                 Ok(Some(rx)) => rx,
                 Ok(None) => return,
                 // A receive error (the interface going away, say) is not the end of the VIP:
@@ -287,7 +301,7 @@ impl Vip {
                     return;
                 }
             };
-            match AdvertRepr::parse(&buf[rx.payload.clone()], rx.src, rx.dst) {
+            match AdvertRepr::parse(&self.buf[rx.payload.clone()], rx.src, rx.dst) {
                 Ok((advert, _form)) => self.router.handle(
                     now,
                     Input::Advert {
@@ -313,15 +327,8 @@ impl Vip {
     }
 
     /// Feeds a change of the interface's link state to the router.
-    fn link_changed(&mut self, now: Instant, links: &mut LinkEvents) {
-        let up = match links.recv() {
-            Ok(events) => events
-                .iter()
-                .rfind(|e| e.index == self.ifindex)
-                .map(|e| e.up && !e.removed),
-            // Events were lost (ENOBUFS): read the state afresh.
-            Err(_) => Some(self.netlink.link(self.ifindex).is_ok_and(|l| l.is_up())),
-        };
+    fn link_changed(&mut self, now: Instant) {
+        let up = self.io.link_news();
         if let Some(up) = up.filter(|&up| up != self.link_up) {
             self.link_up = up;
             self.router
@@ -333,15 +340,15 @@ impl Vip {
 /// Connections to an address this node gives away cannot go on from here: reset them while
 /// the address is still present so their clients reconnect to the new holder at once instead
 /// of waiting for a reply that can no longer be sent.
-fn reset_connections(name: &str, address: IpAddr) {
-    match sys::netlink::reset_connections_from(address) {
+fn reset_connections(io: &mut impl VipIo, name: &str, address: IpAddr) {
+    match io.reset_connections(address) {
         Ok(0) => {}
         Ok(n) => tracing::info!("{name}: reset {n} connection(s) to {address} before removing it"),
         Err(e) => tracing::warn!("{name}: cannot reset the connections to {address}: {e}"),
     }
 }
 
-fn send(socket: &VrrpSocket, advert: &AdvertRepr, destinations: &[IpAddr], setup: &DriverSetup) {
+fn send(io: &mut impl VipIo, advert: &AdvertRepr, destinations: &[IpAddr], setup: &DriverSetup) {
     for &dst in destinations {
         let bytes = match advert.to_bytes(setup.router.primary_address, dst, setup.checksum) {
             Ok(b) => b,
@@ -350,7 +357,7 @@ fn send(socket: &VrrpSocket, advert: &AdvertRepr, destinations: &[IpAddr], setup
                 continue;
             }
         };
-        if let Err(e) = socket.send_to(&bytes, dst) {
+        if let Err(e) = io.send_advert(&bytes, dst) {
             tracing::warn!("{}: sending advert to {dst}: {e}", setup.name);
         }
     }

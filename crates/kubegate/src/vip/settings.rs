@@ -1,29 +1,15 @@
 //! From the validated cluster config to one node's `vrrp::Config` for one VIP (pure).
 
 use std::net::IpAddr;
-use std::time::Duration;
-
 use vrrp::Auth;
 
+use kubegate_config::handover::{handover_linger, handover_timeout};
 use kubegate_config::model::{ClusterConfig, Node, Transport, Vip};
 
 /// Multicast groups of VRRP (RFC 5798 §5.1.1.2 and §5.1.2.2).
 pub const MULTICAST_V4: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(224, 0, 0, 18));
 pub const MULTICAST_V6: IpAddr =
     IpAddr::V6(std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12));
-
-/// Longest a stopping master keeps the VIP while waiting for a successor to announce itself.
-/// A backup takes over after Skew_Time (< one advert interval) once it hears priority 0, so
-/// a few intervals are plenty; the floor covers very short intervals on a loaded host.
-pub fn handover_timeout(advert_interval: Duration) -> Duration {
-    (advert_interval * 4).max(Duration::from_secs(1))
-}
-
-/// How long a stopping master keeps the VIP after hearing its successor: long enough for the
-/// successor's gratuitous ARP to reach clients and for packets already sent to us to land.
-pub fn handover_linger(advert_interval: Duration) -> Duration {
-    advert_interval.max(Duration::from_millis(200))
-}
 
 /// The router configuration for `me` and `vip`.
 pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Config {
