@@ -36,11 +36,14 @@ pub fn open(bind: SocketAddr, liveness: &Liveness) -> io::Result<std::net::TcpLi
         Type::STREAM.nonblocking().cloexec(),
         Some(Protocol::TCP),
     )?;
-    tcp::set_reuse(socket.as_fd())?;
-    tcp::set_freebind(socket.as_fd(), bind.is_ipv6())?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
     if bind.is_ipv6() {
+        socket.set_freebind_v6(true)?;
         // `[::]` takes IPv4 clients too, as haproxy's `bind :::port v4v6` does.
         socket.set_only_v6(false)?;
+    } else {
+        socket.set_freebind_v4(true)?;
     }
     tcp::set_liveness(socket.as_fd(), liveness)?;
     socket

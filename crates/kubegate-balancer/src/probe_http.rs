@@ -1,11 +1,11 @@
 //! The HTTP/1.1 half of a health check, sans-IO: the request a probe sends and the reading of
-//! the status code from the first bytes of the answer. Nothing after the status code matters
-//! to a check, so the reader decides after 13 bytes and never buffers more than that.
+//! the status code from the first bytes of the answer (parsed by `kubegate_http`). Nothing
+//! after the status code matters to a check, so the reader decides after 13 bytes and never
+//! buffers more than that.
 
 use std::net::SocketAddr;
 
-/// Bytes a probe needs to see: `HTTP/d.d SSS` and the byte after the status code.
-pub const STATUS_PREFIX_LEN: usize = 13;
+pub use kubegate_http::STATUS_PREFIX_LEN;
 
 /// What the first bytes of an answer say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,37 +18,19 @@ pub enum StatusLine {
     Invalid,
 }
 
-/// Read the status code from the start of a response.
+/// Read the status code from the start of a response (with `kubegate_http`).
 ///
 /// RFC 9112 §4: `status-line = HTTP-version SP status-code SP [ reason-phrase ]`;
-/// RFC 9112 §2.3: `HTTP-version = "HTTP/" DIGIT "." DIGIT`; RFC 9110 §15: `status-code` is
-/// three digits, 100..=599 in use. Servers that omit the SP before an empty reason phrase are
-/// common, so a CR right after the code is accepted too (the reason phrase is ignored anyway,
-/// RFC 9112 §4 "A client SHOULD ignore the reason-phrase content").
+/// RFC 9110 §15: `status-code` is three digits, 100..=599 in use. Servers that omit the SP
+/// before an empty reason phrase are common, so a CR right after the code is accepted too
+/// (the reason phrase is ignored anyway, RFC 9112 §4 "A client SHOULD ignore the
+/// reason-phrase content").
 pub fn parse_status(prefix: &[u8]) -> StatusLine {
-    const TEMPLATE: &[u8; STATUS_PREFIX_LEN] = b"HTTP/1.1 200 ";
-    for (i, &b) in prefix.iter().take(STATUS_PREFIX_LEN).enumerate() {
-        let fits = match i {
-            0..=4 => b == TEMPLATE[i],
-            5 => b == b'1',
-            6 => b == b'.',
-            7 => b.is_ascii_digit(),
-            8 => b == b' ',
-            9 => (b'1'..=b'5').contains(&b),
-            10 | 11 => b.is_ascii_digit(),
-            _ => b == b' ' || b == b'\r',
-        };
-        if !fits {
-            return StatusLine::Invalid;
-        }
+    match kubegate_http::parse_status_prefix(prefix) {
+        Ok(None) => StatusLine::NeedMore,
+        Ok(Some(code)) if (100..=599).contains(&code) => StatusLine::Status(code),
+        Ok(Some(_)) | Err(_) => StatusLine::Invalid,
     }
-    if prefix.len() < STATUS_PREFIX_LEN {
-        return StatusLine::NeedMore;
-    }
-    let code = prefix[9..12]
-        .iter()
-        .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
-    StatusLine::Status(code)
 }
 
 /// Why a request could not be built.
@@ -119,6 +101,7 @@ mod tests {
         assert_eq!(parse_status(b"HTTP/1.1 20x "), StatusLine::Invalid);
         assert_eq!(parse_status(b"HTTP/1.1 2000"), StatusLine::Invalid);
         assert_eq!(parse_status(b"\x16\x03\x01"), StatusLine::Invalid);
+        assert_eq!(parse_status(b"HTTP/1.1 099 x"), StatusLine::Invalid);
     }
 
     #[test]

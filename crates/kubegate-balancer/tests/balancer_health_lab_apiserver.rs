@@ -43,6 +43,21 @@ async fn read_all(stream: &mut TlsStream<TcpStream>, limit: Duration) -> String 
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The head of the answer at the start of `text`, and what follows it.
+fn answer(text: &str) -> (kubegate_http::ResponseHead, &str) {
+    let head = kubegate_http::parse_response(text.as_bytes(), 64 * 1024)
+        .unwrap_or_else(|e| panic!("expected an answer head, got {e}: {text:?}"))
+        .unwrap_or_else(|| panic!("expected a complete answer head, got {text:?}"));
+    (head.clone(), &text[head.len..])
+}
+
+/// The `Content-Length` bytes of `rest`.
+fn body<'a>(head: &kubegate_http::ResponseHead, rest: &'a str) -> &'a str {
+    let length = head.header("content-length").expect("a Content-Length");
+    let length: usize = std::str::from_utf8(length).unwrap().parse().unwrap();
+    &rest[..length]
+}
+
 #[test]
 fn requests_on_one_connection_and_a_refused_one() {
     let server = apiserver::serve(
@@ -61,19 +76,23 @@ fn requests_on_one_connection_and_a_refused_one() {
         .await
         .unwrap();
         let text = read_all(&mut s, Duration::from_secs(2)).await;
-        let ready = text.find("HTTP/1.1 200 OK").expect("readyz answered");
-        let version = text.rfind("HTTP/1.1 200 OK").unwrap();
-        assert!(ready < version, "two answers in order: {text}");
-        assert!(text[..version].ends_with("\r\n\r\nok"), "{text}");
+        let (ready, rest) = answer(&text);
+        assert_eq!((ready.code, body(&ready, rest)), (200, "ok"), "{text}");
+        let (version, rest) = answer(&rest[body(&ready, rest).len()..]);
+        assert_eq!(version.code, 200, "{text}");
         assert!(
-            text.contains("\"gitVersion\":\"v1.33.0-kubegate-lab\""),
+            body(&version, rest).contains("\"gitVersion\":\"v1.33.0-kubegate-lab\""),
             "{text}"
         );
 
         let mut s = connect(addr).await;
         s.write_all(b"GET  /readyz HTTP/1.1\r\n\r\n").await.unwrap();
         let text = read_all(&mut s, Duration::from_secs(2)).await;
-        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+        let (refused, _) = answer(&text);
+        assert_eq!(
+            (refused.code, refused.reason.as_str()),
+            (400, "Bad Request")
+        );
     });
     assert_eq!(server.requests(), 2, "the malformed one is not counted");
 }
@@ -99,8 +118,12 @@ fn a_watch_streams_one_chunked_line_per_tick_until_its_timeout() {
         took >= Duration::from_secs(1) && took < Duration::from_secs(2),
         "{took:?}"
     );
-    let (head, body) = text.split_once("\r\n\r\n").expect("a head");
-    assert!(head.contains("Transfer-Encoding: chunked"), "{head}");
+    let (head, body) = answer(&text);
+    assert_eq!(
+        head.header("transfer-encoding"),
+        Some(&b"chunked"[..]),
+        "{text}"
+    );
     assert!(
         body.ends_with("0\r\n\r\n"),
         "the last chunk ends it: {body:?}"

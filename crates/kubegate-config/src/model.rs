@@ -28,6 +28,9 @@ pub struct ClusterConfig {
 pub const DEFAULT_ADMIN_BIND: SocketAddr =
     SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9099);
 
+/// `vrrp.advert_interval` of a version 3 VIP that does not set it (version 2: 1 s).
+pub const DEFAULT_ADVERT_INTERVAL_V3: Duration = Duration::from_millis(200);
+
 /// `admin:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Admin {

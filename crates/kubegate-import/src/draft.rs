@@ -121,6 +121,30 @@ pub struct DraftVip {
     pub origin: Option<Origin>,
 }
 
+impl DraftVip {
+    /// A version 3 VIP with kubegate's defaults for everything but its name, address and VRID
+    /// (unicast, preempt, the default advert interval, priorities by node order).
+    pub fn new(name: impl Into<String>, address: impl Into<String>, vrid: u8) -> Self {
+        Self {
+            name: name.into(),
+            address: address.into(),
+            interface: None,
+            label: None,
+            vrid,
+            version: 3,
+            advert_interval: kubegate_config::model::DEFAULT_ADVERT_INTERVAL_V3,
+            transport: DraftTransport::Unicast,
+            preempt: true,
+            preempt_delay: Duration::ZERO,
+            priority: Vec::new(),
+            auth_pass: None,
+            track: Vec::new(),
+            notify: None,
+            origin: None,
+        }
+    }
+}
+
 /// What a `track:` entry watches.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DraftTrackKind {
@@ -145,6 +169,23 @@ pub struct DraftTrack {
     /// The keepalived `vrrp_script` name this came from, if any (for comments and linking).
     pub source_name: Option<String>,
     pub origin: Option<Origin>,
+}
+
+impl DraftTrack {
+    /// `- frontend: NAME` with keepalived's weight 0 (a frontend without ready backends
+    /// means FAULT).
+    pub fn frontend(name: impl Into<String>) -> Self {
+        Self {
+            kind: DraftTrackKind::Frontend(name.into()),
+            interval: None,
+            timeout: None,
+            rise: None,
+            fall: None,
+            weight: 0,
+            source_name: None,
+            origin: None,
+        }
+    }
 }
 
 /// `frontends[].balance`.
@@ -186,6 +227,8 @@ pub struct DraftCheck {
     pub fall: Option<u32>,
     /// Empty = kubegate's default ([200]).
     pub statuses: Vec<u16>,
+    /// `ca_file`: the CA that verifies the backends' certificates (https checks).
+    pub ca_file: Option<String>,
 }
 
 /// `frontends[].timeouts`; `None` keeps kubegate's default.

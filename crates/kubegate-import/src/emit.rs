@@ -1,4 +1,5 @@
-//! Writes a [`Draft`] as a kubegate config file: the keys of docs/configuration.md, only the
+//! Writes a [`Draft`] as a kubegate config file (the one writer of the schema; the lab's files
+//! come from here too): the keys of docs/configuration.md, only the
 //! values that differ from nothing (a `None` keeps kubegate's default), and a comment after each
 //! entry naming the source line it came from, so a reviewer can hold the two side by side.
 
@@ -11,7 +12,8 @@ use super::draft::{
 use kubegate_config::duration::format_duration;
 use kubegate_config::yaml::quote;
 
-/// The file text. `sources` are the imported file names, for the header.
+/// The imported file's text: a header naming `sources` (the imported file names), then
+/// [`write`].
 pub fn emit(draft: &Draft, sources: &[String]) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -22,6 +24,14 @@ pub fn emit(draft: &Draft, sources: &[String]) -> String {
     out.push_str(
         "# Read the notes the import printed, then `kubegate check --config FILE` on each node.\n",
     );
+    out.push_str(&write(draft));
+    out
+}
+
+/// The kubegate file of `draft`, without a header: every writer of kubegate files (the
+/// import, the lab) goes through here, so every value is quoted where YAML needs it.
+pub fn write(draft: &Draft) -> String {
+    let mut out = String::new();
     if !draft.nodes.is_empty() {
         out.push_str("\nnodes:\n");
         for n in &draft.nodes {
@@ -232,6 +242,9 @@ fn check(c: &DraftCheck) -> String {
     if !c.statuses.is_empty() {
         let list: Vec<String> = c.statuses.iter().map(u16::to_string).collect();
         parts.push(format!("statuses: [{}]", list.join(", ")));
+    }
+    if let Some(f) = &c.ca_file {
+        parts.push(format!("ca_file: {}", scalar(f)));
     }
     format!("{{ {} }}", parts.join(", "))
 }

@@ -9,7 +9,7 @@
 mod address;
 pub mod draft;
 mod durations;
-mod emit;
+pub mod emit;
 mod frontends;
 pub mod haproxy;
 pub mod keepalived;

@@ -54,6 +54,7 @@ fn tcp_check(interval: u64, rise: u32, fall: u32, timeout: Option<Duration>) -> 
         rise: Some(rise),
         fall: Some(fall),
         statuses: vec![],
+        ca_file: None,
     })
 }
 
@@ -251,6 +252,7 @@ fn https_checks_several_binds_proxy_protocol_backups_and_balances() {
             rise: Some(3),
             fall: Some(2),
             statuses: vec![200, 401, 402, 403],
+            ca_file: None,
         }),
         timeouts: DraftTimeouts {
             connect: secs(3),
@@ -283,6 +285,7 @@ fn https_checks_several_binds_proxy_protocol_backups_and_balances() {
             rise: Some(3),
             fall: Some(2),
             statuses: vec![],
+            ca_file: None,
         }),
         timeouts: DraftTimeouts {
             connect: secs(3),

@@ -1,7 +1,7 @@
 //! The setups `kubegate lab` builds, as data: which hosts sit on the lab segment, which run a
 //! fake apiserver, which run the balancer (kubegate, or keepalived + haproxy side by side),
 //! the VIPs with their preferred holders, the address the client dials, and the kubegate
-//! config file of each setup.
+//! config file of each setup (written by the import's writer, the one writer of the schema).
 //!
 //! | topology | setup | hosts |
 //! |---|---|---|
@@ -10,9 +10,13 @@
 //! | `master-master` | S3 | lb1, lb2 with two VIPs, each preferred by one; api1..3 |
 //! | `node-local` | S2 | kubegate on the client host on 127.0.0.1:6443; api1..3; no VIP |
 
-use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
+use std::time::Duration;
+
+use kubegate_import::draft::{
+    Draft, DraftBackend, DraftCheck, DraftCheckKind, DraftFrontend, DraftNode, DraftTrack, DraftVip,
+};
 
 /// The apiservers' port on every apiserver host.
 pub const APISERVER_PORT: u16 = 6443;
@@ -23,7 +27,7 @@ pub const VIP_B: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 60);
 pub const CLIENT: (&str, Ipv4Addr) = ("client", Ipv4Addr::new(198, 18, 0, 100));
 /// Health checks run every this long in the lab (the product's default is 2 s): the
 /// scenario's drain waits are then short. VRRP keeps its defaults.
-pub const LAB_CHECK_INTERVAL: &str = "500ms";
+pub const LAB_CHECK_INTERVAL: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Topology {
@@ -211,45 +215,71 @@ impl Layout {
     /// tracking its frontend, https `/readyz` checks verified against `ca_file`.
     /// `without` leaves backends out (a reload that removes an apiserver).
     pub fn kubegate_config(&self, ca_file: &Path, without: &[&str]) -> String {
-        let mut c = String::new();
+        kubegate_import::emit::write(&self.draft(ca_file, without))
+    }
+
+    /// The same file as data, for the import's writer.
+    fn draft(&self, ca_file: &Path, without: &[&str]) -> Draft {
+        let mut draft = Draft::default();
         if !self.vips.is_empty() {
-            c.push_str("nodes:\n");
-            for name in &self.balancers {
-                let ip = self.address_of(name).unwrap_or(Ipv4Addr::UNSPECIFIED);
-                let _ = writeln!(c, "  - {{ name: {name}, address: {ip} }}");
-            }
-            c.push_str("vips:\n");
-            for v in &self.vips {
-                let _ = writeln!(c, "  - name: {}\n    address: {}/24", v.name, v.address);
-                let _ = writeln!(c, "    vrrp:\n      vrid: {}", v.vrid);
-                let priorities: Vec<String> = v
+            draft.nodes = self
+                .balancers
+                .iter()
+                .map(|name| DraftNode {
+                    name: name.to_string(),
+                    address: IpAddr::V4(self.address_of(name).unwrap_or(Ipv4Addr::UNSPECIFIED)),
+                    origin: None,
+                })
+                .collect();
+        }
+        draft.vips = self
+            .vips
+            .iter()
+            .map(|v| {
+                let mut vip = DraftVip::new(v.name, format!("{}/24", v.address), v.vrid);
+                vip.priority = v
                     .by_priority
                     .iter()
                     .zip([150, 100, 50])
-                    .map(|(n, p)| format!("{n}: {p}"))
+                    .map(|(n, p)| (n.to_string(), p))
                     .collect();
-                let _ = writeln!(c, "      priority: {{ {} }}", priorities.join(", "));
-                let _ = writeln!(c, "    track:\n      - frontend: {}", v.name);
-            }
-        }
-        c.push_str("frontends:\n");
-        let backends: Vec<String> = self
+                vip.track = vec![DraftTrack::frontend(v.name)];
+                vip
+            })
+            .collect();
+        let backends: Vec<DraftBackend> = self
             .apiservers
             .iter()
             .filter(|a| !without.contains(a))
             .filter_map(|a| self.address_of(a))
-            .map(|ip| format!("{ip}:{APISERVER_PORT}"))
+            .map(|ip| DraftBackend {
+                address: SocketAddr::from((ip, APISERVER_PORT)).to_string(),
+                weight: None,
+                name: None,
+                origin: None,
+            })
             .collect();
-        for (name, bind) in self.frontend_binds() {
-            let _ = writeln!(c, "  - name: {name}\n    bind: {bind}");
-            let _ = writeln!(c, "    backends: [{}]", backends.join(", "));
-            let _ = writeln!(
-                c,
-                "    check: {{ https: /readyz, interval: {LAB_CHECK_INTERVAL}, ca_file: {} }}",
-                ca_file.display()
-            );
-        }
-        c
+        draft.frontends = self
+            .frontend_binds()
+            .into_iter()
+            .map(|(name, bind)| {
+                let mut f = DraftFrontend::new(name, bind.to_string());
+                f.backends = backends.clone();
+                f.check = Some(DraftCheck {
+                    kind: DraftCheckKind::Https {
+                        path: "/readyz".into(),
+                    },
+                    interval: Some(LAB_CHECK_INTERVAL),
+                    timeout: None,
+                    rise: None,
+                    fall: None,
+                    statuses: Vec::new(),
+                    ca_file: Some(ca_file.display().to_string()),
+                });
+                f
+            })
+            .collect();
+        draft
     }
 }
 
@@ -274,5 +304,19 @@ mod tests {
         assert!(mm.contains("bind: 198.18.0.60:6443"), "{mm}");
         assert!(!mm.contains("198.18.0.13:6443"), "{mm}");
         assert_eq!(Topology::parse("ring"), None);
+    }
+
+    #[test]
+    fn a_ca_path_that_yaml_would_misread_is_quoted() {
+        let ca = Path::new("/tmp/lab #1/ca: yes.pem");
+        let text = Layout::of(Topology::LbPair).kubegate_config(ca, &[]);
+        let cfg = kubegate_config::parse_str(&text, Path::new("lab.yaml"))
+            .unwrap_or_else(|e| panic!("expected a valid file, got {e}\n{text}"));
+        let kubegate_config::model::CheckKind::Http { tls: Some(tls), .. } =
+            &cfg.frontends[0].check.kind
+        else {
+            panic!("expected an https check, got {:?}", cfg.frontends[0].check);
+        };
+        assert_eq!(tls.ca_file.as_deref(), Some(ca), "{text}");
     }
 }

@@ -5,6 +5,8 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, OwnedFd};
 
+use socket2::{Domain, Protocol, Socket, Type};
+
 use super::ffi;
 
 const ETH_P_ARP: u16 = 0x0806;
@@ -98,7 +100,7 @@ impl Announcer {
     fn packet_socket(&mut self) -> io::Result<&OwnedFd> {
         if self.packet.is_none() {
             // Protocol 0: this socket only sends, it receives nothing.
-            let fd = ffi::socket(libc::AF_PACKET, libc::SOCK_RAW, 0)?;
+            let fd = OwnedFd::from(Socket::new(Domain::PACKET, Type::RAW, None)?);
             self.packet = Some(fd);
         }
         Ok(self.packet.as_ref().expect("set above"))
@@ -106,18 +108,13 @@ impl Announcer {
 
     fn icmp6_socket(&mut self) -> io::Result<&OwnedFd> {
         if self.icmp6.is_none() {
-            let fd = ffi::socket(libc::AF_INET6, libc::SOCK_RAW, libc::IPPROTO_ICMPV6)?;
-            let s = fd.as_fd();
+            let s = Socket::new(Domain::IPV6, Type::RAW, Some(Protocol::ICMPV6))?;
             // RFC 4861 §7.1.2: receivers drop neighbour discovery with a hop limit below 255.
-            ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, 255)?;
-            ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, 255)?;
-            ffi::setsockopt_int(
-                s,
-                libc::IPPROTO_IPV6,
-                libc::IPV6_MULTICAST_IF,
-                self.ifindex as _,
-            )?;
-            ffi::bind_to_device(s, &self.interface)?;
+            s.set_multicast_hops_v6(255)?;
+            s.set_unicast_hops_v6(255)?;
+            s.set_multicast_if_v6(self.ifindex)?;
+            s.bind_device(Some(self.interface.as_bytes()))?;
+            let fd = OwnedFd::from(s);
             self.icmp6 = Some(fd);
         }
         Ok(self.icmp6.as_ref().expect("set above"))

@@ -1,32 +1,18 @@
-//! TCP socket options the balancer sets: listening options (address reuse across worker
-//! threads, binding an address the node does not hold yet), liveness options for long
-//! connections (keepalive, user timeout), half-close and reset-on-close.
+//! TCP socket options the balancer sets on accepted and dialled sockets, through socket2:
+//! liveness options for long connections (keepalive, user timeout), half-close and
+//! reset-on-close. (Listening options, address reuse and free bind, are socket2 calls where
+//! the listening socket is made.)
 
 use std::io;
+use std::net::Shutdown;
 use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
-use super::ffi;
+use socket2::{SockRef, TcpKeepalive};
 
-fn secs(d: Duration) -> libc::c_int {
-    d.as_secs().clamp(1, i32::MAX as u64) as libc::c_int
-}
-
-/// `SO_REUSEADDR` and `SO_REUSEPORT`: every worker binds its own listening socket to the
-/// same address and the kernel spreads new connections across them.
-pub fn set_reuse(fd: BorrowedFd<'_>) -> io::Result<()> {
-    ffi::setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-    ffi::setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)
-}
-
-/// `IP_FREEBIND` (`IPV6_FREEBIND` for IPv6 sockets): bind an address that is not (yet) on
-/// any interface, such as a VIP held by another node, without the `ip_nonlocal_bind` sysctl.
-pub fn set_freebind(fd: BorrowedFd<'_>, ipv6: bool) -> io::Result<()> {
-    if ipv6 {
-        ffi::setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_FREEBIND, 1)
-    } else {
-        ffi::setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_FREEBIND, 1)
-    }
+/// Whole seconds, at least one (the kernel refuses a zero keepalive time or interval).
+fn secs(d: Duration) -> Duration {
+    Duration::from_secs(d.as_secs().clamp(1, i32::MAX as u64))
 }
 
 /// The liveness settings of one proxied socket.
@@ -65,44 +51,31 @@ pub fn set_liveness(fd: BorrowedFd<'_>, l: &Liveness) -> io::Result<()> {
 
 /// `TCP_NODELAY`: small writes (requests, watch events) leave at once.
 pub fn set_nodelay(fd: BorrowedFd<'_>) -> io::Result<()> {
-    ffi::setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_NODELAY, 1)
+    SockRef::from(&fd).set_tcp_nodelay(true)
 }
 
 /// The dead-peer options of `set_liveness` without `TCP_NODELAY`: `SO_KEEPALIVE`,
 /// `TCP_KEEPIDLE`/`TCP_KEEPINTVL`/`TCP_KEEPCNT` and `TCP_USER_TIMEOUT`.
 pub fn set_keepalive(fd: BorrowedFd<'_>, l: &Liveness) -> io::Result<()> {
-    ffi::setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
-    ffi::setsockopt_int(
-        fd,
-        libc::IPPROTO_TCP,
-        libc::TCP_KEEPIDLE,
-        secs(l.keepalive_idle),
-    )?;
-    ffi::setsockopt_int(
-        fd,
-        libc::IPPROTO_TCP,
-        libc::TCP_KEEPINTVL,
-        secs(l.keepalive_interval),
-    )?;
-    ffi::setsockopt_int(
-        fd,
-        libc::IPPROTO_TCP,
-        libc::TCP_KEEPCNT,
-        l.keepalive_count.clamp(1, 127) as libc::c_int,
-    )?;
+    let socket = SockRef::from(&fd);
+    let keepalive = TcpKeepalive::new()
+        .with_time(secs(l.keepalive_idle))
+        .with_interval(secs(l.keepalive_interval))
+        .with_retries(l.keepalive_count.clamp(1, 127));
+    socket.set_tcp_keepalive(&keepalive)?;
     if !l.user_timeout.is_zero() {
-        let ms = l.user_timeout.as_millis().min(i32::MAX as u128) as libc::c_int;
-        ffi::setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT, ms)?;
+        let most = Duration::from_millis(i32::MAX as u64);
+        socket.set_tcp_user_timeout(Some(l.user_timeout.min(most)))?;
     }
     Ok(())
 }
 
 /// Half-close: the peer reads end-of-file after the bytes already sent; reading goes on.
 pub fn shutdown_write(fd: BorrowedFd<'_>) -> io::Result<()> {
-    ffi::shutdown_write(fd)
+    SockRef::from(&fd).shutdown(Shutdown::Write)
 }
 
 /// Make the next close send a TCP RST (`SO_LINGER` `{ on, 0 }`): a fast, unambiguous refusal.
 pub fn reset_on_close(fd: BorrowedFd<'_>) -> io::Result<()> {
-    ffi::linger_zero(fd)
+    SockRef::from(&fd).set_linger(Some(Duration::ZERO))
 }

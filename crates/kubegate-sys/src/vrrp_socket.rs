@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
+
 use super::ffi;
 
 /// IP protocol number of VRRP (RFC 5798 §5.2.4, RFC 3768 §5.2.4).
@@ -56,36 +58,36 @@ impl VrrpSocket {
     /// and multicast, multicast loop off, joined to the VRRP group when `multicast` is set.
     pub fn open(config: &VrrpSocketConfig) -> io::Result<Self> {
         let ifindex = ffi::if_nametoindex(&config.interface)?;
-        let ttl = libc::c_int::from(SEND_TTL);
-        let fd = match config.source {
+        let ttl = u32::from(SEND_TTL);
+        let socket = match config.source {
             IpAddr::V4(_) => {
-                let fd = raw_socket(libc::AF_INET)?;
-                let s = fd.as_fd();
-                ffi::setsockopt_int(s, libc::IPPROTO_IP, libc::IP_TTL, ttl)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IP, libc::IP_MULTICAST_TTL, ttl)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IP, libc::IP_MULTICAST_LOOP, 0)?;
-                ffi::multicast_if_v4(s, ifindex)?;
+                let s = raw_socket(Domain::IPV4)?;
+                s.set_ttl_v4(ttl)?;
+                s.set_multicast_ttl_v4(ttl)?;
+                s.set_multicast_loop_v4(false)?;
+                // By index (`ip_mreqn`), which socket2 does not offer for IP_MULTICAST_IF.
+                ffi::multicast_if_v4(s.as_fd(), ifindex)?;
                 if config.multicast {
-                    ffi::join_multicast_v4(s, GROUP_V4, ifindex)?;
+                    s.join_multicast_v4_n(&GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))?;
                 }
-                fd
+                s
             }
             IpAddr::V6(_) => {
-                let fd = raw_socket(libc::AF_INET6)?;
-                let s = fd.as_fd();
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_UNICAST_HOPS, ttl)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, ttl)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_LOOP, 0)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_IF, ifindex as _)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1)?;
-                ffi::setsockopt_int(s, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
+                let s = raw_socket(Domain::IPV6)?;
+                s.set_unicast_hops_v6(ttl)?;
+                s.set_multicast_hops_v6(ttl)?;
+                s.set_multicast_loop_v6(false)?;
+                s.set_multicast_if_v6(ifindex)?;
+                s.set_recv_hoplimit_v6(true)?;
+                ffi::recv_pktinfo_v6(s.as_fd())?;
                 if config.multicast {
-                    ffi::join_multicast_v6(s, GROUP_V6, ifindex)?;
+                    s.join_multicast_v6(&GROUP_V6, ifindex)?;
                 }
-                fd
+                s
             }
         };
-        ffi::bind_to_device(fd.as_fd(), &config.interface)?;
+        socket.bind_device(Some(config.interface.as_bytes()))?;
+        let fd = OwnedFd::from(socket);
         Ok(Self {
             fd,
             source: config.source,
@@ -155,12 +157,9 @@ impl VrrpSocket {
     }
 }
 
-fn raw_socket(family: libc::c_int) -> io::Result<OwnedFd> {
-    ffi::socket(
-        family,
-        libc::SOCK_RAW | libc::SOCK_NONBLOCK,
-        libc::c_int::from(IPPROTO_VRRP),
-    )
+fn raw_socket(domain: Domain) -> io::Result<Socket> {
+    let protocol = Protocol::from(libc::c_int::from(IPPROTO_VRRP));
+    Socket::new(domain, Type::RAW.nonblocking(), Some(protocol))
 }
 
 impl AsFd for VrrpSocket {

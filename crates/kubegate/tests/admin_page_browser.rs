@@ -333,15 +333,20 @@ fn answer(
     stream.set_read_timeout(Some(Duration::from_secs(5)))?;
     let mut head = Vec::new();
     let mut buf = [0u8; 2048];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+    let request = loop {
+        match kubegate_http::parse_request(&head, 64 * 1024) {
+            Ok(Some(request)) => break Some(request),
+            Ok(None) => {}
+            Err(_) => break None,
+        }
         let n = stream.read(&mut buf)?;
         if n == 0 {
             return Ok(());
         }
         head.extend_from_slice(&buf[..n]);
-    }
-    let head = String::from_utf8_lossy(&head);
-    let (status, body) = if head.starts_with("GET / ") {
+    };
+    let page = request.is_some_and(|r| r.method == "GET" && r.target == "/");
+    let (status, body) = if page {
         ("200 OK", render(served.fetch_add(1, Ordering::SeqCst)))
     } else {
         ("404 Not Found", "not found".to_owned())

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use super::super::duration::duration_of;
 use super::super::keys::closest;
-use super::super::model::{ChecksumForm, Transport, Version, VrrpSettings};
+use super::super::model::{
+    ChecksumForm, Transport, Version, VrrpSettings, DEFAULT_ADVERT_INTERVAL_V3,
+};
 use super::super::raw::{RawVrrp, Sp};
 use super::super::scalar::Scalar;
 use super::diag::{choice, join, Diag};
@@ -64,7 +66,7 @@ pub fn vrrp(
     }) {
         Some(t) => t,
         None if version == Version::V2 => Duration::from_secs(1),
-        None => Duration::from_millis(200),
+        None => DEFAULT_ADVERT_INTERVAL_V3,
     };
 
     let transport = d

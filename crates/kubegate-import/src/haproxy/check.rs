@@ -134,6 +134,7 @@ pub fn read(
         rise: Some(p.rise.unwrap_or(RISE).clamp(1, 1000)),
         fall: Some(p.fall.unwrap_or(FALL).clamp(1, 1000)),
         statuses,
+        ca_file: None,
     })
 }
 

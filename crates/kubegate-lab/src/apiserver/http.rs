@@ -1,5 +1,8 @@
 //! The fake apiserver's HTTP/1.1, sans-IO: reading a request head (bounded; anything odd is
-//! refused, never a panic), choosing what to answer, and framing the answers.
+//! refused, never a panic; parsed by `kubegate_http`), choosing what to answer, and framing
+//! the answers.
+
+use kubegate_http::HeadError;
 
 /// Longest request head accepted (request line and fields); longer ones get 431.
 pub const MAX_HEAD: usize = 8 * 1024;
@@ -24,72 +27,42 @@ pub enum Head {
     TooLarge,
 }
 
-/// Parse a request head from the start of `buf`.
-///
-/// RFC 9112 §2.1: `HTTP-message = start-line CRLF *( field-line CRLF ) CRLF`;
-/// §3: `request-line = method SP request-target SP HTTP-version`;
-/// §5: `field-line = field-name ":" OWS field-value OWS`.
+/// Parse a request head from the start of `buf` (with `kubegate_http`; RFC 9112 §3, §5).
 pub fn parse_head(buf: &[u8]) -> Head {
-    let Some(end) = find(buf, b"\r\n\r\n") else {
-        return if buf.len() > MAX_HEAD {
-            Head::TooLarge
-        } else {
-            Head::NeedMore
-        };
+    let head = match kubegate_http::parse_request(buf, MAX_HEAD) {
+        Ok(Some(head)) => head,
+        Ok(None) => return Head::NeedMore,
+        Err(HeadError::TooLarge | HeadError::TooManyHeaders) => return Head::TooLarge,
+        Err(_) => return Head::Invalid,
     };
-    if end + 4 > MAX_HEAD {
-        return Head::TooLarge;
-    }
-    let Ok(text) = std::str::from_utf8(&buf[..end]) else {
-        return Head::Invalid;
-    };
-    let mut lines = text.split("\r\n");
-    let mut parts = lines.next().unwrap_or("").split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Head::Invalid;
-    };
-    let version_ok = matches!(version, "HTTP/1.1" | "HTTP/1.0");
-    let token = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphabetic());
-    if !version_ok || !token(method) || !target.starts_with('/') {
+    let alphabetic = head.method.bytes().all(|b| b.is_ascii_alphabetic());
+    if !alphabetic || !head.target.starts_with('/') {
         return Head::Invalid;
     }
     // RFC 9112 §9.3: HTTP/1.0 closes unless it asks otherwise; 1.1 persists unless "close".
-    let mut close = version == "HTTP/1.0";
+    let mut close = head.minor_version == 0;
     let mut has_body = false;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Head::Invalid;
-        };
-        // RFC 9112 §5.1: no whitespace between field name and colon.
-        if name.is_empty() || name.bytes().any(|b| b.is_ascii_whitespace()) {
-            return Head::Invalid;
-        }
-        let value = value.trim_matches([' ', '\t']);
-        if name.eq_ignore_ascii_case("connection") {
-            for option in value.split(',') {
-                close |= option.trim().eq_ignore_ascii_case("close");
+    for field in &head.headers {
+        let value = field.value.trim_ascii();
+        if field.name.eq_ignore_ascii_case("connection") {
+            for option in value.split(|&b| b == b',') {
+                close |= option.trim_ascii().eq_ignore_ascii_case(b"close");
             }
-        } else if name.eq_ignore_ascii_case("transfer-encoding")
-            || (name.eq_ignore_ascii_case("content-length") && value != "0")
+        } else if field.name.eq_ignore_ascii_case("transfer-encoding")
+            || (field.name.eq_ignore_ascii_case("content-length") && value != b"0")
         {
             has_body = true;
         }
     }
     Head::Complete(
         Request {
-            method: method.to_owned(),
-            target: target.to_owned(),
+            method: head.method,
+            target: head.target,
             close,
             has_body,
         },
-        end + 4,
+        head.len,
     )
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// What a request asks for.
@@ -208,6 +181,11 @@ mod tests {
             Head::Invalid
         );
         assert_eq!(parse_head(b"\xff\xfe\r\n\r\n"), Head::Invalid);
+        assert_eq!(
+            parse_head(b"GET / HTTP/1.1\r\nnocolon\r\n\r\n"),
+            Head::Invalid
+        );
+        assert_eq!(parse_head(&vec![b'a'; MAX_HEAD]), Head::TooLarge);
         let Head::Complete(r, _) = parse_head(b"POST /x HTTP/1.0\r\nContent-Length: 3\r\n\r\n")
         else {
             panic!("a 1.0 request with a body is still a request")

@@ -4,14 +4,14 @@
 //! again while the master is stopped with SIGTERM. Each event is repeated `runs` times; the
 //! report gives median and max per case and the kubegate/keepalived ratio at equal timers.
 
-use std::fmt::Write as _;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use kubegate_import::draft::{Draft, DraftNode, DraftVip};
 
 use super::cluster::SERVICE_PORT;
 use super::keepalived::KeepalivedPeer;
@@ -71,24 +71,33 @@ impl Speaker {
         self.advert() * 4 + Duration::from_millis(1500)
     }
 
+    /// The kubegate file of the setup: three nodes, one VIP; timers and priorities are
+    /// written only for a kubegate with its own interval (else the product's defaults).
     fn yaml(&self) -> String {
-        let mut y = String::from("nodes:\n");
-        for (i, n) in NODES.iter().enumerate() {
-            let _ = writeln!(y, "  - {{ name: {n}, address: 198.18.0.{} }}", 11 + i);
-        }
-        let _ = write!(
-            y,
-            "vips:\n  - name: api\n    address: {VIP}/24\n    vrrp:\n      vrid: 51\n"
-        );
+        let nodes = NODES
+            .iter()
+            .zip(11u8..)
+            .map(|(n, last)| DraftNode {
+                name: n.to_string(),
+                address: IpAddr::V4(Ipv4Addr::new(198, 18, 0, last)),
+                origin: None,
+            })
+            .collect();
+        let mut vip = DraftVip::new("api", format!("{VIP}/24"), 51);
         if let Speaker::Kubegate(Some(i)) = self {
-            let _ = writeln!(y, "      advert_interval: {}ms", i.as_millis());
-            let _ = writeln!(
-                y,
-                "      priority: {{ node1: {}, node2: {}, node3: {} }}",
-                PRIORITIES[0], PRIORITIES[1], PRIORITIES[2]
-            );
+            vip.advert_interval = *i;
+            vip.priority = NODES
+                .iter()
+                .zip(PRIORITIES)
+                .map(|(n, p)| (n.to_string(), p))
+                .collect();
         }
-        y
+        let draft = Draft {
+            nodes,
+            vips: vec![vip],
+            ..Draft::default()
+        };
+        kubegate_import::emit::write(&draft)
     }
 }
 
@@ -451,12 +460,29 @@ mod tests {
 
     #[test]
     fn kubegate_yaml_sets_timers_only_when_asked() {
-        let fast = Speaker::Kubegate(Some(Duration::from_millis(100))).yaml();
-        assert!(fast.contains("advert_interval: 100ms"), "{fast}");
-        assert!(fast.contains("node1: 150, node2: 100, node3: 50"), "{fast}");
-        let default = Speaker::Kubegate(None).yaml();
-        assert!(!default.contains("advert_interval"), "{default}");
-        assert!(default.contains("198.18.0.13"), "{default}");
+        use kubegate_config::model::{Version, DEFAULT_ADVERT_INTERVAL_V3};
+        let parse = |speaker: Speaker| {
+            let text = speaker.yaml();
+            let cfg = kubegate_config::parse_str(&text, Path::new("bench.yaml"))
+                .unwrap_or_else(|e| panic!("expected a valid file, got {e}\n{text}"));
+            (cfg, text)
+        };
+        let (fast, text) = parse(Speaker::Kubegate(Some(Duration::from_millis(100))));
+        let vrrp = &fast.vips[0].vrrp;
+        assert_eq!(vrrp.advert_interval, Duration::from_millis(100), "{text}");
+        assert!(text.contains("node1: 150, node2: 100, node3: 50"), "{text}");
+        let (default, text) = parse(Speaker::Kubegate(None));
+        let vrrp = &default.vips[0].vrrp;
+        assert_eq!(
+            (vrrp.version, vrrp.advert_interval),
+            (Version::V3, DEFAULT_ADVERT_INTERVAL_V3),
+            "{text}"
+        );
+        assert!(
+            !text.contains("priority"),
+            "priorities by node order: {text}"
+        );
+        assert!(text.contains("198.18.0.13"), "{text}");
         assert_eq!(
             Speaker::Keepalived(2, Duration::from_secs(1)).label(),
             "keepalived v2 1 s"

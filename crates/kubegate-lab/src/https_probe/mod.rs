@@ -207,18 +207,21 @@ async fn version(
             Err(_) => break,
         }
     }
-    let text = String::from_utf8_lossy(&answer);
     if answer.is_empty() {
         return Err(Failure {
             why: "closed without an answer".into(),
             reset: true,
         });
     }
-    if !text.starts_with("HTTP/1.1 200 ") {
-        let line = text.lines().next().unwrap_or("no answer");
-        return Err(Failure::answer(format!("status: {line}")));
-    }
-    if !text.contains("\"gitVersion\"") {
+    let head = match kubegate_http::parse_response(&answer, MAX_RESPONSE) {
+        Ok(Some(head)) if head.code == 200 => head,
+        _ => {
+            let text = String::from_utf8_lossy(&answer);
+            let line = text.lines().next().unwrap_or("no answer");
+            return Err(Failure::answer(format!("status: {line}")));
+        }
+    };
+    if !String::from_utf8_lossy(&answer[head.len..]).contains("\"gitVersion\"") {
         return Err(Failure::answer("no version in the answer".into()));
     }
     Ok(())
@@ -258,12 +261,21 @@ async fn open_watch(
     tls.write_all(request.as_bytes())
         .await
         .map_err(|e| e.to_string())?;
-    let mut head = [0u8; 12];
-    tls.read_exact(&mut head).await.map_err(|e| e.to_string())?;
-    if &head != b"HTTP/1.1 200" {
-        return Err("watch refused".into());
+    // The head only; the events after it are `follow`'s.
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 1024];
+    loop {
+        match kubegate_http::parse_response(&buf, MAX_RESPONSE) {
+            Ok(Some(head)) if head.code == 200 => return Ok(tls),
+            Ok(Some(_)) | Err(_) => return Err("watch refused".into()),
+            Ok(None) => {}
+        }
+        match tls.read(&mut chunk).await {
+            Ok(0) => return Err("closed before the answer's head ended".into()),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) => return Err(e.to_string()),
+        }
     }
-    Ok(tls)
 }
 
 /// Reads the watch stream until it ends; returns why.

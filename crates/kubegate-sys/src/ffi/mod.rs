@@ -2,7 +2,9 @@
 //!
 //! Every function here is a safe wrapper around one or two system calls: it takes Rust types,
 //! fills the C structures itself and turns `-1` into `io::Error`. The rest of this crate (and `lab`) is
-//! safe code built on these wrappers.
+//! safe code built on these wrappers and on socket2, which makes the sockets and sets the
+//! options it knows; only what no maintained crate does is here (raw packets with ancillary
+//! data, netlink bind, splice, interface ioctls, setns, SCHED_RR, poll, ...).
 #![allow(unsafe_code)]
 
 pub(crate) mod ifaddrs;
@@ -31,14 +33,6 @@ fn check_size(ret: isize) -> io::Result<usize> {
     }
 }
 
-/// `socket(2)`; `ty` may carry `SOCK_NONBLOCK`. `SOCK_CLOEXEC` is always added.
-pub(crate) fn socket(domain: c_int, ty: c_int, proto: c_int) -> io::Result<OwnedFd> {
-    // SAFETY: plain system call; on success the kernel hands us a fresh descriptor we own.
-    let fd = check(unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) })?;
-    // SAFETY: `fd` is a valid descriptor that nothing else owns.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
 fn setsockopt<T>(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: &T) -> io::Result<()> {
     // SAFETY: `value` points to a live `T` of exactly the length we pass.
     check(unsafe {
@@ -48,38 +42,6 @@ fn setsockopt<T>(fd: BorrowedFd<'_>, level: c_int, name: c_int, value: &T) -> io
             name,
             (value as *const T).cast::<c_void>(),
             size_of::<T>() as socklen_t,
-        )
-    })
-    .map(drop)
-}
-
-/// `setsockopt(2)` with an `int` value.
-pub(crate) fn setsockopt_int(
-    fd: BorrowedFd<'_>,
-    level: c_int,
-    name: c_int,
-    value: c_int,
-) -> io::Result<()> {
-    setsockopt(fd, level, name, &value)
-}
-
-/// `SO_BINDTODEVICE`: the socket sends and receives only on `ifname`.
-pub(crate) fn bind_to_device(fd: BorrowedFd<'_>, ifname: &str) -> io::Result<()> {
-    let name = ifname.as_bytes();
-    if name.is_empty() || name.len() >= libc::IFNAMSIZ || name.contains(&0) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "bad interface name",
-        ));
-    }
-    // SAFETY: `name` is a valid byte slice of the length passed.
-    check(unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_BINDTODEVICE,
-            name.as_ptr().cast::<c_void>(),
-            name.len() as socklen_t,
         )
     })
     .map(drop)
@@ -95,48 +57,18 @@ fn mreqn(group: Ipv4Addr, ifindex: u32) -> libc::ip_mreqn {
     }
 }
 
-/// `IP_ADD_MEMBERSHIP` for `group` on interface `ifindex`.
-pub(crate) fn join_multicast_v4(
-    fd: BorrowedFd<'_>,
-    group: Ipv4Addr,
-    ifindex: u32,
-) -> io::Result<()> {
-    setsockopt(
-        fd,
-        libc::IPPROTO_IP,
-        libc::IP_ADD_MEMBERSHIP,
-        &mreqn(group, ifindex),
-    )
+/// `IPV6_RECVPKTINFO`: received datagrams carry their destination address and interface
+/// (socket2 has no setter for it).
+pub(crate) fn recv_pktinfo_v6(fd: BorrowedFd<'_>) -> io::Result<()> {
+    let on: c_int = 1;
+    setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, &on)
 }
 
-/// `IP_MULTICAST_IF`: multicast leaves through interface `ifindex`.
+/// `IP_MULTICAST_IF` by interface index (`ip_mreqn`; socket2 takes only an address):
+/// multicast leaves through interface `ifindex`.
 pub(crate) fn multicast_if_v4(fd: BorrowedFd<'_>, ifindex: u32) -> io::Result<()> {
     let req = mreqn(Ipv4Addr::UNSPECIFIED, ifindex);
     setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &req)
-}
-
-/// `IPV6_ADD_MEMBERSHIP` for `group` on interface `ifindex`.
-pub(crate) fn join_multicast_v6(
-    fd: BorrowedFd<'_>,
-    group: Ipv6Addr,
-    ifindex: u32,
-) -> io::Result<()> {
-    let req = libc::ipv6_mreq {
-        ipv6mr_multiaddr: libc::in6_addr {
-            s6_addr: group.octets(),
-        },
-        ipv6mr_interface: ifindex,
-    };
-    setsockopt(fd, libc::IPPROTO_IPV6, libc::IPV6_ADD_MEMBERSHIP, &req)
-}
-
-/// `SO_RCVTIMEO`: a blocking receive gives up after `timeout` with `WouldBlock`.
-pub(crate) fn recv_timeout(fd: BorrowedFd<'_>, timeout: Duration) -> io::Result<()> {
-    let tv = libc::timeval {
-        tv_sec: timeout.as_secs() as libc::time_t,
-        tv_usec: timeout.subsec_micros() as libc::suseconds_t,
-    };
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_RCVTIMEO, &tv)
 }
 
 /// Binds a netlink socket with a kernel-chosen port id to the multicast `groups` bitmask.
@@ -395,7 +327,7 @@ fn ifreq(ifname: &str) -> io::Result<libc::ifreq> {
 }
 
 fn ioctl_ifreq(ifname: &str, request: libc::c_ulong) -> io::Result<libc::ifreq> {
-    let sock = socket(libc::AF_INET, libc::SOCK_DGRAM, 0)?;
+    let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)?;
     let mut req = ifreq(ifname)?;
     // SAFETY: both requests read the name and write into the `ifreq` we own.
     check(unsafe { libc::ioctl(sock.as_raw_fd(), request as _, &mut req) })?;
@@ -535,21 +467,6 @@ pub(crate) fn send_nosignal(fd: BorrowedFd<'_>, buf: &[u8]) -> io::Result<usize>
             libc::MSG_NOSIGNAL,
         )
     })
-}
-
-/// `shutdown(2)` with `SHUT_WR`: the peer reads end-of-file after what was sent.
-pub(crate) fn shutdown_write(fd: BorrowedFd<'_>) -> io::Result<()> {
-    // SAFETY: plain system call on a descriptor we borrow.
-    check(unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_WR) }).map(drop)
-}
-
-/// `SO_LINGER` `{ on, 0 }`: closing the socket sends a RST and drops unsent data.
-pub(crate) fn linger_zero(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let value = libc::linger {
-        l_onoff: 1,
-        l_linger: 0,
-    };
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_LINGER, &value)
 }
 
 /// Raise the soft `RLIMIT_NOFILE` to the hard limit; returns the new soft limit.

@@ -100,7 +100,7 @@ pub struct LinkEvents {
 
 impl LinkEvents {
     pub fn open() -> io::Result<Self> {
-        let fd = open_socket(libc::SOCK_NONBLOCK)?;
+        let fd = open_socket(libc::NETLINK_ROUTE, true)?;
         ffi::bind_netlink(fd.as_fd(), wire::RTMGRP_LINK)?;
         Ok(Self {
             fd,

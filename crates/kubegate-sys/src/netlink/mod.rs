@@ -18,6 +18,8 @@ pub use addr::InterfaceAddress;
 pub use link::{LinkEvent, LinkEvents, LinkState};
 pub use sockdiag::reset_connections_from;
 
+use socket2::{Domain, SockRef, Socket, Type};
+
 use super::ffi;
 use wire::Message;
 
@@ -35,12 +37,15 @@ pub struct Netlink {
     buf: Vec<u8>,
 }
 
-fn open_socket(flags: libc::c_int) -> io::Result<OwnedFd> {
-    ffi::socket(
-        libc::AF_NETLINK,
-        libc::SOCK_RAW | flags,
-        libc::NETLINK_ROUTE,
-    )
+/// A netlink socket of `protocol` (socket2 adds `SOCK_CLOEXEC`).
+fn open_socket(protocol: libc::c_int, nonblocking: bool) -> io::Result<OwnedFd> {
+    let ty = if nonblocking {
+        Type::RAW.nonblocking()
+    } else {
+        Type::RAW
+    };
+    let socket = Socket::new(Domain::from(libc::AF_NETLINK), ty, Some(protocol.into()))?;
+    Ok(OwnedFd::from(socket))
 }
 
 impl Netlink {
@@ -51,9 +56,9 @@ impl Netlink {
 
     /// A request socket of another netlink family (`NETLINK_SOCK_DIAG`).
     fn open_protocol(protocol: libc::c_int) -> io::Result<Self> {
-        let fd = ffi::socket(libc::AF_NETLINK, libc::SOCK_RAW, protocol)?;
+        let fd = open_socket(protocol, false)?;
         ffi::bind_netlink(fd.as_fd(), 0)?;
-        ffi::recv_timeout(fd.as_fd(), REPLY_TIMEOUT)?;
+        SockRef::from(&fd).set_read_timeout(Some(REPLY_TIMEOUT))?;
         Ok(Self {
             fd,
             seq: 0,

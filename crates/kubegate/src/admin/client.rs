@@ -122,17 +122,17 @@ fn reachable(addr: SocketAddr) -> SocketAddr {
     }
 }
 
+/// Largest answer head read.
+const MAX_HEAD: usize = 64 * 1024;
+
 fn parse_answer(bytes: &[u8]) -> Result<(u16, String)> {
-    let text = String::from_utf8_lossy(bytes);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| anyhow!("not an HTTP answer"))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| anyhow!("no HTTP status line"))?;
-    Ok((status, body.to_string()))
+    let head = match kubegate_http::parse_response(bytes, MAX_HEAD) {
+        Ok(Some(head)) => head,
+        Ok(None) => bail!("not an HTTP answer"),
+        Err(e) => bail!("no HTTP status line ({e})"),
+    };
+    let body = String::from_utf8_lossy(&bytes[head.len..]).into_owned();
+    Ok((head.code, body))
 }
 
 /// A path segment with everything but unreserved characters and `:` percent-encoded.
@@ -146,4 +146,30 @@ pub fn segment(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_read_and_garbage_is_named() {
+        let (status, body) = parse_answer(b"HTTP/1.1 401 Unauthorized\r\nA: b\r\n\r\n{}").unwrap();
+        assert_eq!((status, body.as_str()), (401, "{}"));
+        let cut = parse_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n").unwrap_err();
+        assert_eq!(cut.to_string(), "not an HTTP answer");
+        for garbage in [
+            &b"SSH-2.0-x\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nnocolon\r\n\r\n",
+        ] {
+            let e = parse_answer(garbage).unwrap_err().to_string();
+            assert!(
+                e.starts_with("no HTTP status line"),
+                "{garbage:?} gave {e:?}"
+            );
+        }
+        let huge = [b"HTTP/1.1 200 OK\r\nX: ".as_slice(), &vec![b'a'; MAX_HEAD]].concat();
+        let e = parse_answer(&huge).unwrap_err().to_string();
+        assert_eq!(e, "no HTTP status line (head too large)");
+    }
 }

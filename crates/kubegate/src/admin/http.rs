@@ -1,11 +1,13 @@
 //! The little HTTP/1.1 the admin endpoint speaks: a request head parsed from untrusted bytes
-//! (bounded, never panicking), and responses that always close the connection.
+//! (bounded, never panicking; parsed by `kubegate_http`), and responses that always close the
+//! connection.
+
+use kubegate_http::HeadError;
 
 /// Largest request head accepted (request line and headers).
 pub const MAX_HEAD: usize = 8 * 1024;
 /// Largest request body accepted (actions take none; a small one is read and ignored).
 pub const MAX_BODY: usize = 1024;
-const MAX_HEADERS: usize = 64;
 
 /// A parsed request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,69 +35,47 @@ fn refused(status: u16, message: &'static str) -> Refused {
 
 /// `Ok(None)`: the head is not complete yet (read more, up to [`MAX_HEAD`]).
 pub fn parse_head(buf: &[u8]) -> Result<Option<Request>, Refused> {
-    let Some(end) = find(buf, b"\r\n\r\n") else {
-        if buf.len() >= MAX_HEAD {
-            return Err(refused(431, "request head too large"));
-        }
-        return Ok(None);
+    let head = match kubegate_http::parse_request(buf, MAX_HEAD) {
+        Ok(Some(head)) => head,
+        Ok(None) => return Ok(None),
+        Err(HeadError::TooLarge) => return Err(refused(431, "request head too large")),
+        Err(HeadError::TooManyHeaders) => return Err(refused(431, "too many headers")),
+        Err(HeadError::Version) => return Err(refused(505, "HTTP/1.x only")),
+        Err(HeadError::StartLine) => return Err(refused(400, "malformed request line")),
+        Err(HeadError::Header) => return Err(refused(400, "malformed header")),
     };
-    if end + 4 > MAX_HEAD {
-        return Err(refused(431, "request head too large"));
-    }
-    let head = std::str::from_utf8(&buf[..end]).map_err(|_| refused(400, "not UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let line = lines.next().unwrap_or_default();
-    let mut parts = line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(refused(400, "malformed request line"));
-    };
-    if !version.starts_with("HTTP/1.") {
-        return Err(refused(505, "HTTP/1.x only"));
-    }
-    if method.is_empty() || !method.bytes().all(|b| b.is_ascii_uppercase()) {
+    if !head.method.bytes().all(|b| b.is_ascii_uppercase()) {
         return Err(refused(400, "malformed method"));
     }
-    if !target.starts_with('/') {
+    if !head.target.starts_with('/') {
         return Err(refused(400, "the target must be a path"));
     }
-    let raw_path = target.split(['?', '#']).next().unwrap_or_default();
+    let raw_path = head.target.split(['?', '#']).next().unwrap_or_default();
     let path = percent_decode(raw_path).ok_or(refused(400, "bad percent-encoding"))?;
     let mut authorization = None;
     let mut content_length = 0usize;
-    for (n, header) in lines.enumerate() {
-        if n >= MAX_HEADERS {
-            return Err(refused(431, "too many headers"));
-        }
-        let Some((name, value)) = header.split_once(':') else {
-            return Err(refused(400, "malformed header"));
-        };
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("authorization") {
+    for header in &head.headers {
+        let value = std::str::from_utf8(&header.value).map_err(|_| refused(400, "not UTF-8"))?;
+        if header.name.eq_ignore_ascii_case("authorization") {
             authorization = Some(value.to_string());
-        } else if name.eq_ignore_ascii_case("content-length") {
+        } else if header.name.eq_ignore_ascii_case("content-length") {
             content_length = value
                 .parse()
                 .map_err(|_| refused(400, "bad content-length"))?;
             if content_length > MAX_BODY {
                 return Err(refused(413, "request body too large"));
             }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
             return Err(refused(411, "send a content-length, not a chunked body"));
         }
     }
     Ok(Some(Request {
-        method: method.to_string(),
+        method: head.method,
         path,
         authorization,
         content_length,
-        head_len: end + 4,
+        head_len: head.len,
     }))
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// `%XX` decoded; `None` for a malformed escape or a result that is not UTF-8.
@@ -203,6 +183,20 @@ mod tests {
             400
         );
         assert_eq!(parse_head(b"\xff\xfe\r\n\r\n").unwrap_err().status, 400);
+        assert_eq!(
+            parse_head(b"get / HTTP/1.1\r\n\r\n").unwrap_err().status,
+            400
+        );
+        assert_eq!(
+            parse_head(b"GET * HTTP/1.1\r\n\r\n").unwrap_err().status,
+            400
+        );
+        let many: String = (0..100).map(|i| format!("X-{i}: v\r\n")).collect();
+        let many = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        let refused = parse_head(many.as_bytes()).unwrap_err();
+        assert_eq!((refused.status, refused.message), (431, "too many headers"));
+        let latin1 = parse_head(b"GET / HTTP/1.1\r\nAuthorization: \xe9\r\n\r\n");
+        assert_eq!(latin1.unwrap_err().message, "not UTF-8");
     }
 
     #[test]

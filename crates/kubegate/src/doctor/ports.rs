@@ -6,13 +6,11 @@
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::finding::Finding;
 use kubegate_config::model::ClusterConfig;
-use kubegate_sys::tcp;
 
 /// Every address the daemon will listen on, with what listens there (`admin.bind` unless it
 /// is `off`).
@@ -36,9 +34,11 @@ pub fn try_bind(addr: SocketAddr) -> io::Result<()> {
         Some(Protocol::TCP),
     )?;
     socket.set_reuse_address(true)?;
-    tcp::set_freebind(socket.as_fd(), addr.is_ipv6())?;
     if addr.is_ipv6() {
+        socket.set_freebind_v6(true)?;
         socket.set_only_v6(false)?;
+    } else {
+        socket.set_freebind_v4(true)?;
     }
     socket.bind(&addr.into())
 }

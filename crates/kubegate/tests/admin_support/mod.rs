@@ -246,12 +246,13 @@ pub fn raw(addr: SocketAddr, bytes: &[u8]) -> std::io::Result<(u16, String)> {
     c.write_all(bytes)?;
     let mut answer = Vec::new();
     c.read_to_end(&mut answer)?;
-    let text = String::from_utf8_lossy(&answer).to_string();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Ok((status, body.to_string()))
+    // Status 0: no complete, valid answer head.
+    let (status, body_at) = match kubegate_http::parse_response(&answer, 64 * 1024) {
+        Ok(Some(head)) => (head.code, head.len),
+        _ => (0, answer.len()),
+    };
+    Ok((
+        status,
+        String::from_utf8_lossy(&answer[body_at..]).into_owned(),
+    ))
 }

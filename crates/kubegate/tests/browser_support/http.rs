@@ -1,6 +1,7 @@
 //! Just enough HTTP/1.1 over a loopback `TcpStream` for the WebDriver wire protocol (JSON in,
 //! JSON out) and for fetching a page: one request per connection, `Connection: close`, bodies
-//! framed by `Content-Length`, chunked encoding or the end of the stream.
+//! framed by `Content-Length`, chunked encoding or the end of the stream; heads parsed by
+//! `kubegate_http`.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -8,6 +9,8 @@ use std::time::Duration;
 
 /// The largest response accepted (a full-page screenshot in base64 fits easily).
 const MAX_RESPONSE: usize = 64 << 20;
+/// The largest response head accepted.
+const MAX_HEAD: usize = 64 * 1024;
 
 pub struct Response {
     pub status: u16,
@@ -49,30 +52,31 @@ pub fn request(
 
 fn read_response(stream: &mut TcpStream) -> io::Result<Response> {
     let mut buf = Vec::new();
-    let header_end = loop {
-        if let Some(at) = find(&buf, b"\r\n\r\n") {
-            break at;
+    let head = loop {
+        match kubegate_http::parse_response(&buf, MAX_HEAD) {
+            Ok(Some(head)) => break head,
+            Ok(None) => {}
+            Err(e) => return Err(invalid(&format!("bad response head: {e}"))),
         }
         if read_more(stream, &mut buf)? == 0 {
             return Err(invalid("the connection closed inside the headers"));
         }
     };
-    let head = std::str::from_utf8(&buf[..header_end]).map_err(|_| invalid("non-UTF-8 header"))?;
-    let mut lines = head.split("\r\n");
-    let status_line = lines.next().unwrap_or_default();
-    let status = status_line
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| invalid(&format!("bad status line {status_line:?}")))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
+    let status = head.code;
+    let headers: Vec<(String, String)> = head
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.clone(),
+                String::from_utf8_lossy(&h.value).into_owned(),
+            )
+        })
         .collect();
     let mut response = Response {
         status,
         headers,
-        body: buf[header_end + 4..].to_vec(),
+        body: buf[head.len..].to_vec(),
     };
     let chunked = response
         .header("transfer-encoding")
