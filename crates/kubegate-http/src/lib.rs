@@ -4,6 +4,7 @@
 //! network is never trusted: a head longer than its limit is refused as soon as the limit is
 //! reached (callers never buffer past it), an incomplete head asks for more, anything
 //! malformed is an error that says which part, and nothing panics.
+#![forbid(unsafe_code)]
 
 mod head;
 mod request;
