@@ -13,24 +13,24 @@
 #![forbid(unsafe_code)]
 
 pub mod connlog;
-pub mod dial;
+pub(crate) mod dial;
 pub mod health;
 pub mod health_events;
-pub mod health_state;
+pub(crate) mod health_state;
 pub mod latency;
-pub mod listener;
+pub(crate) mod listener;
 pub mod logsink;
 pub mod pipes;
 pub mod pool;
 pub mod probe;
-pub mod probe_http;
+pub(crate) mod probe_http;
 pub mod probe_tls;
-pub mod proxy;
+pub(crate) mod proxy;
 pub mod proxy_protocol;
-pub mod relay;
+pub(crate) mod relay;
 pub mod rise_fall;
 pub mod runtime;
-pub mod sessions;
+pub(crate) mod sessions;
 pub mod shared;
 
 pub use logsink::{LogFormat, RecordHook};

@@ -13,7 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod duration;
-pub mod error;
+pub(crate) mod error;
 pub mod handover;
 mod hints;
 pub mod identity;

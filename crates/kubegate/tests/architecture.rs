@@ -73,7 +73,12 @@ fn config_and_import_are_pure() {
     let why = "config and import are pure: file text and local addresses are passed in";
     assert_none_of("kubegate-config", &[], IO, why);
     assert_none_of("kubegate-import", &[], IO, why);
-    assert_none_of("kubegate-http", &[], IO, "HTTP heads are parsed from bytes handed in");
+    assert_none_of(
+        "kubegate-http",
+        &[],
+        IO,
+        "HTTP heads are parsed from bytes handed in",
+    );
 }
 
 #[test]

@@ -8,7 +8,7 @@
 mod addr;
 mod link;
 mod sockdiag;
-pub mod wire;
+pub(crate) mod wire;
 
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};

@@ -14,11 +14,11 @@
 
 use std::net::IpAddr;
 
-pub mod checksum;
+pub(crate) mod checksum;
 mod error;
 mod fuzz;
 mod repr;
-pub mod view;
+pub(crate) mod view;
 
 pub use error::{EmitError, ParseError};
 pub use fuzz::fuzz_parse;
