@@ -8,7 +8,6 @@
 mod daemon_support;
 
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -17,16 +16,6 @@ use std::time::Duration;
 use daemon_support::*;
 use kubegate::admin::snapshot::BackendState;
 use kubegate_lab::apiserver;
-
-/// A loopback address whose port is held by a socket that never listens: every connect to
-/// it is refused, and nothing else can take the port while the socket lives.
-fn dead_backend() -> (socket2::Socket, SocketAddr) {
-    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-    s.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
-        .unwrap();
-    let addr = s.local_addr().unwrap().as_socket().unwrap();
-    (s, addr)
-}
 
 /// Opens `n` connections through `frontend` and closes them at once; waits (bounded) until
 /// the daemon has recorded all of them, and returns their records.
@@ -233,7 +222,7 @@ fn reload_under_load_applies_new_backends_without_a_failed_connection() {
 fn a_dead_backend_costs_no_client_connection() {
     // Every connect to the dead backend is refused and retried on another.
     let (b1, b2) = (name_server("b1"), name_server("b2"));
-    let (_held, dead) = dead_backend();
+    let dead = dead_backend();
     let yaml = format!(
         "frontends:
   - name: api
@@ -250,30 +239,6 @@ fn a_dead_backend_costs_no_client_connection() {
     assert_eq!(d.stop(), Ok(()));
 }
 
-/// The binary, its connection log and its own log in a directory removed on drop; killed on
-/// drop if it still runs.
-struct Process {
-    child: Child,
-    dir: std::path::PathBuf,
-}
-
-impl Process {
-    fn read(&self, file: &str) -> String {
-        std::fs::read_to_string(self.dir.join(file)).unwrap_or_default()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if thread::panicking() {
-            eprintln!("kubegate's log:\n{}", self.read("daemon.log"));
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
 #[test]
 fn ipv6_listener_and_json_connection_log_of_the_binary_which_exits_0_on_sigterm() {
     let b1 = name_server("b1");
@@ -284,21 +249,9 @@ fn ipv6_listener_and_json_connection_log_of_the_binary_which_exits_0_on_sigterm(
         .unwrap()
         .port();
     let frontend: SocketAddr = format!("[::1]:{port}").parse().unwrap();
-    let dir = std::env::temp_dir().join(format!("kg-daemon-json-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("kubegate.yaml"),
-        format!("frontends:\n  - name: api6\n    bind: \"{frontend}\"\n    backends: [{b1}]\n"),
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_kubegate"))
-        .args(["run", "--log-format", "json", "--workers", "1", "--config"])
-        .arg(dir.join("kubegate.yaml"))
-        .stdout(std::fs::File::create(dir.join("connections.log")).unwrap())
-        .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let mut p = Process { child, dir };
+    let yaml =
+        format!("frontends:\n  - name: api6\n    bind: \"{frontend}\"\n    backends: [{b1}]\n");
+    let mut p = Binary::spawn("balancer-json", &yaml, &[], &["--log-format", "json"]);
     assert_eq!(wait_answering(frontend), "b1");
     let line = wait_until("a JSON connection record on stdout", Duration::from_secs(2), || {
         let log = p.read("connections.log");
@@ -316,16 +269,7 @@ fn ipv6_listener_and_json_connection_log_of_the_binary_which_exits_0_on_sigterm(
         "{line}"
     );
     assert_eq!(record["bytes_from_backend"], 3, "'b1\\n': {line}");
-    let status = Command::new("kill")
-        .args(["-TERM", &p.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success(), "kill -TERM: {status}");
-    let code = wait_until("kubegate to exit after SIGTERM", Duration::from_secs(10), || {
-        match p.child.try_wait().unwrap() {
-            Some(s) => Ok(s.code()),
-            None => Err("still running".to_string()),
-        }
-    });
-    assert_eq!(code, Some(0), "exit status after SIGTERM");
+    p.signal("TERM");
+    let status = p.wait_exit("kubegate to exit after SIGTERM", Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
 }

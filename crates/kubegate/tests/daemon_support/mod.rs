@@ -1,13 +1,16 @@
-//! An in-process `kubegate run` for tests: the config written to a temporary directory, the
-//! daemon on ports the kernel picks (read back from its status), every finished connection's
-//! record kept, raw HTTP to its admin endpoint, and bounded waits that say what they waited
-//! for and what they saw. The daemon is stopped and the directory removed when the guard
-//! drops, also on failure.
+//! `kubegate run` for tests. In-process ([`Daemon`]): the config written to a temporary
+//! directory, the daemon on ports the kernel picks (read back from its status), every finished
+//! connection's record kept. As a process ([`Binary`]) for what only the binary shows (its
+//! stdout and stderr, signals, exit codes). Raw HTTP to an admin endpoint, backends on
+//! loopback, and bounded waits that say what they waited for and what they saw. Daemons are
+//! stopped and directories removed when their guards drop, also on failure.
 #![allow(dead_code)] // each test crate uses a different part
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::os::unix::net::UnixDatagram;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -35,11 +38,13 @@ impl Daemon {
     /// Writes `yaml` to `DIR/kubegate.yaml` (`DIR` in it replaced by the directory) and runs
     /// the daemon on it with one balancer worker; returns once it is ready.
     pub fn start(name: &str, yaml: &str) -> Daemon {
-        let dir = std::env::temp_dir().join(format!("kg-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        Daemon::start_with_files(name, yaml, &[])
+    }
+
+    /// The same with more files in `DIR` (a token file), as (name, contents).
+    pub fn start_with_files(name: &str, yaml: &str, files: &[(&str, &str)]) -> Daemon {
+        let dir = test_dir(name, yaml, files);
         let path = dir.join("kubegate.yaml");
-        std::fs::write(&path, yaml.replace("DIR", dir.to_str().unwrap())).unwrap();
         let cluster = kubegate::host::load_config(&path)
             .unwrap_or_else(|e| panic!("the test's config is invalid:\n{e}\n{yaml}"));
         let records = Arc::new(Mutex::new(Vec::new()));
@@ -195,6 +200,114 @@ impl Drop for Daemon {
     }
 }
 
+/// A fresh `TMP/kg-NAME-PID` holding `kubegate.yaml` (`DIR` in `yaml` replaced by the
+/// directory) and `files`.
+fn test_dir(name: &str, yaml: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kg-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("kubegate.yaml"),
+        yaml.replace("DIR", dir.to_str().unwrap()),
+    )
+    .unwrap();
+    for (file, contents) in files {
+        std::fs::write(dir.join(file), contents).unwrap();
+    }
+    dir
+}
+
+/// `kubegate run --workers 1 --config DIR/kubegate.yaml ARGS…` as a process: stdout (the
+/// connection log) in `DIR/connections.log`, stderr (its log) in `DIR/daemon.log`.
+pub struct Binary {
+    pub child: Child,
+    pub dir: PathBuf,
+}
+
+impl Binary {
+    pub fn spawn(name: &str, yaml: &str, files: &[(&str, &str)], args: &[&str]) -> Binary {
+        let dir = test_dir(name, yaml, files);
+        Binary::run_in(dir, args, None)
+    }
+
+    /// The same, returning once the daemon tells `$NOTIFY_SOCKET` it is ready (`READY=1`, as
+    /// systemd's `Type=notify` waits for), at most [`START_STOP`].
+    pub fn spawn_ready(name: &str, yaml: &str, files: &[(&str, &str)], args: &[&str]) -> Binary {
+        let dir = test_dir(name, yaml, files);
+        let path = dir.join("notify.sock");
+        let notify = UnixDatagram::bind(&path).unwrap();
+        let b = Binary::run_in(dir, args, Some(&path));
+        notify.set_read_timeout(Some(START_STOP)).unwrap();
+        let mut buf = [0u8; 256];
+        match notify.recv(&mut buf) {
+            Ok(n) if &buf[..n] == b"READY=1" => b,
+            other => panic!(
+                "expected READY=1 on $NOTIFY_SOCKET within {START_STOP:?}, got {:?}; its log:\n{}",
+                other.map(|n| String::from_utf8_lossy(&buf[..n]).into_owned()),
+                b.log()
+            ),
+        }
+    }
+
+    fn run_in(dir: PathBuf, args: &[&str], notify: Option<&Path>) -> Binary {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kubegate"));
+        command
+            .args(["run", "--workers", "1", "--config"])
+            .arg(dir.join("kubegate.yaml"))
+            .args(args)
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(std::fs::File::create(dir.join("connections.log")).unwrap())
+            .stderr(std::fs::File::create(dir.join("daemon.log")).unwrap());
+        if let Some(path) = notify {
+            command.env("NOTIFY_SOCKET", path);
+        }
+        let child = command.spawn().unwrap();
+        Binary { child, dir }
+    }
+
+    /// A file of its directory, as it is now.
+    pub fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.dir.join(file)).unwrap_or_default()
+    }
+
+    /// Its stderr so far.
+    pub fn log(&self) -> String {
+        self.read("daemon.log")
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{sig}: {status}");
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub fn wait_exit(&mut self, what: &str, timeout: Duration) -> ExitStatus {
+        let child = &mut self.child;
+        let log = self.dir.join("daemon.log");
+        wait_until(what, timeout, || match child.try_wait().unwrap() {
+            Some(status) => Ok(status),
+            None => Err(format!(
+                "still running; its log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            )),
+        })
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if thread::panicking() {
+            eprintln!("kubegate's log:\n{}", self.log());
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Polls `probe` every 20 ms until it gives `Ok` (at most `timeout`); panics with what was
 /// awaited and the last `Err` (what was seen).
 pub fn wait_until<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<T, String>) -> T {
@@ -226,6 +339,18 @@ pub fn name_server_on(bind: SocketAddr, name: &str) -> SocketAddr {
             let _ = conn.write_all(reply.as_bytes());
         }
     });
+    addr
+}
+
+/// A loopback address whose port is held by a socket that never listens: every connect to
+/// it is refused, and nothing else can take the port while the test process lives.
+pub fn dead_backend() -> SocketAddr {
+    let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    s.bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    let addr = s.local_addr().unwrap().as_socket().unwrap();
+    // Held until the test process ends, like the backends' threads.
+    std::mem::forget(s);
     addr
 }
 
