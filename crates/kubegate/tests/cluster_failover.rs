@@ -143,7 +143,9 @@ fn sigterm_hands_over_without_a_failed_connection() {
     let probe = c
         .start_probe(VIP, Duration::from_millis(20), Duration::from_secs(3))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    probe
+        .wait_answered("node1", 10, Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("before stopping node1: {e}"));
     c.signal("node1", "TERM").unwrap();
     assert_eq!(
         c.wait_exit("node1", Duration::from_secs(5)).unwrap(),
