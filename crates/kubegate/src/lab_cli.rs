@@ -72,9 +72,9 @@ pub fn lab_probe(
     duration_ms: u64,
     timeout_ms: u64,
 ) -> Result<ExitCode> {
-    use std::time::Duration;
     use kubegate_lab::service;
     use std::io::Write as _;
+    use std::time::Duration;
     // One line per attempt as it is made, so a test can read how far the probe has come.
     let mut out = std::io::stdout().lock();
     out.write_all(service::format_start(std::time::SystemTime::now()).as_bytes())?;

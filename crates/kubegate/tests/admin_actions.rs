@@ -72,7 +72,10 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         String::from_utf8_lossy(&out.stderr)
     );
     let said = String::from_utf8_lossy(&out.stdout);
-    assert!(said.contains("maint"), "expected a message saying maint: {said}");
+    assert!(
+        said.contains("maint"),
+        "expected a message saying maint: {said}"
+    );
     assert_eq!(
         d.status().frontends[0].backends[1].state,
         BackendState::Maint
@@ -87,7 +90,11 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         &d.admin.to_string(),
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected a failure without a token, got {}: {err}", out.status);
+    assert!(
+        !out.status.success(),
+        "expected a failure without a token, got {}: {err}",
+        out.status
+    );
     assert!(err.contains("401") && err.contains("--token-file"), "{err}");
     // With --token-file.
     let out = d.cli(&[

@@ -68,7 +68,11 @@ fn status_without_a_daemon_says_what_to_check() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "expected a failure, got {}: {err}", out.status);
+    assert!(
+        !out.status.success(),
+        "expected a failure, got {}: {err}",
+        out.status
+    );
     assert!(
         err.contains(&format!(
             "no daemon answers on {addr}: is kubegate running? is admin.bind elsewhere?"
@@ -144,5 +148,9 @@ fn a_taken_admin_port_is_reported_and_the_balancer_runs_on() {
     assert_eq!(daemon_support::ask(frontend), Ok("a".to_string()));
     d.signal("TERM");
     let status = d.wait_exit("kubegate to exit after SIGTERM", Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
 }

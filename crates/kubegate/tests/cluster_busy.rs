@@ -70,9 +70,11 @@ vips:
         "node1 master, node2 and node3 backup",
         Duration::from_secs(5),
         |all| {
-            all.iter()
-                .map(|s| s.vips[0].state)
-                .eq([VipState::Master, VipState::Backup, VipState::Backup])
+            all.iter().map(|s| s.vips[0].state).eq([
+                VipState::Master,
+                VipState::Backup,
+                VipState::Backup,
+            ])
         },
     ));
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -84,7 +86,13 @@ vips:
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(load);
-    let after = transitions(&wait_statuses(&c, &NODES, "every status", Duration::from_secs(5), |_| true));
+    let after = transitions(&wait_statuses(
+        &c,
+        &NODES,
+        "every status",
+        Duration::from_secs(5),
+        |_| true,
+    ));
     assert_eq!(after, before, "VIP transitions under load:\n{}", c.logs());
     assert!(
         !c.logs().contains("no real-time scheduling"),

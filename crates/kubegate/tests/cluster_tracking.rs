@@ -47,7 +47,10 @@ fn wait_listening(capture: &mut std::process::Child) {
     {
         let seen = seen.clone();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if line.starts_with("listening on") {
                     let _ = listening.send(());
                 }

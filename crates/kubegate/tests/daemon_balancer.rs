@@ -67,9 +67,11 @@ admin:
         |s| s.frontends[0].backends[1].state == BackendState::Down,
     );
     assert!(
-        s.events.iter().any(|e| e.subject == format!("api/{}", backends[1])
-            && e.message.starts_with("up -> down")
-            && e.message.contains("HTTPS 500")),
+        s.events
+            .iter()
+            .any(|e| e.subject == format!("api/{}", backends[1])
+                && e.message.starts_with("up -> down")
+                && e.message.contains("HTTPS 500")),
         "no event says the backend failed /readyz with HTTPS 500: {:#?}",
         s.events
     );
@@ -181,9 +183,11 @@ fn reload_under_load_applies_new_backends_without_a_failed_connection() {
     d.rewrite(&config(&[b2, b3]));
     assert_eq!(d.reload(), Ok(()));
     let reloaded = seen.lock().unwrap().answers.len();
-    answered_since("50 answers after the reload, b3's among them", reloaded, &|a| {
-        a.len() >= 50 && has("b3")(a)
-    });
+    answered_since(
+        "50 answers after the reload, b3's among them",
+        reloaded,
+        &|a| a.len() >= 50 && has("b3")(a),
+    );
     // An invalid file is rejected; the running config stays.
     d.rewrite("frontends:\n  - name: api\n    bind: 127.0.0.1:6443\n    backends: []\n");
     let rejected = d.reload();
@@ -210,7 +214,8 @@ fn reload_under_load_applies_new_backends_without_a_failed_connection() {
         "b1 still gets connections after the reload: {after:?}"
     );
     assert!(
-        seen.answers[kept..].iter().any(|a| a == "b2") && seen.answers[kept..].iter().any(|a| a == "b3"),
+        seen.answers[kept..].iter().any(|a| a == "b2")
+            && seen.answers[kept..].iter().any(|a| a == "b3"),
         "after the rejected reload b2 and b3 still serve: {:?}",
         &seen.answers[kept..]
     );
@@ -253,23 +258,34 @@ fn ipv6_listener_and_json_connection_log_of_the_binary_which_exits_0_on_sigterm(
         format!("frontends:\n  - name: api6\n    bind: \"{frontend}\"\n    backends: [{b1}]\n");
     let mut p = Binary::spawn("balancer-json", &yaml, &[], &["--log-format", "json"]);
     assert_eq!(wait_answering(frontend), "b1");
-    let line = wait_until("a JSON connection record on stdout", Duration::from_secs(2), || {
-        let log = p.read("connections.log");
-        match log.lines().find(|l| l.contains("\"frontend\":\"api6\"")) {
-            Some(l) => Ok(l.to_string()),
-            None => Err(format!("stdout: {log:?}")),
-        }
-    });
+    let line = wait_until(
+        "a JSON connection record on stdout",
+        Duration::from_secs(2),
+        || {
+            let log = p.read("connections.log");
+            match log.lines().find(|l| l.contains("\"frontend\":\"api6\"")) {
+                Some(l) => Ok(l.to_string()),
+                None => Err(format!("stdout: {log:?}")),
+            }
+        },
+    );
     let record: serde_json::Value =
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
     assert_eq!(record["frontend"], "api6", "{line}");
     assert_eq!(record["backend"], b1.to_string(), "{line}");
     assert!(
-        record["client"].as_str().unwrap_or("").starts_with("[::1]:"),
+        record["client"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("[::1]:"),
         "{line}"
     );
     assert_eq!(record["bytes_from_backend"], 3, "'b1\\n': {line}");
     p.signal("TERM");
     let status = p.wait_exit("kubegate to exit after SIGTERM", Duration::from_secs(10));
-    assert_eq!(status.code(), Some(0), "exit status after SIGTERM: {status}");
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
 }

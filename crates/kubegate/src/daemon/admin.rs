@@ -10,18 +10,18 @@ use std::time::{Instant, SystemTime};
 
 use crate::admin::api::{ActionError, Api, BackendAction, Snapshot};
 use crate::admin::auth::Token;
-use crate::admin::server::AdminServer;
 use crate::admin::build::snapshot;
 use crate::admin::gather::{FrontendSample, Gathered};
 use crate::admin::hub::{Heartbeat, Hub};
+use crate::admin::server::AdminServer;
 use crate::admin::snapshot::{EventKind, VipState};
 use crate::vip::driver::Control;
 use kubegate_balancer::health::HealthView;
 use kubegate_balancer::pool::AdminState;
 use kubegate_balancer::shared::FrontendState;
 
-use super::vips::VipControl;
 use super::control::Event;
+use super::vips::VipControl;
 
 pub struct DaemonApi {
     pub hub: Arc<Hub>,
@@ -38,7 +38,11 @@ pub struct DaemonApi {
 /// Serves `api` on `bind`. The VIPs and frontends matter more than their status page: when
 /// `bind` cannot be listened on, the error is logged loudly and returned for the status, and
 /// the daemon runs on without the endpoint.
-pub fn start(bind: SocketAddr, token: Option<Token>, api: DaemonApi) -> Result<AdminServer, String> {
+pub fn start(
+    bind: SocketAddr,
+    token: Option<Token>,
+    api: DaemonApi,
+) -> Result<AdminServer, String> {
     match AdminServer::start(bind, token, Arc::new(api)) {
         Ok(server) => {
             tracing::info!("admin endpoint on http://{}/", server.local_addr());

@@ -102,7 +102,12 @@ impl Daemon {
 
     /// Waits (bounded) until the daemon's status satisfies `pred`; panics saying what it
     /// waited for and what it saw.
-    pub fn wait_for(&self, what: &str, timeout: Duration, pred: impl Fn(&Status) -> bool) -> Status {
+    pub fn wait_for(
+        &self,
+        what: &str,
+        timeout: Duration,
+        pred: impl Fn(&Status) -> bool,
+    ) -> Status {
         self.status
             .wait_for(what, timeout, pred)
             .unwrap_or_else(|e| panic!("{e}"))
@@ -310,7 +315,11 @@ impl Drop for Binary {
 
 /// Polls `probe` every 20 ms until it gives `Ok` (at most `timeout`); panics with what was
 /// awaited and the last `Err` (what was seen).
-pub fn wait_until<T>(what: &str, timeout: Duration, mut probe: impl FnMut() -> Result<T, String>) -> T {
+pub fn wait_until<T>(
+    what: &str,
+    timeout: Duration,
+    mut probe: impl FnMut() -> Result<T, String>,
+) -> T {
     let until = Instant::now() + timeout;
     loop {
         match probe() {
