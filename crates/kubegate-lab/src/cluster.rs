@@ -313,6 +313,30 @@ pub struct Probe {
 }
 
 impl Probe {
+    /// What the probe has written so far (it writes each attempt as it is made).
+    pub fn so_far(&self) -> GapReport {
+        service::analyse_output(&fs::read_to_string(&self.out_path).unwrap_or_default())
+    }
+
+    /// Waits (at most `timeout`) until the probe has had `n` answers, the last one from
+    /// `node`; the error says what the probe saw.
+    pub fn wait_answered(&self, node: &str, n: usize, timeout: Duration) -> Result<(), String> {
+        let until = Instant::now() + timeout;
+        loop {
+            let seen = self.so_far();
+            if seen.succeeded >= n && seen.answered_by.last().map(String::as_str) == Some(node) {
+                return Ok(());
+            }
+            if Instant::now() >= until {
+                return Err(format!(
+                    "the probe did not have {n} answers, the last from {node}, within \
+                     {timeout:?}; it saw {seen:?}"
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     pub fn finish(mut self) -> io::Result<GapReport> {
         let text = probe_output(&mut self.child, &self.out_path, self.duration)?;
         Ok(service::analyse_output(&text))

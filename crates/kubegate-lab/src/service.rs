@@ -62,8 +62,20 @@ pub fn probe(
     duration: Duration,
     timeout: Duration,
 ) -> Vec<Sample> {
-    let start = Instant::now();
     let mut samples = Vec::new();
+    probe_each(target, period, duration, timeout, |s| samples.push(s));
+    samples
+}
+
+/// [`probe`], handing each sample to `each` as soon as it is taken.
+pub fn probe_each(
+    target: SocketAddr,
+    period: Duration,
+    duration: Duration,
+    timeout: Duration,
+    mut each: impl FnMut(Sample),
+) {
+    let start = Instant::now();
     let mut next = start;
     while start.elapsed() < duration {
         let at_ms = start.elapsed().as_millis() as u64;
@@ -75,7 +87,7 @@ pub fn probe(
             Ok(name) => (Some(name), None),
             Err(f) => (None, Some(f.why)),
         };
-        samples.push(Sample {
+        each(Sample {
             at_ms,
             answer,
             failure,
@@ -89,7 +101,6 @@ pub fn probe(
             next = now;
         }
     }
-    samples
 }
 
 /// Why an attempt failed, and whether its connection was reset (worth one retry).
@@ -205,10 +216,15 @@ pub fn analyse_output(text: &str) -> GapReport {
 
 /// The probe's whole output: a start line, then the samples.
 pub fn format_output(started: std::time::SystemTime, samples: &[Sample]) -> String {
+    format_start(started) + &format_samples(samples)
+}
+
+/// The probe's first output line (see `start_line`).
+pub fn format_start(started: std::time::SystemTime) -> String {
     let unix_ms = started
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
-    start_line(unix_ms) + &format_samples(samples)
+    start_line(unix_ms)
 }
 
 /// Serialise samples one per line: `at_ms answer`, `at_ms answer ~ why` for an answer after a

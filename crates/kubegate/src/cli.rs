@@ -23,7 +23,8 @@ fn load_and_identify(
     Ok((cluster, me, local))
 }
 
-/// `kubegate run`.
+/// `kubegate run`: the daemon until SIGTERM/SIGINT (planned handover, then drain); SIGHUP
+/// reloads the file.
 pub fn run(
     path: &Path,
     node: Option<&str>,
@@ -33,9 +34,40 @@ pub fn run(
     let options = crate::daemon::RunOptions {
         config_path: path.to_path_buf(),
         balancer,
+        binds: crate::daemon::Binds::AsConfigured,
     };
-    crate::daemon::run(cluster, me, options)?;
+    let (control, inbox) = crate::daemon::channel();
+    let signals = forward_signals(control)?;
+    let result = crate::daemon::run(
+        cluster,
+        me,
+        options,
+        inbox,
+        crate::daemon::StatusHandle::new(),
+    );
+    signals.close();
+    result?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// SIGHUP asks the daemon for a reload, SIGTERM and SIGINT for a stop, from a thread of its
+/// own; closing the handle ends it.
+fn forward_signals(control: crate::daemon::Control) -> Result<signal_hook::iterator::Handle> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP])
+        .map_err(|e| anyhow!("installing signal handlers: {e}"))?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("signals".to_owned())
+        .spawn(move || {
+            for sig in signals.forever() {
+                match sig {
+                    SIGHUP => control.reload(),
+                    _ => control.stop(format!("signal {sig}")),
+                }
+            }
+        })?;
+    Ok(handle)
 }
 
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.

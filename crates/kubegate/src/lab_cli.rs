@@ -72,17 +72,22 @@ pub fn lab_probe(
     duration_ms: u64,
     timeout_ms: u64,
 ) -> Result<ExitCode> {
+    use kubegate_lab::service;
+    use std::io::Write as _;
     use std::time::Duration;
-    let started = std::time::SystemTime::now();
-    let samples = kubegate_lab::service::probe(
+    // One line per attempt as it is made, so a test can read how far the probe has come.
+    let mut out = std::io::stdout().lock();
+    out.write_all(service::format_start(std::time::SystemTime::now()).as_bytes())?;
+    out.flush()?;
+    service::probe_each(
         target,
         Duration::from_millis(period_ms),
         Duration::from_millis(duration_ms),
         Duration::from_millis(timeout_ms),
-    );
-    print!(
-        "{}",
-        kubegate_lab::service::format_output(started, &samples)
+        |sample| {
+            let _ = out.write_all(service::format_samples(&[sample]).as_bytes());
+            let _ = out.flush();
+        },
     );
     Ok(ExitCode::SUCCESS)
 }

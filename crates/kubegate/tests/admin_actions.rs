@@ -71,7 +71,11 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("maint"));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("maint"),
+        "expected a message saying maint: {said}"
+    );
     assert_eq!(
         d.status().frontends[0].backends[1].state,
         BackendState::Maint
@@ -85,8 +89,12 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
         "--admin",
         &d.admin.to_string(),
     ]);
-    assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected a failure without a token, got {}: {err}",
+        out.status
+    );
     assert!(err.contains("401") && err.contains("--token-file"), "{err}");
     // With --token-file.
     let out = d.cli(&[
@@ -108,7 +116,7 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
     assert_eq!(d.ask(), "b");
 
     // A reload clears the operator's states: a is ready again and takes connections.
-    d.signal("HUP");
+    assert_eq!(d.reload(), Ok(()), "reloading the unchanged file");
     let s = d.wait_status("drain cleared by reload", Duration::from_secs(3), |s| {
         s.frontends[0].backends[0].state == BackendState::Up
     });
@@ -121,7 +129,7 @@ fn drain_maint_ready_need_the_token_and_take_effect_until_reload() {
     );
     let answers: Vec<String> = (0..6).map(|_| d.ask()).collect();
     assert!(answers.iter().any(|x| x == "a"), "{answers:?}");
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }
 
 #[test]
@@ -137,7 +145,7 @@ fn without_a_token_file_every_change_is_refused() {
         assert_eq!(d.post("/api/v1/vips/api/handover", token).0, 403);
     }
     assert_eq!(d.status().frontends[0].backends[0].state, BackendState::Up);
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }
 
 #[test]
@@ -147,5 +155,5 @@ fn handover_of_an_unknown_vip_is_404() {
     let (code, body) = d.post("/api/v1/vips/api/handover", Some(TOKEN));
     assert_eq!(code, 404, "{body}");
     assert!(body.contains("no VIP"), "{body}");
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }

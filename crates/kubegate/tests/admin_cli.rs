@@ -5,8 +5,9 @@
 mod admin_support;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use admin_support::daemon_support::{self, Binary};
 use admin_support::*;
 use kubegate::admin::snapshot::{BackendState, Status};
 
@@ -55,18 +56,23 @@ fn status_prints_a_table_and_json() {
     let status: Status = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status.frontends[0].backends.len(), 2);
     assert_eq!(status.frontends[0].backends[1].state, BackendState::Down);
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }
 
 #[test]
 fn status_without_a_daemon_says_what_to_check() {
-    let addr = format!("127.0.0.1:{}", free_port());
+    // A port held by a socket that does not listen: nothing answers there.
+    let addr = dead_backend().to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
         .args(["status", "--admin", &addr])
         .output()
         .unwrap();
-    assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected a failure, got {}: {err}",
+        out.status
+    );
     assert!(
         err.contains(&format!(
             "no daemon answers on {addr}: is kubegate running? is admin.bind elsewhere?"
@@ -75,23 +81,16 @@ fn status_without_a_daemon_says_what_to_check() {
     );
 }
 
-/// Runs `kubegate run` on `yaml` and expects it to exit non-zero within 5 s; its stderr.
-fn refused_start(name: &str, yaml: &str, token: Option<&str>) -> String {
-    let frontend = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let admin = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let mut d = Daemon::spawn(name, yaml, admin, frontend);
-    if let Some(t) = token {
-        std::fs::write(d.token_path(), t).unwrap();
-    }
-    let until = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(s) = d.child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < until, "kubegate started:\n{}", d.log());
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(!status.success());
+/// Runs `kubegate run` on `yaml` (with `token` as the token file) and expects it to exit
+/// non-zero within 5 s; its stderr.
+fn refused_start(name: &str, yaml: &str, token: &str) -> String {
+    let mut d = Binary::spawn(&format!("admin-{name}"), yaml, &[("token", token)], &[]);
+    let status = d.wait_exit("kubegate to refuse to start", Duration::from_secs(5));
+    assert!(
+        !status.success(),
+        "expected a failure, got {status}; log:\n{}",
+        d.log()
+    );
     d.log()
 }
 
@@ -105,7 +104,7 @@ fn a_non_loopback_bind_without_a_token_is_refused_at_start() {
         &format!("0.0.0.0:{port}"),
         false,
     );
-    let log = refused_start("nonloop", &yaml, None);
+    let log = refused_start("nonloop", &yaml, &token_file());
     assert!(
         log.contains(&format!("admin.bind: 0.0.0.0:{port} is not a loopback address, so the endpoint needs a token: add `token_file:")),
         "{log}"
@@ -123,7 +122,7 @@ fn an_empty_token_file_is_refused_at_start() {
         &format!("127.0.0.1:{}", free_port()),
         true,
     );
-    let log = refused_start("emptytoken", &yaml, Some("  \n"));
+    let log = refused_start("emptytoken", &yaml, "  \n");
     assert!(
         log.contains("is empty; write a long random secret"),
         "{log}"
@@ -133,25 +132,25 @@ fn an_empty_token_file_is_refused_at_start() {
 #[test]
 fn a_taken_admin_port_is_reported_and_the_balancer_runs_on() {
     let a = name_server("a");
+    // The binary cannot be asked for its ports: the admin port is one the test holds, the
+    // frontend's one that was free a moment ago.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let admin = taken.local_addr().unwrap();
     let frontend = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let yaml = config(frontend, &[a], &admin.to_string(), false);
-    let d = Daemon::spawn("taken", &yaml, admin, frontend);
-    let until = Instant::now() + Duration::from_secs(5);
-    while !d.log().contains("running WITHOUT it") {
-        assert!(
-            Instant::now() < until,
-            "no complaint in the log:\n{}",
-            d.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut d = Binary::spawn_ready("admin-taken", &yaml, &[], &[]);
+    let log = d.log();
     assert!(
-        d.log().contains(&format!("cannot listen on {admin}")),
-        "{}",
-        d.log()
+        log.contains(&format!("admin endpoint: cannot listen on {admin}"))
+            && log.contains("running WITHOUT it"),
+        "expected the taken admin port reported loudly before READY=1; log:\n{log}"
     );
-    assert_eq!(d.ask(), "a");
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(daemon_support::ask(frontend), Ok("a".to_string()));
+    d.signal("TERM");
+    let status = d.wait_exit("kubegate to exit after SIGTERM", Duration::from_secs(10));
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "exit status after SIGTERM: {status}"
+    );
 }

@@ -142,7 +142,7 @@ fn status_metrics_page_and_probes_against_a_running_daemon() {
     assert_eq!(d.get("/nothing").0, 404);
     assert_eq!(d.post("/metrics", None).0, 405);
     assert_eq!(d.get("/api/v1/frontends/api/backends/x/drain").0, 405);
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }
 
 #[test]
@@ -175,5 +175,5 @@ fn bad_requests_are_refused_and_the_server_keeps_serving() {
     }
     assert_eq!(d.get("/healthz"), (200, "ok\n".to_string()));
     assert_eq!(d.status().frontends.len(), 1);
-    assert_eq!(d.stop(), Some(0));
+    assert_eq!(d.stop(), Ok(()));
 }

@@ -6,7 +6,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use kubegate::admin::snapshot::{Status, VipState};
 use kubegate_lab::{self as lab, Cluster};
+
+mod cluster_support;
+use cluster_support::wait_statuses;
 
 const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
 
@@ -36,8 +40,11 @@ fn saturate(processes: usize) -> Load {
     )
 }
 
-fn transitions(log: &str) -> usize {
-    log.lines().filter(|l| l.contains(" -> ")).count()
+const NODES: [&str; 3] = ["node1", "node2", "node3"];
+
+/// Each node's count of VIP state changes, as its status says.
+fn transitions(all: &[Status]) -> Vec<u64> {
+    all.iter().map(|s| s.vips[0].transitions).collect()
 }
 
 #[test]
@@ -57,8 +64,19 @@ vips:
     c.start_all().unwrap();
     c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let before = transitions(&c.logs());
+    let before = transitions(&wait_statuses(
+        &c,
+        &NODES,
+        "node1 master, node2 and node3 backup",
+        Duration::from_secs(5),
+        |all| {
+            all.iter().map(|s| s.vips[0].state).eq([
+                VipState::Master,
+                VipState::Backup,
+                VipState::Backup,
+            ])
+        },
+    ));
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let load = saturate(cores * 4);
     let until = Instant::now() + Duration::from_secs(30);
@@ -68,7 +86,13 @@ vips:
         std::thread::sleep(Duration::from_millis(200));
     }
     drop(load);
-    let after = transitions(&c.logs());
+    let after = transitions(&wait_statuses(
+        &c,
+        &NODES,
+        "every status",
+        Duration::from_secs(5),
+        |_| true,
+    ));
     assert_eq!(after, before, "VIP transitions under load:\n{}", c.logs());
     assert!(
         !c.logs().contains("no real-time scheduling"),

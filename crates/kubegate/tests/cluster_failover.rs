@@ -60,6 +60,26 @@ fn assert_client_reaches(c: &Cluster, node: &str) {
     );
 }
 
+/// Probes until a client connection to the service on the VIP is answered by `node` (at most
+/// `timeout`).
+fn wait_client_reaches(c: &Cluster, node: &str, timeout: Duration) {
+    let until = Instant::now() + timeout;
+    loop {
+        let report = c
+            .start_probe(VIP, Duration::from_millis(20), Duration::from_millis(100))
+            .unwrap()
+            .finish()
+            .unwrap();
+        if report.answered_by.last().map(String::as_str) == Some(node) {
+            return;
+        }
+        assert!(
+            Instant::now() < until,
+            "waited {timeout:?} for the client to reach {node} behind {VIP}; last probe: {report:?}"
+        );
+    }
+}
+
 #[test]
 fn master_link_loss_moves_the_vip_and_preempt_takes_it_back() {
     let _turn = lab::serial();
@@ -123,7 +143,9 @@ fn sigterm_hands_over_without_a_failed_connection() {
     let probe = c
         .start_probe(VIP, Duration::from_millis(20), Duration::from_secs(3))
         .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
+    probe
+        .wait_answered("node1", 10, Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("before stopping node1: {e}"));
     c.signal("node1", "TERM").unwrap();
     assert_eq!(
         c.wait_exit("node1", Duration::from_secs(5)).unwrap(),
@@ -179,9 +201,8 @@ fn healed_partition_leaves_one_master_that_clients_reach() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Let the client learn node2's MAC (node2 announced last), so healing must move it back.
-    std::thread::sleep(Duration::from_millis(300));
-    assert_client_reaches(&c, "node2");
+    // The client learns node2's MAC (node2 announced last), so healing must move it back.
+    wait_client_reaches(&c, "node2", TAKEOVER);
 
     c.segment.heal("node1", "node2").unwrap();
     c.segment.heal("node1", "node3").unwrap();

@@ -6,7 +6,10 @@ use std::net::Ipv4Addr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use kubegate::admin::snapshot::VipState;
 use kubegate_lab::{self as lab, Cluster};
+
+mod cluster_support;
 
 const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 50);
 const VIP2: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 60);
@@ -31,6 +34,36 @@ fn wait_for(what: &str, timeout: Duration, mut ok: impl FnMut() -> bool) {
     while !ok() {
         assert!(Instant::now() < until, "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Waits (at most 5 s) until tcpdump says on stderr that it is capturing (`listening on
+/// eth0, …`); its stderr keeps being read (and dropped) so it never blocks on a full pipe.
+fn wait_listening(capture: &mut std::process::Child) {
+    use std::io::BufRead;
+    let stderr = capture.stderr.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let (listening, started) = std::sync::mpsc::channel();
+    {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if line.starts_with("listening on") {
+                    let _ = listening.send(());
+                }
+                seen.lock().unwrap().push_str(&(line + "\n"));
+            }
+        });
+    }
+    if started.recv_timeout(Duration::from_secs(5)).is_err() {
+        let _ = capture.kill();
+        panic!(
+            "tcpdump did not say it was listening within 5 s; its stderr: {:?}",
+            seen.lock().unwrap()
+        );
     }
 }
 
@@ -131,7 +164,13 @@ fn weight_zero_tracker_puts_the_node_in_fault() {
     // Nothing listens on 127.0.0.1:7070 in node1's namespace until we start it there.
     let c = start(&yaml);
     // No node passes the check: all are in FAULT and nobody holds the VIP.
-    std::thread::sleep(Duration::from_secs(1));
+    cluster_support::wait_statuses(
+        &c,
+        &["node1", "node2", "node3"],
+        "every node in FAULT",
+        Duration::from_secs(5),
+        |all| all.iter().all(|s| s.vips[0].state == VipState::Fault),
+    );
     assert_eq!(c.holders(VIP).unwrap(), Vec::<String>::new());
     // A listener in node2's namespace makes node2 healthy: it (alone) takes the VIP.
     let _listener = c
@@ -234,17 +273,17 @@ fn new_master_announces_five_times_then_five_more_after_five_seconds() {
     let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
     let mut c = Cluster::new(binary, 3, &yaml).expect("building the lab");
     // Listen on the client before anyone becomes master.
-    let capture = c
+    let mut capture = c
         .segment
         .netns("client")
         .unwrap()
         .command("timeout")
         .args(["8", "tcpdump", "-l", "-n", "-tt", "-i", "eth0", "arp"])
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("tcpdump (scripts/test.sh installs it)");
-    std::thread::sleep(Duration::from_millis(500));
+    wait_listening(&mut capture);
     c.start_all().unwrap();
     let out = capture.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

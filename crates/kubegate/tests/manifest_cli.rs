@@ -40,7 +40,11 @@ fn static_pod_on_stdout_warnings_on_stderr() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
     );
-    assert!(out.status.success(), "{stderr}");
+    assert!(
+        out.status.success(),
+        "expected success, got {}: {stderr}",
+        out.status
+    );
     assert!(stdout.contains("kind: Pod\n"), "{stdout}");
     assert!(
         stdout.contains("image: \"registry.example/kubegate:1\""),
@@ -57,20 +61,43 @@ fn static_pod_on_stdout_warnings_on_stderr() {
     );
 }
 
+/// Where a test can write a config that a systemd unit may read: the unit hides /tmp, /var/tmp,
+/// /home, /root and /run/user (PrivateTmp, ProtectHome), so neither the temporary directory nor
+/// a clone of the repository under /tmp or /home will do. /dev/shm is writable by every user.
+const UNHIDDEN_PARENT: &str = "/dev/shm";
+
 #[test]
 fn the_config_path_defaults_to_the_given_file_made_absolute() {
-    let out = kubegate(&[
-        "manifest",
-        "systemd",
-        "--config",
-        &example("node-local.yaml"),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success());
-    let absolute = std::path::absolute(example("node-local.yaml")).unwrap();
+    assert!(
+        std::path::Path::new(UNHIDDEN_PARENT).is_dir(),
+        "this test needs {UNHIDDEN_PARENT} for a config directory the systemd unit does not hide"
+    );
+    let dir = TempDir(
+        std::path::Path::new(UNHIDDEN_PARENT)
+            .join(format!("kg-manifest-absolute-{}", std::process::id())),
+    );
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::copy(example("node-local.yaml"), dir.0.join("node-local.yaml")).unwrap();
+    // A relative path, resolved against the working directory.
+    let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+        .args(["manifest", "systemd", "--config", "node-local.yaml"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "expected success, got {}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
+    let absolute = dir.0.join("node-local.yaml");
     assert!(
         stdout.contains(&format!("run --config {}\n", absolute.display())),
-        "{stdout}"
+        "expected `run --config {}` in the unit:\n{stdout}",
+        absolute.display()
     );
 }
 
@@ -87,8 +114,16 @@ fn an_invalid_config_fails_with_file_line_and_column() {
     for kind in ["static-pod", "daemonset", "systemd"] {
         let out = kubegate(&["manifest", kind, "--config", path.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(!out.status.success());
-        assert!(out.stdout.is_empty(), "nothing printed for an invalid file");
+        assert!(
+            !out.status.success(),
+            "{kind}: expected a failure for an invalid file, got {}: {stderr}",
+            out.status
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{kind}: expected nothing on stdout for an invalid file, got:\n{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         assert!(
             stderr.contains(&format!("{}:4:5", path.display())),
             "{kind}: {stderr}"

@@ -1,6 +1,7 @@
-//! The daemon's side of the admin endpoint: the [`Api`] over its hub, frontends, health
-//! checker and VIP threads, and the operator's actions (backend admin states, VIP handover),
-//! which last until reload (`clear_operator_states`).
+//! The daemon's side of the admin endpoint: starting it (optional: a port taken by something
+//! else is reported loudly and the daemon runs on), the [`Api`] over its hub, frontends,
+//! health checker and VIP threads, and the operator's actions (backend admin states, VIP
+//! handover), which last until reload (`clear_operator_states`).
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -8,17 +9,19 @@ use std::sync::{Arc, RwLock};
 use std::time::{Instant, SystemTime};
 
 use crate::admin::api::{ActionError, Api, BackendAction, Snapshot};
+use crate::admin::auth::Token;
 use crate::admin::build::snapshot;
 use crate::admin::gather::{FrontendSample, Gathered};
 use crate::admin::hub::{Heartbeat, Hub};
+use crate::admin::server::AdminServer;
 use crate::admin::snapshot::{EventKind, VipState};
 use crate::vip::driver::Control;
 use kubegate_balancer::health::HealthView;
 use kubegate_balancer::pool::AdminState;
 use kubegate_balancer::shared::FrontendState;
 
+use super::control::Event;
 use super::vips::VipControl;
-use super::Event;
 
 pub struct DaemonApi {
     pub hub: Arc<Hub>,
@@ -30,6 +33,30 @@ pub struct DaemonApi {
     pub main_beat: Arc<Heartbeat>,
     /// Beaten on the health checker's event loop when pinged.
     pub checker_beat: Arc<Heartbeat>,
+}
+
+/// Serves `api` on `bind`. The VIPs and frontends matter more than their status page: when
+/// `bind` cannot be listened on, the error is logged loudly and returned for the status, and
+/// the daemon runs on without the endpoint.
+pub fn start(
+    bind: SocketAddr,
+    token: Option<Token>,
+    api: DaemonApi,
+) -> Result<AdminServer, String> {
+    match AdminServer::start(bind, token, Arc::new(api)) {
+        Ok(server) => {
+            tracing::info!("admin endpoint on http://{}/", server.local_addr());
+            Ok(server)
+        }
+        Err(e) => {
+            tracing::warn!(
+                "admin endpoint: cannot listen on {bind}: {e}; running WITHOUT it (no status, \
+                 metrics, probes or runtime control): free the port or change admin.bind, then \
+                 restart kubegate"
+            );
+            Err(format!("cannot listen on {bind}: {e}"))
+        }
+    }
 }
 
 impl DaemonApi {

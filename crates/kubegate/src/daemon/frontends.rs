@@ -2,6 +2,7 @@
 //! checker, and reload (same name and bind: settings and backends change in place, counters
 //! and health kept; otherwise a new listener, and the old one drains).
 
+use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -12,25 +13,32 @@ use kubegate_balancer::health::HealthChecker;
 use kubegate_balancer::health_events::DEFAULT_EVENT_CAPACITY;
 use kubegate_balancer::runtime::{Balancer, RuntimeOptions};
 use kubegate_balancer::shared::FrontendState;
-use kubegate_config::model::ClusterConfig;
+use kubegate_config::model::{ClusterConfig, Frontend};
+
+use super::binds::Binds;
 
 pub struct Frontends {
     states: Arc<RwLock<Vec<Arc<FrontendState>>>>,
     balancer: Balancer,
     checker: HealthChecker,
+    binds: Binds,
 }
 
 impl Frontends {
-    pub fn start(cluster: &ClusterConfig, options: RuntimeOptions) -> Result<Self> {
+    pub fn start(cluster: &ClusterConfig, options: RuntimeOptions, binds: Binds) -> Result<Self> {
         if !cluster.frontends.is_empty() {
             if let Err(e) = kubegate_sys::raise_fd_limit() {
                 tracing::warn!("cannot raise the open-file limit: {e}");
             }
         }
-        let states: Vec<Arc<FrontendState>> =
-            cluster.frontends.iter().map(FrontendState::new).collect();
+        let states: Vec<Arc<FrontendState>> = cluster
+            .frontends
+            .iter()
+            .map(|f| FrontendState::new(&binds.frontend(f)))
+            .collect();
         let balancer = Balancer::start(states.clone(), options).context("starting the balancer")?;
         for f in &states {
+            settle(&balancer, f);
             tracing::info!(
                 "frontend {} listening on {} with {} backend(s)",
                 f.name,
@@ -44,7 +52,18 @@ impl Frontends {
             states: Arc::new(RwLock::new(states)),
             balancer,
             checker,
+            binds,
         })
+    }
+
+    /// Each running frontend's name and the address it listens on.
+    pub fn bound(&self) -> Vec<(String, SocketAddr)> {
+        self.states
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|f| (f.name.clone(), f.settings().bind))
+            .collect()
     }
 
     /// The frontends running now (shared with the admin endpoint).
@@ -83,7 +102,7 @@ impl Frontends {
         for f in &cluster.frontends {
             match old
                 .iter()
-                .find(|s| s.name == f.name && s.settings().bind == f.bind)
+                .find(|s| s.name == f.name && self.binds.same(s.settings().bind, f.bind))
             {
                 Some(state) => {
                     in_place.push((state.clone(), f));
@@ -91,15 +110,22 @@ impl Frontends {
                 }
                 None => {
                     tracing::info!("frontend {}: new listener on {}", f.name, f.bind);
-                    next.push(FrontendState::new(f));
+                    next.push(FrontendState::new(&self.binds.frontend(f)));
                 }
             }
         }
         self.balancer
             .reload(next.clone())
             .context("opening the new listeners")?;
+        for f in &next {
+            settle(&self.balancer, f);
+        }
         for (state, f) in in_place {
-            state.replace_settings(f);
+            // The listener stays where it is (with `Binds::AnyPort`, on the kernel's port).
+            state.replace_settings(&Frontend {
+                bind: state.settings().bind,
+                ..f.clone()
+            });
             let changed = state
                 .pool()
                 .reconfigure(&f.backends, f.balance, f.slowstart);
@@ -137,5 +163,20 @@ impl Frontends {
             .map(|f| f.settings().timeouts.drain)
             .max()
             .unwrap_or_default()
+    }
+}
+
+/// A frontend bound to port 0 takes the port the kernel chose as its `bind` (so the log, the
+/// status and its reloads show where it really listens).
+fn settle(balancer: &Balancer, state: &Arc<FrontendState>) {
+    let settings = state.settings();
+    if settings.bind.port() != 0 {
+        return;
+    }
+    if let Some(bound) = balancer.local_addr(&state.name) {
+        state.replace_settings(&Frontend {
+            bind: bound,
+            ..(*settings).clone()
+        });
     }
 }

@@ -1,46 +1,54 @@
-//! `kubegate run`: the VIPs and the frontends of one file in one process. SIGHUP reloads the
-//! file (an invalid file is rejected and the running config kept); SIGTERM/SIGINT hand every
-//! VIP over first, then drain the balancer's connections (bounded) and exit 0. The admin
-//! endpoint (`admin.bind`) serves the status and the operator's actions; a reload clears
+//! `kubegate run`: the VIPs and the frontends of one file in one process, until its caller
+//! asks it to stop. The caller gives what to serve (the file, where to bind), an [`Inbox`]
+//! whose [`Control`] asks for a reload (an invalid file is rejected and the running config
+//! kept) or a stop (every VIP is handed over first, then the balancer's connections drain,
+//! bounded), and a [`StatusHandle`] where the daemon says where it listens and whether it is
+//! ready. `kubegate run` sends SIGHUP and SIGTERM/SIGINT here; tests run it in-process. The
+//! admin endpoint (`admin.bind`) serves the status and the operator's actions; a reload clears
 //! those actions (backend drain/maint, VIP handovers).
 
 mod admin;
+mod binds;
+mod control;
 mod frontends;
+mod reload;
+mod status;
 mod vips;
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 use std::sync::Arc;
-use std::thread;
 
-use anyhow::{anyhow, Context, Result};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-use signal_hook::iterator::Signals;
+use anyhow::{anyhow, Result};
 
-use crate::vip::driver::Control;
+pub use binds::Binds;
+pub use control::{channel, Control, Inbox};
+pub use status::{Status, StatusHandle};
+
+use crate::admin::hub::{Heartbeat, Hub};
+use crate::vip::driver::Control as VipCommand;
+use control::Event;
 use frontends::Frontends;
 use kubegate_balancer::runtime::RuntimeOptions;
 use kubegate_config::model::{ClusterConfig, Node};
 
-/// Something the main loop must react to.
-pub enum Event {
-    Signal(i32),
-    VipEnded {
-        name: String,
-        result: std::io::Result<()>,
-    },
-    /// `/healthz`: the main loop answers by beating its heartbeat.
-    Ping,
-}
-
 /// How the process runs, beside the file.
 pub struct RunOptions {
+    /// Read again on every reload.
     pub config_path: PathBuf,
     pub balancer: RuntimeOptions,
+    pub binds: Binds,
 }
 
-/// Run until SIGTERM/SIGINT (exit 0 after handing over and draining) or until a VIP fails.
-pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Result<()> {
+/// Runs until a stop is asked on `inbox` (`Ok` after handing over and draining) or until a
+/// VIP fails (`Err` once every VIP has stopped and the connections drained). What it does is
+/// published on `status`.
+pub fn run(
+    cluster: ClusterConfig,
+    me: Option<Node>,
+    options: RunOptions,
+    inbox: Inbox,
+    status: StatusHandle,
+) -> Result<()> {
     if let Some(me) = &me {
         crate::log::set_node(&me.name);
     }
@@ -58,60 +66,38 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
             ));
         }
     }
-    let hub = crate::admin::hub::Hub::new(me.as_ref().map(|m| m.name.clone()));
-    let main_beat = Arc::new(crate::admin::hub::Heartbeat::default());
+    let hub = Hub::new(me.as_ref().map(|m| m.name.clone()));
+    let main_beat = Arc::new(Heartbeat::default());
     main_beat.beat();
-    let (events, inbox) = mpsc::channel::<Event>();
-    let mut signals =
-        Signals::new([SIGTERM, SIGINT, SIGHUP]).context("installing signal handlers")?;
-    {
-        let events = events.clone();
-        thread::spawn(move || {
-            for sig in signals.forever() {
-                if events.send(Event::Signal(sig)).is_err() {
-                    return;
-                }
-            }
-        });
-    }
 
-    let mut frontends = Frontends::start(&cluster, options.balancer)?;
+    let mut frontends = Frontends::start(&cluster, options.balancer, options.binds)?;
     let vips = match &me {
-        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &events, &hub)?,
+        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &inbox.sender, &hub)?,
         None => Vec::new(),
     };
     let vip_controls: Vec<vips::VipControl> = vips.iter().map(|v| v.control.clone()).collect();
-    let _admin = match cluster.admin.bind {
-        Some(bind) => {
-            let api = admin::DaemonApi {
-                hub: hub.clone(),
-                frontends: frontends.states(),
-                health: frontends.health_view(),
-                vips: vip_controls.clone(),
-                main: events.clone(),
-                main_beat: main_beat.clone(),
-                checker_beat: Arc::new(crate::admin::hub::Heartbeat::default()),
-            };
-            // The VIPs and frontends matter more than their status page: a port taken by
-            // something else is reported loudly, and the daemon runs on without it.
-            match crate::admin::server::AdminServer::start(bind, token, Arc::new(api)) {
-                Ok(server) => {
-                    tracing::info!("admin endpoint on http://{}/", server.local_addr());
-                    Some(server)
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        "admin endpoint: cannot listen on {bind}: {e}; running WITHOUT it (no \
-                         status, metrics, probes or runtime control): free the port or change \
-                         admin.bind, then restart kubegate"
-                    );
-                    None
-                }
-            }
-        }
-        None => None,
-    };
+    let admin = cluster.admin.bind.map(|bind| {
+        let api = admin::DaemonApi {
+            hub: hub.clone(),
+            frontends: frontends.states(),
+            health: frontends.health_view(),
+            vips: vip_controls.clone(),
+            main: inbox.sender.clone(),
+            main_beat: main_beat.clone(),
+            checker_beat: Arc::new(Heartbeat::default()),
+        };
+        admin::start(options.binds.address(bind), token, api)
+    });
     hub.set_ready(true);
+    status.update(|s| {
+        s.ready = true;
+        s.frontends = frontends.bound();
+        match &admin {
+            Some(Ok(server)) => s.admin = Some(server.local_addr()),
+            Some(Err(e)) => s.admin_error = Some(e.clone()),
+            None => {}
+        }
+    });
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
     if let Err(e) = kubegate_sys::notify::ready() {
         tracing::warn!("cannot tell systemd we are ready: {e}");
@@ -121,32 +107,35 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
     let mut stopping = false;
     let mut failure = None;
     while !(stopping && running == 0) {
-        match inbox.recv() {
+        match inbox.receiver.recv() {
             Ok(Event::Ping) => main_beat.beat(),
-            Ok(Event::Signal(SIGHUP)) => {
-                if reload(
+            Ok(Event::Reload) => {
+                let outcome = reload::reload(
                     &options.config_path,
                     &mut cluster,
                     &mut frontends,
                     me.as_ref(),
-                ) {
+                );
+                if outcome.is_ok() {
                     admin::clear_operator_states(&hub, &frontends.states(), &vip_controls);
                 }
+                status.update(|s| {
+                    s.frontends = frontends.bound();
+                    s.reloads.push(outcome);
+                });
             }
-            Ok(Event::Signal(sig)) => {
+            Ok(Event::Stop { why }) => {
                 if stopping {
-                    tracing::warn!("signal {sig} again while stopping; still handing over");
+                    tracing::warn!("{why} again while stopping; still handing over");
                     continue;
                 }
                 stopping = true;
                 hub.set_ready(false);
+                status.update(|s| (s.ready, s.stopping) = (false, true));
                 let _ = kubegate_sys::notify::stopping();
-                tracing::info!(
-                    "signal {sig}: handing over {} VIP(s), then draining",
-                    vips.len()
-                );
+                tracing::info!("{why}: handing over {} VIP(s), then draining", vips.len());
                 for h in &vips {
-                    h.send(Control::Shutdown);
+                    h.send(VipCommand::Shutdown);
                 }
             }
             Ok(Event::VipEnded { name, result }) => {
@@ -159,8 +148,9 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
                         // Never a VIP without its peers' handover: stop the others too.
                         stopping = true;
                         hub.set_ready(false);
+                        status.update(|s| (s.ready, s.stopping) = (false, true));
                         for h in vips.iter().filter(|h| h.name() != name) {
-                            h.send(Control::Shutdown);
+                            h.send(VipCommand::Shutdown);
                         }
                     }
                 }
@@ -173,46 +163,9 @@ pub fn run(cluster: ClusterConfig, me: Option<Node>, options: RunOptions) -> Res
         tracing::info!("draining established connections for at most {drain:?}");
     }
     frontends.shutdown(drain);
+    drop(admin);
     match failure {
         Some(e) => Err(e),
         None => Ok(()),
     }
-}
-
-/// SIGHUP: parse → validate → apply the frontends; keep everything on error. True when the
-/// new file was applied.
-fn reload(
-    path: &std::path::Path,
-    cluster: &mut ClusterConfig,
-    frontends: &mut Frontends,
-    me: Option<&Node>,
-) -> bool {
-    let next = match crate::host::load_config(path) {
-        Ok(next) => next,
-        Err(e) => {
-            tracing::warn!("reload rejected, the running config is kept:\n{e}");
-            return false;
-        }
-    };
-    if let Err(e) = frontends.reload(&next) {
-        tracing::warn!("reload rejected, the running config is kept: {e:#}");
-        return false;
-    }
-    if next.admin != cluster.admin {
-        tracing::info!("reload: admin endpoint changes take effect when kubegate restarts");
-    }
-    if next.vips != cluster.vips || next.nodes != cluster.nodes {
-        tracing::info!(
-            "reload: VIP and node changes take effect when kubegate restarts{}",
-            me.map(|m| format!(" (this node: {})", m.name))
-                .unwrap_or_default()
-        );
-    }
-    tracing::info!(
-        "reloaded {}: {} frontend(s)",
-        path.display(),
-        next.frontends.len()
-    );
-    cluster.frontends = next.frontends;
-    true
 }

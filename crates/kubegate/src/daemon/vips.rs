@@ -11,7 +11,7 @@ use std::time::SystemTime;
 
 use anyhow::{anyhow, Context, Result};
 
-use super::Event;
+use super::control::Event;
 
 use crate::admin::gather::VipSample;
 use crate::admin::hub::{Heartbeat, Hub, VipUpdate};

@@ -273,7 +273,10 @@ impl Pair<'_> {
         let probe = c
             .start_probe(VIP, PROBE_PERIOD, Duration::from_millis(300) + bound * 2)
             .expect("starting the probe");
-        thread::sleep(Duration::from_millis(300));
+        // A baseline first: the probe's first 300 ms are set aside for it.
+        probe
+            .wait_answered(high, 5, Duration::from_millis(300))
+            .unwrap_or_else(|e| panic!("{}: before stopping {high}: {e}", self.name));
         c.signal(high, "TERM").expect("SIGTERM to the master");
         let took = wait_holding(c, &holders, low, bound);
         let code = c
@@ -315,7 +318,9 @@ impl Pair<'_> {
         let probe = c
             .start_probe(VIP, PROBE_PERIOD, bound + Duration::from_millis(300))
             .expect("starting the probe");
-        thread::sleep(Duration::from_millis(100));
+        probe
+            .wait_answered(low, 2, Duration::from_millis(300))
+            .unwrap_or_else(|e| panic!("{}: before restarting {high}: {e}", self.name));
         let start = Instant::now();
         self.start(c, high);
         let foreign = &*self.foreign;
