@@ -13,5 +13,5 @@ pub mod host;
 pub mod lab_cli;
 pub mod log;
 pub mod manifest;
-pub mod track;
-pub mod vip;
+pub(crate) mod track;
+pub(crate) mod vip;

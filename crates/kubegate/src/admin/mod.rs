@@ -4,13 +4,13 @@
 pub mod api;
 pub mod auth;
 pub mod build;
-pub mod client;
+pub(crate) mod client;
 pub mod gather;
 pub mod http;
-pub mod hub;
+pub(crate) mod hub;
 pub mod metrics;
 pub mod page;
 pub mod routes;
-pub mod server;
+pub(crate) mod server;
 pub mod snapshot;
-pub mod table;
+pub(crate) mod table;

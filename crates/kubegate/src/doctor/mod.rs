@@ -3,12 +3,12 @@
 //! found, what to do); `finding.rs` holds the report and its rendering. `run` runs them all in
 //! order: identity, capabilities, interfaces, VRIDs on the segment, ports, certificates.
 
-pub mod caps;
-pub mod finding;
-pub mod interface;
-pub mod ports;
+pub(crate) mod caps;
+pub(crate) mod finding;
+pub(crate) mod interface;
+pub(crate) mod ports;
 pub mod sans;
-pub mod tls;
+pub(crate) mod tls;
 pub mod vrid;
 
 use std::net::SocketAddr;

@@ -2,10 +2,10 @@
 //! `track_interface`, and native checks). `score` is the pure core (rise/fall bookkeeping and
 //! the priority arithmetic); `probe` runs the checks; `runner` schedules them on a thread.
 
-pub mod probe;
-pub mod runner;
-pub mod score;
+pub(crate) mod probe;
+pub(crate) mod runner;
+pub(crate) mod score;
 
 pub use probe::FrontendReady;
-pub use runner::{spawn, TrackerHandle, TrackerUpdate};
-pub use score::{effective, Effective, Health};
+pub use runner::{spawn, TrackerHandle};
+pub use score::Health;

@@ -210,10 +210,12 @@ impl<Io: VipIo> Driver<Io> {
         }
     }
 
+    #[cfg(test)]
     pub fn router(&self) -> &Router {
         &self.router
     }
 
+    #[cfg(test)]
     pub fn io_mut(&mut self) -> &mut Io {
         &mut self.io
     }

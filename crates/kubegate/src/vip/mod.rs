@@ -3,11 +3,11 @@
 //! per-VIP loop (adapter events and timers in, actions out) over the `io::VipIo` adapter
 //! (`sys_io` on Linux), `announce_queue` paces announcements, `notify` runs the user's hook.
 
-pub mod announce_queue;
-pub mod driver;
-pub mod io;
-pub mod notify;
-pub mod settings;
-pub mod sys_io;
+pub(crate) mod announce_queue;
+pub(crate) mod driver;
+pub(crate) mod io;
+pub(crate) mod notify;
+pub(crate) mod settings;
+pub(crate) mod sys_io;
 #[cfg(test)]
 mod tests;
