@@ -26,15 +26,19 @@ pub fn start_driver(dir: &TempDir) -> (process::Group, SocketAddr) {
             .map(|a| a.port())
             .expect("a free loopback port");
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let tmp = dir.path().join("tmp");
+        std::fs::create_dir_all(&tmp).unwrap_or_else(|e| panic!("{}: {e}", tmp.display()));
         let mut command = Command::new(CHROMEDRIVER);
-        // Chromium keeps its crash database and caches under HOME / XDG dirs: keep them in the
-        // test's directory, not in the user's.
+        // Chromium keeps its crash database and caches under HOME / XDG dirs, and its scoped
+        // temporary directories under TMPDIR: keep them all in the test's directory, which is
+        // removed with the test, not in the user's home or /tmp.
         command
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", log.display()))
             .env("HOME", dir.path().join("home"))
             .env("XDG_CONFIG_HOME", dir.path().join("config"))
-            .env("XDG_CACHE_HOME", dir.path().join("cache"));
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .env("TMPDIR", &tmp);
         let mut group = process::Group::spawn(command)
             .unwrap_or_else(|e| panic!("cannot run {CHROMEDRIVER}: {e}"));
         let deadline = Instant::now() + Duration::from_secs(10);
