@@ -30,7 +30,7 @@ pub mod yaml;
 use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use validate::default_priorities;
+pub use validate::{default_priorities, step_aside_weight};
 
 use keys::{Shape, Tree};
 use model::ClusterConfig;

@@ -114,11 +114,23 @@ pub struct Tracker {
     /// keepalived semantics, -253..=253: 0 = failure puts the instance in FAULT; positive is
     /// added while healthy; negative is added while failed.
     pub weight: i16,
+    /// The weight was not written: a `frontend:` tracker of a VIP with preempt on then steps
+    /// aside (a negative weight derived from the VIP's priorities, see
+    /// `validate::track::step_aside_weight`); any other tracker keeps keepalived's default 0.
+    pub weight_is_default: bool,
     pub interval: Duration,
     pub timeout: Duration,
     /// Consecutive successes to count as healthy / failures to count as failed.
     pub rise: u32,
     pub fall: u32,
+}
+
+impl Tracker {
+    /// A `frontend:` tracker written without `weight`: it lowers the priority by a derived
+    /// step-aside weight instead of putting the VIP in FAULT.
+    pub fn steps_aside(&self) -> bool {
+        self.weight_is_default && self.weight != 0 && matches!(self.kind, TrackerKind::Frontend(_))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -116,7 +116,10 @@ fn design_example_parses_into_the_model() {
             track: vec![
                 Tracker {
                     kind: TrackerKind::Frontend("api".into()),
-                    weight: 0,
+                    // Not written: steps aside by 150 − 50 + 1 plus the script's 20, so any
+                    // node with a ready backend outranks any node without one.
+                    weight: -121,
+                    weight_is_default: true,
                     // The balancer's state is read every 100 ms; its checks debounce.
                     interval: Duration::from_millis(100),
                     timeout: Duration::from_millis(100),
@@ -126,6 +129,7 @@ fn design_example_parses_into_the_model() {
                 Tracker {
                     kind: TrackerKind::Script("/usr/local/bin/extra-check".into()),
                     weight: -20,
+                    weight_is_default: false,
                     interval: Duration::from_secs(2),
                     timeout: Duration::from_secs(2),
                     rise: 1,
@@ -274,6 +278,7 @@ fn trackers_announce_and_the_rest_of_the_keys() {
             Tracker {
                 kind: TrackerKind::Tcp("[::1]:6443".parse().unwrap()),
                 weight: 10,
+                weight_is_default: false,
                 interval: Duration::from_millis(500),
                 timeout: Duration::from_millis(250),
                 rise: 3,
@@ -282,6 +287,7 @@ fn trackers_announce_and_the_rest_of_the_keys() {
             Tracker {
                 kind: TrackerKind::Interface("eth1".into()),
                 weight: 0,
+                weight_is_default: true,
                 // The interface's state is read every 100 ms.
                 interval: Duration::from_millis(100),
                 timeout: Duration::from_millis(100),

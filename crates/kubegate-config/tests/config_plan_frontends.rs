@@ -284,6 +284,8 @@ frontends:
     assert_eq!(
         a[2],
         "if frontend lb has no ready backend, a's priority drops by 20 to 90: below b (100), so b \
-         takes the VIP over (it preempts); a takes it back when the check passes again."
+         takes the VIP over (it preempts); a takes it back when a backend is ready again. When \
+         no node has a ready backend behind lb, the VIP stays on a (90) and its balancer refuses \
+         new connections at once (TCP RST) instead of leaving clients to time out."
     );
 }

@@ -4,6 +4,8 @@
 //! the validated config).
 
 mod frontends;
+mod shared_tracking;
+mod step_aside;
 mod weights;
 
 use std::fmt::Write as _;
@@ -126,7 +128,7 @@ pub(crate) struct Ranked<'a> {
 }
 
 /// Highest priority first; equal priorities: the higher primary address wins (RFC 5798 §6.4.3).
-fn ranking<'a>(cfg: &'a ClusterConfig, vip: &Vip) -> Vec<Ranked<'a>> {
+pub(crate) fn ranking<'a>(cfg: &'a ClusterConfig, vip: &Vip) -> Vec<Ranked<'a>> {
     let mut r: Vec<Ranked> = cfg
         .nodes
         .iter()
@@ -149,10 +151,17 @@ fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) 
         };
         out.extend(role(vip, &order, rank, &iface(vip)));
         for t in &vip.track {
-            out.push(tracker(vip, &order, rank, t));
+            let mut line = tracker(vip, &order, rank, t);
+            if let Some(more) = step_aside::when_none_ready(&order, t) {
+                line.push(' ');
+                line.push_str(&more);
+            }
+            out.push(line);
         }
         out.extend(warnings(vip, &order));
+        out.extend(step_aside::warnings(&order, &vip.track));
     }
+    out.extend(shared_tracking::warnings(cfg));
     out
 }
 

@@ -96,9 +96,13 @@ pub(super) fn tracker(vip: &Vip, order: &[Ranked], rank: usize, t: &Tracker) -> 
             );
         }
         if vip.vrrp.preempt {
+            let again = match &t.kind {
+                TrackerKind::Frontend(_) => "a backend is ready again",
+                _ => "the check passes again",
+            };
             return format!(
                 "if {fails}, {change}: below {} ({best}), so {} takes the VIP over (it preempts); \
-                 {name} takes it back when the check passes again.",
+                 {name} takes it back when {again}.",
                 other.name, other.name
             );
         }

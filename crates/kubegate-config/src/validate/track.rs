@@ -91,6 +91,7 @@ fn tracker(
             )
         })
         .unwrap_or(0) as i16;
+    let weight_is_default = r.weight.is_none();
     let timing = [
         ("interval", &r.interval),
         ("timeout", &r.timeout),
@@ -160,11 +161,40 @@ fn tracker(
     Some(Tracker {
         kind,
         weight,
+        weight_is_default,
         interval,
         timeout,
         rise,
         fall,
     })
+}
+
+/// Gives every `frontend:` tracker written without `weight` its step-aside weight (see
+/// [`step_aside_weight`]); `priorities` are the VIP's, one per node.
+pub fn derive_frontend_weights(track: &mut [Tracker], priorities: &[u8]) {
+    let derived = |t: &Tracker| t.weight_is_default && matches!(t.kind, TrackerKind::Frontend(_));
+    let others: i32 = track
+        .iter()
+        .filter(|t| !derived(t))
+        .map(|t| i32::from(t.weight).abs())
+        .sum();
+    let weight = step_aside_weight(priorities, others);
+    for t in track.iter_mut().filter(|t| derived(t)) {
+        t.weight = weight;
+    }
+}
+
+/// The default weight of a `frontend:` tracker: negative, and large enough that any node whose
+/// frontend has a ready backend outranks any node whose frontend has none, whatever the other
+/// trackers (`others`: the sum of their weights' sizes) do. A node without a ready backend
+/// therefore steps aside for a healthier one, yet no node goes to FAULT: when no node has a
+/// ready backend, the best of them still holds the VIP and its balancer refuses connections at
+/// once. Priorities `lo..=hi` need a drop of `hi − lo + 1` (+ `others`), kept within
+/// keepalived's −253 (effective priorities are clamped to 1..=254, FIELD-NOTES, vrrp_script).
+pub fn step_aside_weight(priorities: &[u8], others: i32) -> i16 {
+    let hi = priorities.iter().copied().max().map_or(1, i32::from);
+    let lo = priorities.iter().copied().min().map_or(1, i32::from);
+    -((hi - lo + 1 + others).min(253)) as i16
 }
 
 /// How often an interface tracker reads the interface's state.

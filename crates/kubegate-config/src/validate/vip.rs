@@ -93,10 +93,16 @@ pub fn vip(
             None
         }
     };
-    let track = match &r.track {
+    let mut track = match &r.track {
         Some(list) => track::trackers(d, list, &join(path, "track"), &mut seen.frontend_refs),
         None => Vec::new(),
     };
+    // Stepping aside needs preemption: with `preempt: false` a healthier backup never takes
+    // the VIP from a lower-priority master, so the default stays keepalived's 0 (FAULT).
+    if let Some(v) = vrrp.as_ref().filter(|v| v.preempt) {
+        let priorities: Vec<u8> = v.priority.values().copied().collect();
+        track::derive_frontend_weights(&mut track, &priorities);
+    }
     let announce = match &r.announce {
         Some(a) => track::announce(d, a, &join(path, "announce")),
         None => AnnounceSettings::default(),

@@ -259,6 +259,7 @@ mod tests {
         Tracker {
             kind,
             weight,
+            weight_is_default: false,
             interval: Duration::from_secs(1),
             timeout: Duration::from_secs(1),
             rise: 1,

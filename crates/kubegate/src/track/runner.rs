@@ -150,6 +150,7 @@ mod tests {
         let tracker = Tracker {
             kind: TrackerKind::Script(format!("test -f {}", flag.display())),
             weight: -20,
+            weight_is_default: false,
             interval: Duration::from_millis(20),
             timeout: Duration::from_secs(1),
             rise: 2,
