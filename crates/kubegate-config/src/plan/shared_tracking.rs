@@ -51,9 +51,9 @@ pub(super) fn warnings(cfg: &ClusterConfig) -> Vec<String> {
             .map(|g| format!("{} (port {})", g.name, g.bind.port()))
             .collect();
         let fault = vips.iter().any(|v| {
-            v.track.iter().any(
-                |t| t.weight == 0 && matches!(&t.kind, TrackerKind::Frontend(n) if n == &f.name),
-            )
+            v.track.iter().any(|t| {
+                t.weight == 0 && matches!(&t.kind, TrackerKind::Frontend(n) if n == &f.name)
+            })
         });
         let effect = if fault {
             format!(

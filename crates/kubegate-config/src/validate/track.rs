@@ -258,3 +258,42 @@ pub fn announce(d: &mut Diag, a: &Sp<RawAnnounce>, path: &str) -> AnnounceSettin
         repeat_after,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::step_aside_weight;
+
+    /// keepalived's arithmetic (clamped to 1..=254) for a node at `p` whose frontend failed.
+    fn sick(p: u8, w: i16) -> i32 {
+        (i32::from(p) + i32::from(w)).clamp(1, 254)
+    }
+
+    #[test]
+    fn any_node_with_a_ready_backend_outranks_any_node_without_one() {
+        for priorities in [&[150u8, 100, 50][..], &[100, 99, 98], &[254, 2], &[5]] {
+            let w = step_aside_weight(priorities, 0);
+            let lowest_well = i32::from(*priorities.iter().min().unwrap());
+            for &p in priorities {
+                assert!(
+                    sick(p, w) < lowest_well || priorities.len() == 1,
+                    "priorities {priorities:?}, weight {w}: a sick node at {p} counts {}, \
+                     expected below the lowest healthy {lowest_well}",
+                    sick(p, w)
+                );
+                assert!(sick(p, w) >= 1, "a sick node keeps a priority (no FAULT)");
+            }
+        }
+        assert_eq!(step_aside_weight(&[150, 100, 50], 0), -101);
+        // Other trackers' weights are added, so no other check can make up for the frontend.
+        assert_eq!(step_aside_weight(&[150, 100, 50], 20), -121);
+        assert_eq!(step_aside_weight(&[5], 0), -1);
+        // Within keepalived's range.
+        assert_eq!(step_aside_weight(&[254, 1], 40), -253);
+    }
+
+    #[test]
+    fn sick_nodes_keep_their_order_so_the_best_of_them_holds_the_vip() {
+        let w = step_aside_weight(&[150, 100, 50], 0);
+        assert_eq!([sick(150, w), sick(100, w), sick(50, w)], [49, 1, 1]);
+    }
+}
