@@ -311,7 +311,8 @@ fn new_master_announces_five_times_then_five_more_after_five_seconds() {
 fn vip_follows_the_node_whose_balancer_has_a_ready_backend() {
     let _turn = lab::serial();
     // Each node balances 198.18.0.50:8443 to a service on its own loopback; the VIP needs a
-    // ready backend behind this node's frontend (weight 0: none ready = FAULT).
+    // ready backend behind this node's frontend (no weight written: a node with none steps
+    // aside, below every node that has one).
     let yaml = format!(
         "{}vips:
   - name: api
