@@ -23,12 +23,21 @@ pub fn link_balancer_checks(draft: &mut Draft, notes: &mut Vec<Note>) {
             let Some(f) = checked_frontend(&text, &vip.address, &frontends) else {
                 continue;
             };
+            // keepalived's weight 0 is left out: the frontend tracker then steps aside
+            // instead of FAULT, so the VIP never leaves the whole cluster.
+            let weight = if t.weight == 0 {
+                "weight 0 left out (a node without a ready backend steps aside for one that has \
+                 one; when none has, one node keeps the VIP and refuses connections at once)"
+                    .to_string()
+            } else {
+                format!("weight {} kept", t.weight)
+            };
             notes.push(Note::assumed(
                 t.origin.clone(),
                 format!(
                     "the script {command:?} checks the old balancer; kubegate tracks its own \
-                     frontend {} instead (the VIP goes where a ready backend is), weight {} kept",
-                    f.name, t.weight
+                     frontend {} instead (the VIP goes where a ready backend is), {weight}",
+                    f.name
                 ),
             ));
             t.kind = DraftTrackKind::Frontend(f.name.clone());
