@@ -73,12 +73,23 @@ fn forward_signals(control: crate::daemon::Control) -> Result<signal_hook::itera
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, local) = load_and_identify(path, node)?;
-    crate::out::print(&kubegate_config::plan::report(
-        &cluster,
-        me.as_ref(),
-        &local,
-    ))?;
+    let mut text = kubegate_config::plan::report(&cluster, me.as_ref(), &local);
+    if let Some(warning) = token_warning(&cluster) {
+        text.push_str(&warning);
+        text.push('\n');
+    }
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the (pure) plan cannot tell: `kubegate run` reads `admin.token_file` first and refuses
+/// to start when it cannot; `check` says so beforehand, with run's own reason.
+fn token_warning(cluster: &ClusterConfig) -> Option<String> {
+    let path = cluster.admin.token_file.as_ref()?;
+    let e = crate::admin::auth::Token::load(path).err()?;
+    Some(format!(
+        "warning: {e:#}; `kubegate run` refuses to start until it can read the token"
+    ))
 }
 
 /// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A
