@@ -73,11 +73,23 @@ fn forward_signals(control: crate::daemon::Control) -> Result<signal_hook::itera
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, local) = load_and_identify(path, node)?;
-    print!(
-        "{}",
-        kubegate_config::plan::report(&cluster, me.as_ref(), &local)
-    );
+    let mut text = kubegate_config::plan::report(&cluster, me.as_ref(), &local);
+    if let Some(warning) = token_warning(&cluster) {
+        text.push_str(&warning);
+        text.push('\n');
+    }
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the (pure) plan cannot tell: `kubegate run` reads `admin.token_file` first and refuses
+/// to start when it cannot; `check` says so beforehand, with run's own reason.
+fn token_warning(cluster: &ClusterConfig) -> Option<String> {
+    let path = cluster.admin.token_file.as_ref()?;
+    let e = crate::admin::auth::Token::load(path).err()?;
+    Some(format!(
+        "warning: {e:#}; `kubegate run` refuses to start until it can read the token"
+    ))
 }
 
 /// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A
@@ -93,11 +105,11 @@ pub fn doctor(
     let me = config::identity::resolve_if_needed(&cluster, node, &config::local_addrs::ips(&local))
         .map_err(|e| e.to_string());
     let report = crate::doctor::run(&cluster, me, &local, options);
-    if json {
-        print!("{}", report.render_json());
+    crate::out::print(&if json {
+        report.render_json()
     } else {
-        print!("{}", report.render_text());
-    }
+        report.render_text()
+    })?;
     Ok(if report.passed() {
         ExitCode::SUCCESS
     } else {
@@ -115,8 +127,8 @@ pub fn import(
     use kubegate_import::{self as import, ImportOptions, Source};
     let mut sources = Vec::new();
     for path in files {
-        let bytes =
-            std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        let bytes = crate::host::read_bounded(path, crate::host::MAX_CONFIG_BYTES)
+            .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
         sources.push(Source {
             name: path.display().to_string(),
             text: String::from_utf8_lossy(&bytes).into_owned(),
@@ -147,7 +159,7 @@ pub fn import(
                         path.display()
                     );
                 }
-                None => print!("{}", done.text),
+                None => crate::out::print(&done.text)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -186,7 +198,7 @@ pub fn manifest(
     for warning in crate::manifest::warnings(kind, &cluster) {
         eprintln!("kubegate: warning: {warning}");
     }
-    print!("{text}");
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -211,15 +223,15 @@ impl AdminArgs {
 pub fn status(args: &AdminArgs, json: bool) -> Result<ExitCode> {
     let body = args.target()?.expect_ok("GET", "/api/v1/status")?;
     if json {
-        print!("{body}");
+        crate::out::print(&body)?;
         if !body.ends_with('\n') {
-            println!();
+            crate::out::println("")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let status: crate::admin::snapshot::Status = serde_json::from_str(&body)
         .map_err(|e| anyhow!("the daemon's status is not what this kubegate reads: {e}"))?;
-    print!("{}", crate::admin::table::render(&status));
+    crate::out::print(&crate::admin::table::render(&status))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,7 +244,7 @@ pub fn backend(args: &AdminArgs, action: &str, frontend: &str, backend: &str) ->
         segment(backend),
         segment(action)
     );
-    print_message(&args.target()?.expect_ok("POST", &path)?);
+    print_message(&args.target()?.expect_ok("POST", &path)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -242,11 +254,11 @@ pub fn handover(args: &AdminArgs, vip: &str) -> Result<ExitCode> {
         "/api/v1/vips/{}/handover",
         crate::admin::client::segment(vip)
     );
-    print_message(&args.target()?.expect_ok("POST", &path)?);
+    print_message(&args.target()?.expect_ok("POST", &path)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_message(body: &str) {
+fn print_message(body: &str) -> Result<()> {
     let message = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -255,5 +267,5 @@ fn print_message(body: &str) {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| body.trim().to_string());
-    println!("{message}");
+    crate::out::println(&message)
 }

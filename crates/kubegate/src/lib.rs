@@ -13,5 +13,6 @@ pub mod host;
 pub mod lab_cli;
 pub mod log;
 pub mod manifest;
+pub mod out;
 pub(crate) mod track;
 pub(crate) mod vip;
