@@ -6,8 +6,6 @@
 
 mod admin_support;
 
-use std::time::Duration;
-
 use admin_support::*;
 use kubegate::admin::snapshot::{BackendState, EventKind};
 
