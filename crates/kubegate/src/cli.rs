@@ -203,6 +203,7 @@ pub fn manifest(
 }
 
 /// Where the admin CLI asks: `--admin`, `--config` and `--token-file` as given.
+#[derive(Clone)]
 pub struct AdminArgs {
     pub admin: Option<std::net::SocketAddr>,
     pub config: Option<PathBuf>,
@@ -248,14 +249,61 @@ pub fn backend(args: &AdminArgs, action: &str, frontend: &str, backend: &str) ->
     Ok(ExitCode::SUCCESS)
 }
 
-/// `kubegate handover VIP`.
-pub fn handover(args: &AdminArgs, vip: &str) -> Result<ExitCode> {
+/// `kubegate handover [--release] VIP`.
+pub fn handover(args: &AdminArgs, vip: &str, release: bool) -> Result<ExitCode> {
     let path = format!(
-        "/api/v1/vips/{}/handover",
-        crate::admin::client::segment(vip)
+        "/api/v1/vips/{}/{}",
+        crate::admin::client::segment(vip),
+        if release { "release" } else { "handover" }
     );
     print_message(&args.target()?.expect_ok("POST", &path)?)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `kubegate reload`: the daemon reloads its file (as on SIGHUP); exit 0 with its summary,
+/// or non-zero with its located errors. With `--admin` and `--token-file` the config file is
+/// not read here, so a broken file is still sent to the daemon (as systemd's `ExecReload`
+/// does: the daemon's rejection is then in its events and metrics).
+pub fn reload(args: &AdminArgs) -> Result<ExitCode> {
+    let target = match (args.admin, &args.token_file) {
+        (Some(_), Some(_)) => AdminArgs {
+            config: None,
+            ..args.clone()
+        }
+        .target(),
+        _ => args.target(),
+    };
+    let target = target.map_err(|e| {
+        anyhow!(
+            "{e}\n(the daemon was not asked: its address and token are read from this file; \
+             fix it, or pass --admin ADDR and --token-file FILE)"
+        )
+    })?;
+    let (code, body) = target.request("POST", "/api/v1/reload")?;
+    match code {
+        200 => {
+            print_message(&body)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        422 => {
+            eprintln!(
+                "kubegate: the daemon at {} rejected its config file and keeps running the \
+                 previous one:\n{}",
+                target.addr,
+                error_of(&body)
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        // 401, 403, 503 …: the daemon's words with a hint, as the other commands say them.
+        _ => Err(target.refusal(code, &body)),
+    }
+}
+
+fn error_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| body.trim().to_string())
 }
 
 fn print_message(body: &str) -> Result<()> {

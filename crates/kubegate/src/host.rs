@@ -44,6 +44,11 @@ fn size(bytes: u64) -> String {
 
 /// Reads and validates a config file.
 pub fn load_config(path: &Path) -> Result<ClusterConfig, ConfigErrors> {
+    read_config(path).map(|(cluster, _)| cluster)
+}
+
+/// Reads and validates a config file; with the [`fingerprint`] of the text it validated.
+pub fn read_config(path: &Path) -> Result<(ClusterConfig, String), ConfigErrors> {
     let cannot = |why: String| {
         ConfigErrors(vec![ConfigError::whole_file(
             path,
@@ -57,7 +62,18 @@ pub fn load_config(path: &Path) -> Result<ClusterConfig, ConfigErrors> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    kubegate_config::parse_str(&text, path)
+    let cluster = kubegate_config::parse_str(&text, path)?;
+    Ok((cluster, fingerprint(text.as_bytes())))
+}
+
+/// The first 12 hex digits of the SHA-256 of a config file's content (the same file gives
+/// the same value on every node, as Prometheus's config hash does).
+pub fn fingerprint(content: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, content);
+    digest.as_ref()[..6]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Every IPv4 and IPv6 address configured on this machine (in the current network namespace).
@@ -75,6 +91,13 @@ pub fn local_addresses() -> std::io::Result<Vec<LocalAddr>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fingerprint_is_a_prefix_of_the_sha256_of_the_content() {
+        // sha256("abc") = ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad
+        assert_eq!(fingerprint(b"abc"), "ba7816bf8f01");
+        assert_ne!(fingerprint(b"abc\n"), fingerprint(b"abc"));
+    }
 
     #[test]
     fn a_missing_file_is_named() {

@@ -55,7 +55,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Change a backend until reload: drain (no new connections), maint, or ready again.
+    /// Change a backend: drain (no new connections), maint, or ready again. Reloads keep it;
+    /// `ready` (or a restart) ends it.
     Backend {
         #[arg(value_parser = ["drain", "ready", "maint"])]
         action: String,
@@ -66,9 +67,19 @@ enum Command {
         admin: AdminOpts,
     },
     /// Give a VIP away now (maintenance): another node takes it; this one stays backup until
-    /// reload.
+    /// `--release` (or a restart; reloads keep it).
     Handover {
         vip: String,
+        /// End the handover: the node runs at its own priority again.
+        #[arg(long)]
+        release: bool,
+        #[command(flatten)]
+        admin: AdminOpts,
+    },
+    /// Ask the running daemon to reload its config file (as SIGHUP does) and say how it went:
+    /// exit 0 with a one-line summary, or non-zero with every error located (file:line:col);
+    /// a rejected file leaves the running config in place.
+    Reload {
         #[command(flatten)]
         admin: AdminOpts,
     },
@@ -302,7 +313,12 @@ fn main() -> ExitCode {
             backend,
             admin,
         } => kubegate::cli::backend(&admin.into(), &action, &frontend, &backend),
-        Command::Handover { vip, admin } => kubegate::cli::handover(&admin.into(), &vip),
+        Command::Handover {
+            vip,
+            release,
+            admin,
+        } => kubegate::cli::handover(&admin.into(), &vip, release),
+        Command::Reload { admin } => kubegate::cli::reload(&admin.into()),
         Command::Doctor {
             config,
             node,

@@ -282,6 +282,7 @@ fn fixture(now: u64) -> Status {
                 "up -> down: HTTPS 500 in 2 ms",
             ),
         ],
+        config: Default::default(),
     }
 }
 

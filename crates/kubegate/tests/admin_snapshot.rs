@@ -138,7 +138,7 @@ fn backend_rows_vips_and_events() {
         v.reasons,
         [
             "frontend api: no ready backend (-50)",
-            "handed over by the operator (until reload)"
+            "handed over by the operator (until kubegate handover --release)"
         ]
     );
     assert_eq!((v.priority, v.base_priority, v.since_ms), (1, 150, 1_800));

@@ -56,6 +56,24 @@ fn render(cluster: &ClusterConfig, path: &str) -> Unit {
 }
 
 #[test]
+fn with_an_admin_token_systemctl_reload_runs_kubegate_reload() {
+    let yaml = "frontends:
+  - { name: api, bind: 127.0.0.1:6443, backends: [10.0.0.1:6443] }
+admin:
+  bind: 0.0.0.0:9099
+  token_file: /etc/kubegate/admin-token
+";
+    let cluster = config::parse_str(yaml, Path::new("k.yaml")).unwrap();
+    let unit = render(&cluster, "/etc/kubegate/kubegate.yaml");
+    // The address and token are in the unit: a broken file still reaches the daemon.
+    assert_eq!(
+        one(&unit, "Service", "ExecReload"),
+        "/usr/local/bin/kubegate reload --admin 127.0.0.1:9099 --token-file \
+         /etc/kubegate/admin-token"
+    );
+}
+
+#[test]
 fn service_keys() {
     for example in [
         "three-masters.yaml",

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::api::Snapshot;
-use super::snapshot::{BackendState, VipState};
+use super::snapshot::{BackendState, ConfigStatus, VipState};
 
 /// One metric family: `# HELP`, `# TYPE`, then its samples.
 struct Family<'a> {
@@ -97,6 +97,8 @@ pub fn render(snap: &Snapshot) -> String {
         &[],
         s.started_ms as f64 / 1000.0,
     );
+
+    config(&mut out, &s.config);
 
     let mut f = Family::new(
         &mut out,
@@ -315,4 +317,41 @@ pub fn render(snap: &Snapshot) -> String {
         fam.sample(&format!("{name}_count"), &labels, h.count() as f64);
     }
     out
+}
+
+/// The running config's fingerprint and the last reload (as Prometheus exposes its own).
+fn config(out: &mut String, c: &ConfigStatus) {
+    Family::new(
+        out,
+        "kubegate_config_info",
+        "gauge",
+        "The running config file: fingerprint = the first 12 hex digits of its SHA-256; always 1.",
+    )
+    .sample(
+        "kubegate_config_info",
+        &[("fingerprint", &c.fingerprint)],
+        1.0,
+    );
+    Family::new(
+        out,
+        "kubegate_config_last_reload_successful",
+        "gauge",
+        "1 when the last reload was accepted (or none was asked), 0 when it was rejected.",
+    )
+    .sample(
+        "kubegate_config_last_reload_successful",
+        &[],
+        if c.last_reload_ok { 1.0 } else { 0.0 },
+    );
+    Family::new(
+        out,
+        "kubegate_config_last_reload_success_timestamp_seconds",
+        "gauge",
+        "When the running config was loaded (start or last accepted reload), seconds since the Unix epoch.",
+    )
+    .sample(
+        "kubegate_config_last_reload_success_timestamp_seconds",
+        &[],
+        c.loaded_ms as f64 / 1000.0,
+    );
 }

@@ -19,6 +19,27 @@ pub struct Status {
     pub frontends: Vec<FrontendStatus>,
     /// The most recent events, oldest first (at most [`EVENTS_SHOWN`]).
     pub events: Vec<Event>,
+    /// The config file running and how its last reload went.
+    #[serde(default)]
+    pub config: ConfigStatus,
+}
+
+/// The config the daemon runs and its last reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigStatus {
+    /// The file the daemon reads (on every reload).
+    pub path: String,
+    /// The first 12 hex digits of the SHA-256 of the running file's content: the same file
+    /// gives the same value on every node.
+    pub fingerprint: String,
+    /// When the running config was loaded (start or the last accepted reload).
+    pub loaded_ms: u64,
+    /// The last reload was accepted (true before any reload).
+    pub last_reload_ok: bool,
+    /// When the last reload was asked (`None`: none since start).
+    pub last_reload_ms: Option<u64>,
+    /// Why the last reload was rejected, one located error per line (`None` when accepted).
+    pub last_reload_error: Option<String>,
 }
 
 /// How many events the snapshot carries.
@@ -47,7 +68,8 @@ pub struct VipStatus {
     pub since_ms: u64,
     /// State changes since the daemon started.
     pub transitions: u64,
-    /// `kubegate handover` gave the VIP away; it stays backup until reload or restart.
+    /// `kubegate handover` gave the VIP away; it stays backup until `kubegate handover
+    /// --release` or restart (reloads keep it).
     pub handed_over: bool,
 }
 
@@ -150,4 +172,6 @@ pub enum EventKind {
     Vip,
     Backend,
     Operator,
+    /// A reload of the config file, accepted or rejected.
+    Config,
 }

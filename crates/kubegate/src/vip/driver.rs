@@ -33,7 +33,8 @@ pub enum Control {
     },
     /// Planned stop: hand the VIP over and end the thread.
     Shutdown,
-    /// The operator gives the VIP away and keeps it away until `EndHandOver` (a reload).
+    /// The operator gives the VIP away and keeps it away until `EndHandOver`
+    /// (`kubegate handover --release`, or a restart).
     HandOver,
     EndHandOver,
     /// Only wakes the thread (it beats its heartbeat on every round): `/healthz`.

@@ -98,6 +98,7 @@ fn status() -> Status {
                 message: "up -> down: HTTPS 500 in 2 ms".to_owned(),
             })
             .collect(),
+        config: Default::default(),
     }
 }
 
