@@ -76,6 +76,7 @@ fn gathered() -> Gathered {
             transitions: 3,
             handed_over: true,
             tracker_reasons: vec!["frontend api: no ready backend (-50)".into()],
+            vrrp: Default::default(),
         }],
         frontends: vec![FrontendSample {
             name: "api".into(),

@@ -97,6 +97,7 @@ pub fn start(
             transitions: 0,
             handed_over: false,
             tracker_reasons: Vec::new(),
+            vrrp: Default::default(),
         });
         let (control, control_rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair()?;
@@ -143,6 +144,7 @@ pub fn start(
             notify: vip.notify.clone(),
             initial_priority: initial.priority,
             initial_fault: initial.fault,
+            peers: settings::peers(cluster, vip, me),
             report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
             alive: {
                 let heartbeat = heartbeat.clone();
@@ -170,6 +172,20 @@ pub fn start(
     Ok(handles)
 }
 
+/// The counters for the status: every drop reason listed, zeros included.
+fn vrrp_status(c: &crate::vip::counters::VrrpCounters) -> crate::admin::snapshot::VrrpStatus {
+    crate::admin::snapshot::VrrpStatus {
+        adverts_sent: c.adverts_sent,
+        adverts_received: c.adverts_received,
+        dropped: crate::vip::counters::DROP_REASONS
+            .iter()
+            .map(|r| (r.to_string(), c.dropped(r)))
+            .collect(),
+        address_list_mismatch: c.address_list_mismatch,
+        foreign_adverts: c.foreign_adverts,
+    }
+}
+
 /// The status name of a router state.
 pub fn vip_state(s: vrrp::State) -> VipState {
     match s {
@@ -187,6 +203,7 @@ fn update_of(r: &VipReport) -> VipUpdate {
         priority: r.priority,
         master: r.master.map(|m| m.to_string()),
         handed_over: r.handed_over,
+        vrrp: vrrp_status(&r.counters),
         transition: r.transition.as_ref().map(|(from, to, why)| {
             format!(
                 "{} -> {} ({})",
