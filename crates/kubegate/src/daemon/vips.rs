@@ -80,9 +80,21 @@ pub fn start(
         let mut netlink = kubegate_sys::netlink::Netlink::open()?;
         let ifindex = kubegate_sys::interface::index(&interface)
             .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
+        let leftover = netlink
+            .addresses(ifindex)
+            .map(|list| list.iter().any(|a| a.address == vip.address))
+            .unwrap_or(false);
         netlink
             .del_address(ifindex, vip.address, vip.prefix_len)
             .with_context(|| format!("vip {}: removing a leftover {}", vip.name, vip.address))?;
+        if leftover {
+            tracing::warn!(
+                "vip {}: removed {} from {interface}, left there by an earlier run that did not \
+                 stop cleanly (or added by hand); it comes back if this node becomes master",
+                vip.name,
+                vip.address
+            );
+        }
 
         hub.add_vip(VipSample {
             name: vip.name.clone(),

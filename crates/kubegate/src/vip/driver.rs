@@ -100,9 +100,12 @@ pub struct Driver<Io: VipIo> {
     link_up: bool,
     shutting_down: bool,
     /// What was last reported: state, priority, master, handed over, counters.
-    reported: Option<((State, u8, Option<IpAddr>, bool), VrrpCounters)>,
+    reported: Option<(Published, VrrpCounters)>,
     buf: Vec<u8>,
 }
+
+/// What a report says of the router: state, priority, master, handed over.
+type Published = (State, u8, Option<IpAddr>, bool);
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
 pub fn run(
