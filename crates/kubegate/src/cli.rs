@@ -184,6 +184,7 @@ pub fn manifest(
     path: &Path,
     image: Option<String>,
     node_path: Option<PathBuf>,
+    configmap: bool,
 ) -> Result<ExitCode> {
     let cluster = load_config(path).map_err(|e| anyhow!("{e}"))?;
     let config_path = match node_path {
@@ -194,7 +195,11 @@ pub fn manifest(
     if let Some(image) = image {
         options.image = image;
     }
-    let text = crate::manifest::render(kind, &cluster, &options)?;
+    if configmap {
+        options.config_map = Some(std::fs::read_to_string(path)?);
+    }
+    let text = crate::manifest::render(kind, &cluster, &options)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
     for warning in crate::manifest::warnings(kind, &cluster) {
         eprintln!("kubegate: warning: {warning}");
     }

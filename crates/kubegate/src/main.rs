@@ -121,6 +121,10 @@ enum Command {
         /// Where the file lives on the nodes (default: --config made absolute).
         #[arg(long)]
         node_path: Option<PathBuf>,
+        /// daemonset only: put the config file in a ConfigMap beside the DaemonSet (for k3s's
+        /// auto-deploy directory) instead of reading it from every node.
+        #[arg(long, conflicts_with = "node_path")]
+        configmap: bool,
     },
     /// Translate keepalived, haproxy and nginx (stream) files into one kubegate file.
     ///
@@ -340,6 +344,7 @@ fn main() -> ExitCode {
             config,
             image,
             node_path,
+            configmap,
         } => kubegate::cli::manifest(
             match kind {
                 ManifestKind::StaticPod => kubegate::manifest::Kind::StaticPod,
@@ -349,6 +354,7 @@ fn main() -> ExitCode {
             &config,
             image,
             node_path,
+            configmap,
         ),
         Command::Import {
             files,

@@ -1,5 +1,5 @@
 //! `kubegate manifest systemd`: the unit, read back as INI sections of `Key=value` lines, holds
-//! what the daemon needs (Type=notify, three ambient capabilities and nothing more, a stop
+//! what the daemon needs (Type=notify, the ambient capabilities doctor checks and nothing more, a stop
 //! timeout longer than handover plus drain) and refuses paths its sandbox hides.
 
 use std::collections::BTreeMap;
@@ -92,7 +92,8 @@ fn service_keys() {
             "/usr/local/bin/kubegate run --config /etc/kubegate/kubegate.yaml"
         );
         assert_eq!(s("ExecReload"), "/bin/kill -HUP $MAINPID");
-        let caps = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE";
+        let caps = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_SYS_NICE";
+        assert_eq!(caps, kubegate::capabilities::systemd_list());
         assert_eq!(s("AmbientCapabilities"), caps);
         assert_eq!(s("CapabilityBoundingSet"), caps);
         assert_eq!(s("User"), "root");

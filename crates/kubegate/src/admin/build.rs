@@ -70,6 +70,7 @@ fn vip(v: &VipSample) -> VipStatus {
         since_ms: epoch_ms(v.since),
         transitions: v.transitions,
         handed_over: v.handed_over,
+        vrrp: v.vrrp.clone(),
     }
 }
 

@@ -46,6 +46,8 @@ pub struct VipUpdate {
     pub handed_over: bool,
     /// `Some(message)` when this update is a state change (`backup -> master (master down)`).
     pub transition: Option<String>,
+    /// The VRRP counters now.
+    pub vrrp: super::snapshot::VrrpStatus,
 }
 
 impl Hub {
@@ -81,6 +83,7 @@ impl Hub {
             v.priority = update.priority;
             v.master = update.master;
             v.handed_over = update.handed_over;
+            v.vrrp = update.vrrp;
         }
         if let Some(message) = update.transition {
             self.push_event(EventKind::Vip, name, message);

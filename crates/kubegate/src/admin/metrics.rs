@@ -143,6 +143,8 @@ pub fn render(snap: &Snapshot) -> String {
         );
     }
 
+    vrrp_families(&mut out, s);
+
     type FrontendValue = fn(&super::snapshot::FrontendStatus) -> u64;
     let frontend_families: [(&str, &str, &str, FrontendValue); 7] = [
         (
@@ -354,4 +356,51 @@ fn config(out: &mut String, c: &ConfigStatus) {
         &[],
         c.loaded_ms as f64 / 1000.0,
     );
+}
+
+/// The VIPs' VRRP packet counters (RFC 5798 §7.1 drop reasons as the `reason` label).
+fn vrrp_families(out: &mut String, s: &super::snapshot::Status) {
+    type VrrpValue = fn(&super::snapshot::VrrpStatus) -> u64;
+    let families: [(&str, &str, VrrpValue); 4] = [
+        (
+            "kubegate_vrrp_adverts_sent_total",
+            "VRRP advertisements sent (one per destination).",
+            |v| v.adverts_sent,
+        ),
+        (
+            "kubegate_vrrp_adverts_received_total",
+            "VRRP packets received for the VIP's interface, dropped ones included.",
+            |v| v.adverts_received,
+        ),
+        (
+            "kubegate_vrrp_address_list_mismatch_total",
+            "Accepted advertisements whose address list differs from ours (not dropped).",
+            |v| v.address_list_mismatch,
+        ),
+        (
+            "kubegate_vrrp_foreign_adverts_total",
+            "Advertisements for our VRID from a router that is not a node of the file.",
+            |v| v.foreign_adverts,
+        ),
+    ];
+    for (name, help, value) in families {
+        let mut fam = Family::new(out, name, "counter", help);
+        for v in &s.vips {
+            fam.sample(name, &[("vip", &v.name)], value(&v.vrrp) as f64);
+        }
+    }
+    let name = "kubegate_vrrp_dropped_total";
+    let mut fam = Family::new(
+        out,
+        name,
+        "counter",
+        "Received VRRP packets dropped, by reason (ttl, version, checksum, vrid, auth, \
+         interval, unknown_peer, own_address, not_listening, truncated, length, type, \
+         address_count, family).",
+    );
+    for v in &s.vips {
+        for (reason, n) in &v.vrrp.dropped {
+            fam.sample(name, &[("vip", &v.name), ("reason", reason)], *n as f64);
+        }
+    }
 }

@@ -71,6 +71,27 @@ pub struct VipStatus {
     /// `kubegate handover` gave the VIP away; it stays backup until `kubegate handover
     /// --release` or restart (reloads keep it).
     pub handed_over: bool,
+    /// VRRP packet counters since the VIP's thread started (absent from older daemons).
+    #[serde(default)]
+    pub vrrp: VrrpStatus,
+}
+
+/// A VIP's VRRP counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VrrpStatus {
+    /// Advertisements sent (one per destination: each unicast peer, or the group).
+    pub adverts_sent: u64,
+    /// VRRP packets received, dropped ones included.
+    pub adverts_received: u64,
+    /// Received packets dropped, by reason (every reason listed, zeros included): the
+    /// RFC 5798 §7.1 receive checks `ttl`, `version`, `checksum`, `vrid`, `auth`, `interval`,
+    /// and `unknown_peer` (unicast), `own_address`, `not_listening` (fault, init), and the
+    /// malformed: `truncated`, `length`, `type`, `address_count`, `family`.
+    pub dropped: std::collections::BTreeMap<String, u64>,
+    /// Accepted adverts whose address list differs from ours (counted, not dropped).
+    pub address_list_mismatch: u64,
+    /// Adverts for our VRID from a source that is not a node of the file.
+    pub foreign_adverts: u64,
 }
 
 /// A VIP's state on this node (RFC 5798 §6.4 plus fault and the states around a run).

@@ -1,7 +1,8 @@
-//! The systemd unit: `Type=notify` (kubegate says READY=1 once it runs), the three network
-//! capabilities as ambient capabilities of root with nothing else in the bounding set, a
-//! read-only view of the system, a stop timeout longer than handover plus drain, and a reload
-//! that fails when the daemon rejects the file (`kubegate reload`, given an admin token).
+//! The systemd unit: `Type=notify` (kubegate says READY=1 once it runs), the capabilities of
+//! `crate::capabilities::GRANTED` as ambient capabilities of root with nothing else in the
+//! bounding set, a read-only view of the system, a stop timeout longer than handover plus
+//! drain, and a reload that fails when the daemon rejects the file (`kubegate reload`, given an
+//! admin token).
 
 use std::fmt::Write;
 
@@ -11,8 +12,6 @@ use kubegate_config::model::ClusterConfig;
 
 /// Where the unit expects the binary.
 pub const BINARY: &str = "/usr/local/bin/kubegate";
-
-const CAPS: &str = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE";
 
 pub fn unit(cluster: &ClusterConfig, options: &Options) -> String {
     let config = options.config_path.to_string_lossy();
@@ -35,13 +34,15 @@ pub fn unit(cluster: &ClusterConfig, options: &Options) -> String {
     );
     let _ = writeln!(s, "ExecStart={BINARY} run --config {}", exec_arg(&config));
     s.push_str(&exec_reload(cluster));
-    // root, bounded to three capabilities: raw sockets (VRRP, gratuitous ARP), netlink address
-    // changes, ports below 1024. root also keeps `killall -0`-style track scripts working and
+    // root, bounded to the granted capabilities: raw sockets (VRRP, gratuitous ARP), netlink
+    // address changes, ports below 1024, real-time VRRP threads. root also keeps
+    // `killall -0`-style track scripts working and
     // lets HTTPS checks read client keys under /etc/kubernetes/pki.
     s.push_str("User=root\nDynamicUser=no\n");
+    let caps = crate::capabilities::systemd_list();
     let _ = writeln!(
         s,
-        "AmbientCapabilities={CAPS}\nCapabilityBoundingSet={CAPS}"
+        "AmbientCapabilities={caps}\nCapabilityBoundingSet={caps}"
     );
     s.push_str(
         "NoNewPrivileges=yes\n\
