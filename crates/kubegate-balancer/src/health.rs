@@ -3,8 +3,9 @@
 //! backends start spread over one interval so checks do not burst). Each result goes through
 //! rise/fall; a change is written to the pool (`set_health`) and to a bounded ring of events.
 //!
-//! The pool starts every member Up (as haproxy does); the checker takes one Down after `fall`
-//! failed probes in a row and back Up after `rise` good ones.
+//! The pool starts every member present at start Up (as haproxy does); the checker takes one
+//! Down after `fall` failed probes in a row and back Up after `rise` good ones. A member a
+//! reload adds waits Down for its first probe, which decides.
 
 use std::collections::HashMap;
 use std::io;
@@ -83,8 +84,9 @@ impl HealthChecker {
     }
 
     /// Take a new list of frontends (after a config reload). Backends whose frontend name and
-    /// address are unchanged keep their state and counters; new ones start Up and are probed
-    /// within one interval; removed ones stop being probed.
+    /// address are unchanged keep their state and counters; new ones (unchecked in their pool,
+    /// see `health_state`) are probed at once and take clients once that probe passes;
+    /// removed ones stop being probed.
     pub fn reload(&self, frontends: Vec<Arc<FrontendState>>) {
         let applied = self.shared.registry().apply(&frontends);
         let mut tasks = lock(&self.shared.tasks);

@@ -6,6 +6,11 @@
 //! checker holds it Down (a reload built a new pool) is set Down again; a member someone else
 //! took Down (passive checks in the data path) is adopted as Down, so `rise` good probes bring
 //! it back, as haproxy does after `observe` marks a server down.
+//!
+//! A backend a reload added is *unchecked* in its pool (Down, taking no client): its target
+//! is probed at once, and its first probe decides (Up on success, without waiting for `rise`;
+//! Down on failure, then `rise` good probes as usual). A backend the checker already knows
+//! under the same frontend name (a frontend rebuilt on a new address) takes its verdict.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -33,6 +38,8 @@ struct Target {
     last_at: Option<SystemTime>,
     changed_at: Option<SystemTime>,
     latency: LatencyHistogram,
+    /// Its pool member is unchecked (added by a reload): the next probe decides.
+    first: bool,
 }
 
 /// What [`Registry::apply`] changed: targets to start probing (after the given delay, which
@@ -85,9 +92,22 @@ impl Registry {
                         }
                     }
                     None => {
-                        self.targets
-                            .insert(key.clone(), Target::new(fs.clone(), &check));
-                        let offset = check.interval * pos as u32 / n;
+                        let mut target = Target::new(fs.clone(), &check);
+                        let unchecked = {
+                            let pool = fs.pool();
+                            pool.index_of(addr)
+                                .is_some_and(|i| pool.members()[i].unchecked())
+                        };
+                        // A backend added by a reload is probed now: it takes no client
+                        // before its first check passes.
+                        let offset = if unchecked {
+                            target.first = true;
+                            target.counter.reset(Verdict::Failed);
+                            Duration::ZERO
+                        } else {
+                            check.interval * pos as u32 / n
+                        };
+                        self.targets.insert(key.clone(), target);
                         applied.added.push((key, offset));
                     }
                 }
@@ -128,7 +148,28 @@ impl Registry {
         t.checks += 1;
         t.latency.observe(result.latency);
         t.sync(key, &mut self.events);
-        if let Some(verdict) = t.counter.record(result.ok) {
+        if std::mem::take(&mut t.first) {
+            // An unchecked backend: the first probe decides (see the module doc).
+            let to = if result.ok { Health::Up } else { Health::Down };
+            t.counter.reset(if result.ok {
+                Verdict::Healthy
+            } else {
+                Verdict::Failed
+            });
+            t.set_pool(key.1, to);
+            if result.ok {
+                t.changed_at = Some(SystemTime::now());
+                self.events.push(HealthEvent {
+                    at: SystemTime::now(),
+                    frontend: key.0.clone(),
+                    backend: key.1,
+                    from: Health::Down,
+                    to,
+                    reason: format!("{} (first check since added)", result.detail),
+                    check: Some(t.checks),
+                });
+            }
+        } else if let Some(verdict) = t.counter.record(result.ok) {
             let to = pool_health(verdict);
             t.set_pool(key.1, to);
             t.changed_at = Some(SystemTime::now());
@@ -183,6 +224,7 @@ impl Target {
             last_at: None,
             changed_at: None,
             latency: LatencyHistogram::default(),
+            first: false,
         }
     }
 
@@ -204,15 +246,21 @@ impl Target {
 
     /// Bring the pool and the checker into agreement (see the module comment).
     fn sync(&mut self, key: &Key, events: &mut EventRing) {
-        let in_pool = {
+        let (in_pool, unchecked) = {
             let pool = self.frontend.pool();
             let Some(i) = pool.index_of(key.1) else {
                 return;
             };
-            pool.members()[i].health()
+            let m = &pool.members()[i];
+            (m.health(), m.unchecked())
         };
+        if self.first {
+            return;
+        }
         let mine = pool_health(self.counter.health());
         match (mine, in_pool) {
+            // A rebuilt frontend's unchecked member the checker knows: its verdict holds.
+            (_, _) if unchecked => self.set_pool(key.1, mine),
             (Health::Down, Health::Up) => self.set_pool(key.1, Health::Down),
             (Health::Up, Health::Down) => {
                 self.counter.reset(Verdict::Failed);

@@ -42,14 +42,27 @@ pub struct FrontendState {
 }
 
 impl FrontendState {
+    /// A frontend present at start: its backends start Up (as haproxy's do).
     pub fn new(frontend: &Frontend) -> Arc<Self> {
+        Self::with_pool(
+            frontend,
+            Pool::new(&frontend.backends, frontend.balance, frontend.slowstart),
+        )
+    }
+
+    /// A frontend a reload adds: its backends take no client until their first check passes
+    /// (a backend the health checker already knows under this name takes its verdict).
+    pub fn added(frontend: &Frontend) -> Arc<Self> {
+        Self::with_pool(
+            frontend,
+            Pool::added(&frontend.backends, frontend.balance, frontend.slowstart),
+        )
+    }
+
+    fn with_pool(frontend: &Frontend, pool: Pool) -> Arc<Self> {
         Arc::new(FrontendState {
             name: frontend.name.clone(),
-            pool: Mutex::new(Pool::new(
-                &frontend.backends,
-                frontend.balance,
-                frontend.slowstart,
-            )),
+            pool: Mutex::new(pool),
             settings: RwLock::new(Arc::new(frontend.clone())),
             stats: FrontendStats::default(),
         })

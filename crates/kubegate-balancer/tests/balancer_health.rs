@@ -250,18 +250,75 @@ fn reload_keeps_state_by_address_and_drops_removed_backends() {
     assert_eq!(results[0].state, CheckState::Down, "b kept its state");
     assert!(results[0].checks >= before, "and its counters");
     assert_eq!(pool_health(&fs, b), Health::Down);
-    assert_eq!(pool_health(&fs, c), Health::Up, "new backends start Up");
-    next_check(&checker, c);
+    // c is new: no client until its first check passes (it is probed at once).
+    let c_up = event_at(&checker, c, Health::Up);
+    assert_eq!(c_up.check, Some(1), "{c_up:?}");
     assert_eq!(status(&checker, c).state, CheckState::Up);
+    assert_eq!(pool_health(&fs, c), Health::Up);
 
     // A frontend rebuilt from scratch (new pool, all Up) gets the checker's verdicts back.
     let rebuilt = FrontendState::new(&config);
     assert_eq!(pool_health(&rebuilt, b), Health::Up);
     checker.reload(vec![rebuilt.clone()]);
     assert_eq!(pool_health(&rebuilt, b), Health::Down);
+    // So does one a reload adds (all unchecked) under a name the checker knows.
+    let added = FrontendState::added(&config);
+    assert_eq!(pool_health(&added, c), Health::Down);
+    checker.reload(vec![added.clone()]);
+    assert_eq!(
+        (pool_health(&added, b), pool_health(&added, c)),
+        (Health::Down, Health::Up),
+        "the checker's verdicts for b and c"
+    );
     let events_of_a = checker.events().iter().filter(|e| e.backend == a).count();
     assert_eq!(events_of_a, 0, "a never changed");
     drop((alive, c_listener));
+}
+
+#[test]
+fn a_backend_added_by_reload_waits_for_its_first_probe_which_decides() {
+    let alive = TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = alive.local_addr().unwrap();
+    let dead = TcpListener::bind("127.0.0.1:0").unwrap();
+    let d = dead.local_addr().unwrap();
+    drop(dead);
+    // rise 3: at start a backend needs no probe; added, one good probe is enough; a failed
+    // first probe leaves it down, and then `rise` good probes are needed as usual.
+    let mut long = check(CheckKind::Tcp, 3, 1);
+    long.interval = Duration::from_secs(30);
+    let config = frontend("api", &[], long.clone());
+    let fs = FrontendState::new(&config);
+    let checker = HealthChecker::start(vec![fs.clone()]);
+    let config = frontend("api", &[a, d], long);
+    fs.replace_settings(&config);
+    fs.pool()
+        .reconfigure(&config.backends, config.balance, config.slowstart);
+    assert_eq!(
+        (pool_health(&fs, a), pool_health(&fs, d)),
+        (Health::Down, Health::Down),
+        "both wait for their first check"
+    );
+    assert!(!fs.pool().has_ready());
+    checker.reload(vec![fs.clone()]);
+    // Probed at once (not after up to one 30 s interval), Up after one probe despite rise 3.
+    let up = event_at(&checker, a, Health::Up);
+    assert_eq!(up.check, Some(1));
+    assert!(up.reason.contains("first check"), "{up:?}");
+    let d_check = wait_for(Duration::from_secs(3), "d's first probe", || {
+        Some(status(&checker, d)).filter(|s| s.checks == 1)
+    });
+    assert_eq!(d_check.state, CheckState::Down, "{d_check:?}");
+    assert_eq!(pool_health(&fs, d), Health::Down);
+    let pool = fs.pool();
+    let i = pool.index_of(d).unwrap();
+    assert!(!pool.members()[i].unchecked(), "d has been checked");
+    drop(pool);
+    assert!(
+        checker.events().iter().all(|e| e.backend != d),
+        "a dead backend that never took a client changed nothing: {:?}",
+        checker.events()
+    );
+    drop(alive);
 }
 
 #[test]

@@ -226,6 +226,11 @@ fn source_hash_removing_one_of_five_moves_only_its_clients_and_adding_it_back_re
     pool.reconfigure(&fewer, Balance::SourceHash, None);
     check(&source_map(&mut pool, now, CLIENTS));
     pool.reconfigure(&all, Balance::SourceHash, None);
+    // Added back, it takes nobody before its first check passes...
+    assert!(pool.members()[2].unchecked());
+    check(&source_map(&mut pool, now, CLIENTS));
+    // ...and then its clients return.
+    assert!(pool.set_health(2, Health::Up, now));
     assert_eq!(source_map(&mut pool, now, CLIENTS), before);
 
     // ...or by going down.
@@ -399,9 +404,10 @@ fn reconfigure_keeps_state_and_counters_by_address() {
         (4, AdminState::Drain, 1)
     );
     assert_eq!(m[1].address(), b3.address);
+    // A new member waits, Down and unchecked, for its first health check.
     assert_eq!(
-        (m[1].health(), m[1].admin()),
-        (Health::Up, AdminState::Ready)
+        (m[1].health(), m[1].admin(), m[1].unchecked()),
+        (Health::Down, AdminState::Ready, true)
     );
     assert_eq!(
         (m[1].active(), m[1].connections(), m[1].since()),
@@ -410,10 +416,42 @@ fn reconfigure_keeps_state_and_counters_by_address() {
     assert_eq!(m[2].address(), b0.address);
     assert_eq!((m[2].health(), m[2].since()), (Health::Down, Some(later)));
     assert_eq!(m[2].connections(), 1);
+    assert!(!m[2].unchecked(), "a kept member is not unchecked");
     assert_eq!(pool.index_of(b0.address), Some(2));
-    // A new member is at full weight at once (no slow start for configured members).
-    assert_eq!(pool.effective_weight(1, now), 64);
-    assert_eq!(pool.pick(now, ANY, &[], 0), Some(1));
+    // b1 drained, b0 down, b3 unchecked: nobody takes a client.
+    assert_eq!(pool.pick(now, ANY, &[], 0), None);
+    // Its first check passes: it takes clients, ramping up from there (slow start 5 s).
+    assert!(pool.set_health(1, Health::Up, later));
+    assert!(!pool.members()[1].unchecked());
+    assert_eq!(pool.effective_weight(1, later), 1);
+    assert_eq!(pool.effective_weight(1, later + Duration::from_secs(5)), 64);
+    assert_eq!(pool.pick(later, ANY, &[], 0), Some(1));
+}
+
+#[test]
+fn a_failed_first_check_clears_unchecked_and_a_pool_at_start_is_up() {
+    let now = Instant::now();
+    let mut pool = Pool::new(&backends(&[1, 1]), Balance::RoundRobin, None);
+    assert!(pool
+        .members()
+        .iter()
+        .all(|m| m.health() == Health::Up && !m.unchecked()));
+    let added = Pool::added(&backends(&[1, 1]), Balance::RoundRobin, None);
+    assert!(
+        added
+            .members()
+            .iter()
+            .all(|m| m.health() == Health::Down && m.unchecked()),
+        "a frontend added by a reload waits for its checks: {:?}",
+        added.members()
+    );
+    pool.reconfigure(&backends(&[1, 1, 1]), Balance::RoundRobin, None);
+    assert!(pool.members()[2].unchecked());
+    assert!(
+        !pool.set_health(2, Health::Down, now),
+        "no change of health"
+    );
+    assert!(!pool.members()[2].unchecked(), "but it has been checked");
 }
 
 // ---- properties ----

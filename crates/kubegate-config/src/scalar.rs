@@ -39,7 +39,7 @@ impl Scalar {
         }
     }
 
-    /// A whole number within `lo..=hi`.
+    /// A whole number from `lo` to `hi` (both included).
     pub fn int_in(&self, lo: i128, hi: i128, hint: &str) -> Result<i128, String> {
         let n = match self {
             Scalar::Int(n) => *n,
@@ -56,7 +56,7 @@ impl Scalar {
             }
         };
         if n < lo || n > hi {
-            return Err(format!("{n} is out of range; use {lo}..={hi}{hint}"));
+            return Err(format!("{n} is out of range; use {lo} to {hi}{hint}"));
         }
         Ok(n)
     }

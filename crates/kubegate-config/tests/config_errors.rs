@@ -31,7 +31,7 @@ vips:
 fn vrid_out_of_range() {
     assert_eq!(
         errors(&with_vrrp("      vrid: 300\n")),
-        "cluster.yaml:8:13: vips[0].vrrp.vrid: 300 is out of range; use 1..=255 (the same on \
+        "cluster.yaml:8:13: vips[0].vrrp.vrid: 300 is out of range; use 1 to 255 (the same on \
          every node of this VIP)"
     );
 }
@@ -97,12 +97,12 @@ fn many_value_errors_are_reported_together_in_file_order() {
     );
     assert_eq!(
         errors(&text),
-        "cluster.yaml:8:13: vips[0].vrrp.vrid: 0 is out of range; use 1..=255 (the same on every \
+        "cluster.yaml:8:13: vips[0].vrrp.vrid: 0 is out of range; use 1 to 255 (the same on every \
          node of this VIP)\n\
          cluster.yaml:10:24: vips[0].vrrp.advert_interval: 2 has no unit; write 2s or 2ms\n\
          cluster.yaml:11:16: vips[0].vrrp.preempt: expected true or false, found \"yes please\"\n\
          cluster.yaml:13:28: vips[0].vrrp.priority.master1: 255 is reserved for the owner of the \
-         VIP address (RFC 5798 §5.2.4), which this node is not; use 1..=254\n\
+         VIP address (RFC 5798 §5.2.4), which this node is not; use 1 to 254\n\
          cluster.yaml:13:33: vips[0].vrrp.priority: 'master3' is not a node in `nodes:`; did you \
          mean 'master1'?\n\
          cluster.yaml:14:18: vips[0].vrrp.auth_pass: auth_pass is VRRPv2 PASS authentication; \
@@ -124,7 +124,7 @@ fn advert_intervals_follow_the_version() {
             "      vrid: 51\n      version: 2\n      advert_interval: 500ms\n"
         )),
         "cluster.yaml:10:24: vips[0].vrrp.advert_interval: 500ms is not a VRRPv2 interval; \
-         version 2 counts whole seconds 1s..=255s (for sub-second failover use version 3)"
+         version 2 counts whole seconds from 1s to 255s (for sub-second failover use version 3)"
     );
     assert_eq!(
         errors(&with_vrrp("      vrid: 51\n      advert_interval: 41s\n")),
@@ -219,7 +219,7 @@ vips:
          addresses (a has 10.0.0.1); VRRP runs between the nodes in the VIP's family\n\
          cluster.yaml:8:65: vips[3].vrrp.version: VRRP version 2 is IPv4 only (RFC 3768); use \
          version 3 for an IPv6 VIP\n\
-         cluster.yaml:9:5: vips[4]: missing key 'vrrp'; it needs at least `vrid: 1..=255` (the \
+         cluster.yaml:9:5: vips[4]: missing key 'vrrp'; it needs at least `vrid:`, a number from 1 to 255 (the \
          same on every node of this VIP)"
     );
 }
@@ -255,7 +255,7 @@ fn tracker_entries() {
          as it changes; remove `fall` (only `weight` applies)\n\
          cluster.yaml:12:16: vips[0].track[2].tcp: \"localhost:6443\" is not IP:PORT; write it \
          like 127.0.0.1:6443 or [::1]:6443 (host names are not resolved)\n\
-         cluster.yaml:12:42: vips[0].track[2].weight: -254 is out of range; use -253..=253 \
+         cluster.yaml:12:42: vips[0].track[2].weight: -254 is out of range; use -253 to 253 \
          (keepalived semantics; 0 = failure puts the VIP in FAULT)\n\
          cluster.yaml:13:36: vips[0].track[3].interval: 2 has no unit; write 2s or 2ms\n\
          cluster.yaml:14:21: vips[0].track[4].frontend: no frontend is named 'api'; add it under \

@@ -133,9 +133,9 @@ fn backends() {
          this frontend (line 12); list each backend once (a `weight` gives it a bigger share)\n\
          cluster.yaml:14:9: frontends[2].backends[2]: \"10.0.0.52:0\" has port 0; write the port \
          of the server, like 10.0.0.52:6443\n\
-         cluster.yaml:15:44: frontends[2].backends[3].weight: 0 is out of range; use 1..=256 (a \
+         cluster.yaml:15:44: frontends[2].backends[3].weight: 0 is out of range; use 1 to 256 (a \
          relative share of new connections)\n\
-         cluster.yaml:16:44: frontends[2].backends[4].weight: 257 is out of range; use 1..=256 \
+         cluster.yaml:16:44: frontends[2].backends[4].weight: 257 is out of range; use 1 to 256 \
          (a relative share of new connections)\n\
          cluster.yaml:17:9: frontends[2].backends[5]: 0.0.0.0 cannot be a backend; write the \
          server's own address\n\
@@ -188,15 +188,15 @@ fn checks() {
          cluster.yaml:10:24: frontends[0].check.interval: a check interval of 0s cannot work; \
          use something like 1s\n\
          cluster.yaml:10:37: frontends[0].check.timeout: 1 has no unit; write 1s or 1ms\n\
-         cluster.yaml:10:46: frontends[0].check.rise: 0 is out of range; use 1..=1000\n\
-         cluster.yaml:10:55: frontends[0].check.fall: 1001 is out of range; use 1..=1000\n\
+         cluster.yaml:10:46: frontends[0].check.rise: 0 is out of range; use 1 to 1000\n\
+         cluster.yaml:10:55: frontends[0].check.fall: 1001 is out of range; use 1 to 1000\n\
          cluster.yaml:14:37: frontends[1].check.https: this check has both `http` and `https`; \
          write one kind of check\n\
          cluster.yaml:18:20: frontends[2].check.http: \"readyz\" does not start with '/'; write \
          the request path, like /readyz\n\
-         cluster.yaml:18:44: frontends[2].check.statuses[1]: 99 is out of range; use 100..=599 \
+         cluster.yaml:18:44: frontends[2].check.statuses[1]: 99 is out of range; use 100 to 599 \
          (HTTP status codes)\n\
-         cluster.yaml:18:48: frontends[2].check.statuses[2]: 600 is out of range; use 100..=599 \
+         cluster.yaml:18:48: frontends[2].check.statuses[2]: 600 is out of range; use 100 to 599 \
          (HTTP status codes)\n\
          cluster.yaml:18:63: frontends[2].check.ca_file: `ca_file` applies to https checks only; \
          check with `https: PATH` or remove it\n\
@@ -255,10 +255,10 @@ fn timeouts_and_the_other_settings() {
          something like 1s\n\
          cluster.yaml:11:14: frontends[0].balance: \"roundrobin\" is haproxy's or nginx's word; \
          write `balance: round-robin`\n\
-         cluster.yaml:12:22: frontends[0].max_connections: 0 is out of range; use 1..=1000000\n\
+         cluster.yaml:12:22: frontends[0].max_connections: 0 is out of range; use 1 to 1000000\n\
          cluster.yaml:13:21: frontends[0].proxy_protocol: write `proxy_protocol: true` (the header \
          sent is always version 2)\n\
-         cluster.yaml:14:14: frontends[0].retries: 11 is out of range; use 0..=10 (other \
+         cluster.yaml:14:14: frontends[0].retries: 11 is out of range; use 0 to 10 (other \
          backends tried when a connect fails)\n\
          cluster.yaml:15:14: frontends[0].on_down: \"shutdown\" is not one of keep, \
          shutdown-sessions\n\

@@ -161,9 +161,6 @@ frontends:
     bind: 10.0.0.50:6443
     backends: [10.0.0.51:6443, 10.0.0.52:6443]
     check: { https: /readyz }
-  - name: everywhere
-    bind: 0.0.0.0:7443
-    backends: [10.0.0.51:7443, 10.0.0.52:7443, 10.0.0.99:7443]
   - name: fine
     bind: 10.0.0.50:9443
     backends: [10.0.0.51:6443, 10.0.0.52:6443]
@@ -179,10 +176,6 @@ frontends:
         [
             "warning: frontend on-vip listens on port 6443 of VIP api's address, and its backends \
              on master1 and master2 use port 6443 too: where the apiserver runs beside kubegate \
-             it usually holds that port on all addresses, so the frontend cannot bind it; listen \
-             on another port, like 9443.",
-            "warning: frontend everywhere listens on port 7443 of every address, and its backends \
-             on master1 and master2 use port 7443 too: where the apiserver runs beside kubegate \
              it usually holds that port on all addresses, so the frontend cannot bind it; listen \
              on another port, like 9443.",
         ]

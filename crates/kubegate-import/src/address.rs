@@ -30,7 +30,7 @@ pub fn port(text: &str) -> Result<u16, String> {
             "the port {text:?} is a range or list; a kubegate frontend listens on one port: \
              write one bind per port"
         )),
-        _ => Err(format!("{text:?} is not a port (1..65535)")),
+        _ => Err(format!("{text:?} is not a port (1 to 65535)")),
     }
 }
 

@@ -507,7 +507,7 @@ fn unusable_binds_and_names_are_said() {
             "b.cfg:5: left out: `accept-proxy`: kubegate does not read PROXY headers from \
              clients",
             "b.cfg:6: assumed: server m1 has weight 0 (no new connections in haproxy); kubegate \
-             weights are 1..256: imported with weight 1; `kubegate backend drain` keeps it out \
+             weights are 1 to 256: imported with weight 1; `kubegate backend drain` keeps it out \
              at run time",
         ]
     );

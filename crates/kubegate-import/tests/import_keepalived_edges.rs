@@ -327,8 +327,8 @@ fn out_of_range_values_say_what_to_write() {
     assert_eq!(
         of(&notes, Severity::Error),
         [
-            "a.conf:6: error: virtual_router_id \"0\" is not a whole number in 1..255; use 1..255, the same on every node of this VIP",
-            "a.conf:7: error: priority \"300\" is not a whole number in 1..255; use 1..254",
+            "a.conf:6: error: virtual_router_id \"0\" is not a whole number from 1 to 255; use 1 to 255, the same on every node of this VIP",
+            "a.conf:7: error: priority \"300\" is not a whole number from 1 to 255; use 1 to 254",
             "a.conf:8: error: preempt_delay is longer than 1000 seconds (keepalived's limit, and kubegate's); use at most 1000",
             "a.conf:11: error: virtual address \"10.0.0.300\" is not an IP address; write the real address (like 10.0.0.51), not a placeholder",
         ]

@@ -15,6 +15,15 @@ use super::stage::{Stack, Stage};
 use super::steps::{self, Row};
 use super::topologies::{Topology, CLIENT};
 
+/// A line of the report on stdout; a reader that went away (`kubegate lab | head`) is no
+/// reason to stop the scenario or skip its clean-up, so write errors are dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 /// What `kubegate lab` was asked for.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -34,7 +43,7 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
         .context("the lab cuts the network with nftables: apt-get install nftables")?;
     let mut stage = Stage::build(binary, topology, Stack::Kubegate)
         .context("building the lab (needs root, iproute2 and nftables)")?;
-    println!(
+    say!(
         "lab: topology {} ({}), client dials https://{}",
         topology.name(),
         topology.setup(),
@@ -43,12 +52,12 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
     let plan = steps::plan(&stage.layout);
     let started = std::time::Instant::now();
     let rows = steps::run(&mut stage, &plan).context("running the scenario")?;
-    println!("\n{}", table(Stack::Kubegate, &rows));
-    println!("(scenario: {:.0} s)", started.elapsed().as_secs_f64());
+    say!("\n{}", table(Stack::Kubegate, &rows));
+    say!("(scenario: {:.0} s)", started.elapsed().as_secs_f64());
     let all_ok = rows.iter().all(Row::ok);
     for row in rows.iter().filter(|r| !r.ok()) {
         if let Some(e) = &row.outcome.first_error {
-            println!(
+            say!(
                 "{}: first failure: {e} (the fault came at 1000 ms)",
                 row.name
             );
@@ -62,8 +71,8 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
             .with_context(|| format!("building the lab with {}", other.label()))?;
         let their_rows = steps::run(&mut theirs, &plan)
             .with_context(|| format!("running the scenario with {}", other.label()))?;
-        println!("{}", table(other, &their_rows));
-        println!("{}", side_by_side(other, &rows, &their_rows));
+        say!("{}", table(other, &their_rows));
+        say!("{}", side_by_side(other, &rows, &their_rows));
         return Ok(exit(all_ok));
     }
 
@@ -177,12 +186,12 @@ pub fn side_by_side(other: Stack, ours: &[Row], theirs: &[Row]) -> String {
 fn keep(mut stage: Stage) -> Result<()> {
     stage.keep_files();
     let client = stage.segment.netns(CLIENT.0)?.name().to_owned();
-    println!(
+    say!(
         "\nlab kept running. Namespaces: {}",
         stage.segment.namespace_names().join(" ")
     );
-    println!("config, CA and logs: {}", stage.dir().display());
-    println!(
+    say!("config, CA and logs: {}", stage.dir().display());
+    say!(
         "from the client: ip netns exec {client} curl --cacert {} https://{}/version",
         stage.ca_path().display(),
         stage.layout.target
@@ -190,13 +199,13 @@ fn keep(mut stage: Stage) -> Result<()> {
     let exe = std::env::current_exe()?;
     for host in &stage.layout.balancers {
         let ns = stage.segment.netns(host)?.name().to_owned();
-        println!(
+        say!(
             "{host}: ip netns exec {ns} {} status   (the page: ip netns exec {ns} curl -s \
              http://127.0.0.1:9099/)",
             exe.display()
         );
     }
-    println!("Ctrl-C removes it.");
+    say!("Ctrl-C removes it.");
     let mut signals = signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGINT,
         signal_hook::consts::SIGTERM,

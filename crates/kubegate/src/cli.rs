@@ -73,11 +73,23 @@ fn forward_signals(control: crate::daemon::Control) -> Result<signal_hook::itera
 /// `kubegate check`: exit 0 with the plan, or non-zero with every error located.
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, local) = load_and_identify(path, node)?;
-    print!(
-        "{}",
-        kubegate_config::plan::report(&cluster, me.as_ref(), &local)
-    );
+    let mut text = kubegate_config::plan::report(&cluster, me.as_ref(), &local);
+    if let Some(warning) = token_warning(&cluster) {
+        text.push_str(&warning);
+        text.push('\n');
+    }
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the (pure) plan cannot tell: `kubegate run` reads `admin.token_file` first and refuses
+/// to start when it cannot; `check` says so beforehand, with run's own reason.
+fn token_warning(cluster: &ClusterConfig) -> Option<String> {
+    let path = cluster.admin.token_file.as_ref()?;
+    let e = crate::admin::auth::Token::load(path).err()?;
+    Some(format!(
+        "warning: {e:#}; `kubegate run` refuses to start until it can read the token"
+    ))
 }
 
 /// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A
@@ -93,11 +105,11 @@ pub fn doctor(
     let me = config::identity::resolve_if_needed(&cluster, node, &config::local_addrs::ips(&local))
         .map_err(|e| e.to_string());
     let report = crate::doctor::run(&cluster, me, &local, options);
-    if json {
-        print!("{}", report.render_json());
+    crate::out::print(&if json {
+        report.render_json()
     } else {
-        print!("{}", report.render_text());
-    }
+        report.render_text()
+    })?;
     Ok(if report.passed() {
         ExitCode::SUCCESS
     } else {
@@ -115,8 +127,8 @@ pub fn import(
     use kubegate_import::{self as import, ImportOptions, Source};
     let mut sources = Vec::new();
     for path in files {
-        let bytes =
-            std::fs::read(path).map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
+        let bytes = crate::host::read_bounded(path, crate::host::MAX_CONFIG_BYTES)
+            .map_err(|e| anyhow!("{}: cannot read: {e}", path.display()))?;
         sources.push(Source {
             name: path.display().to_string(),
             text: String::from_utf8_lossy(&bytes).into_owned(),
@@ -147,7 +159,7 @@ pub fn import(
                         path.display()
                     );
                 }
-                None => print!("{}", done.text),
+                None => crate::out::print(&done.text)?,
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -172,6 +184,7 @@ pub fn manifest(
     path: &Path,
     image: Option<String>,
     node_path: Option<PathBuf>,
+    configmap: bool,
 ) -> Result<ExitCode> {
     let cluster = load_config(path).map_err(|e| anyhow!("{e}"))?;
     let config_path = match node_path {
@@ -182,15 +195,20 @@ pub fn manifest(
     if let Some(image) = image {
         options.image = image;
     }
-    let text = crate::manifest::render(kind, &cluster, &options)?;
+    if configmap {
+        options.config_map = Some(std::fs::read_to_string(path)?);
+    }
+    let text = crate::manifest::render(kind, &cluster, &options)
+        .map_err(|e| anyhow!("{}: {e}", path.display()))?;
     for warning in crate::manifest::warnings(kind, &cluster) {
         eprintln!("kubegate: warning: {warning}");
     }
-    print!("{text}");
+    crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 /// Where the admin CLI asks: `--admin`, `--config` and `--token-file` as given.
+#[derive(Clone)]
 pub struct AdminArgs {
     pub admin: Option<std::net::SocketAddr>,
     pub config: Option<PathBuf>,
@@ -211,15 +229,15 @@ impl AdminArgs {
 pub fn status(args: &AdminArgs, json: bool) -> Result<ExitCode> {
     let body = args.target()?.expect_ok("GET", "/api/v1/status")?;
     if json {
-        print!("{body}");
+        crate::out::print(&body)?;
         if !body.ends_with('\n') {
-            println!();
+            crate::out::println("")?;
         }
         return Ok(ExitCode::SUCCESS);
     }
     let status: crate::admin::snapshot::Status = serde_json::from_str(&body)
         .map_err(|e| anyhow!("the daemon's status is not what this kubegate reads: {e}"))?;
-    print!("{}", crate::admin::table::render(&status));
+    crate::out::print(&crate::admin::table::render(&status))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,21 +250,68 @@ pub fn backend(args: &AdminArgs, action: &str, frontend: &str, backend: &str) ->
         segment(backend),
         segment(action)
     );
-    print_message(&args.target()?.expect_ok("POST", &path)?);
+    print_message(&args.target()?.expect_ok("POST", &path)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// `kubegate handover VIP`.
-pub fn handover(args: &AdminArgs, vip: &str) -> Result<ExitCode> {
+/// `kubegate handover [--release] VIP`.
+pub fn handover(args: &AdminArgs, vip: &str, release: bool) -> Result<ExitCode> {
     let path = format!(
-        "/api/v1/vips/{}/handover",
-        crate::admin::client::segment(vip)
+        "/api/v1/vips/{}/{}",
+        crate::admin::client::segment(vip),
+        if release { "release" } else { "handover" }
     );
-    print_message(&args.target()?.expect_ok("POST", &path)?);
+    print_message(&args.target()?.expect_ok("POST", &path)?)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn print_message(body: &str) {
+/// `kubegate reload`: the daemon reloads its file (as on SIGHUP); exit 0 with its summary,
+/// or non-zero with its located errors. With `--admin` and `--token-file` the config file is
+/// not read here, so a broken file is still sent to the daemon (as systemd's `ExecReload`
+/// does: the daemon's rejection is then in its events and metrics).
+pub fn reload(args: &AdminArgs) -> Result<ExitCode> {
+    let target = match (args.admin, &args.token_file) {
+        (Some(_), Some(_)) => AdminArgs {
+            config: None,
+            ..args.clone()
+        }
+        .target(),
+        _ => args.target(),
+    };
+    let target = target.map_err(|e| {
+        anyhow!(
+            "{e}\n(the daemon was not asked: its address and token are read from this file; \
+             fix it, or pass --admin ADDR and --token-file FILE)"
+        )
+    })?;
+    let (code, body) = target.request("POST", "/api/v1/reload")?;
+    match code {
+        200 => {
+            print_message(&body)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        422 => {
+            eprintln!(
+                "kubegate: the daemon at {} rejected its config file and keeps running the \
+                 previous one:\n{}",
+                target.addr,
+                error_of(&body)
+            );
+            Ok(ExitCode::FAILURE)
+        }
+        // 401, 403, 503 …: the daemon's words with a hint, as the other commands say them.
+        _ => Err(target.refusal(code, &body)),
+    }
+}
+
+fn error_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
+        .unwrap_or_else(|| body.trim().to_string())
+}
+
+fn print_message(body: &str) -> Result<()> {
     let message = serde_json::from_str::<serde_json::Value>(body)
         .ok()
         .and_then(|v| {
@@ -255,5 +320,5 @@ fn print_message(body: &str) {
                 .map(str::to_string)
         })
         .unwrap_or_else(|| body.trim().to_string());
-    println!("{message}");
+    crate::out::println(&message)
 }

@@ -43,7 +43,7 @@ pub fn lab_https_probe(
         watch: true,
     };
     let events = https_probe::run(&options, ca)?;
-    print!("{}", https_probe::format_events(&events));
+    crate::out::print(&https_probe::format_events(&events))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod capabilities;
 
 pub mod cli;
 pub mod daemon;
@@ -13,5 +14,6 @@ pub mod host;
 pub mod lab_cli;
 pub mod log;
 pub mod manifest;
+pub mod out;
 pub(crate) mod track;
 pub(crate) mod vip;

@@ -55,7 +55,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Change a backend until reload: drain (no new connections), maint, or ready again.
+    /// Change a backend: drain (no new connections), maint, or ready again. Reloads keep it;
+    /// `ready` (or a restart) ends it.
     Backend {
         #[arg(value_parser = ["drain", "ready", "maint"])]
         action: String,
@@ -66,9 +67,19 @@ enum Command {
         admin: AdminOpts,
     },
     /// Give a VIP away now (maintenance): another node takes it; this one stays backup until
-    /// reload.
+    /// `--release` (or a restart; reloads keep it).
     Handover {
         vip: String,
+        /// End the handover: the node runs at its own priority again.
+        #[arg(long)]
+        release: bool,
+        #[command(flatten)]
+        admin: AdminOpts,
+    },
+    /// Ask the running daemon to reload its config file (as SIGHUP does) and say how it went:
+    /// exit 0 with a one-line summary, or non-zero with every error located (file:line:col);
+    /// a rejected file leaves the running config in place.
+    Reload {
         #[command(flatten)]
         admin: AdminOpts,
     },
@@ -110,6 +121,10 @@ enum Command {
         /// Where the file lives on the nodes (default: --config made absolute).
         #[arg(long)]
         node_path: Option<PathBuf>,
+        /// daemonset only: put the config file in a ConfigMap beside the DaemonSet (for k3s's
+        /// auto-deploy directory) instead of reading it from every node.
+        #[arg(long, conflicts_with = "node_path")]
+        configmap: bool,
     },
     /// Translate keepalived, haproxy and nginx (stream) files into one kubegate file.
     ///
@@ -302,7 +317,12 @@ fn main() -> ExitCode {
             backend,
             admin,
         } => kubegate::cli::backend(&admin.into(), &action, &frontend, &backend),
-        Command::Handover { vip, admin } => kubegate::cli::handover(&admin.into(), &vip),
+        Command::Handover {
+            vip,
+            release,
+            admin,
+        } => kubegate::cli::handover(&admin.into(), &vip, release),
+        Command::Reload { admin } => kubegate::cli::reload(&admin.into()),
         Command::Doctor {
             config,
             node,
@@ -324,6 +344,7 @@ fn main() -> ExitCode {
             config,
             image,
             node_path,
+            configmap,
         } => kubegate::cli::manifest(
             match kind {
                 ManifestKind::StaticPod => kubegate::manifest::Kind::StaticPod,
@@ -333,6 +354,7 @@ fn main() -> ExitCode {
             &config,
             image,
             node_path,
+            configmap,
         ),
         Command::Import {
             files,

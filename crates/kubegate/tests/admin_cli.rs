@@ -154,3 +154,35 @@ fn a_taken_admin_port_is_reported_and_the_balancer_runs_on() {
         "exit status after SIGTERM: {status}"
     );
 }
+
+#[test]
+fn status_to_a_closed_pipe_ends_quietly() {
+    let d = Daemon::start("pipe", &[name_server("live")], true);
+    let config = d.config_path();
+    for json in [false, true] {
+        let mut args = vec!["status", "--config", config.to_str().unwrap()];
+        if json {
+            args.push("--json");
+        }
+        // `kubegate status | head` after head has gone: every write fails with EPIPE.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+            .wait_with_output()
+            .unwrap();
+        assert_eq!(
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).as_ref()
+            ),
+            (Some(0), ""),
+            "kubegate {args:?} to a closed pipe: expected a quiet exit 0"
+        );
+    }
+    assert_eq!(d.stop(), Ok(()));
+}

@@ -1,7 +1,8 @@
 //! `kubegate handover api` on the master of a two-node lab (network namespaces, VRRP v3 at
 //! 100 ms, each node's admin endpoint on 127.0.0.1:9099 of its own namespace): the other node
-//! takes the VIP, the first does not take it back (its status says why), and a reload
-//! (SIGHUP) ends the handover so preempt brings the VIP home.
+//! takes the VIP, the first does not take it back (its status says why), a reload (SIGHUP)
+//! keeps the handover, and `kubegate handover --release` ends it so preempt brings the VIP
+//! home.
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,22 @@ fn get_in(c: &Cluster, node: &str, path: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Polls the node's status until `pred` holds (at most 3 s).
+fn wait_status(c: &Cluster, node: &str, what: &str, pred: impl Fn(&Status) -> bool) -> Status {
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        let s = status_of(c, node);
+        if pred(&s) {
+            return s;
+        }
+        assert!(
+            Instant::now() < until,
+            "waited 3 s on {node} for {what}; last status: {s:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 fn status_of(c: &Cluster, node: &str) -> Status {
     let out = c
         .command_in(node)
@@ -62,7 +79,7 @@ fn status_of(c: &Cluster, node: &str) -> Status {
 }
 
 #[test]
-fn handover_gives_the_vip_away_until_reload() {
+fn handover_gives_the_vip_away_until_released() {
     let _turn = lab::serial();
     let token =
         TokenFile(std::env::temp_dir().join(format!("kg-handover-token-{}", std::process::id())));
@@ -158,8 +175,28 @@ admin:
     let s2 = status_of(&c, "node2");
     assert_eq!(s2.vips[0].state, VipState::Master);
 
-    // A reload ends the handover: node1's priority is back and preempt returns the VIP.
+    // A reload keeps the handover (node1 stays backup at priority 1)...
     c.signal("node1", "HUP").unwrap();
+    wait_status(&c, "node1", "the reload's event", |s| {
+        s.events.iter().any(|e| e.kind == EventKind::Config)
+    });
+    let s1 = status_of(&c, "node1");
+    assert!(s1.vips[0].handed_over, "{:?}", s1.vips[0]);
+    assert_eq!(s1.vips[0].priority, 1);
+    assert_eq!(status_of(&c, "node2").vips[0].state, VipState::Master);
+    // ...`kubegate handover --release` ends it: preempt returns the VIP.
+    let out = c
+        .command_in("node1")
+        .unwrap()
+        .args(["handover", "--release", "api", "--config"])
+        .arg(c.config_path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "handover --release: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(3))
         .unwrap();
     let s1 = status_of(&c, "node1");

@@ -195,6 +195,7 @@ fn fixture(now: u64) -> Status {
         since_ms: NOW - 192_000,
         transitions: 1,
         handed_over: false,
+        vrrp: Default::default(),
     };
     let event = |ago: u64, kind, subject: &str, message: &str| Event {
         at_ms: NOW - ago,
@@ -282,6 +283,7 @@ fn fixture(now: u64) -> Status {
                 "up -> down: HTTPS 500 in 2 ms",
             ),
         ],
+        config: Default::default(),
     }
 }
 

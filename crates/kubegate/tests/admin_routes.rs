@@ -30,6 +30,7 @@ impl Api for Fake {
                 vips: vec![],
                 frontends: vec![],
                 events: vec![],
+                config: Default::default(),
             },
             backends: vec![],
         }
@@ -59,6 +60,16 @@ impl Api for Fake {
     fn hand_over(&self, vip: &str) -> Result<String, ActionError> {
         self.actions.lock().unwrap().push(format!("handover {vip}"));
         Ok("done".into())
+    }
+    fn release(&self, vip: &str) -> Result<String, ActionError> {
+        self.actions.lock().unwrap().push(format!("release {vip}"));
+        Ok("done".into())
+    }
+    fn reload(&self) -> tokio::sync::oneshot::Receiver<kubegate::daemon::ReloadOutcome> {
+        self.actions.lock().unwrap().push("reload".into());
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        let _ = reply.send(Ok("reloaded".into()));
+        outcome
     }
 }
 
@@ -141,6 +152,20 @@ fn on_loopback_reading_is_free_and_changes_need_the_token() {
     assert_eq!(ask(&policy, &api, "POST", maint, None), 401);
     assert_eq!(ask(&policy, &api, "POST", maint, Some("Bearer tok ")), 200);
     assert_eq!(api.actions.lock().unwrap().len(), 1);
+    // Reload and release are changes too: the token even on loopback, POST only.
+    for path in ["/api/v1/reload", "/api/v1/vips/api/release"] {
+        assert_eq!(ask(&policy, &api, "POST", path, None), 401, "{path}");
+        assert_eq!(ask(&policy, &api, "GET", path, None), 405, "{path}");
+        assert_eq!(
+            ask(&policy, &api, "POST", path, Some("Bearer tok")),
+            200,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        api.actions.lock().unwrap()[1..],
+        ["reload".to_string(), "release api".to_string()]
+    );
 }
 
 #[test]

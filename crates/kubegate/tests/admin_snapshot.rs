@@ -76,6 +76,7 @@ fn gathered() -> Gathered {
             transitions: 3,
             handed_over: true,
             tracker_reasons: vec!["frontend api: no ready backend (-50)".into()],
+            vrrp: Default::default(),
         }],
         frontends: vec![FrontendSample {
             name: "api".into(),
@@ -138,7 +139,7 @@ fn backend_rows_vips_and_events() {
         v.reasons,
         [
             "frontend api: no ready backend (-50)",
-            "handed over by the operator (until reload)"
+            "handed over by the operator (until kubegate handover --release)"
         ]
     );
     assert_eq!((v.priority, v.base_priority, v.since_ms), (1, 150, 1_800));
@@ -296,4 +297,73 @@ fn metrics_are_read_back_by_a_prometheus_parser() {
         get("kubegate_info", &[("node", "master1")]),
         Value::Gauge(1.0)
     );
+}
+
+/// A VIP's VRRP counters: in `/metrics` (read back by a Prometheus parser) as counters per VIP
+/// and per drop reason, and in the JSON status; a status without them (an older daemon) still
+/// reads.
+#[test]
+fn vrrp_counters_in_metrics_and_json() {
+    let mut g = gathered();
+    let reasons = ["ttl", "version", "checksum", "vrid", "auth", "interval"];
+    g.vips[0].vrrp = kubegate::admin::snapshot::VrrpStatus {
+        adverts_sent: 40,
+        adverts_received: 120,
+        dropped: reasons
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.to_string(), i as u64))
+            .collect(),
+        address_list_mismatch: 2,
+        foreign_adverts: 7,
+    };
+    let snap = snapshot(&g);
+    let text = kubegate::admin::metrics::render(&snap);
+    let scrape = Scrape::parse(text.lines().map(|l| Ok(l.to_string()))).unwrap();
+    let get = |metric: &str, labels: &[(&str, &str)]| {
+        let found: Vec<&Value> = scrape
+            .samples
+            .iter()
+            .filter(|s| {
+                s.metric == metric && labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v))
+            })
+            .map(|s| &s.value)
+            .collect();
+        assert_eq!(
+            found.len(),
+            1,
+            "expected one {metric} {labels:?} in\n{text}"
+        );
+        found[0].clone()
+    };
+    let api = [("vip", "api")];
+    for (metric, expected) in [
+        ("kubegate_vrrp_adverts_sent_total", 40.0),
+        ("kubegate_vrrp_adverts_received_total", 120.0),
+        ("kubegate_vrrp_address_list_mismatch_total", 2.0),
+        ("kubegate_vrrp_foreign_adverts_total", 7.0),
+    ] {
+        assert_eq!(get(metric, &api), Value::Counter(expected), "{metric}");
+    }
+    for (i, reason) in reasons.iter().enumerate() {
+        assert_eq!(
+            get(
+                "kubegate_vrrp_dropped_total",
+                &[("vip", "api"), ("reason", reason)]
+            ),
+            Value::Counter(i as f64),
+            "dropped for {reason}"
+        );
+    }
+
+    let json = serde_json::to_value(&snap.status).unwrap();
+    let vrrp = &json["vips"][0]["vrrp"];
+    assert_eq!(vrrp["adverts_sent"], 40, "{vrrp}");
+    assert_eq!(vrrp["dropped"]["checksum"], 2, "{vrrp}");
+    assert_eq!(vrrp["foreign_adverts"], 7, "{vrrp}");
+
+    let mut old = json.clone();
+    old["vips"][0].as_object_mut().unwrap().remove("vrrp");
+    let read: kubegate::admin::snapshot::Status = serde_json::from_value(old).unwrap();
+    assert_eq!(read.vips[0].vrrp, Default::default());
 }

@@ -131,3 +131,44 @@ fn an_invalid_config_fails_with_file_line_and_column() {
         assert!(stderr.contains("backend"), "{stderr}");
     }
 }
+
+/// A script tracker with the default image: exit 1, nothing on stdout, and the error names the
+/// file, the script and what to do.
+#[test]
+fn script_tracker_without_an_image_fails() {
+    let config = example("three-masters.yaml");
+    let out = kubegate(&["manifest", "static-pod", "--config", &config]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "expected exit 1: {stderr}");
+    assert!(
+        out.stdout.is_empty(),
+        "nothing should be written: {:?}",
+        out.stdout
+    );
+    for words in [
+        "three-masters.yaml",
+        "`killall -0 kube-apiserver`",
+        "--image",
+    ] {
+        assert!(stderr.contains(words), "expected {words:?} in: {stderr}");
+    }
+}
+
+/// `daemonset --configmap`: a ConfigMap holding the file, then the DaemonSet.
+#[test]
+fn daemonset_with_configmap() {
+    let config = example("lb-pair-with-ingress.yaml");
+    let out = kubegate(&["manifest", "daemonset", "--config", &config, "--configmap"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "expected success: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cm = stdout.find("kind: ConfigMap\n").expect("a ConfigMap");
+    let ds = stdout.find("kind: DaemonSet\n").expect("a DaemonSet");
+    assert!(cm < ds, "the ConfigMap comes first:\n{stdout}");
+    assert!(stdout.contains("configMap:\n"), "{stdout}");
+    let static_pod = kubegate(&["manifest", "static-pod", "--config", &config, "--configmap"]);
+    assert_eq!(static_pod.status.code(), Some(1));
+}

@@ -1,12 +1,14 @@
 //! `kubegate manifest static-pod | daemonset`: for every example file, the output deserialises
 //! into the Kubernetes API types, and the fields that make kubegate work (host network, exactly
-//! three capabilities, the config mounted read-only at its own path, placement) are there.
+//! the capabilities doctor checks, the config mounted read-only at its own path or shipped in a
+//! ConfigMap, placement on control-plane nodes of old and new clusters) are there; configs the
+//! image cannot run (script trackers) are refused unless an image is named.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::api::core::v1::{ConfigMap, Pod, PodSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kubegate::manifest::{self, Kind, Liveness, Options};
 use kubegate_config::{self as config, model::ClusterConfig};
@@ -84,9 +86,16 @@ fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image
     assert_eq!(sc.allow_privilege_escalation, Some(false));
     assert_eq!(sc.privileged, None);
     let caps = sc.capabilities.as_ref().unwrap();
+    // Exactly the list doctor checks (its own test holds that side), SYS_NICE among them: the
+    // VRRP threads run real-time.
+    let granted: Vec<&str> = kubegate::capabilities::GRANTED
+        .iter()
+        .map(|c| c.pod_name())
+        .collect();
+    assert_eq!(caps.add.as_deref().unwrap(), granted);
     assert_eq!(
-        caps.add.as_deref().unwrap(),
-        ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE"]
+        granted,
+        ["NET_ADMIN", "NET_RAW", "NET_BIND_SERVICE", "SYS_NICE"]
     );
     assert_eq!(caps.drop.as_deref().unwrap(), ["ALL"]);
     let requests = c.resources.as_ref().unwrap().requests.as_ref().unwrap();
@@ -124,18 +133,46 @@ fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image
     assert_eq!(host.type_.as_deref(), Some("Directory"));
 }
 
+/// Whether the example has a `script:` tracker (the default image cannot run it).
+fn has_script(cluster: &ClusterConfig) -> bool {
+    cluster.vips.iter().any(|v| {
+        v.track
+            .iter()
+            .any(|t| matches!(t.kind, config::model::TrackerKind::Script(_)))
+    })
+}
+
 #[test]
 fn static_pods_of_every_example() {
+    let mut with_scripts = 0;
     for (path, cluster) in examples() {
         let config = node_path(&path);
-        let text = manifest::render(Kind::StaticPod, &cluster, &Options::new(&config)).unwrap();
+        let mut options = Options::new(&config);
+        if has_script(&cluster) {
+            with_scripts += 1;
+            assert!(
+                manifest::render(Kind::StaticPod, &cluster, &options).is_err(),
+                "{}: script trackers in the default image should be refused",
+                path.display()
+            );
+            options.image = "registry.example/kubegate-with-tools:1".into();
+        }
+        let text = manifest::render(Kind::StaticPod, &cluster, &options).unwrap();
         let pod = parse_pod(&text);
         let meta = &pod.metadata;
         assert_eq!(meta.name.as_deref(), Some("kubegate"));
         assert_eq!(meta.namespace.as_deref(), Some("kube-system"));
-        let image = format!("ghcr.io/kubegate/kubegate:{}", env!("CARGO_PKG_VERSION"));
-        assert_pod_spec(pod.spec.as_ref().unwrap(), &cluster, &config, &image);
+        assert_pod_spec(
+            pod.spec.as_ref().unwrap(),
+            &cluster,
+            &config,
+            &options.image,
+        );
     }
+    assert!(
+        with_scripts > 0,
+        "some example should have a script tracker"
+    );
 }
 
 #[test]
@@ -166,7 +203,15 @@ fn daemonsets_of_every_example() {
         let pod = spec.template.spec.as_ref().unwrap();
         assert_pod_spec(pod, &cluster, &config, "registry.example/kubegate:test");
 
-        // Control-plane nodes, whatever the label's value (kubeadm "", k3s "true").
+        assert_placement(pod);
+    }
+}
+
+/// Control-plane nodes, whatever the label's value (kubeadm "", k3s "true") and whichever of
+/// the two labels the cluster's version sets: node selector terms are ORed, the expressions
+/// of one term ANDed, so one term per label with one expression each.
+fn assert_placement(pod: &PodSpec) {
+    {
         let terms = &pod
             .affinity
             .as_ref()
@@ -178,11 +223,21 @@ fn daemonsets_of_every_example() {
             .as_ref()
             .unwrap()
             .node_selector_terms;
-        assert_eq!(terms.len(), 1);
-        let exprs = terms[0].match_expressions.as_ref().unwrap();
-        assert_eq!(exprs.len(), 1);
-        assert_eq!(exprs[0].key, "node-role.kubernetes.io/control-plane");
-        assert_eq!(exprs[0].operator, "Exists");
+        let keys: Vec<(&str, &str)> = terms
+            .iter()
+            .map(|t| {
+                let exprs = t.match_expressions.as_ref().unwrap();
+                assert_eq!(exprs.len(), 1, "one expression per term: {t:?}");
+                (exprs[0].key.as_str(), exprs[0].operator.as_str())
+            })
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                ("node-role.kubernetes.io/control-plane", "Exists"),
+                ("node-role.kubernetes.io/master", "Exists")
+            ]
+        );
         assert!(pod.node_selector.is_none());
 
         let tolerations = pod.tolerations.as_ref().unwrap();
@@ -375,4 +430,187 @@ fn a_misspelt_key_is_caught_by_the_round_trip() {
     assert_eq!(typed.spec.as_ref().unwrap().host_network, None);
     let plain: serde_json::Value = serde_saphyr::from_str(text).unwrap();
     assert_ne!(serde_json::to_value(&typed).unwrap(), plain);
+}
+
+/// The documents of a multi-document YAML text (`---` lines between them).
+fn documents(text: &str) -> Vec<String> {
+    let mut docs = vec![String::new()];
+    for line in text.lines() {
+        if line == "---" {
+            docs.push(String::new());
+        } else {
+            let last = docs.last_mut().unwrap();
+            last.push_str(line);
+            last.push('\n');
+        }
+    }
+    docs
+}
+
+/// `daemonset --configmap`: a ConfigMap holding the file byte for byte, then the DaemonSet
+/// reading it from the ConfigMap's volume (no hostPath for it), with the file's hash on the pod
+/// template so a changed file rolls the pods.
+fn configmap_daemonset(cluster: &ClusterConfig, text: &str) -> (ConfigMap, DaemonSet) {
+    let mut options = Options::new("/etc/kubegate/kubegate.yaml");
+    options.image = "registry.example/kubegate:test".into();
+    options.config_map = Some(text.to_string());
+    let out = manifest::render(Kind::DaemonSet, cluster, &options).unwrap();
+    let docs = documents(&out);
+    assert_eq!(docs.len(), 2, "a ConfigMap then a DaemonSet:\n{out}");
+    (parse_typed(&docs[0]), parse_daemonset(&docs[1]))
+}
+
+#[test]
+fn daemonset_with_the_config_in_a_configmap() {
+    for (path, cluster) in examples() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (cm, ds) = configmap_daemonset(&cluster, &text);
+        assert_eq!(cm.metadata.name.as_deref(), Some("kubegate"));
+        assert_eq!(cm.metadata.namespace.as_deref(), Some("kube-system"));
+        let data = cm.data.unwrap();
+        assert_eq!(
+            data.get(manifest::CONFIGMAP_KEY).map(String::as_str),
+            Some(text.as_str()),
+            "{}: the ConfigMap should hold the file unchanged",
+            path.display()
+        );
+
+        let template = &ds.spec.as_ref().unwrap().template;
+        let pod = template.spec.as_ref().unwrap();
+        let inside = manifest::configmap_config_path();
+        assert_pod_spec_configmap(pod, &cluster, &inside);
+        assert_placement(pod);
+        let annotations = template.metadata.as_ref().unwrap().annotations.as_ref();
+        let hash = annotations
+            .and_then(|a| a.get(manifest::CONFIG_HASH))
+            .cloned();
+        assert!(hash.is_some(), "the template should carry the file's hash");
+
+        // Another file, another template: a DaemonSet rolls on a template change only.
+        let (_, changed) = configmap_daemonset(&cluster, &format!("{text}# edited\n"));
+        let changed_hash = changed.spec.unwrap().template.metadata.unwrap().annotations;
+        assert_ne!(
+            changed_hash.and_then(|a| a.get(manifest::CONFIG_HASH).cloned()),
+            hash
+        );
+    }
+}
+
+/// The pod reads the config at its path inside the ConfigMap's volume, and no host directory
+/// is mounted for it.
+fn assert_pod_spec_configmap(pod: &PodSpec, cluster: &ClusterConfig, inside: &Path) {
+    assert_eq!(pod.host_network, Some(true));
+    let c = &pod.containers[0];
+    let args = c.args.as_ref().unwrap();
+    assert_eq!(args[2], inside.to_str().unwrap());
+    let mount = c
+        .volume_mounts
+        .as_ref()
+        .unwrap()
+        .iter()
+        .find(|m| Path::new(&m.mount_path) == inside.parent().unwrap())
+        .expect("the ConfigMap's volume mounted at the config's directory");
+    assert_eq!(mount.read_only, Some(true));
+    let volumes = pod.volumes.as_ref().unwrap();
+    let volume = volumes.iter().find(|v| v.name == mount.name).unwrap();
+    assert_eq!(
+        volume.config_map.as_ref().map(|c| c.name.as_str()),
+        Some("kubegate")
+    );
+    assert!(volume.host_path.is_none());
+    // Only the TLS and token files' directories come from the host.
+    let host_paths = volumes.iter().filter(|v| v.host_path.is_some()).count();
+    let expected = manifest::render(Kind::StaticPod, cluster, &{
+        let mut o = Options::new("/etc/kubegate/kubegate.yaml");
+        o.image = "x".into();
+        o
+    })
+    .map(|t| parse_pod(&t).spec.unwrap().volumes.unwrap().len() - 1)
+    .unwrap();
+    assert_eq!(host_paths, expected);
+}
+
+/// Texts a block scalar cannot carry as they are still arrive unchanged.
+#[test]
+fn configmap_keeps_odd_files_unchanged() {
+    let (_, cluster) = examples().remove(0);
+    for text in [
+        "nodes: []\n",
+        "nodes: []",
+        "nodes: []\n\n\n",
+        "  nodes: []\n",
+        "\nnodes: []\n",
+        "nodes: []\r\n",
+        "# tab\there: \"q\" 'q' \\ ünïcödé\n\n  indented: 1\n",
+        "key: |\n  nested block\n",
+    ] {
+        let (cm, _) = configmap_daemonset(&cluster, text);
+        assert_eq!(
+            cm.data.unwrap()[manifest::CONFIGMAP_KEY],
+            text,
+            "the ConfigMap should hold {text:?} unchanged"
+        );
+    }
+}
+
+/// A ConfigMap only beside a DaemonSet; a host file where the ConfigMap is mounted is refused.
+#[test]
+fn configmap_is_refused_where_it_cannot_work() {
+    let (_, cluster) = examples().remove(0);
+    for kind in [Kind::StaticPod, Kind::Systemd] {
+        let mut options = Options::new("/etc/kubegate/kubegate.yaml");
+        options.config_map = Some("nodes: []\n".into());
+        let e = manifest::render(kind, &cluster, &options).unwrap_err();
+        assert!(
+            e.to_string().contains("`daemonset` only"),
+            "{kind:?}: expected a refusal naming daemonset, got: {e}"
+        );
+    }
+    let mut c = cluster.clone();
+    c.admin.token_file = Some(PathBuf::from("/run/kubegate/token"));
+    let mut options = Options::new("/etc/kubegate/kubegate.yaml");
+    options.config_map = Some("nodes: []\n".into());
+    let e = manifest::render(Kind::DaemonSet, &c, &options).unwrap_err();
+    assert!(
+        e.to_string().contains("/run/kubegate/token"),
+        "expected the clashing file named, got: {e}"
+    );
+}
+
+/// A script tracker in the default image always fails (no shell, no programs): refused, with
+/// what to do; with an image named, the pod is written (and the warning stays).
+#[test]
+fn script_trackers_need_a_named_image() {
+    let (_, three) = examples()
+        .into_iter()
+        .find(|(p, _)| p.ends_with("three-masters.yaml"))
+        .unwrap();
+    for kind in [Kind::StaticPod, Kind::DaemonSet] {
+        let e = manifest::render(kind, &three, &Options::new("/etc/kubegate/kubegate.yaml"))
+            .unwrap_err()
+            .to_string();
+        for words in [
+            "vip api: track script `killall -0 kube-apiserver`",
+            "holds only kubegate",
+            "lose its priority",
+            "--image",
+            "tcp:",
+            "manifest systemd",
+        ] {
+            assert!(e.contains(words), "{kind:?}: expected {words:?} in: {e}");
+        }
+        let mut options = Options::new("/etc/kubegate/kubegate.yaml");
+        options.image = "registry.example/kubegate-with-procps:1".into();
+        assert!(manifest::render(kind, &three, &options).is_ok());
+        assert!(manifest::warnings(kind, &three)
+            .iter()
+            .any(|w| w.contains("killall")));
+    }
+    // The systemd unit runs on the host, where the script's programs are.
+    assert!(manifest::render(
+        Kind::Systemd,
+        &three,
+        &Options::new("/etc/kubegate/kubegate.yaml")
+    )
+    .is_ok());
 }

@@ -1,5 +1,5 @@
 //! `kubegate manifest systemd`: the unit, read back as INI sections of `Key=value` lines, holds
-//! what the daemon needs (Type=notify, three ambient capabilities and nothing more, a stop
+//! what the daemon needs (Type=notify, the ambient capabilities doctor checks and nothing more, a stop
 //! timeout longer than handover plus drain) and refuses paths its sandbox hides.
 
 use std::collections::BTreeMap;
@@ -56,6 +56,24 @@ fn render(cluster: &ClusterConfig, path: &str) -> Unit {
 }
 
 #[test]
+fn with_an_admin_token_systemctl_reload_runs_kubegate_reload() {
+    let yaml = "frontends:
+  - { name: api, bind: 127.0.0.1:6443, backends: [10.0.0.1:6443] }
+admin:
+  bind: 0.0.0.0:9099
+  token_file: /etc/kubegate/admin-token
+";
+    let cluster = config::parse_str(yaml, Path::new("k.yaml")).unwrap();
+    let unit = render(&cluster, "/etc/kubegate/kubegate.yaml");
+    // The address and token are in the unit: a broken file still reaches the daemon.
+    assert_eq!(
+        one(&unit, "Service", "ExecReload"),
+        "/usr/local/bin/kubegate reload --admin 127.0.0.1:9099 --token-file \
+         /etc/kubegate/admin-token"
+    );
+}
+
+#[test]
 fn service_keys() {
     for example in [
         "three-masters.yaml",
@@ -74,7 +92,8 @@ fn service_keys() {
             "/usr/local/bin/kubegate run --config /etc/kubegate/kubegate.yaml"
         );
         assert_eq!(s("ExecReload"), "/bin/kill -HUP $MAINPID");
-        let caps = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE";
+        let caps = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_SYS_NICE";
+        assert_eq!(caps, kubegate::capabilities::systemd_list());
         assert_eq!(s("AmbientCapabilities"), caps);
         assert_eq!(s("CapabilityBoundingSet"), caps);
         assert_eq!(s("User"), "root");

@@ -47,6 +47,9 @@ pub struct Member {
     pub(super) down_before: Duration,
     /// Smooth weighted round robin's running weight (nginx's `current_weight`).
     pub(super) current: i64,
+    /// Added by a reload and not yet checked: held Down until the health checker's first
+    /// verdict (haproxy's `init-state down`).
+    pub(super) unchecked: bool,
 }
 
 impl Member {
@@ -66,6 +69,16 @@ impl Member {
             bytes_from_backend: 0,
             down_before: Duration::ZERO,
             current: 0,
+            unchecked: false,
+        }
+    }
+
+    /// A member added to a running pool: Down until its first health check passes.
+    pub(super) fn new_unchecked(address: SocketAddr, weight: u32) -> Member {
+        Member {
+            health: Health::Down,
+            unchecked: true,
+            ..Member::new(address, weight)
         }
     }
 
@@ -120,6 +133,10 @@ impl Member {
             (Health::Down, Some(since)) => self.down_before + now.saturating_duration_since(since),
             _ => self.down_before,
         }
+    }
+    /// Added by a reload and not checked yet (Down until the first check passes).
+    pub fn unchecked(&self) -> bool {
+        self.unchecked
     }
     /// Failed attempts since the last success or the last transition to Up.
     pub fn strikes(&self) -> u32 {

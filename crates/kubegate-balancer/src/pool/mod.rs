@@ -13,7 +13,12 @@
 //! Slow start: a member that came Up (by `set_health`) less than `slowstart` ago gets the
 //! effective weight `max(1, weight × 64 × elapsed / slowstart)` against `weight × 64` for the
 //! others, i.e. its share grows linearly from 1/64 of a weight-1 member to its full weight.
-//! Members that were Up when configured (at start or by a reload) start at full weight.
+//! Members present at start, and members a reload keeps, are at full weight; a member a
+//! reload adds ramps up from its first passed check.
+//!
+//! Members present when the pool is created start Up (as haproxy does); members a reload
+//! adds start Down and *unchecked* until the health checker's first verdict, so a dead
+//! backend added to a running frontend never gets a client (haproxy's `init-state down`).
 
 mod hash;
 mod member;
@@ -65,6 +70,18 @@ impl Pool {
             slowstart: slowstart.filter(|d| !d.is_zero()),
             cursor: 0,
             generation: 0,
+        }
+    }
+
+    /// The pool of a frontend a reload adds to a running daemon: every member Down and
+    /// unchecked until the health checker's first verdict (see the module doc).
+    pub fn added(backends: &[Backend], balance: Balance, slowstart: Option<Duration>) -> Pool {
+        Pool {
+            members: backends
+                .iter()
+                .map(|b| Member::new_unchecked(b.address, b.weight))
+                .collect(),
+            ..Pool::new(&[], balance, slowstart)
         }
     }
 
@@ -179,6 +196,8 @@ impl Pool {
         let Some(m) = self.members.get_mut(index) else {
             return false;
         };
+        // Any verdict is a first check.
+        m.unchecked = false;
         if m.health == health {
             return false;
         }
@@ -208,8 +227,9 @@ impl Pool {
     }
 
     /// Apply a reload. Members whose address is still configured keep their health, admin
-    /// state and counters (taking the new weight); new addresses start Up and Ready at full
-    /// weight (as haproxy does without `init-state`); the others are returned. Order and
+    /// state and counters (taking the new weight); new addresses start Down and unchecked
+    /// (Ready, full weight once Up) until the health checker's first verdict; the others are
+    /// returned with their state, which is gone from the pool. Order and
     /// indices follow the new config; `moved` maps old indices to new ones.
     pub fn reconfigure(
         &mut self,
@@ -230,7 +250,7 @@ impl Pool {
                     m.weight = b.weight;
                     m
                 }
-                None => Member::new(b.address, b.weight),
+                None => Member::new_unchecked(b.address, b.weight),
             };
             self.members.push(member);
         }

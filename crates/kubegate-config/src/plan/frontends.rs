@@ -1,6 +1,7 @@
 //! Frontends in plain words: where each listens, how it spreads connections, how it checks its
 //! backends and what its timeouts mean; warnings for settings that hurt an apiserver (TCP-only
-//! checks, short idle timeouts, a listener on the apiserver's own port). The same on every node.
+//! checks, a check timeout not shorter than its interval, short idle timeouts, a listener on the
+//! apiserver's own port). The same on every node.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -176,6 +177,17 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
             f.name
         ));
     }
+    if f.check.timeout >= f.check.interval {
+        out.push(format!(
+            "warning: frontend {} waits up to {} for a check answer but checks every {}: each check \
+             waits out its timeout before the next starts, so a backend that stops answering is \
+             checked once per timeout, not per interval, and marked down later than planned; make `check.timeout` shorter than `check.interval`, like {{ interval: 2s, \
+             timeout: 1s }}.",
+            f.name,
+            span(f.check.timeout),
+            span(f.check.interval)
+        ));
+    }
     if f.timeouts.idle < SHORT_IDLE {
         out.push(format!(
             "warning: frontend {} closes idle connections after {}: `kubectl logs -f`, `exec` and \
@@ -185,9 +197,10 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
             span(f.timeouts.idle)
         ));
     }
-    let ip = f.bind.ip();
-    let vip = cfg.vips.iter().find(|v| v.address == ip);
-    if ip.is_unspecified() || vip.is_some() {
+    // A wildcard bind on a node backend's port is refused by validation (`overlap.rs`); a VIP
+    // bind there only collides when the server holds the port on all addresses, as the
+    // apiserver does by default.
+    if let Some(v) = cfg.vips.iter().find(|v| v.address == f.bind.ip()) {
         let port = f.bind.port();
         let on_nodes: Vec<String> = cfg
             .nodes
@@ -200,10 +213,7 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
             .map(|n| n.name.clone())
             .collect();
         if !on_nodes.is_empty() {
-            let place = match vip {
-                Some(v) => format!("VIP {}'s address", v.name),
-                None => "every address".into(),
-            };
+            let place = format!("VIP {}'s address", v.name);
             out.push(format!(
                 "warning: frontend {} listens on port {port} of {place}, and its backends on {} \
                  use port {port} too: where the apiserver runs beside kubegate it usually holds \

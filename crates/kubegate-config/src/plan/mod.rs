@@ -1,9 +1,11 @@
 //! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
 //! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
-//! mistakes; then each frontend (`frontends.rs`). Printed by `kubegate check`; pure (reads only
+//! mistakes, and a VIP no node's subnet holds or only one node can hold (`reach.rs`); then each
+//! frontend (`frontends.rs`). Printed by `kubegate check`; pure (reads only
 //! the validated config).
 
 mod frontends;
+mod reach;
 mod shared_tracking;
 mod step_aside;
 mod weights;
@@ -160,6 +162,8 @@ fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) 
         }
         out.extend(warnings(vip, &order));
         out.extend(step_aside::warnings(&order, &vip.track));
+
+        out.extend(reach::warnings(cfg, vip));
     }
     out.extend(shared_tracking::warnings(cfg));
     out

@@ -10,9 +10,9 @@ use super::super::duration::duration_of;
 use super::super::model::{Backend, Balance, Frontend, HealthCheck, Timeouts, Vip};
 use super::super::raw::{RawBackend, RawFrontend, Sp};
 use super::super::scalar::Scalar;
-use super::address::{backend_address, bind_address, bracketed};
+use super::address::{backend_address, bind_address};
 use super::diag::{choice, join, name, Diag};
-use super::{check, LocatedNode};
+use super::{check, overlap, LocatedNode};
 
 /// What earlier frontends already use, with the line where they did.
 #[derive(Default)]
@@ -66,20 +66,7 @@ pub fn frontend(
 
     let backends = backends(d, r, here, path);
     if let (Some(b), Some(list), Some(loc)) = (bind, &backends, r.bind.as_ref()) {
-        if let Some((_, line)) = list.iter().find(|(be, _)| be.address == b) {
-            let msg = match nodes.iter().find(|n| n.node.address == b.ip()) {
-                Some(n) => format!(
-                    "{b} is node {}'s apiserver (the backend at line {line}): the frontend would \
-                     take the apiserver's own port; listen on another port, like {}:9443 (as \
-                     kubeadm's stacked masters do)",
-                    n.node.name,
-                    bracketed(b.ip())
-                ),
-                None => format!(
-                    "{b} is also its backend at line {line}: the frontend would forward \
-                     connections to itself; listen on another port"
-                ),
-            };
+        if let Some(msg) = overlap::own_backend(b, list, nodes) {
             d.err(&loc.referenced, &p("bind"), msg);
         }
     }

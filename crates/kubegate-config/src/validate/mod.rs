@@ -1,14 +1,15 @@
 //! Validation: the raw file (`raw.rs`) → the model (`model.rs`), every problem reported with its
 //! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its VRRP settings in
 //! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
-//! addresses in `address.rs`, its health check and timeouts in `check.rs`; `admin:` in
-//! `admin.rs`.
+//! addresses in `address.rs`, its listener against its own backends in `overlap.rs`, its health
+//! check and timeouts in `check.rs`; `admin:` in `admin.rs`.
 
 mod address;
 mod admin;
 mod check;
 mod diag;
 mod frontend;
+mod overlap;
 mod track;
 mod vip;
 mod vrrp;

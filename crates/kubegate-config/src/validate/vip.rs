@@ -89,7 +89,7 @@ pub fn vip(
     let vrrp = match &r.vrrp {
         Some(raw) => vrrp::vrrp(d, raw, &join(path, "vrrp"), addr.map(|a| a.0), nodes, seen),
         None => {
-            d.err(here, path, "missing key 'vrrp'; it needs at least `vrid: 1..=255` (the same on every node of this VIP)");
+            d.err(here, path, "missing key 'vrrp'; it needs at least `vrid:`, a number from 1 to 255 (the same on every node of this VIP)");
             None
         }
     };
@@ -137,11 +137,7 @@ fn vip_address(v: &Scalar) -> Result<(IpAddr, u8), String> {
         None => max,
         Some(l) => match l.parse::<u8>() {
             Ok(p) if p <= max => p,
-            _ => {
-                return Err(format!(
-                    "prefix length {l:?} is out of range; use 0..={max}"
-                ))
-            }
+            _ => return Err(format!("prefix length {l} is out of range; use 0 to {max}")),
         },
     };
     if ip.is_unspecified() || ip.is_multicast() || ip.is_loopback() {

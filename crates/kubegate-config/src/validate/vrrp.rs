@@ -31,7 +31,7 @@ pub fn vrrp(
         &v.referenced,
         path,
         "vrid",
-        "use 1..=255 (the same on every node of this VIP)",
+        "use a number from 1 to 255 (the same on every node of this VIP)",
         |s| {
             s.int_in(1, 255, " (the same on every node of this VIP)")
                 .map(|n| n as u8)
@@ -158,7 +158,7 @@ fn advert_interval_ok(version: Version, t: Duration) -> Result<(), String> {
         )),
         // RFC 3768 §5.3.7: Adver Int is whole seconds in 8 bits; 0 is meaningless.
         Version::V2 if !ms.is_multiple_of(1000) || !(1_000..=255_000).contains(&ms) => Err(format!(
-            "{ms}ms is not a VRRPv2 interval; version 2 counts whole seconds 1s..=255s (for sub-second failover use version 3)"
+            "{ms}ms is not a VRRPv2 interval; version 2 counts whole seconds from 1s to 255s (for sub-second failover use version 3)"
         )),
         _ => Ok(()),
     }
@@ -224,7 +224,7 @@ fn priorities(
         };
         // RFC 5798 §5.2.4: 255 is reserved for the router that owns the address.
         if p == 255 && Some(node.node.address) != vip {
-            d.err(&value.referenced, &kpath, "255 is reserved for the owner of the VIP address (RFC 5798 §5.2.4), which this node is not; use 1..=254");
+            d.err(&value.referenced, &kpath, "255 is reserved for the owner of the VIP address (RFC 5798 §5.2.4), which this node is not; use 1 to 254");
             ok = false;
             continue;
         }

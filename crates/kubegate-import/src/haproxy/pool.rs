@@ -145,7 +145,7 @@ fn weight(p: &Params, name: &str, line: usize, notes: &mut Notes) -> Option<u32>
                 line,
                 format!(
                     "server {name} has weight 0 (no new connections in haproxy); kubegate \
-                     weights are 1..256: imported with weight 1; `kubegate backend drain` keeps \
+                     weights are 1 to 256: imported with weight 1; `kubegate backend drain` keeps \
                      it out at run time"
                 ),
             );

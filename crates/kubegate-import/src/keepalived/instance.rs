@@ -23,7 +23,7 @@ pub fn instance(c: &mut Ctx, item: &Item, block: &[Item]) -> Option<Instance> {
     }
     let written = |k: &str| block.iter().any(|s| s.key == k);
     if !written("virtual_router_id") {
-        c.error(item.line, format!("vrrp_instance {name} has no virtual_router_id; add one (1..255, the same on every node of this VIP)"));
+        c.error(item.line, format!("vrrp_instance {name} has no virtual_router_id; add one (1 to 255, the same on every node of this VIP)"));
     }
     if !written("virtual_ipaddress") {
         c.error(
@@ -46,11 +46,11 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
         "interface" => i.interface = c.word(s).map(|w| At::new(w.to_string(), line)),
         "virtual_router_id" => {
             i.vrid = c
-                .int_in(s, 1, 255, "use 1..255, the same on every node of this VIP")
+                .int_in(s, 1, 255, "use 1 to 255, the same on every node of this VIP")
                 .map(|n| At::new(n as u8, line))
         }
         "priority" => {
-            i.priority = c.int_in(s, 1, 255, "use 1..254").map(|n| At::new(n as u8, line));
+            i.priority = c.int_in(s, 1, 255, "use 1 to 254").map(|n| At::new(n as u8, line));
             if i.priority.as_ref().is_some_and(|p| p.value == 255) {
                 c.error(line, "priority 255 makes keepalived the address owner, which kubegate does not support; use 254 (the highest a non-owner may have)");
             }
@@ -157,7 +157,7 @@ fn virtual_address(c: &mut Ctx, a: &Item) -> Option<VirtualAddress> {
             c.error(
                 a.line,
                 format!(
-                    "prefix length {len:?} of {} is out of range; use 0..{max}",
+                    "prefix length {len:?} of {} is out of range; use 0 to {max}",
                     a.key
                 ),
             );
@@ -209,7 +209,7 @@ fn track_refs(c: &mut Ctx, block: &[Item], what: &str) -> Vec<TrackRef> {
                 _ => c.error(
                     t.line,
                     format!(
-                        "{what} {} weight {n:?} is not in -253..253; use a weight in that range",
+                        "{what} {} weight {n} is not from -253 to 253; use a weight in that range",
                         t.key
                     ),
                 ),

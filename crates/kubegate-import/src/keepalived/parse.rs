@@ -133,14 +133,14 @@ fn script(c: &mut Ctx, item: &Item, block: &[Item]) -> Option<VrrpScript> {
             "timeout" => s.timeout = c.seconds(i, 1),
             "weight" => {
                 s.weight = c
-                    .int_in(i, -253, 253, "use -253..253 (kubegate's range, keepalived semantics)")
+                    .int_in(i, -253, 253, "use -253 to 253 (kubegate's range, keepalived semantics)")
                     .map(|w| w as i32);
                 if i.args.get(1).is_some_and(|w| w == "reverse") {
                     c.error(i.line, "`weight … reverse` has no kubegate equivalent; invert the script's exit code instead");
                 }
             }
-            "rise" => s.rise = c.int_in(i, 1, 1000, "use 1..1000").map(|n| n as u32),
-            "fall" => s.fall = c.int_in(i, 1, 1000, "use 1..1000").map(|n| n as u32),
+            "rise" => s.rise = c.int_in(i, 1, 1000, "use 1 to 1000").map(|n| n as u32),
+            "fall" => s.fall = c.int_in(i, 1, 1000, "use 1 to 1000").map(|n| n as u32),
             "user" => c.dropped(
                 i.line,
                 "vrrp_script user: kubegate runs scripts as its own user; make the script work for it",

@@ -52,7 +52,7 @@ impl Ctx<'_> {
                 self.error(
                     item.line,
                     format!(
-                        "{} {w:?} is not a whole number in {lo}..{hi}; {fix}",
+                        "{} {w:?} is not a whole number from {lo} to {hi}; {fix}",
                         item.key
                     ),
                 );
@@ -129,7 +129,7 @@ mod tests {
         assert_eq!(c.seconds(&item("advert_int", "-1"), 10), None);
         assert_eq!(c.seconds(&item("advert_int", "NaN"), 10), None);
         assert_eq!(
-            c.int_in(&item("priority", "256"), 1, 255, "use 1..254"),
+            c.int_in(&item("priority", "256"), 1, 255, "use 1 to 254"),
             None
         );
         assert_eq!(c.ip("xxx.16.106.208", 3, "unicast_src_ip"), None);

@@ -1,5 +1,5 @@
 //! What the admin endpoint asks of the daemon: a snapshot, readiness, liveness of its loops,
-//! and the operator's actions. A trait, so the HTTP side is tested without a daemon and the
+//! the operator's actions and reloads. A trait, so the HTTP side is tested without a daemon and the
 //! daemon keeps its internals.
 
 use kubegate_balancer::latency::LatencyHistogram;
@@ -79,6 +79,11 @@ pub trait Api: Send + Sync {
         backend: &str,
         action: BackendAction,
     ) -> Result<String, ActionError>;
-    /// Give a VIP away now (until reload).
+    /// Give a VIP away now (until released or restart; reloads keep it).
     fn hand_over(&self, vip: &str) -> Result<String, ActionError>;
+    /// End a handover: the VIP runs at its own priority again.
+    fn release(&self, vip: &str) -> Result<String, ActionError>;
+    /// Reload the config file as SIGHUP does; the receiver gets the outcome (dropped if the
+    /// daemon is stopping).
+    fn reload(&self) -> tokio::sync::oneshot::Receiver<crate::daemon::ReloadOutcome>;
 }

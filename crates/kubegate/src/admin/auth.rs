@@ -18,7 +18,7 @@ impl std::fmt::Debug for Token {
 impl Token {
     /// The file's content without surrounding whitespace; an empty file is an error.
     pub fn load(path: &Path) -> Result<Token> {
-        let text = std::fs::read(path)
+        let text = crate::host::read_bounded(path, crate::host::MAX_TOKEN_BYTES)
             .with_context(|| format!("admin.token_file {}: cannot read it", path.display()))?;
         let token = text.trim_ascii().to_vec();
         if token.is_empty() {
@@ -87,5 +87,15 @@ mod tests {
         let e = Token::load(&path).unwrap_err().to_string();
         std::fs::remove_file(&path).unwrap();
         assert!(e.contains("is empty"), "{e}");
+    }
+
+    #[test]
+    fn an_endless_file_is_refused_at_the_limit() {
+        let e = format!("{:#}", Token::load(Path::new("/dev/zero")).unwrap_err());
+        assert_eq!(
+            e,
+            "admin.token_file /dev/zero: cannot read it: it is larger than 64 KiB, more than \
+             kubegate reads of such a file; is it the right file?"
+        );
     }
 }

@@ -47,13 +47,15 @@ pub fn build(g: &Gathered) -> Status {
         vips: g.vips.iter().map(vip).collect(),
         frontends: g.frontends.iter().map(|f| frontend(f, &g.checks)).collect(),
         events: events(&g.events, &g.health_events),
+        // The hub's, set by the daemon beside the gathered data.
+        config: Default::default(),
     }
 }
 
 fn vip(v: &VipSample) -> VipStatus {
     let mut reasons = v.tracker_reasons.clone();
     if v.handed_over {
-        reasons.push("handed over by the operator (until reload)".to_string());
+        reasons.push("handed over by the operator (until kubegate handover --release)".to_string());
     }
     VipStatus {
         name: v.name.clone(),
@@ -68,6 +70,7 @@ fn vip(v: &VipSample) -> VipStatus {
         since_ms: epoch_ms(v.since),
         transitions: v.transitions,
         handed_over: v.handed_over,
+        vrrp: v.vrrp.clone(),
     }
 }
 

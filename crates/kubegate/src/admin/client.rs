@@ -1,4 +1,4 @@
-//! The CLI's side of the admin endpoint (`kubegate status`, `backend`, `handover`): where the
+//! The CLI's side of the admin endpoint (`kubegate status`, `backend`, `handover`, `reload`): where the
 //! daemon answers and with which token, one blocking HTTP/1.1 request, errors that say what
 //! to do.
 
@@ -97,7 +97,12 @@ impl Target {
         if status == 200 {
             return Ok(body);
         }
-        let message = serde_json::from_str::<serde_json::Value>(&body)
+        Err(self.refusal(status, &body))
+    }
+
+    /// A non-200 answer as an error: the daemon's `error` with a hint for a missing token.
+    pub fn refusal(&self, status: u16, body: &str) -> anyhow::Error {
+        let message = serde_json::from_str::<serde_json::Value>(body)
             .ok()
             .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_string))
             .unwrap_or_else(|| body.trim().to_string());
@@ -105,12 +110,12 @@ impl Target {
             (401, None) => " (pass --token-file FILE, or --config FILE with admin.token_file)",
             _ => "",
         };
-        bail!("{} answered {status}: {message}{hint}", self.addr)
+        anyhow!("{} answered {status}: {message}{hint}", self.addr)
     }
 }
 
 /// An unspecified bind (`0.0.0.0`, `::`) is asked on loopback.
-fn reachable(addr: SocketAddr) -> SocketAddr {
+pub fn reachable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
         IpAddr::V4(a) if a.is_unspecified() => {
             SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())

@@ -35,6 +35,8 @@ pub struct VipSample {
     pub handed_over: bool,
     /// From the trackers: which one lowers the priority, with its weight.
     pub tracker_reasons: Vec<String>,
+    /// The VIP thread's VRRP counters, as last published.
+    pub vrrp: super::snapshot::VrrpStatus,
 }
 
 /// One backend as its pool holds it.

@@ -1,6 +1,7 @@
 //! The status hub the daemon shares with the admin endpoint: each VIP's last published view
 //! (its thread publishes only on change), the trackers' reasons, the VIP and operator events
-//! (a bounded ring), a heartbeat per loop for `/healthz`, and readiness for `/readyz`.
+//! (a bounded ring), a heartbeat per loop for `/healthz`, readiness for `/readyz`, and the
+//! running config's fingerprint with the outcome of its last reload.
 //! Frontends are not copied here: their counters live in `FrontendState` and are read when a
 //! snapshot is taken.
 
@@ -10,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
 use super::gather::{epoch_ms, VipSample};
-use super::snapshot::{Event, EventKind, VipState, EVENTS_SHOWN};
+use super::snapshot::{ConfigStatus, Event, EventKind, VipState, EVENTS_SHOWN};
 
 /// See the module doc.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ pub struct Hub {
     vips: Mutex<Vec<VipSample>>,
     events: Mutex<VecDeque<Event>>,
     ready: AtomicBool,
+    config: Mutex<ConfigStatus>,
 }
 
 /// A loop's proof of life: the last time (epoch ms) it went round.
@@ -44,6 +46,8 @@ pub struct VipUpdate {
     pub handed_over: bool,
     /// `Some(message)` when this update is a state change (`backup -> master (master down)`).
     pub transition: Option<String>,
+    /// The VRRP counters now.
+    pub vrrp: super::snapshot::VrrpStatus,
 }
 
 impl Hub {
@@ -54,6 +58,7 @@ impl Hub {
             vips: Mutex::new(Vec::new()),
             events: Mutex::new(VecDeque::with_capacity(EVENTS_SHOWN)),
             ready: AtomicBool::new(false),
+            config: Mutex::new(ConfigStatus::default()),
         })
     }
 
@@ -78,6 +83,7 @@ impl Hub {
             v.priority = update.priority;
             v.master = update.master;
             v.handed_over = update.handed_over;
+            v.vrrp = update.vrrp;
         }
         if let Some(message) = update.transition {
             self.push_event(EventKind::Vip, name, message);
@@ -102,6 +108,15 @@ impl Hub {
             subject: subject.to_string(),
             message,
         });
+    }
+
+    /// The running config and its last reload.
+    pub fn config(&self) -> ConfigStatus {
+        lock(&self.config).clone()
+    }
+
+    pub fn update_config(&self, change: impl FnOnce(&mut ConfigStatus)) {
+        change(&mut lock(&self.config));
     }
 
     pub fn vips(&self) -> Vec<VipSample> {

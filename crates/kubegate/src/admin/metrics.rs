@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::api::Snapshot;
-use super::snapshot::{BackendState, VipState};
+use super::snapshot::{BackendState, ConfigStatus, VipState};
 
 /// One metric family: `# HELP`, `# TYPE`, then its samples.
 struct Family<'a> {
@@ -98,6 +98,8 @@ pub fn render(snap: &Snapshot) -> String {
         s.started_ms as f64 / 1000.0,
     );
 
+    config(&mut out, &s.config);
+
     let mut f = Family::new(
         &mut out,
         "kubegate_vip_state",
@@ -140,6 +142,8 @@ pub fn render(snap: &Snapshot) -> String {
             v.transitions as f64,
         );
     }
+
+    vrrp_families(&mut out, s);
 
     type FrontendValue = fn(&super::snapshot::FrontendStatus) -> u64;
     let frontend_families: [(&str, &str, &str, FrontendValue); 7] = [
@@ -315,4 +319,88 @@ pub fn render(snap: &Snapshot) -> String {
         fam.sample(&format!("{name}_count"), &labels, h.count() as f64);
     }
     out
+}
+
+/// The running config's fingerprint and the last reload (as Prometheus exposes its own).
+fn config(out: &mut String, c: &ConfigStatus) {
+    Family::new(
+        out,
+        "kubegate_config_info",
+        "gauge",
+        "The running config file: fingerprint = the first 12 hex digits of its SHA-256; always 1.",
+    )
+    .sample(
+        "kubegate_config_info",
+        &[("fingerprint", &c.fingerprint)],
+        1.0,
+    );
+    Family::new(
+        out,
+        "kubegate_config_last_reload_successful",
+        "gauge",
+        "1 when the last reload was accepted (or none was asked), 0 when it was rejected.",
+    )
+    .sample(
+        "kubegate_config_last_reload_successful",
+        &[],
+        if c.last_reload_ok { 1.0 } else { 0.0 },
+    );
+    Family::new(
+        out,
+        "kubegate_config_last_reload_success_timestamp_seconds",
+        "gauge",
+        "When the running config was loaded (start or last accepted reload), seconds since the Unix epoch.",
+    )
+    .sample(
+        "kubegate_config_last_reload_success_timestamp_seconds",
+        &[],
+        c.loaded_ms as f64 / 1000.0,
+    );
+}
+
+/// The VIPs' VRRP packet counters (RFC 5798 §7.1 drop reasons as the `reason` label).
+fn vrrp_families(out: &mut String, s: &super::snapshot::Status) {
+    type VrrpValue = fn(&super::snapshot::VrrpStatus) -> u64;
+    let families: [(&str, &str, VrrpValue); 4] = [
+        (
+            "kubegate_vrrp_adverts_sent_total",
+            "VRRP advertisements sent (one per destination).",
+            |v| v.adverts_sent,
+        ),
+        (
+            "kubegate_vrrp_adverts_received_total",
+            "VRRP packets received for the VIP's interface, dropped ones included.",
+            |v| v.adverts_received,
+        ),
+        (
+            "kubegate_vrrp_address_list_mismatch_total",
+            "Accepted advertisements whose address list differs from ours (not dropped).",
+            |v| v.address_list_mismatch,
+        ),
+        (
+            "kubegate_vrrp_foreign_adverts_total",
+            "Advertisements for our VRID from a router that is not a node of the file.",
+            |v| v.foreign_adverts,
+        ),
+    ];
+    for (name, help, value) in families {
+        let mut fam = Family::new(out, name, "counter", help);
+        for v in &s.vips {
+            fam.sample(name, &[("vip", &v.name)], value(&v.vrrp) as f64);
+        }
+    }
+    let name = "kubegate_vrrp_dropped_total";
+    let mut fam = Family::new(
+        out,
+        name,
+        "counter",
+        "Received VRRP packets dropped, by reason (ttl, version, checksum, vrid, auth, \
+         interval, unknown_peer, own_address, not_listening, truncated, length, type, \
+         address_count, family).",
+    );
+    for v in &s.vips {
+        for (reason, n) in &v.vrrp.dropped {
+            fam.sample(name, &[("vip", &v.name), ("reason", reason)], *n as f64);
+        }
+    }
 }

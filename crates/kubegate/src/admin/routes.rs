@@ -1,7 +1,7 @@
 //! What each admin path answers, and who may ask. Reading (GET) needs no token on a loopback
 //! bind; on any other bind every request but `/healthz` and `/readyz` needs
-//! `Authorization: Bearer TOKEN`. Changes (POST) always need the token, and are refused when
-//! no `admin.token_file` is configured.
+//! `Authorization: Bearer TOKEN`. Changes (POST: backend states, VIP handover and release,
+//! reload) always need the token, and are refused when no `admin.token_file` is configured.
 
 use std::time::Duration;
 
@@ -129,14 +129,27 @@ pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8
             }
             action_answer(api.backend(frontend, backend, action))
         }
-        ["api", "v1", "vips", vip, "handover"] => {
+        ["api", "v1", "vips", vip, word @ ("handover" | "release")] => {
             if !post {
                 return error(405, "use POST");
             }
             if let Some(refusal) = authorize(request, policy, true) {
                 return refusal;
             }
-            action_answer(api.hand_over(vip))
+            action_answer(if *word == "handover" {
+                api.hand_over(vip)
+            } else {
+                api.release(vip)
+            })
+        }
+        ["api", "v1", "reload"] => {
+            if !post {
+                return error(405, "use POST");
+            }
+            if let Some(refusal) = authorize(request, policy, true) {
+                return refusal;
+            }
+            reload(api).await
         }
         _ => error(
             404,
@@ -150,6 +163,23 @@ fn action_answer(result: Result<String, ActionError>) -> Vec<u8> {
         Ok(message) => ok_json(&Message { message: &message }),
         Err(ActionError::NotFound(m)) => error(404, &m),
         Err(ActionError::Conflict(m)) => error(409, &m),
+    }
+}
+
+/// How long `POST /api/v1/reload` waits for the main loop's outcome.
+pub const RELOAD_WAIT: Duration = Duration::from_secs(30);
+
+/// A reload through the main loop (as SIGHUP): `200` with the summary, `422` with the
+/// located errors when the file is rejected (the running config kept).
+async fn reload(api: &dyn Api) -> Vec<u8> {
+    match tokio::time::timeout(RELOAD_WAIT, api.reload()).await {
+        Ok(Ok(Ok(summary))) => ok_json(&Message { message: &summary }),
+        Ok(Ok(Err(errors))) => error(422, &errors),
+        Ok(Err(_)) => error(503, "the daemon is stopping; nothing was reloaded"),
+        Err(_) => error(
+            503,
+            "no reload outcome within 30 s; see the daemon's log and the status's events",
+        ),
     }
 }
 

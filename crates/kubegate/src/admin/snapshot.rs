@@ -19,6 +19,27 @@ pub struct Status {
     pub frontends: Vec<FrontendStatus>,
     /// The most recent events, oldest first (at most [`EVENTS_SHOWN`]).
     pub events: Vec<Event>,
+    /// The config file running and how its last reload went.
+    #[serde(default)]
+    pub config: ConfigStatus,
+}
+
+/// The config the daemon runs and its last reload.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConfigStatus {
+    /// The file the daemon reads (on every reload).
+    pub path: String,
+    /// The first 12 hex digits of the SHA-256 of the running file's content: the same file
+    /// gives the same value on every node.
+    pub fingerprint: String,
+    /// When the running config was loaded (start or the last accepted reload).
+    pub loaded_ms: u64,
+    /// The last reload was accepted (true before any reload).
+    pub last_reload_ok: bool,
+    /// When the last reload was asked (`None`: none since start).
+    pub last_reload_ms: Option<u64>,
+    /// Why the last reload was rejected, one located error per line (`None` when accepted).
+    pub last_reload_error: Option<String>,
 }
 
 /// How many events the snapshot carries.
@@ -47,8 +68,30 @@ pub struct VipStatus {
     pub since_ms: u64,
     /// State changes since the daemon started.
     pub transitions: u64,
-    /// `kubegate handover` gave the VIP away; it stays backup until reload or restart.
+    /// `kubegate handover` gave the VIP away; it stays backup until `kubegate handover
+    /// --release` or restart (reloads keep it).
     pub handed_over: bool,
+    /// VRRP packet counters since the VIP's thread started (absent from older daemons).
+    #[serde(default)]
+    pub vrrp: VrrpStatus,
+}
+
+/// A VIP's VRRP counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VrrpStatus {
+    /// Advertisements sent (one per destination: each unicast peer, or the group).
+    pub adverts_sent: u64,
+    /// VRRP packets received, dropped ones included.
+    pub adverts_received: u64,
+    /// Received packets dropped, by reason (every reason listed, zeros included): the
+    /// RFC 5798 §7.1 receive checks `ttl`, `version`, `checksum`, `vrid`, `auth`, `interval`,
+    /// and `unknown_peer` (unicast), `own_address`, `not_listening` (fault, init), and the
+    /// malformed: `truncated`, `length`, `type`, `address_count`, `family`.
+    pub dropped: std::collections::BTreeMap<String, u64>,
+    /// Accepted adverts whose address list differs from ours (counted, not dropped).
+    pub address_list_mismatch: u64,
+    /// Adverts for our VRID from a source that is not a node of the file.
+    pub foreign_adverts: u64,
 }
 
 /// A VIP's state on this node (RFC 5798 §6.4 plus fault and the states around a run).
@@ -150,4 +193,6 @@ pub enum EventKind {
     Vip,
     Backend,
     Operator,
+    /// A reload of the config file, accepted or rejected.
+    Config,
 }

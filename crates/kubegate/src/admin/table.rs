@@ -91,6 +91,7 @@ pub fn render(s: &Status) -> String {
         s.node.as_deref().unwrap_or("(no node: frontends only)"),
         ago(s.now_ms.saturating_sub(s.started_ms))
     );
+    out.push_str(&config_line(s));
     if !s.vips.is_empty() {
         out.push('\n');
         let mut rows = vec![vec![
@@ -145,7 +146,12 @@ pub fn render(s: &Status) -> String {
         for b in &f.backends {
             rows.push(vec![
                 b.address.clone(),
-                backend_state(b.state).to_string(),
+                match b.state {
+                    BackendState::Drain | BackendState::Maint => {
+                        format!("{} (operator)", backend_state(b.state))
+                    }
+                    _ => backend_state(b.state).to_string(),
+                },
                 b.sessions_current.to_string(),
                 b.sessions_total.to_string(),
                 bytes(b.bytes_in),
@@ -186,4 +192,32 @@ fn refused(n: u64) -> String {
     } else {
         format!(", {n} refused or failed")
     }
+}
+
+/// `config /etc/kubegate.yaml, fingerprint 3f2a…, loaded 5m ago` and, when the last reload
+/// was rejected, that and its first error.
+fn config_line(s: &Status) -> String {
+    let c = &s.config;
+    if c.path.is_empty() {
+        return String::new();
+    }
+    let mut line = format!(
+        "config {}, fingerprint {}, loaded {} ago",
+        c.path,
+        c.fingerprint,
+        ago(s.now_ms.saturating_sub(c.loaded_ms))
+    );
+    if let (false, Some(at)) = (c.last_reload_ok, c.last_reload_ms) {
+        let first = c
+            .last_reload_error
+            .as_deref()
+            .and_then(|e| e.lines().next())
+            .unwrap_or("");
+        line.push_str(&format!(
+            "; LAST RELOAD REJECTED {} ago (running the config above): {first}",
+            ago(s.now_ms.saturating_sub(at))
+        ));
+    }
+    line.push('\n');
+    line
 }

@@ -1,7 +1,8 @@
 //! The daemon's side of the admin endpoint: starting it (optional: a port taken by something
 //! else is reported loudly and the daemon runs on), the [`Api`] over its hub, frontends,
-//! health checker and VIP threads, and the operator's actions (backend admin states, VIP
-//! handover), which last until reload (`clear_operator_states`).
+//! health checker and VIP threads, the operator's actions (backend admin states, VIP
+//! handover and its release; they last until undone or restart, reloads keep them), and
+//! reloads asked through the endpoint (sent to the main loop, as SIGHUP is).
 
 use std::net::SocketAddr;
 use std::sync::mpsc::Sender;
@@ -20,7 +21,7 @@ use kubegate_balancer::health::HealthView;
 use kubegate_balancer::pool::AdminState;
 use kubegate_balancer::shared::FrontendState;
 
-use super::control::Event;
+use super::control::{Event, ReloadOutcome};
 use super::vips::VipControl;
 
 pub struct DaemonApi {
@@ -72,6 +73,18 @@ impl DaemonApi {
     }
 }
 
+impl DaemonApi {
+    fn vip(&self, vip: &str) -> Result<&VipControl, ActionError> {
+        self.vips.iter().find(|v| v.name == vip).ok_or_else(|| {
+            let names: Vec<&str> = self.vips.iter().map(|v| v.name.as_str()).collect();
+            ActionError::NotFound(format!(
+                "no VIP {vip:?} on this node; it runs: {}",
+                list(&names)
+            ))
+        })
+    }
+}
+
 fn list(names: &[&str]) -> String {
     if names.is_empty() {
         "none".to_string()
@@ -101,7 +114,9 @@ impl Api for DaemonApi {
             health_events: self.health.events(),
             events: self.hub.events(),
         };
-        snapshot(&gathered)
+        let mut snap = snapshot(&gathered);
+        snap.status.config = self.hub.config();
+        snap
     }
 
     fn ready(&self) -> Result<(), String> {
@@ -185,23 +200,48 @@ impl Api for DaemonApi {
             self.hub.push_event(
                 EventKind::Operator,
                 &subject,
-                format!("{} (by the operator, until reload)", action.word()),
+                format!("{} (by the operator)", action.word()),
             );
             tracing::info!("admin: backend {subject} set to {message} (by the operator)");
-            Ok(format!("backend {subject}: {message} (until reload)"))
+            Ok(format!("backend {subject}: {message}{}", until(action)))
         } else {
             Ok(format!("backend {subject}: already {}", action.word()))
         }
     }
 
+    fn release(&self, vip: &str) -> Result<String, ActionError> {
+        let control = self.vip(vip)?;
+        let handed_over = self
+            .hub
+            .vips()
+            .into_iter()
+            .any(|v| v.name == vip && v.handed_over);
+        if !handed_over {
+            return Ok(format!("VIP {vip}: not handed over; nothing to release"));
+        }
+        control.send(Control::EndHandOver);
+        self.hub.push_event(
+            EventKind::Operator,
+            vip,
+            "handover released (by the operator)".to_string(),
+        );
+        tracing::info!("admin: vip {vip}: handover released by the operator");
+        Ok(format!(
+            "VIP {vip}: handover released; this node runs at its own priority again (with \
+             preempt it takes the VIP back if it ranks first)"
+        ))
+    }
+
+    fn reload(&self) -> tokio::sync::oneshot::Receiver<ReloadOutcome> {
+        let (reply, outcome) = tokio::sync::oneshot::channel();
+        tracing::info!("admin: reload asked through the admin endpoint");
+        // If the main loop is gone the reply is dropped and the caller hears so.
+        let _ = self.main.send(Event::Reload { reply: Some(reply) });
+        outcome
+    }
+
     fn hand_over(&self, vip: &str) -> Result<String, ActionError> {
-        let Some(control) = self.vips.iter().find(|v| v.name == vip) else {
-            let names: Vec<&str> = self.vips.iter().map(|v| v.name.as_str()).collect();
-            return Err(ActionError::NotFound(format!(
-                "no VIP {vip:?} on this node; it runs: {}",
-                list(&names)
-            )));
-        };
+        let control = self.vip(vip)?;
         let sample = self.hub.vips().into_iter().find(|v| v.name == vip);
         if sample
             .as_ref()
@@ -214,20 +254,29 @@ impl Api for DaemonApi {
         self.hub.push_event(
             EventKind::Operator,
             vip,
-            "handover (by the operator, until reload)".to_string(),
+            "handover (by the operator, until kubegate handover --release)".to_string(),
         );
         tracing::info!("admin: vip {vip}: handover requested by the operator");
         Ok(if was_master {
             format!(
                 "VIP {vip}: handed over; another node takes it now, this one stays backup at \
-                 the lowest priority until reload (it still takes the VIP if nobody else can)"
+                 the lowest priority until `kubegate handover --release {vip}` or a restart \
+                 (it still takes the VIP if nobody else can)"
             )
         } else {
             format!(
                 "VIP {vip}: this node was not master; it now stays backup at the lowest \
-                 priority until reload"
+                 priority until `kubegate handover --release {vip}` or a restart"
             )
         })
+    }
+}
+
+/// How a backend's operator state ends (reloads keep it).
+fn until(action: BackendAction) -> &'static str {
+    match action {
+        BackendAction::Ready => "",
+        _ => " (kept across reloads; `kubegate backend ready` ends it)",
     }
 }
 
@@ -236,41 +285,5 @@ fn admin_state(a: BackendAction) -> AdminState {
         BackendAction::Drain => AdminState::Drain,
         BackendAction::Ready => AdminState::Ready,
         BackendAction::Maint => AdminState::Maint,
-    }
-}
-
-/// Reload: every backend back to ready, every handover ended; one event if anything was set.
-pub fn clear_operator_states(
-    hub: &Hub,
-    frontends: &RwLock<Vec<Arc<FrontendState>>>,
-    vips: &[VipControl],
-) {
-    let mut cleared = 0;
-    for f in frontends.read().unwrap_or_else(|p| p.into_inner()).iter() {
-        let mut pool = f.pool();
-        for i in 0..pool.members().len() {
-            if pool.set_admin(i, AdminState::Ready) {
-                cleared += 1;
-            }
-        }
-    }
-    let handed: Vec<String> = hub
-        .vips()
-        .into_iter()
-        .filter(|v| v.handed_over)
-        .map(|v| v.name)
-        .collect();
-    for v in vips {
-        v.send(Control::EndHandOver);
-    }
-    if cleared > 0 || !handed.is_empty() {
-        hub.push_event(
-            EventKind::Operator,
-            "reload",
-            format!(
-                "operator states cleared: {cleared} backend(s) back to ready, {} handover(s) ended",
-                handed.len()
-            ),
-        );
     }
 }

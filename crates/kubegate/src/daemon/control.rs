@@ -4,10 +4,18 @@
 
 use std::sync::mpsc::{self, Receiver, Sender};
 
+/// A reload's outcome: the one-line summary when accepted, the located errors (one per line)
+/// when rejected (the running config kept).
+pub type ReloadOutcome = Result<String, String>;
+
+/// Where a reload's outcome is sent.
+pub(crate) type ReloadReply = tokio::sync::oneshot::Sender<ReloadOutcome>;
+
 /// Something the main loop must react to.
 pub(crate) enum Event {
-    /// Read the file again and apply it.
-    Reload,
+    /// Read the file again and apply it; the outcome goes to `reply` too (the admin
+    /// endpoint's `POST /api/v1/reload` waits on it; SIGHUP has none).
+    Reload { reply: Option<ReloadReply> },
     /// Hand every VIP over, then drain and return; `why` starts the log line
     /// (`signal 15: handing over …`).
     Stop { why: String },
@@ -38,7 +46,7 @@ pub fn channel() -> (Control, Inbox) {
 impl Control {
     /// As SIGHUP: parse → validate → apply the file; on error the running config is kept.
     pub fn reload(&self) {
-        let _ = self.0.send(Event::Reload);
+        let _ = self.0.send(Event::Reload { reply: None });
     }
 
     /// As SIGTERM: hand every VIP over, then drain the connections and return. `why` names the

@@ -1,6 +1,7 @@
 //! The daemon's frontends: their shared states, the balancer's workers and the health
-//! checker, and reload (same name and bind: settings and backends change in place, counters
-//! and health kept; otherwise a new listener, and the old one drains).
+//! checker, and reload (same name and bind: settings and backends change in place, counters,
+//! health and operator states kept; otherwise a new listener, and the old one drains).
+//! Backends a reload adds take no client before their first health check passes.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
@@ -110,7 +111,8 @@ impl Frontends {
                 }
                 None => {
                     tracing::info!("frontend {}: new listener on {}", f.name, f.bind);
-                    next.push(FrontendState::new(&self.binds.frontend(f)));
+                    // Its backends take no client before their first check passes.
+                    next.push(FrontendState::added(&self.binds.frontend(f)));
                 }
             }
         }

@@ -4,8 +4,9 @@
 //! kept) or a stop (every VIP is handed over first, then the balancer's connections drain,
 //! bounded), and a [`StatusHandle`] where the daemon says where it listens and whether it is
 //! ready. `kubegate run` sends SIGHUP and SIGTERM/SIGINT here; tests run it in-process. The
-//! admin endpoint (`admin.bind`) serves the status and the operator's actions; a reload clears
-//! those actions (backend drain/maint, VIP handovers).
+//! admin endpoint (`admin.bind`) serves the status and the operator's actions, which a reload
+//! keeps (backend drain/maint, VIP handovers), and asks for reloads (`kubegate reload`) that
+//! take the same path as SIGHUP.
 
 mod admin;
 mod binds;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 
 pub use binds::Binds;
-pub use control::{channel, Control, Inbox};
+pub use control::{channel, Control, Inbox, ReloadOutcome};
 pub use status::{Status, StatusHandle};
 
 use crate::admin::hub::{Heartbeat, Hub};
@@ -67,6 +68,7 @@ pub fn run(
         }
     }
     let hub = Hub::new(me.as_ref().map(|m| m.name.clone()));
+    reload::publish_start(&hub, &options.config_path);
     let main_beat = Arc::new(Heartbeat::default());
     main_beat.beat();
 
@@ -81,7 +83,7 @@ pub fn run(
             hub: hub.clone(),
             frontends: frontends.states(),
             health: frontends.health_view(),
-            vips: vip_controls.clone(),
+            vips: vip_controls,
             main: inbox.sender.clone(),
             main_beat: main_beat.clone(),
             checker_beat: Arc::new(Heartbeat::default()),
@@ -109,20 +111,21 @@ pub fn run(
     while !(stopping && running == 0) {
         match inbox.receiver.recv() {
             Ok(Event::Ping) => main_beat.beat(),
-            Ok(Event::Reload) => {
+            Ok(Event::Reload { reply }) => {
                 let outcome = reload::reload(
                     &options.config_path,
                     &mut cluster,
                     &mut frontends,
                     me.as_ref(),
                 );
-                if outcome.is_ok() {
-                    admin::clear_operator_states(&hub, &frontends.states(), &vip_controls);
-                }
+                let outcome = reload::publish(&hub, outcome);
                 status.update(|s| {
                     s.frontends = frontends.bound();
-                    s.reloads.push(outcome);
+                    s.reloads.push(outcome.clone().map(|_| ()));
                 });
+                if let Some(reply) = reply {
+                    let _ = reply.send(outcome);
+                }
             }
             Ok(Event::Stop { why }) => {
                 if stopping {

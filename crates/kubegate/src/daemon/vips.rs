@@ -80,9 +80,21 @@ pub fn start(
         let mut netlink = kubegate_sys::netlink::Netlink::open()?;
         let ifindex = kubegate_sys::interface::index(&interface)
             .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
+        let leftover = netlink
+            .addresses(ifindex)
+            .map(|list| list.iter().any(|a| a.address == vip.address))
+            .unwrap_or(false);
         netlink
             .del_address(ifindex, vip.address, vip.prefix_len)
             .with_context(|| format!("vip {}: removing a leftover {}", vip.name, vip.address))?;
+        if leftover {
+            tracing::warn!(
+                "vip {}: removed {} from {interface}, left there by an earlier run that did not \
+                 stop cleanly (or added by hand); it comes back if this node becomes master",
+                vip.name,
+                vip.address
+            );
+        }
 
         hub.add_vip(VipSample {
             name: vip.name.clone(),
@@ -97,6 +109,7 @@ pub fn start(
             transitions: 0,
             handed_over: false,
             tracker_reasons: Vec::new(),
+            vrrp: Default::default(),
         });
         let (control, control_rx) = mpsc::channel();
         let (wake, wake_rx) = UnixStream::pair()?;
@@ -143,6 +156,7 @@ pub fn start(
             notify: vip.notify.clone(),
             initial_priority: initial.priority,
             initial_fault: initial.fault,
+            peers: settings::peers(cluster, vip, me),
             report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
             alive: {
                 let heartbeat = heartbeat.clone();
@@ -170,6 +184,20 @@ pub fn start(
     Ok(handles)
 }
 
+/// The counters for the status: every drop reason listed, zeros included.
+fn vrrp_status(c: &crate::vip::counters::VrrpCounters) -> crate::admin::snapshot::VrrpStatus {
+    crate::admin::snapshot::VrrpStatus {
+        adverts_sent: c.adverts_sent,
+        adverts_received: c.adverts_received,
+        dropped: crate::vip::counters::DROP_REASONS
+            .iter()
+            .map(|r| (r.to_string(), c.dropped(r)))
+            .collect(),
+        address_list_mismatch: c.address_list_mismatch,
+        foreign_adverts: c.foreign_adverts,
+    }
+}
+
 /// The status name of a router state.
 pub fn vip_state(s: vrrp::State) -> VipState {
     match s {
@@ -187,6 +215,7 @@ fn update_of(r: &VipReport) -> VipUpdate {
         priority: r.priority,
         master: r.master.map(|m| m.to_string()),
         handed_over: r.handed_over,
+        vrrp: vrrp_status(&r.counters),
         transition: r.transition.as_ref().map(|(from, to, why)| {
             format!(
                 "{} -> {} ({})",

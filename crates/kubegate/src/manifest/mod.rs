@@ -1,8 +1,10 @@
 //! `kubegate manifest`: deployment files made from a validated config — a static pod for
-//! `/etc/kubernetes/manifests`, a DaemonSet (k3s servers), a systemd unit. Output is text; the
-//! caller prints it. What the files need from the config (host directories, stop timeout,
-//! warnings) is worked out in `needs.rs`; the writers only lay it out.
+//! `/etc/kubernetes/manifests`, a DaemonSet (k3s servers; the config on the nodes or in a
+//! ConfigMap), a systemd unit. Output is text; the caller prints it. What the files need from
+//! the config (host directories, stop timeout, warnings, what cannot work in a pod) is worked
+//! out in `needs.rs`; the writers only lay it out.
 
+mod configmap;
 mod needs;
 mod pod;
 mod systemd;
@@ -13,7 +15,9 @@ use std::path::{Path, PathBuf};
 
 use kubegate_config::model::ClusterConfig;
 
+pub use configmap::{config_path as configmap_config_path, KEY as CONFIGMAP_KEY};
 pub use needs::{stop_timeout, HostDir};
+pub use pod::CONFIG_HASH;
 
 /// Which deployment file to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +58,9 @@ pub struct Options {
     /// Where the pods' liveness (`/healthz`) and readiness (`/readyz`) probes ask. `None`:
     /// the config's `admin.bind` (no probes when it is `off`).
     pub liveness: Option<Liveness>,
+    /// The config file's text: ship it in a ConfigMap beside the DaemonSet instead of reading
+    /// it from the nodes (`config_path` then only names it in the header).
+    pub config_map: Option<String>,
 }
 
 impl Options {
@@ -63,6 +70,7 @@ impl Options {
             config_path: config_path.into(),
             image: default_image(),
             liveness: None,
+            config_map: None,
         }
     }
 }
@@ -84,6 +92,7 @@ pub fn render(
     options: &Options,
 ) -> Result<String, ManifestError> {
     check_config_path(&options.config_path)?;
+    check_pod_fits(kind, cluster, options)?;
     match kind {
         Kind::StaticPod => Ok(pod::static_pod(cluster, options)),
         Kind::DaemonSet => Ok(pod::daemonset(cluster, options)),
@@ -97,6 +106,53 @@ pub fn render(
 /// What the user should know about deploying this config this way (for stderr).
 pub fn warnings(kind: Kind, cluster: &ClusterConfig) -> Vec<String> {
     needs::warnings(kind, cluster)
+}
+
+/// What a pod cannot carry: script trackers in kubegate's own image (it holds only kubegate,
+/// so the script always fails and the node loses its priority for good), a ConfigMap outside a
+/// DaemonSet, or a ConfigMap mount that a host directory would cover.
+fn check_pod_fits(
+    kind: Kind,
+    cluster: &ClusterConfig,
+    options: &Options,
+) -> Result<(), ManifestError> {
+    if options.config_map.is_some() {
+        if kind != Kind::DaemonSet {
+            return Err(ManifestError(
+                "--configmap goes with `daemonset` only: a static pod and a systemd unit run \
+                 without the API server, so they read the config file from the node"
+                    .to_string(),
+            ));
+        }
+        let dir = configmap::config_path();
+        let dir = dir.parent().unwrap_or(Path::new("/"));
+        if let Some(file) = needs::clash_with(cluster, dir) {
+            return Err(ManifestError(format!(
+                "{} is too close to {} where the ConfigMap is mounted: move it to another \
+                 directory (such as /etc/kubegate/)",
+                file.display(),
+                dir.display()
+            )));
+        }
+    }
+    let in_pod = matches!(kind, Kind::StaticPod | Kind::DaemonSet);
+    let scripts = needs::script_trackers(cluster);
+    if in_pod && options.image == default_image() && !scripts.is_empty() {
+        let list = scripts
+            .iter()
+            .map(|(vip, script)| format!("vip {vip}: track script `{script}`"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(ManifestError(format!(
+            "{list}: the pod would run it in the image {}, which holds only kubegate (no shell, \
+             no other programs), so it would always fail and the node would lose its priority \
+             for good. Use `tcp:` or `frontend:` trackers instead, deploy with \
+             `kubegate manifest systemd`, or name an image that holds the script and what it \
+             calls with --image",
+            options.image
+        )));
+    }
+    Ok(())
 }
 
 fn check_config_path(path: &Path) -> Result<(), ManifestError> {

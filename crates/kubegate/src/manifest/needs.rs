@@ -96,6 +96,33 @@ pub fn systemd_readable(cluster: &ClusterConfig, config_path: &Path) -> Result<(
     }
 }
 
+/// The `(vip, script)` of every script tracker: programs the kubegate image does not hold.
+pub fn script_trackers(cluster: &ClusterConfig) -> Vec<(&str, &str)> {
+    cluster
+        .vips
+        .iter()
+        .flat_map(|v| {
+            v.track.iter().filter_map(move |t| match &t.kind {
+                TrackerKind::Script(s) => Some((v.name.as_str(), s.as_str())),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
+/// A file the daemon reads from the host whose directory is, contains or lies inside `dir`
+/// (where the ConfigMap is mounted): the two mounts would hide each other.
+pub fn clash_with(cluster: &ClusterConfig, dir: &Path) -> Option<PathBuf> {
+    tls_files(cluster)
+        .chain(cluster.admin.token_file.as_deref())
+        .filter(|f| f.is_absolute())
+        .find(|f| {
+            let parent = f.parent().unwrap_or(Path::new("/"));
+            parent.starts_with(dir) || dir.starts_with(parent)
+        })
+        .map(Path::to_path_buf)
+}
+
 /// What will not work, or needs care, when this config is deployed as `kind`.
 pub fn warnings(kind: Kind, cluster: &ClusterConfig) -> Vec<String> {
     let in_pod = matches!(kind, Kind::StaticPod | Kind::DaemonSet);
@@ -112,9 +139,10 @@ pub fn warnings(kind: Kind, cluster: &ClusterConfig) -> Vec<String> {
         for program in scripts.chain(notify) {
             out.push(if in_pod {
                 format!(
-                    "vip {}: {program} would run inside the container, whose image holds only \
-                     kubegate (no shell, no other programs): use `tcp:` or `frontend:` \
-                     trackers and no notify, or the systemd unit",
+                    "vip {}: {program} would run inside the container, and kubegate's own \
+                     image holds only kubegate (no shell, no other programs): use `tcp:` or \
+                     `frontend:` trackers and no notify, the systemd unit, or an image that \
+                     holds the program",
                     vip.name
                 )
             } else {

@@ -1,10 +1,11 @@
-//! The pod manifests: one pod spec (host network, three capabilities, the config's directory
-//! mounted read-only at the same path), wrapped as a static Pod or as a DaemonSet on the
-//! control-plane nodes.
+//! The pod manifests: one pod spec (host network, the granted capabilities, the config's
+//! directory mounted read-only at the same path, or the config's ConfigMap), wrapped as a
+//! static Pod or as a DaemonSet on the control-plane nodes.
 
 use std::fmt::Write;
 use std::net::{IpAddr, SocketAddr};
 
+use super::configmap;
 use super::needs::{host_dirs, stop_timeout};
 use super::yaml::indent;
 use super::{Liveness, Options};
@@ -33,9 +34,22 @@ pub fn daemonset(cluster: &ClusterConfig, options: &Options) -> String {
     let mut out = header("daemonset", options);
     out.push_str(
         "# Apply it once (kubectl apply -f), or put it in k3s's auto-deploy directory\n\
-         # (/var/lib/rancher/k3s/server/manifests/). The config file must be on every\n\
-         # control-plane node at the path below.\n",
+         # (/var/lib/rancher/k3s/server/manifests/).",
     );
+    if let Some(text) = &options.config_map {
+        out.push_str(
+            " The config file travels in the ConfigMap\n\
+             # below; a changed file rolls the pods one node at a time (the template carries\n\
+             # its hash).\n",
+        );
+        out.push_str(&configmap::document(text, APP_LABEL));
+        out.push_str("---\n");
+    } else {
+        out.push_str(
+            " The config file must be on every\n\
+             # control-plane node at the path below.\n",
+        );
+    }
     out.push_str("apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: kubegate\n");
     out.push_str("  namespace: kube-system\n  labels:\n");
     out.push_str(&format!("    {APP_LABEL}\nspec:\n"));
@@ -46,16 +60,29 @@ pub fn daemonset(cluster: &ClusterConfig, options: &Options) -> String {
         "  updateStrategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxUnavailable: 1\n",
     );
     out.push_str(&format!(
-        "  template:\n    metadata:\n      labels:\n        {APP_LABEL}\n    spec:\n"
+        "  template:\n    metadata:\n      labels:\n        {APP_LABEL}\n"
     ));
+    if let Some(text) = &options.config_map {
+        out.push_str(&format!(
+            "      annotations:\n        {CONFIG_HASH}: {}\n",
+            quote(&configmap::hash(text))
+        ));
+    }
+    out.push_str("    spec:\n");
     out.push_str(&indent(&pod_spec(cluster, options), 6));
     out.push_str(&indent(PLACEMENT, 6));
     out
 }
 
-/// Control-plane nodes only. The label's value differs (kubeadm sets "", k3s sets "true"), so
-/// an affinity on its presence rather than a nodeSelector on its value. Their taints tolerated:
-/// kubeadm's, the legacy `master` one, and k3s's `CriticalAddonsOnly`.
+/// The pod template's annotation holding the ConfigMap's hash.
+pub const CONFIG_HASH: &str = "kubegate.io/config-hash";
+
+/// Control-plane nodes only, of every Kubernetes version in the field: the label is
+/// `node-role.kubernetes.io/control-plane` since 1.20 and `node-role.kubernetes.io/master`
+/// before (kubeadm set both until 1.24; k3s and RKE2 still set both), so two node selector
+/// terms, which Kubernetes ORs. The label's value differs (kubeadm sets "", k3s sets "true"),
+/// so each term asks for its presence rather than a value. Their taints tolerated: kubeadm's,
+/// the legacy `master` one, and k3s's `CriticalAddonsOnly`.
 const PLACEMENT: &str = "\
 affinity:
   nodeAffinity:
@@ -63,6 +90,9 @@ affinity:
       nodeSelectorTerms:
         - matchExpressions:
             - key: node-role.kubernetes.io/control-plane
+              operator: Exists
+        - matchExpressions:
+            - key: node-role.kubernetes.io/master
               operator: Exists
 tolerations:
   - key: node-role.kubernetes.io/control-plane
@@ -84,8 +114,18 @@ fn header(what: &str, options: &Options) -> String {
 
 /// The pod spec, at indent 0.
 fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
-    let dirs = host_dirs(cluster, &options.config_path);
-    let config = options.config_path.to_string_lossy();
+    let in_configmap = options.config_map.is_some();
+    let config_path = if in_configmap {
+        configmap::config_path()
+    } else {
+        options.config_path.clone()
+    };
+    let mut dirs = host_dirs(cluster, &config_path);
+    if in_configmap {
+        // The first is the ConfigMap's mount directory (`render` refused any overlap).
+        dirs.remove(0);
+    }
+    let config = config_path.to_string_lossy();
     let mut s = String::new();
     // The VIPs live on the host's interfaces; frontends bind host addresses.
     s.push_str("hostNetwork: true\n");
@@ -102,18 +142,26 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
     let _ = writeln!(s, "    image: {}", quote(&options.image));
     s.push_str("    imagePullPolicy: IfNotPresent\n");
     let _ = writeln!(s, "    args: [\"run\", \"--config\", {}]", quote(&config));
-    // Root inside the container, but with only these three capabilities: raw sockets (VRRP,
-    // gratuitous ARP), netlink address changes, ports below 1024. Added capabilities reach a
-    // non-root process only through file capabilities, which the image does not carry.
+    // Root inside the container, but with only the granted capabilities: raw sockets (VRRP,
+    // gratuitous ARP), netlink address changes, ports below 1024, real-time VRRP threads.
+    // Added capabilities reach a non-root process only through file capabilities, which the
+    // image does not carry.
     s.push_str(
         "    securityContext:\n      runAsUser: 0\n      allowPrivilegeEscalation: false\n\
-         \x20     readOnlyRootFilesystem: true\n      capabilities:\n\
-         \x20       add: [\"NET_ADMIN\", \"NET_RAW\", \"NET_BIND_SERVICE\"]\n\
-         \x20       drop: [\"ALL\"]\n",
+         \x20     readOnlyRootFilesystem: true\n      capabilities:\n",
     );
+    let _ = writeln!(s, "        add: {}", crate::capabilities::pod_list());
+    s.push_str("        drop: [\"ALL\"]\n");
     // Requests only: a memory limit would kill the data path under load.
     s.push_str("    resources:\n      requests:\n        cpu: 50m\n        memory: 32Mi\n");
     s.push_str("    volumeMounts:\n");
+    if in_configmap {
+        let _ = writeln!(
+            s,
+            "      - name: config\n        mountPath: {}\n        readOnly: true",
+            quote(configmap::MOUNT_DIR)
+        );
+    }
     for d in &dirs {
         let _ = writeln!(
             s,
@@ -133,6 +181,9 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
         ),
     }
     s.push_str("volumes:\n");
+    if in_configmap {
+        s.push_str("  - name: config\n    configMap:\n      name: kubegate\n");
+    }
     for d in &dirs {
         let _ = writeln!(
             s,

@@ -1,6 +1,8 @@
-//! The systemd unit: `Type=notify` (kubegate says READY=1 once it runs), the three network
-//! capabilities as ambient capabilities of root with nothing else in the bounding set, a
-//! read-only view of the system, and a stop timeout longer than handover plus drain.
+//! The systemd unit: `Type=notify` (kubegate says READY=1 once it runs), the capabilities of
+//! `crate::capabilities::GRANTED` as ambient capabilities of root with nothing else in the
+//! bounding set, a read-only view of the system, a stop timeout longer than handover plus
+//! drain, and a reload that fails when the daemon rejects the file (`kubegate reload`, given an
+//! admin token).
 
 use std::fmt::Write;
 
@@ -10,8 +12,6 @@ use kubegate_config::model::ClusterConfig;
 
 /// Where the unit expects the binary.
 pub const BINARY: &str = "/usr/local/bin/kubegate";
-
-const CAPS: &str = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE";
 
 pub fn unit(cluster: &ClusterConfig, options: &Options) -> String {
     let config = options.config_path.to_string_lossy();
@@ -33,14 +33,16 @@ pub fn unit(cluster: &ClusterConfig, options: &Options) -> String {
          Type=notify\n",
     );
     let _ = writeln!(s, "ExecStart={BINARY} run --config {}", exec_arg(&config));
-    s.push_str("ExecReload=/bin/kill -HUP $MAINPID\n");
-    // root, bounded to three capabilities: raw sockets (VRRP, gratuitous ARP), netlink address
-    // changes, ports below 1024. root also keeps `killall -0`-style track scripts working and
+    s.push_str(&exec_reload(cluster));
+    // root, bounded to the granted capabilities: raw sockets (VRRP, gratuitous ARP), netlink
+    // address changes, ports below 1024, real-time VRRP threads. root also keeps
+    // `killall -0`-style track scripts working and
     // lets HTTPS checks read client keys under /etc/kubernetes/pki.
     s.push_str("User=root\nDynamicUser=no\n");
+    let caps = crate::capabilities::systemd_list();
     let _ = writeln!(
         s,
-        "AmbientCapabilities={CAPS}\nCapabilityBoundingSet={CAPS}"
+        "AmbientCapabilities={caps}\nCapabilityBoundingSet={caps}"
     );
     s.push_str(
         "NoNewPrivileges=yes\n\
@@ -60,6 +62,26 @@ pub fn unit(cluster: &ClusterConfig, options: &Options) -> String {
     );
     s.push_str("\n[Install]\nWantedBy=multi-user.target\n");
     s
+}
+
+/// `systemctl reload`: `kubegate reload` against the admin endpoint when the file has one
+/// with a token (the reload then fails, with the located errors, when the daemon rejects the
+/// file); SIGHUP otherwise. The address and token are written here, so a broken file cannot
+/// keep the command from reaching the daemon.
+fn exec_reload(cluster: &ClusterConfig) -> String {
+    match (cluster.admin.bind, &cluster.admin.token_file) {
+        (Some(bind), Some(token)) => format!(
+            "# `systemctl reload` fails, saying why, when the daemon rejects the file.\n\
+             ExecReload={BINARY} reload --admin {} --token-file {}\n",
+            crate::admin::client::reachable(bind),
+            exec_arg(&token.to_string_lossy())
+        ),
+        _ => "# SIGHUP: a rejected file shows in the log, the status's events and \
+              kubegate_config_last_reload_successful;\n\
+              # with admin.token_file set, ExecReload runs `kubegate reload`, which fails on it.\n\
+              ExecReload=/bin/kill -HUP $MAINPID\n"
+            .to_string(),
+    }
 }
 
 /// One word of a command line (systemd.service(5) "Command lines"): `%` and `$` doubled so

@@ -4,6 +4,7 @@
 //! decides nothing itself. Generic over `VipIo`, so tests run it on a virtual clock; `run`
 //! is the production thread on `SysIo`.
 
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use std::time::Instant;
 use vrrp::{Action, AdvertRepr, ChecksumForm, Input, Router, State};
 
 use super::announce_queue::AnnounceQueue;
+use super::counters::VrrpCounters;
 use super::io::{Ready, VipIo};
 use super::settings;
 use super::sys_io::SysIo;
@@ -33,7 +35,8 @@ pub enum Control {
     },
     /// Planned stop: hand the VIP over and end the thread.
     Shutdown,
-    /// The operator gives the VIP away and keeps it away until `EndHandOver` (a reload).
+    /// The operator gives the VIP away and keeps it away until `EndHandOver`
+    /// (`kubegate handover --release`, or a restart).
     HandOver,
     EndHandOver,
     /// Only wakes the thread (it beats its heartbeat on every round): `/healthz`.
@@ -50,6 +53,8 @@ pub struct VipReport {
     pub handed_over: bool,
     /// Set for a state change: from, to, why.
     pub transition: Option<(State, State, vrrp::Reason)>,
+    /// Adverts sent and received, drops by reason, foreign routers, since the thread started.
+    pub counters: VrrpCounters,
 }
 
 /// Where reports go (the admin endpoint's hub).
@@ -70,6 +75,9 @@ pub struct DriverSetup {
     pub notify: Option<PathBuf>,
     pub initial_priority: u8,
     pub initial_fault: bool,
+    /// The other nodes of the file (this VIP's address family): an advert for our VRID from
+    /// anyone else is a foreign router, logged once per source and counted.
+    pub peers: Vec<IpAddr>,
     pub report: Reporter,
     /// Called on every round of the loop: the daemon's proof that the thread is alive.
     pub alive: Alive,
@@ -83,14 +91,22 @@ pub struct Driver<Io: VipIo> {
     announces: AnnounceQueue,
     /// Protocol-112 datagrams that did not parse as an advertisement.
     malformed: u64,
+    /// What the driver itself counts (sent, received, codec drops, foreign adverts); the
+    /// router's drops are added when reporting.
+    counters: VrrpCounters,
+    /// Foreign sources already logged.
+    foreign: HashSet<IpAddr>,
     label: Option<String>,
     destinations: Vec<IpAddr>,
     link_up: bool,
     shutting_down: bool,
-    /// What was last reported: state, priority, master, handed over.
-    reported: Option<(State, u8, Option<IpAddr>, bool)>,
+    /// What was last reported: state, priority, master, handed over, counters.
+    reported: Option<(Published, VrrpCounters)>,
     buf: Vec<u8>,
 }
+
+/// What a report says of the router: state, priority, master, handed over.
+type Published = (State, u8, Option<IpAddr>, bool);
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
 pub fn run(
@@ -125,6 +141,8 @@ impl<Io: VipIo> Driver<Io> {
             router: Router::new(setup.router.clone()),
             announces: AnnounceQueue::new(setup.announce.clone()),
             malformed: 0,
+            counters: VrrpCounters::default(),
+            foreign: HashSet::new(),
             label: setup
                 .label
                 .as_deref()
@@ -210,6 +228,11 @@ impl<Io: VipIo> Driver<Io> {
         }
     }
 
+    /// The counters as reported: the driver's own with the router's drops.
+    pub fn counters(&self) -> VrrpCounters {
+        self.counters.with_router(self.router.stats())
+    }
+
     #[cfg(test)]
     pub fn router(&self) -> &Router {
         &self.router
@@ -227,7 +250,8 @@ impl<Io: VipIo> Driver<Io> {
         while let Some(action) = self.router.poll_action() {
             match action {
                 Action::SendAdvert(advert) => {
-                    send(&mut self.io, &advert, &self.destinations, &self.setup)
+                    self.counters.adverts_sent +=
+                        send(&mut self.io, &advert, &self.destinations, &self.setup)
                 }
                 Action::AddVips => {
                     let prefix = self.setup.prefix_len;
@@ -253,6 +277,7 @@ impl<Io: VipIo> Driver<Io> {
                         master: self.router.master_address(),
                         handed_over: self.router.handed_over(),
                         transition: Some((from, to, why.clone())),
+                        counters: self.counters.with_router(self.router.stats()),
                     });
                     tracing::info!("{name}: {from:?} -> {to:?} ({why:?}); priority {priority}");
                     if let Some(program) = &self.setup.notify {
@@ -268,7 +293,8 @@ impl<Io: VipIo> Driver<Io> {
         }
     }
 
-    /// Tells the daemon when the state, priority, master or handover changed.
+    /// Tells the daemon when the state, priority, master, handover or a counter changed (at
+    /// most once a round).
     fn report_if_changed(&mut self) {
         let r = &self.router;
         let now = (
@@ -277,16 +303,22 @@ impl<Io: VipIo> Driver<Io> {
             r.master_address(),
             r.handed_over(),
         );
-        if self.reported == Some(now) {
+        let counters = self.counters();
+        if self
+            .reported
+            .as_ref()
+            .is_some_and(|(n, c)| *n == now && *c == counters)
+        {
             return;
         }
-        self.reported = Some(now);
+        self.reported = Some((now, counters.clone()));
         (self.setup.report)(VipReport {
             state: now.0,
             priority: now.1,
             master: now.2,
             handed_over: now.3,
             transition: None,
+            counters,
         });
     }
 
@@ -303,17 +335,24 @@ impl<Io: VipIo> Driver<Io> {
                     return;
                 }
             };
+            self.counters.adverts_received += 1;
             match AdvertRepr::parse(&self.buf[rx.payload.clone()], rx.src, rx.dst) {
-                Ok((advert, _form)) => self.router.handle(
-                    now,
-                    Input::Advert {
-                        from: rx.src,
-                        ttl: rx.ttl,
-                        advert,
-                    },
-                ),
+                Ok((advert, _form)) => {
+                    self.note_foreign(rx.src, &advert);
+                    self.router.handle(
+                        now,
+                        Input::Advert {
+                            from: rx.src,
+                            ttl: rx.ttl,
+                            advert,
+                        },
+                    )
+                }
                 Err(e) => {
-                    // Logged at 1, 2, 4, 8 … so a flood cannot flood the log.
+                    // RFC 5798 §7.1: the codec's refusals (version, checksum, length …),
+                    // counted by reason; logged at 1, 2, 4, 8 … so a flood cannot flood the
+                    // log.
+                    self.counters.parse_dropped(&e);
                     self.malformed += 1;
                     if self.malformed.is_power_of_two() {
                         tracing::info!(
@@ -325,6 +364,27 @@ impl<Io: VipIo> Driver<Io> {
                     }
                 }
             }
+        }
+    }
+
+    /// An advert for our VRID from a source that is none of the file's nodes: another router
+    /// (a stray keepalived, a second cluster reusing the VRID) that takes part in our election
+    /// in multicast mode. Counted every time, logged once per source.
+    fn note_foreign(&mut self, src: IpAddr, advert: &AdvertRepr) {
+        let ours = advert.vrid == self.setup.router.vrid;
+        if !ours || src == self.setup.router.primary_address || self.setup.peers.contains(&src) {
+            return;
+        }
+        self.counters.foreign_adverts += 1;
+        if self.foreign.insert(src) {
+            tracing::warn!(
+                "{}: {src} sends VRRP adverts for our VRID {} (priority {}) but is not a node of \
+                 the file: another router uses this VRID on the segment; give one of them \
+                 another vrid, or add the node to `nodes:`",
+                self.setup.name,
+                advert.vrid,
+                advert.priority
+            );
         }
     }
 
@@ -350,7 +410,14 @@ fn reset_connections(io: &mut impl VipIo, name: &str, address: IpAddr) {
     }
 }
 
-fn send(io: &mut impl VipIo, advert: &AdvertRepr, destinations: &[IpAddr], setup: &DriverSetup) {
+/// Sends `advert` to every destination; how many left without error.
+fn send(
+    io: &mut impl VipIo,
+    advert: &AdvertRepr,
+    destinations: &[IpAddr],
+    setup: &DriverSetup,
+) -> u64 {
+    let mut sent = 0;
     for &dst in destinations {
         let bytes = match advert.to_bytes(setup.router.primary_address, dst, setup.checksum) {
             Ok(b) => b,
@@ -359,10 +426,12 @@ fn send(io: &mut impl VipIo, advert: &AdvertRepr, destinations: &[IpAddr], setup
                 continue;
             }
         };
-        if let Err(e) = io.send_advert(&bytes, dst) {
-            tracing::warn!("{}: sending advert to {dst}: {e}", setup.name);
+        match io.send_advert(&bytes, dst) {
+            Ok(()) => sent += 1,
+            Err(e) => tracing::warn!("{}: sending advert to {dst}: {e}", setup.name),
         }
     }
+    sent
 }
 
 /// keepalived-style address label: `IFNAME:LABEL`, at most 15 bytes (IFNAMSIZ − 1).

@@ -4,6 +4,7 @@
 //! (`sys_io` on Linux), `announce_queue` paces announcements, `notify` runs the user's hook.
 
 pub(crate) mod announce_queue;
+pub(crate) mod counters;
 pub(crate) mod driver;
 pub(crate) mod io;
 pub(crate) mod notify;

@@ -15,14 +15,7 @@ pub const MULTICAST_V6: IpAddr =
 pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Config {
     let peers = match vip.vrrp.transport {
         Transport::Multicast => None,
-        Transport::Unicast => Some(
-            cluster
-                .nodes
-                .iter()
-                .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
-                .map(|n| n.address)
-                .collect(),
-        ),
+        Transport::Unicast => Some(peers(cluster, vip, me)),
     };
     let interval_cs = (vip.vrrp.advert_interval.as_millis() / 10) as u16;
     vrrp::Config {
@@ -43,6 +36,17 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
         handover_timeout: handover_timeout(vip.vrrp.advert_interval),
         handover_linger: handover_linger(vip.vrrp.advert_interval),
     }
+}
+
+/// The other nodes of the file, of the VIP's address family: the unicast peers, and in either
+/// transport the routers expected on the VRID.
+pub fn peers(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> Vec<IpAddr> {
+    cluster
+        .nodes
+        .iter()
+        .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
+        .map(|n| n.address)
+        .collect()
 }
 
 /// Where adverts go: the multicast group, or each unicast peer.

@@ -76,7 +76,7 @@ impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             EmitError::BufferTooShort => "buffer too short for the VRRP advertisement",
-            EmitError::BadAddressCount => "a VRRP advertisement carries 1..=255 addresses",
+            EmitError::BadAddressCount => "a VRRP advertisement carries 1 to 255 addresses",
             EmitError::FamilyMismatch => "addresses of different IP families",
             EmitError::V2OverIpv6 => "VRRP version 2 is IPv4 only",
             EmitError::BadInterval => "advertisement interval not representable",

@@ -29,6 +29,7 @@ pub fn section(html: &mut String, status: &Status) {
             EventKind::Vip => "vip",
             EventKind::Backend => "backend",
             EventKind::Operator => "operator",
+            EventKind::Config => "config",
         };
         let _ = write!(
             html,

@@ -5,7 +5,7 @@
 //! Hooks for tests and scripts: `body[data-now-ms]`, `#summary`, `#legend`,
 //! `tr.vip[data-vip][data-state]`, `section.frontend[data-frontend]`,
 //! `tr.backend[data-frontend][data-backend][data-state]` (with `td.check .detail`),
-//! `tr.event[data-kind]`.
+//! `tr.event[data-kind]`, `#config[data-fingerprint][data-last-reload]`.
 
 use std::fmt::Write;
 
@@ -43,6 +43,7 @@ pub fn render(status: &Status) -> String {
     header(&mut html, status);
     html.push_str("<main>");
     summary(&mut html, status);
+    config(&mut html, status);
     vips::section(&mut html, status);
     frontends::sections(&mut html, status);
     legend(&mut html);
@@ -119,6 +120,34 @@ fn summary(html: &mut String, status: &Status) {
         "<li id=\"summary-sessions\"><b>{}</b><span>sessions open</span></li></ul>",
         format::count(sessions)
     );
+}
+
+/// The running config's file and fingerprint; a rejected last reload and its errors.
+fn config(html: &mut String, status: &Status) {
+    let c = &status.config;
+    if c.path.is_empty() {
+        return;
+    }
+    let rejected = !c.last_reload_ok;
+    let _ = write!(
+        html,
+        "<p id=\"config\" data-fingerprint=\"{fp}\" data-last-reload=\"{outcome}\"{class}>\
+         config <code>{path}</code> · fingerprint <code>{fp}</code> · loaded {ago} ago",
+        fp = escape(&c.fingerprint),
+        outcome = if rejected { "rejected" } else { "ok" },
+        class = if rejected { " class=\"bad\"" } else { "" },
+        path = escape(&c.path),
+        ago = format::duration(status.now_ms.saturating_sub(c.loaded_ms) / 1000 * 1000),
+    );
+    if let (true, Some(errors)) = (rejected, &c.last_reload_error) {
+        let _ = write!(
+            html,
+            "<br><b>the last reload was rejected</b>; the config above still runs:\
+             <pre>{}</pre>",
+            escape(errors)
+        );
+    }
+    html.push_str("</p>");
 }
 
 /// What the colours mean.

@@ -21,6 +21,7 @@ fn vip(name: &str, state: VipState, priority: u8, reasons: &[&str]) -> VipStatus
         since_ms: NOW - 192_000,
         transitions: 3,
         handed_over: false,
+        vrrp: Default::default(),
     }
 }
 
@@ -98,6 +99,7 @@ fn status() -> Status {
                 message: "up -> down: HTTPS 500 in 2 ms".to_owned(),
             })
             .collect(),
+        config: Default::default(),
     }
 }
 

@@ -25,7 +25,7 @@ pub fn vip() -> IpAddr {
 
 /// The config file of a cluster whose node `i` (`n1`, `n2` …) has `priorities[i]`; every
 /// other VRRP setting keeps its default (v3, 200 ms, unicast, preempt, 5 + 5 announcements).
-fn config_text(priorities: &[u8]) -> String {
+pub fn config_text(priorities: &[u8]) -> String {
     let mut text = String::from("nodes:\n");
     for i in 0..priorities.len() {
         text += &format!("  - {{ name: n{}, address: 198.18.0.{} }}\n", i + 1, i + 1);
@@ -63,7 +63,12 @@ pub struct Cluster {
 impl Cluster {
     /// Starts one driver per priority, all at time zero.
     pub fn start(priorities: &[u8]) -> Cluster {
-        let text = config_text(priorities);
+        Cluster::start_config(&config_text(priorities))
+    }
+
+    /// Starts one driver per node of the config file `text` (its first VIP), all at time zero.
+    pub fn start_config(text: &str) -> Cluster {
+        let text = text.to_string();
         let config = kubegate_config::parse_str(&text, Path::new("sim.yaml"))
             .unwrap_or_else(|e| panic!("the test config should be valid: {e:?}\n{text}"));
         let vip = &config.vips[0];
@@ -75,6 +80,7 @@ impl Cluster {
             .enumerate()
             .map(|(me, node)| {
                 let router = settings::router_config(&config, vip, node);
+                let peers = settings::peers(&config, vip, node);
                 let reports = Arc::new(Mutex::new(Vec::new()));
                 let sink = reports.clone();
                 let setup = DriverSetup {
@@ -88,6 +94,7 @@ impl Cluster {
                     announce: vip.announce.clone(),
                     notify: vip.notify.clone(),
                     initial_fault: false,
+                    peers,
                     report: Box::new(move |r| sink.lock().unwrap().push(r)),
                     alive: Box::new(|| {}),
                 };

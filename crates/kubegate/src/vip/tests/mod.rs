@@ -4,6 +4,7 @@
 //! `tests/` prove the same on real sockets.
 
 mod cluster;
+mod counters;
 mod election;
 mod handover;
 mod net;

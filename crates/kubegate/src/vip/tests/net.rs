@@ -40,6 +40,7 @@ pub struct Record {
 struct Packet {
     src: IpAddr,
     dst: IpAddr,
+    ttl: u8,
     bytes: Vec<u8>,
 }
 
@@ -113,6 +114,18 @@ impl World {
         }
     }
 
+    /// A datagram from outside the cluster (a stranger, a corrupt or mis-set packet) lands in
+    /// node `to`'s inbox now.
+    pub fn inject(&mut self, to: usize, src: IpAddr, dst: IpAddr, ttl: u8, bytes: Vec<u8>) {
+        let packet = Packet {
+            src,
+            dst,
+            ttl,
+            bytes,
+        };
+        self.hosts[to].inbox.push_back(packet);
+    }
+
     /// Whether node `i` has anything its driver has not read.
     pub fn pending(&self, i: usize) -> bool {
         !self.hosts[i].inbox.is_empty() || self.hosts[i].link_news.is_some()
@@ -157,7 +170,7 @@ impl VipIo for SimIo {
             Datagram {
                 src: p.src,
                 dst: p.dst,
-                ttl: 255,
+                ttl: p.ttl,
                 payload: 0..p.bytes.len(),
             }
         }))
@@ -185,7 +198,13 @@ impl VipIo for SimIo {
             .collect();
         for to in receivers {
             let bytes = bytes.to_vec();
-            w.in_flight.push((at, to, Packet { src, dst, bytes }));
+            let packet = Packet {
+                src,
+                dst,
+                ttl: 255,
+                bytes,
+            };
+            w.in_flight.push((at, to, packet));
         }
         Ok(())
     }
