@@ -1,6 +1,7 @@
 //! Active health checks: one thread running a single-threaded tokio runtime, one task per
-//! (frontend, backend) probing every `interval` (measured start to start; a frontend's
-//! backends start spread over one interval so checks do not burst). Each result goes through
+//! (frontend, backend) probing every `interval`, on the instants of the wall clock that
+//! `probe_schedule` gives the backend (the same on every node; a frontend's backends spread
+//! over the interval so checks do not burst). Each result goes through
 //! rise/fall; a change is written to the pool (`set_health`) and to a bounded ring of events.
 //!
 //! The pool starts every member present at start Up (as haproxy does); the checker takes one
@@ -15,11 +16,12 @@ use std::thread;
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
-use tokio::time::{sleep, sleep_until, Instant};
+use tokio::time::sleep;
 
 use super::health_events::{BackendCheck, HealthEvent, DEFAULT_EVENT_CAPACITY};
 use super::health_state::{Key, Registry};
 use super::probe::Prober;
+use super::probe_schedule;
 use super::shared::FrontendState;
 use kubegate_config::model::HealthCheck;
 
@@ -95,10 +97,10 @@ impl HealthChecker {
                 task.abort();
             }
         }
-        for (key, delay) in applied.added {
+        for (key, now) in applied.added {
             let task = self
                 .runtime
-                .spawn(probe_loop(self.shared.clone(), key.clone(), delay));
+                .spawn(probe_loop(self.shared.clone(), key.clone(), now));
             tasks.insert(key, task.abort_handle());
         }
     }
@@ -170,12 +172,17 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Probe one backend forever (until aborted or its target disappears).
-async fn probe_loop(shared: Arc<Shared>, key: Key, delay: std::time::Duration) {
-    sleep(delay).await;
+/// Probe one backend forever (until aborted or its target disappears): at once when `now`
+/// (a backend a reload added), then at each of its slots.
+async fn probe_loop(shared: Arc<Shared>, key: Key, now: bool) {
+    if !now {
+        let Some(check) = shared.registry().settings(&key) else {
+            return;
+        };
+        sleep(next_slot(&key, &check)).await;
+    }
     let mut prober: Option<(HealthCheck, Prober)> = None;
     loop {
-        let started = Instant::now();
         let Some(check) = shared.registry().settings(&key) else {
             return;
         };
@@ -186,7 +193,17 @@ async fn probe_loop(shared: Arc<Shared>, key: Key, delay: std::time::Duration) {
         let result = current.1.probe(key.1).await;
         shared.registry().record(&key, result);
         prober = Some(current);
-        // A zero interval (never valid in a config) must not spin.
-        sleep_until(started + check.interval.max(MIN_INTERVAL)).await;
+        sleep(next_slot(&key, &check)).await;
     }
+}
+
+/// The wait until this backend's next probe slot (a zero interval, never valid in a config,
+/// must not spin).
+fn next_slot(key: &Key, check: &HealthCheck) -> std::time::Duration {
+    let interval = check.interval.max(MIN_INTERVAL);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    probe_schedule::until_next_slot(now_ms, interval, probe_schedule::phase(key.1, interval))
 }

@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use super::health_events::{BackendCheck, CheckState, EventRing, HealthEvent};
 use super::latency::LatencyHistogram;
@@ -42,11 +42,11 @@ struct Target {
     first: bool,
 }
 
-/// What [`Registry::apply`] changed: targets to start probing (after the given delay, which
-/// spreads a frontend's probes over its interval) and targets to stop.
+/// What [`Registry::apply`] changed: targets to start probing (`true`: at once, a backend a
+/// reload added; else at its next slot, see `probe_schedule`) and targets to stop.
 #[derive(Debug, Default)]
 pub struct Applied {
-    pub added: Vec<(Key, Duration)>,
+    pub added: Vec<(Key, bool)>,
     pub removed: Vec<Key>,
 }
 
@@ -74,8 +74,7 @@ impl Registry {
             let check = fs.settings().check.clone();
             let addresses: Vec<SocketAddr> =
                 fs.pool().members().iter().map(|m| m.address()).collect();
-            let n = addresses.len().max(1) as u32;
-            for (pos, addr) in addresses.into_iter().enumerate() {
+            for addr in addresses {
                 let key = (fs.name.clone(), addr);
                 if order.contains(&key) {
                     continue;
@@ -100,15 +99,12 @@ impl Registry {
                         };
                         // A backend added by a reload is probed now: it takes no client
                         // before its first check passes.
-                        let offset = if unchecked {
+                        if unchecked {
                             target.first = true;
                             target.counter.reset(Verdict::Failed);
-                            Duration::ZERO
-                        } else {
-                            check.interval * pos as u32 / n
-                        };
+                        }
                         self.targets.insert(key.clone(), target);
-                        applied.added.push((key, offset));
+                        applied.added.push((key, unchecked));
                     }
                 }
             }

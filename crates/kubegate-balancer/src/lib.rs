@@ -24,6 +24,7 @@ pub mod pipes;
 pub mod pool;
 pub mod probe;
 pub(crate) mod probe_http;
+pub(crate) mod probe_schedule;
 pub mod probe_tls;
 pub(crate) mod proxy;
 pub mod proxy_protocol;

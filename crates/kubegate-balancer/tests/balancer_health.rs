@@ -396,32 +396,60 @@ fn a_flapping_backend_fills_the_ring_only_to_its_capacity() {
     }
 }
 
+/// Milliseconds of `t` past the last multiple of `interval` since the Unix epoch.
+fn slot_offset(t: SystemTime, interval: Duration) -> u128 {
+    t.duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() % interval.as_millis()
+}
+
 #[test]
-fn a_frontends_probes_are_spread_over_its_interval() {
+fn nodes_started_apart_probe_each_backend_at_the_same_instants() {
+    // Two checkers stand for two nodes whose daemons started 170 ms apart: each backend is
+    // probed on the same instants of the wall clock by both (a frontend tracker on every node
+    // then sees a failure at the same time), and a frontend's backends are spread over the
+    // interval, not probed in one burst.
     let listeners: Vec<TcpListener> = (0..4)
         .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
         .collect();
     let addrs: Vec<SocketAddr> = listeners.iter().map(|l| l.local_addr().unwrap()).collect();
     let mut config = frontend("api", &addrs, check(CheckKind::Tcp, 1, 1));
-    config.check.interval = Duration::from_millis(400);
-    let checker = HealthChecker::start(vec![FrontendState::new(&config)]);
-    // Offsets 0, 100, 200, 300 ms: all four have run once before the first runs again.
-    let firsts = wait_for(Duration::from_secs(2), "one probe of each", || {
+    let interval = Duration::from_millis(400);
+    config.check.interval = interval;
+    let first_node = HealthChecker::start(vec![FrontendState::new(&config)]);
+    // Not a wait for anything: the second node simply starts later.
+    std::thread::sleep(Duration::from_millis(170));
+    let second_node = HealthChecker::start(vec![FrontendState::new(&config)]);
+    let probed = |checker: &HealthChecker| {
         let results = checker.last_results();
-        results.iter().all(|r| r.checks == 1).then(|| {
-            results
+        results.iter().all(|r| r.checks >= 1).then(|| {
+            addrs
                 .iter()
-                .map(|r| r.last_at.unwrap())
+                .map(|a| {
+                    let r = results.iter().find(|r| r.backend == *a).unwrap();
+                    slot_offset(r.last_at.unwrap(), interval)
+                })
                 .collect::<Vec<_>>()
         })
+    };
+    let first = wait_for(Duration::from_secs(3), "a probe of each backend", || {
+        probed(&first_node)
     });
-    checker.stop();
-    let spread = firsts[3]
-        .duration_since(firsts[0])
-        .expect("in config order");
+    let second = wait_for(Duration::from_secs(3), "a probe of each backend", || {
+        probed(&second_node)
+    });
+    first_node.stop();
+    second_node.stop();
+    for (i, (a, b)) in first.iter().zip(&second).enumerate() {
+        let apart = a.abs_diff(*b).min(interval.as_millis() - a.abs_diff(*b));
+        assert!(
+            apart < 60,
+            "backend {}: probed at {a} ms into the interval by one node and {b} ms by the              other ({first:?} vs {second:?})",
+            addrs[i]
+        );
+    }
+    let distinct: std::collections::BTreeSet<u128> = first.iter().map(|o| o / 40).collect();
     assert!(
-        spread >= Duration::from_millis(250) && spread < Duration::from_millis(400),
-        "{spread:?}"
+        distinct.len() >= 2,
+        "the four backends were probed in one burst: {first:?} ms into the interval"
     );
     drop(listeners);
 }

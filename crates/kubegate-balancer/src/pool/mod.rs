@@ -20,7 +20,7 @@
 //! adds start Down and *unchecked* until the health checker's first verdict, so a dead
 //! backend added to a running frontend never gets a client (haproxy's `init-state down`).
 
-mod hash;
+pub(crate) mod hash;
 mod member;
 mod select;
 
