@@ -65,7 +65,7 @@ mod tests {
             "slot {slot_b}, phase {phase:?}"
         );
         assert!(
-            slot_a.abs_diff(slot_b) % 1000 == 0,
+            slot_a.abs_diff(slot_b).is_multiple_of(1000),
             "{slot_a} and {slot_b} are not on the same grid"
         );
     }
