@@ -97,10 +97,10 @@ impl HealthChecker {
                 task.abort();
             }
         }
-        for (key, now) in applied.added {
+        for key in applied.added {
             let task = self
                 .runtime
-                .spawn(probe_loop(self.shared.clone(), key.clone(), now));
+                .spawn(probe_loop(self.shared.clone(), key.clone()));
             tasks.insert(key, task.abort_handle());
         }
     }
@@ -172,15 +172,10 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Probe one backend forever (until aborted or its target disappears): at once when `now`
-/// (a backend a reload added), then at each of its slots.
-async fn probe_loop(shared: Arc<Shared>, key: Key, now: bool) {
-    if !now {
-        let Some(check) = shared.registry().settings(&key) else {
-            return;
-        };
-        sleep(next_slot(&key, &check)).await;
-    }
+/// Probe one backend forever (until aborted or its target disappears): at once (a node that
+/// starts, or a reload that adds a backend, knows its state without waiting), then at each of
+/// its slots.
+async fn probe_loop(shared: Arc<Shared>, key: Key) {
     let mut prober: Option<(HealthCheck, Prober)> = None;
     loop {
         let Some(check) = shared.registry().settings(&key) else {

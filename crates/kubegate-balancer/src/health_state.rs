@@ -33,6 +33,8 @@ struct Target {
     rise: u32,
     fall: u32,
     counter: Hysteresis,
+    /// rise/fall over the probes alone: never adopts a passive mark (the pool's `probed`).
+    probes: Hysteresis,
     checks: u64,
     last: Option<ProbeResult>,
     last_at: Option<SystemTime>,
@@ -42,11 +44,11 @@ struct Target {
     first: bool,
 }
 
-/// What [`Registry::apply`] changed: targets to start probing (`true`: at once, a backend a
-/// reload added; else at its next slot, see `probe_schedule`) and targets to stop.
+/// What [`Registry::apply`] changed: targets to start probing (at once, then at their slots,
+/// see `probe_schedule`) and targets to stop.
 #[derive(Debug, Default)]
 pub struct Applied {
-    pub added: Vec<(Key, bool)>,
+    pub added: Vec<Key>,
     pub removed: Vec<Key>,
 }
 
@@ -87,6 +89,9 @@ impl Registry {
                             let verdict = t.counter.health();
                             t.counter = Hysteresis::new(check.rise, check.fall);
                             t.counter.reset(verdict);
+                            let probed = t.probes.health();
+                            t.probes = Hysteresis::new(check.rise, check.fall);
+                            t.probes.reset(probed);
                             (t.rise, t.fall) = (check.rise, check.fall);
                         }
                     }
@@ -102,9 +107,10 @@ impl Registry {
                         if unchecked {
                             target.first = true;
                             target.counter.reset(Verdict::Failed);
+                            target.probes.reset(Verdict::Failed);
                         }
                         self.targets.insert(key.clone(), target);
-                        applied.added.push((key, unchecked));
+                        applied.added.push(key);
                     }
                 }
             }
@@ -144,6 +150,7 @@ impl Registry {
         t.checks += 1;
         t.latency.observe(result.latency);
         t.sync(key, &mut self.events);
+        let first = t.first;
         if std::mem::take(&mut t.first) {
             // An unchecked backend: the first probe decides (see the module doc).
             let to = if result.ok { Health::Up } else { Health::Down };
@@ -179,6 +186,7 @@ impl Registry {
                 check: Some(t.checks),
             });
         }
+        t.record_probed(key.1, result.ok, first);
         t.last = Some(result);
         t.last_at = Some(SystemTime::now());
     }
@@ -215,6 +223,7 @@ impl Target {
             rise: check.rise,
             fall: check.fall,
             counter: Hysteresis::new(check.rise, check.fall),
+            probes: Hysteresis::new(check.rise, check.fall),
             checks: 0,
             last: None,
             last_at: None,
@@ -230,6 +239,30 @@ impl Target {
             (Verdict::Healthy, true) => CheckState::GoingDown,
             (Verdict::Failed, false) => CheckState::Down,
             (Verdict::Failed, true) => CheckState::GoingUp,
+        }
+    }
+
+    /// One probe into the probes-only counter (the first probe of an unchecked backend
+    /// decides, as for the pool); its verdict to the pool's `probed`.
+    fn record_probed(&mut self, addr: SocketAddr, ok: bool, first: bool) {
+        if first {
+            self.probes.reset(if ok {
+                Verdict::Healthy
+            } else {
+                Verdict::Failed
+            });
+        } else {
+            self.probes.record(ok);
+        }
+        self.set_pool_probed(addr);
+    }
+
+    /// The probes-only verdict to the pool's member.
+    fn set_pool_probed(&self, addr: SocketAddr) {
+        let verdict = pool_health(self.probes.health());
+        let mut pool = self.frontend.pool();
+        if let Some(i) = pool.index_of(addr) {
+            pool.set_probed(i, verdict);
         }
     }
 
@@ -256,7 +289,10 @@ impl Target {
         let mine = pool_health(self.counter.health());
         match (mine, in_pool) {
             // A rebuilt frontend's unchecked member the checker knows: its verdict holds.
-            (_, _) if unchecked => self.set_pool(key.1, mine),
+            (_, _) if unchecked => {
+                self.set_pool(key.1, mine);
+                self.set_pool_probed(key.1);
+            }
             (Health::Down, Health::Up) => self.set_pool(key.1, Health::Down),
             (Health::Up, Health::Down) => {
                 self.counter.reset(Verdict::Failed);

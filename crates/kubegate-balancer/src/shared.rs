@@ -81,11 +81,13 @@ impl FrontendState {
         *self.settings.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(frontend.clone());
     }
 
-    /// Serving: something accepts its connections and a backend is ready for them. VIP
-    /// trackers (`track: - frontend:`) ask this, so a node whose balancer has stopped
-    /// accepting gives the VIP away (never a VIP without a service behind it).
+    /// Serving: something accepts its connections and the health checker's probes hold a
+    /// backend ready for them. VIP trackers (`track: - frontend:`) ask this, so a node whose
+    /// balancer has stopped accepting gives the VIP away (never a VIP without a service
+    /// behind it); passive marks from this node's own clients do not count (see
+    /// [`Pool::has_probed_ready`](crate::pool::Pool::has_probed_ready)).
     pub fn serving(&self) -> bool {
-        self.stats.accept_loops.load(Ordering::Acquire) > 0 && self.pool().has_ready()
+        self.stats.accept_loops.load(Ordering::Acquire) > 0 && self.pool().has_probed_ready()
     }
 
     /// Counts one accept loop for [`serving`](Self::serving) until the guard is dropped.
@@ -113,6 +115,7 @@ impl Drop for AcceptGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pool::Health;
     use kubegate_config::model::ClusterConfig;
 
     fn frontend() -> Arc<FrontendState> {
@@ -134,5 +137,27 @@ mod tests {
         assert!(f.serving(), "one worker still accepts");
         drop(second);
         assert!(!f.serving(), "every accept loop is gone");
+    }
+
+    #[test]
+    fn serving_follows_the_probes_not_this_nodes_passive_marks() {
+        let f = frontend();
+        let _accepting = f.accept_guard();
+        // Failed connects of this node's clients mark the backend down for them at once...
+        assert!(f
+            .pool()
+            .set_health(0, Health::Down, std::time::Instant::now()));
+        assert!(!f.pool().has_ready(), "clients get no backend");
+        // ...but the VIP tracker waits for the probes every node shares.
+        assert!(f.serving(), "a passive mark alone moved the tracker");
+        assert!(f.pool().set_probed(0, Health::Down));
+        assert!(!f.serving(), "the probes hold the only backend down");
+        assert!(f.pool().set_probed(0, Health::Up));
+        assert!(f.serving());
+        f.pool().set_admin(0, crate::pool::AdminState::Drain);
+        assert!(
+            !f.serving(),
+            "a drained backend is not ready for the tracker either"
+        );
     }
 }

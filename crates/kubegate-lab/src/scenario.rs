@@ -119,6 +119,21 @@ pub fn table(stack: Stack, rows: &[Row]) -> String {
             }
         );
     }
+    for r in rows {
+        if let (Some(o), Some(b)) = (r.outage, r.bound.outage) {
+            let ms = |v: Option<u64>| v.map_or("none".to_string(), |v| format!("{v} ms"));
+            let _ = writeln!(
+                t,
+                "{}: slowest refused request {} (bound {} ms), service back {} after the first \
+                 apiserver returned (bound {} ms: rise × interval + margin)",
+                r.name,
+                ms(o.slowest_refusal_ms),
+                b.refuse_ms,
+                ms(o.resumed_ms),
+                b.resume_ms
+            );
+        }
+    }
     let _ = write!(
         t,
         "(requests: GET /version every 20 ms, each on a new TLS connection, 2 s timeout, \

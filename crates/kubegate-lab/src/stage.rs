@@ -400,11 +400,15 @@ pub struct RunningProbe {
 }
 
 impl RunningProbe {
-    pub fn finish(mut self) -> io::Result<Outcome> {
+    pub fn finish(self) -> io::Result<Outcome> {
+        Ok(self.finish_events()?.1)
+    }
+
+    /// `finish`, with the events themselves (for judging an outage).
+    pub fn finish_events(mut self) -> io::Result<(Vec<https_probe::Event>, Outcome)> {
         let text = super::cluster::probe_output(&mut self.child, &self.out_path, self.duration)?;
-        Ok(https_probe::analyse(
-            &https_probe::parse_events(&text),
-            self.duration.as_millis() as u64,
-        ))
+        let events = https_probe::parse_events(&text);
+        let outcome = https_probe::analyse(&events, self.duration.as_millis() as u64);
+        Ok((events, outcome))
     }
 }

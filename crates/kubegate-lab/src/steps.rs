@@ -4,7 +4,7 @@
 //!
 //! VIP topologies: apiserver not ready (then stopped once the balancers drained it), master
 //! link down, master link back (preempt), SIGTERM handover, partition of the master from the
-//! other balancers, heal. Node-local (no VIP to move): apiserver not ready, apiserver host
+//! other balancers, heal, every apiserver down then back. Node-local (no VIP to move): apiserver not ready, apiserver host
 //! link down, link back, SIGHUP reload removing an apiserver.
 //!
 //! Bounds: the longest time without a successful request stays under 1 s in every step.
@@ -16,12 +16,18 @@
 //! connection (the TCP connection lives on the node that lost the address); a reload cuts
 //! none (the removed backend's connections drain). Requests count as the client sees them:
 //! a GET reset in flight is sent once more, as client-go does (the table shows how many).
+//!
+//! Every apiserver down, then back: the VIP must stay on its preferred holder throughout (no
+//! node goes to FAULT: the frontend tracker's default weight steps aside, and nobody is
+//! healthier), every request sent while nothing is ready must fail within 50 ms (the
+//! balancer's RST, not a timeout), and service must resume within rise × interval of the
+//! checks (+ a margin) of the first apiserver returning.
 
 use std::io;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::https_probe::Outcome;
+use super::https_probe::{self, OutageOutcome, Outcome};
 use super::stage::{Stack, Stage};
 use super::topologies::{Layout, Topology};
 
@@ -39,6 +45,22 @@ pub enum Fault {
     Heal(&'static str),
     /// The node-local balancer reloads (SIGHUP) a file without the last apiserver.
     Reload,
+    /// Every apiserver stops; [`OUTAGE`] later the first one starts again.
+    AllDownThenBack,
+}
+
+/// How long every apiserver stays down: the balancers' checks (every 500 ms, `fall: 2`) notice
+/// within about 1 s, and the client then meets refusals for a while.
+pub const OUTAGE: Duration = Duration::from_millis(2500);
+/// A refused request fails within this (the balancer's RST, never a timeout).
+pub const REFUSE_WITHIN: Duration = Duration::from_millis(50);
+/// On top of rise × interval before service resumes: a check's own TLS handshake, the probe's
+/// 20 ms cadence and its request, and the probe's clock starting a little after ours.
+pub const RESUME_MARGIN: Duration = Duration::from_millis(250);
+
+/// The lab's checks: `rise` (the product's default, 2) × the lab's interval.
+fn rise_times_interval() -> Duration {
+    super::topologies::LAB_CHECK_INTERVAL * 2
 }
 
 /// Time between `/readyz` turning 500 and the apiserver stopping: the balancers' checks
@@ -56,6 +78,15 @@ pub struct Bound {
     /// `None`: failed requests are allowed.
     pub failed: Option<usize>,
     pub cuts: usize,
+    /// For a deliberate outage: refusals and resumption are judged instead of the gap.
+    pub outage: Option<OutageBound>,
+}
+
+/// What a deliberate outage must meet (ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutageBound {
+    pub refuse_ms: u64,
+    pub resume_ms: u64,
 }
 
 impl Bound {
@@ -64,6 +95,17 @@ impl Bound {
             gap_ms: 1000,
             failed,
             cuts,
+            outage: None,
+        }
+    }
+
+    fn outage(cuts: usize) -> Bound {
+        Bound {
+            outage: Some(OutageBound {
+                refuse_ms: REFUSE_WITHIN.as_millis() as u64,
+                resume_ms: (rise_times_interval() + RESUME_MARGIN).as_millis() as u64,
+            }),
+            ..Bound::new(None, cuts)
         }
     }
 
@@ -73,6 +115,12 @@ impl Bound {
             Some(n) => format!("≤{n} failed"),
             None => "any failed".to_string(),
         };
+        if let Some(o) = self.outage {
+            return format!(
+                "RST<{}ms back<{}ms cuts≤{}",
+                o.refuse_ms, o.resume_ms, self.cuts
+            );
+        }
         format!("gap<{}s {failed} cuts≤{}", self.gap_ms / 1000, self.cuts)
     }
 }
@@ -190,8 +238,14 @@ pub fn plan(layout: &Layout) -> Vec<StepSpec> {
         step(
             format!("{master} partition heals"),
             Fault::Heal(master),
-            preferred,
+            preferred.clone(),
             Bound::new(None, 1),
+        ),
+        step(
+            "every apiserver down, then back".to_string(),
+            Fault::AllDownThenBack,
+            preferred,
+            Bound::outage(1),
         ),
     ]
 }
@@ -204,13 +258,26 @@ pub struct Row {
     pub after: String,
     pub outcome: Outcome,
     pub bound: Bound,
-    /// The VIPs ended where the step expects them.
+    /// The VIPs ended where the step expects them (and, for an outage, stayed there).
     pub holders_ok: bool,
+    /// For a deliberate outage: what the client met.
+    pub outage: Option<OutageOutcome>,
 }
 
 impl Row {
     pub fn ok(&self) -> bool {
         let o = &self.outcome;
+        if let Some(b) = self.bound.outage {
+            let seen = self.outage.as_ref();
+            return self.holders_ok
+                && o.watches_cut <= self.bound.cuts
+                && seen
+                    .and_then(|s| s.slowest_refusal_ms)
+                    .is_some_and(|r| r < b.refuse_ms)
+                && seen
+                    .and_then(|s| s.resumed_ms)
+                    .is_some_and(|r| r < b.resume_ms);
+        }
         self.holders_ok
             && o.longest_gap_ms < self.bound.gap_ms
             && self.bound.failed.is_none_or(|max| o.failed <= max)
@@ -232,13 +299,19 @@ pub fn run(stage: &mut Stage, steps: &[StepSpec]) -> io::Result<Vec<Row>> {
         let before = describe(&stage.holders()?);
         let busy = match spec.fault {
             Fault::NotReadyThenStop(_) => DRAIN_WAIT,
+            Fault::AllDownThenBack => OUTAGE,
             _ => Duration::ZERO,
         };
         let probe = stage.start_probe(LEAD + busy + settle)?;
+        let started = Instant::now();
         thread::sleep(LEAD);
-        apply(stage, spec.fault)?;
-        let holders_ok = stage.wait_holders(&spec.expect, settle)?;
-        let outcome = probe.finish()?;
+        let applied = apply(stage, spec.fault)?;
+        let holders_ok = stage.wait_holders(&spec.expect, settle)? && applied.held_throughout;
+        let (events, outcome) = probe.finish_events()?;
+        let outage = applied.window.map(|(down, back)| {
+            let ms = |t: Instant| t.duration_since(started).as_millis() as u64;
+            https_probe::analyse_outage(&events, ms(down), ms(back))
+        });
         rows.push(Row {
             name: spec.name.clone(),
             before,
@@ -246,14 +319,39 @@ pub fn run(stage: &mut Stage, steps: &[StepSpec]) -> io::Result<Vec<Row>> {
             outcome,
             bound: spec.bound,
             holders_ok,
+            outage,
         });
         restore(stage, spec.fault)?;
     }
     Ok(rows)
 }
 
-fn apply(stage: &mut Stage, fault: Fault) -> io::Result<()> {
+/// What applying a fault saw: for an outage, when it began and when the first apiserver
+/// returned, and whether the VIPs stayed where they were meanwhile.
+struct Applied {
+    window: Option<(Instant, Instant)>,
+    held_throughout: bool,
+}
+
+fn apply(stage: &mut Stage, fault: Fault) -> io::Result<Applied> {
     match fault {
+        Fault::AllDownThenBack => {
+            let expected = stage.holders()?;
+            for host in stage.layout.apiservers.clone() {
+                stage.stop_apiserver(host);
+            }
+            let down = Instant::now();
+            let mut held_throughout = true;
+            while down.elapsed() < OUTAGE {
+                held_throughout &= stage.holders()? == expected;
+                thread::sleep(Duration::from_millis(50));
+            }
+            stage.start_apiserver(stage.layout.apiservers[0])?;
+            return Ok(Applied {
+                window: Some((down, Instant::now())),
+                held_throughout,
+            });
+        }
         Fault::NotReadyThenStop(host) => {
             stage.set_ready(host, false)?;
             thread::sleep(DRAIN_WAIT);
@@ -284,12 +382,21 @@ fn apply(stage: &mut Stage, fault: Fault) -> io::Result<()> {
             stage.signal_balancer(host, "HUP")?;
         }
     }
-    Ok(())
+    Ok(Applied {
+        window: None,
+        held_throughout: true,
+    })
 }
 
 /// Brings back what a step left down, outside the measurement.
 fn restore(stage: &mut Stage, fault: Fault) -> io::Result<()> {
     match fault {
+        Fault::AllDownThenBack => {
+            for host in stage.layout.apiservers.clone().into_iter().skip(1) {
+                stage.start_apiserver(host)?;
+            }
+            thread::sleep(rise_wait(stage.stack));
+        }
         Fault::NotReadyThenStop(host) => {
             stage.start_apiserver(host)?;
             // The balancers see it ready again (`rise`) before the next step.
@@ -385,6 +492,7 @@ mod tests {
             },
             bound: Bound::new(Some(0), 1),
             holders_ok,
+            outage: None,
         };
         assert!(row(999, 0, 1, true).ok());
         assert!(!row(1000, 0, 0, true).ok());

@@ -144,8 +144,13 @@ fn lb_pair_with_the_node_addresses_given() {
         got.frontends[0].bind,
         SocketAddr::from((vip, layout.frontend_port))
     );
-    // No weight in the pair's files: a failed check means FAULT, as in keepalived.
-    assert_eq!(got.vips[0].track[0].weight, 0);
+    // No weight in the pair's files: the frontend tracker steps aside instead of FAULT, by
+    // the pair's priority span + 1 (100 - 50 + 1), so the VIP never leaves both nodes.
+    assert_eq!(
+        got.vips[0].track[0].weight, -51,
+        "{:?}",
+        got.vips[0].track[0]
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! `kubegate lab` builds each topology in network namespaces, runs its scenario and meets
 //! every bound: the rows of its table are all `ok`, the VIPs moved as each step expects, and
-//! the exit status is 0. `stacked` runs as the README's main command (`kubegate lab`, no
+//! the exit status is 0 — including every apiserver down and back (the VIP stays put, new
+//! connections are refused within 50 ms, service resumes within rise × interval + margin). `stacked` runs as the README's main command (`kubegate lab`, no
 //! options). Each takes about a minute; they take turns.
 
 use std::process::Command;
@@ -52,6 +53,7 @@ fn stacked_is_the_default_and_meets_its_bounds() {
             "master1 SIGTERM handover",
             "master1 partitioned",
             "master1 partition heals",
+            "every apiserver down, then back",
         ],
     );
     assert_moves(&rows[0], "master1 -> master1 ");
@@ -60,6 +62,8 @@ fn stacked_is_the_default_and_meets_its_bounds() {
     assert_moves(&rows[3], "master1 -> master2 ");
     assert_moves(&rows[4], "master1 -> master1+master2 ");
     assert_moves(&rows[5], "master1+master2 -> master1 ");
+    // Every apiserver down: nobody goes to FAULT, the VIP stays where it was.
+    assert_moves(&rows[6], "master1 -> master1 ");
 }
 
 #[test]
@@ -73,11 +77,13 @@ fn lb_pair_meets_its_bounds() {
             "lb1 SIGTERM handover",
             "lb1 partitioned",
             "lb1 partition heals",
+            "every apiserver down, then back",
         ],
     );
     assert_moves(&rows[1], "lb1 -> lb2 ");
     assert_moves(&rows[3], "lb1 -> lb2 ");
     assert_moves(&rows[4], "lb1 -> lb1+lb2 ");
+    assert_moves(&rows[6], "lb1 -> lb1 ");
 }
 
 #[test]
@@ -91,12 +97,14 @@ fn master_master_meets_its_bounds() {
             "lb1 SIGTERM handover",
             "lb1 partitioned",
             "lb1 partition heals",
+            "every apiserver down, then back",
         ],
     );
     // VIP A, VIP B: lb2 keeps B throughout and takes A while lb1 is away.
     assert_moves(&rows[1], "lb1,lb2 -> lb2,lb2 ");
     assert_moves(&rows[2], "lb2,lb2 -> lb1,lb2 ");
     assert_moves(&rows[3], "lb1,lb2 -> lb2,lb2 ");
+    assert_moves(&rows[6], "lb1,lb2 -> lb1,lb2 ");
 }
 
 #[test]

@@ -50,6 +50,9 @@ pub struct Member {
     /// Added by a reload and not yet checked: held Down until the health checker's first
     /// verdict (haproxy's `init-state down`).
     pub(super) unchecked: bool,
+    /// What the health checker's own probes say, without the passive marks of the data path
+    /// (which only this node's clients cause): the view every node shares.
+    pub(super) probed: Health,
 }
 
 impl Member {
@@ -70,6 +73,7 @@ impl Member {
             down_before: Duration::ZERO,
             current: 0,
             unchecked: false,
+            probed: Health::Up,
         }
     }
 
@@ -78,6 +82,7 @@ impl Member {
         Member {
             health: Health::Down,
             unchecked: true,
+            probed: Health::Down,
             ..Member::new(address, weight)
         }
     }
@@ -103,6 +108,12 @@ impl Member {
     /// Up and Ready: may receive new connections.
     pub fn is_ready(&self) -> bool {
         self.health == Health::Up && self.admin == AdminState::Ready
+    }
+    /// What the health checker's probes alone say (see [`Pool::has_probed_ready`]).
+    ///
+    /// [`Pool::has_probed_ready`]: super::Pool::has_probed_ready
+    pub fn probed(&self) -> Health {
+        self.probed
     }
     /// Connections open or being opened to this backend now (picked and not yet released).
     pub fn active(&self) -> u32 {

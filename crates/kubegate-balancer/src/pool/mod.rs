@@ -108,6 +108,28 @@ impl Pool {
         self.members.iter().any(Member::is_ready)
     }
 
+    /// Some member is Ready and the health checker's own probes hold it Up. Unlike
+    /// [`has_ready`](Self::has_ready) this ignores passive marks: failed connects of this
+    /// node's clients mark a member down here at once, but only on the node that carries the
+    /// traffic (the VIP's holder), while every node's probes see a dead backend at the same
+    /// moment. VIP trackers ask this, so the nodes' priorities move together.
+    pub fn has_probed_ready(&self) -> bool {
+        self.members
+            .iter()
+            .any(|m| m.probed == Health::Up && m.admin == AdminState::Ready)
+    }
+
+    /// The health checker's probes-only verdict on member `index`; whether it changed.
+    pub fn set_probed(&mut self, index: usize, health: Health) -> bool {
+        match self.members.get_mut(index) {
+            Some(m) if m.probed != health => {
+                m.probed = health;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Weight used for choosing at `now`: the configured weight scaled, slow start applied.
     pub fn effective_weight(&self, index: usize, now: Instant) -> u64 {
         self.members

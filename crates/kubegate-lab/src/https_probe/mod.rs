@@ -22,7 +22,9 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 mod events;
+mod outage;
 pub use events::{analyse, format_events, parse_events, Event, Outcome};
+pub use outage::{analyse_outage, OutageOutcome};
 
 /// A watch that delivers nothing for this long counts as cut (the fake apiservers send an
 /// event every 250 ms in the lab).
