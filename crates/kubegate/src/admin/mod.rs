@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod build;
 pub(crate) mod client;
+pub mod cluster;
 pub mod gather;
 pub mod http;
 pub(crate) mod hub;
