@@ -11,6 +11,7 @@ pub mod http;
 pub(crate) mod hub;
 pub mod metrics;
 pub mod page;
+pub mod peers;
 pub mod routes;
 pub(crate) mod server;
 pub mod snapshot;
