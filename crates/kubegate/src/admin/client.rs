@@ -75,7 +75,10 @@ impl Target {
         let deadline = std::time::Instant::now() + within;
         self.exchange(method, path, within, Some(deadline))
             .map_err(|e| match std::time::Instant::now() >= deadline {
-                true => anyhow!("{} gave no complete answer within {within:?} ({e:#})", self.addr),
+                true => anyhow!(
+                    "{} gave no complete answer within {within:?} ({e:#})",
+                    self.addr
+                ),
                 false => e,
             })
     }
@@ -131,7 +134,10 @@ impl Target {
             }
             answer.extend_from_slice(&chunk[..n]);
             if answer.len() as u64 > MAX_ANSWER {
-                bail!("the answer of {} is larger than {MAX_ANSWER} bytes", self.addr);
+                bail!(
+                    "the answer of {} is larger than {MAX_ANSWER} bytes",
+                    self.addr
+                );
             }
         }
         parse_answer(&answer).with_context(|| format!("the answer of {}", self.addr))

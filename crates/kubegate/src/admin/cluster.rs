@@ -117,7 +117,9 @@ pub fn compare(answers: &[Answer]) -> ClusterView {
                     "{} at {} answers as {}",
                     a.node,
                     line.admin,
-                    s.node.as_deref().unwrap_or("a frontends-only daemon (no node)")
+                    s.node
+                        .as_deref()
+                        .unwrap_or("a frontends-only daemon (no node)")
                 ),
             }),
             Ok(_) => {}

@@ -6,6 +6,8 @@ pub mod auth;
 pub mod build;
 pub(crate) mod client;
 pub mod cluster;
+pub(crate) mod cluster_table;
+pub(crate) mod cluster_view;
 pub mod gather;
 pub mod http;
 pub(crate) mod hub;

@@ -170,7 +170,10 @@ mod tests {
         let peers = all(&c, Some("a"));
         assert_eq!(peers[0].addr, Ok("127.0.0.1:9099".parse().unwrap()));
         let why = peers[1].addr.clone().unwrap_err();
-        assert!(why.contains("loopback") && why.contains("0.0.0.0:9099"), "{why}");
+        assert!(
+            why.contains("loopback") && why.contains("0.0.0.0:9099"),
+            "{why}"
+        );
         let note = loopback_note(&c).expect("a note for a loopback bind with two nodes");
         assert!(note.contains("--cluster"), "{note}");
         // Nothing is asked of a node that cannot be asked.

@@ -113,8 +113,15 @@ fn agreeing_nodes_show_side_by_side_without_drift() {
         ["n1", "n2", "n3"]
     );
     assert_eq!(v.vips.len(), 1);
-    let states: Vec<VipState> = v.vips[0].cells.iter().map(|c| c.as_ref().unwrap().state).collect();
-    assert_eq!(states, [VipState::Master, VipState::Backup, VipState::Backup]);
+    let states: Vec<VipState> = v.vips[0]
+        .cells
+        .iter()
+        .map(|c| c.as_ref().unwrap().state)
+        .collect();
+    assert_eq!(
+        states,
+        [VipState::Master, VipState::Backup, VipState::Backup]
+    );
     assert_eq!(v.backends.len(), 2);
     assert_eq!(v.backends[0].states, vec![Some(BackendState::Up); 3]);
 }
@@ -138,7 +145,11 @@ fn an_unreachable_node_is_flagged_and_its_cells_are_empty() {
     a[1] = answer("n2", Err("connection refused".into()));
     let v = compare(&a);
     assert_eq!(kinds(&v), [(DriftKind::Unreachable, "n2".to_string())]);
-    assert!(v.drift[0].message.contains("connection refused"), "{:?}", v.drift);
+    assert!(
+        v.drift[0].message.contains("connection refused"),
+        "{:?}",
+        v.drift
+    );
     assert_eq!(v.vips[0].cells[1], None);
     assert_eq!(v.backends[0].states[1], None);
     assert_eq!(v.nodes[1].error.as_deref(), Some("connection refused"));
@@ -173,7 +184,10 @@ fn a_backend_drained_on_some_nodes_only_is_flagged() {
         backend("10.0.0.1:6443", BackendState::Drain),
         backend("10.0.0.2:6443", BackendState::Up),
     ];
-    a[0] = answer("n1", Ok(status("n1", VipState::Master, "aaaa", drained.clone())));
+    a[0] = answer(
+        "n1",
+        Ok(status("n1", VipState::Master, "aaaa", drained.clone())),
+    );
     let v = compare(&a);
     assert_eq!(
         kinds(&v),
@@ -181,12 +195,17 @@ fn a_backend_drained_on_some_nodes_only_is_flagged() {
     );
     assert!(
         v.drift[0].message.contains("drained on n1")
-            && v.drift[0].message.contains("not set by the operator on n2, n3"),
+            && v.drift[0]
+                .message
+                .contains("not set by the operator on n2, n3"),
         "{}",
         v.drift[0].message
     );
     // Health differs between nodes all the time; only the operator's state is drift.
-    a[1] = answer("n2", Ok(status("n2", VipState::Backup, "aaaa", drained.clone())));
+    a[1] = answer(
+        "n2",
+        Ok(status("n2", VipState::Backup, "aaaa", drained.clone())),
+    );
     let mut down = drained;
     down[1].state = BackendState::Down;
     a[2] = answer("n3", Ok(status("n3", VipState::Backup, "aaaa", down)));
@@ -214,7 +233,11 @@ fn a_backend_missing_from_a_node_and_a_node_answering_as_another_are_flagged() {
             (DriftKind::Backends, "api/10.0.0.2:6443".to_string()),
         ]
     );
-    assert!(v.drift[1].message.contains("not in the config of n3"), "{:?}", v.drift);
+    assert!(
+        v.drift[1].message.contains("not in the config of n3"),
+        "{:?}",
+        v.drift
+    );
 }
 
 #[test]
