@@ -356,3 +356,54 @@ fn a_cluster_drain_survives_a_handover_and_failures_are_named() {
         );
     }
 }
+
+/// A loopback `admin.bind` (the default) cannot be reached by peers: `check` says so, and
+/// `status --cluster` names the reason for each node instead of a connection error (on a
+/// machine that is none of the nodes nothing is asked at all).
+#[test]
+fn a_loopback_admin_bind_is_said_plainly() {
+    let file = std::env::temp_dir().join(format!("kg-loopback-{}.yaml", std::process::id()));
+    let _files = TempFiles(vec![file.clone()]);
+    std::fs::write(
+        &file,
+        "nodes:
+  - { name: node1, address: 198.18.0.11 }
+  - { name: node2, address: 198.18.0.12 }
+vips:
+  - { name: api, address: 198.18.0.50/24, vrrp: { vrid: 51 } }
+",
+    )
+    .unwrap();
+    let binary = env!("CARGO_BIN_EXE_kubegate");
+    let out = std::process::Command::new(binary)
+        .args(["check", "--node", "node1", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "check: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("admin.bind 127.0.0.1:9099 is loopback")
+            && text.contains("bind 0.0.0.0:9099"),
+        "expected check to explain the loopback bind:\n{text}"
+    );
+    let out = std::process::Command::new(binary)
+        .args(["status", "--cluster", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "expected exit 1:\n{text}");
+    for node in ["node1", "node2"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(node)
+                    && l.contains("admin.bind is 127.0.0.1:9099 (loopback)")),
+            "expected {node}'s row to say why it was not asked:\n{text}"
+        );
+    }
+}
