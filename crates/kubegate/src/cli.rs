@@ -78,6 +78,10 @@ pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
         text.push_str(&warning);
         text.push('\n');
     }
+    if let Some(note) = crate::admin::peers::loopback_note(&cluster) {
+        text.push_str(&note);
+        text.push('\n');
+    }
     crate::out::print(&text)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -254,6 +258,124 @@ pub fn backend(args: &AdminArgs, action: &str, frontend: &str, backend: &str) ->
     Ok(ExitCode::SUCCESS)
 }
 
+/// `kubegate status --cluster`: every node of `--config` asked at once, side by side, with the
+/// drift; exit 1 when there is drift.
+pub fn status_cluster(args: &AdminArgs, json: bool) -> Result<ExitCode> {
+    let (peers, token) = cluster_peers(args)?;
+    let answers =
+        crate::admin::peers::statuses(&peers, token.as_ref(), crate::admin::peers::CLI_WAIT);
+    let view = crate::admin::cluster::compare(&answers);
+    if json {
+        crate::out::println(&serde_json::to_string_pretty(&view)?)?;
+    } else {
+        crate::out::print(&crate::admin::cluster_table::render(&view))?;
+    }
+    Ok(if view.drift.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `kubegate backend drain|ready|maint FRONTEND BACKEND --cluster`: the action on every node
+/// at once, one line per node; exit 1 when any node did not carry it out.
+pub fn backend_cluster(
+    args: &AdminArgs,
+    action: &str,
+    frontend: &str,
+    backend: &str,
+) -> Result<ExitCode> {
+    use crate::admin::client::segment;
+    let (peers, token) = cluster_peers(args)?;
+    let path = format!(
+        "/api/v1/frontends/{}/backends/{}/{}",
+        segment(frontend),
+        segment(backend),
+        segment(action)
+    );
+    let outcomes = crate::admin::peers::ask_all(
+        &peers,
+        token.as_ref(),
+        "POST",
+        &path,
+        crate::admin::peers::CLI_WAIT,
+    );
+    let mut failed = 0;
+    let mut text = String::new();
+    for (p, outcome) in peers.iter().zip(outcomes) {
+        let line = match outcome {
+            Ok((200, body)) => format!("{}: ok: {}", p.name, message_of(&body)),
+            Ok((code, body)) => {
+                failed += 1;
+                format!("{}: FAILED: answered {code}: {}", p.name, error_of(&body))
+            }
+            Err(why) => {
+                failed += 1;
+                format!("{}: FAILED: {why}", p.name)
+            }
+        };
+        text.push_str(&line);
+        text.push('\n');
+    }
+    if failed > 0 {
+        text.push_str(&format!(
+            "{failed} of {} node(s) failed; the others carried it out\n",
+            peers.len()
+        ));
+    }
+    crate::out::print(&text)?;
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// The nodes of `--config` with their endpoints, and the token to ask them with.
+fn cluster_peers(
+    args: &AdminArgs,
+) -> Result<(
+    Vec<crate::admin::peers::Peer>,
+    Option<crate::admin::auth::Token>,
+)> {
+    if args.admin.is_some() {
+        return Err(anyhow!(
+            "--cluster asks every node of --config FILE at its address in nodes:; drop --admin"
+        ));
+    }
+    let path = args.config.as_deref().ok_or_else(|| {
+        anyhow!("--cluster needs --config FILE: the nodes and admin.bind are read from it")
+    })?;
+    let cluster = load_config(path).map_err(|e| anyhow!("{e}"))?;
+    // Which node this machine is matters only for a loopback bind (it is asked on loopback).
+    let me = local_addresses().ok().and_then(|local| {
+        config::identity::resolve_if_needed(&cluster, None, &config::local_addrs::ips(&local))
+            .ok()
+            .flatten()
+            .map(|n| n.name.clone())
+    });
+    let token_path = args
+        .token_file
+        .clone()
+        .or_else(|| cluster.admin.token_file.clone());
+    let token = match token_path {
+        Some(p) => Some(crate::admin::auth::Token::load(&p)?),
+        None => None,
+    };
+    Ok((crate::admin::peers::all(&cluster, me.as_deref()), token))
+}
+
+fn message_of(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| {
+            v.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| body.trim().to_string())
+}
+
 /// `kubegate handover [--release] VIP`.
 pub fn handover(args: &AdminArgs, vip: &str, release: bool) -> Result<ExitCode> {
     let path = format!(
@@ -312,13 +434,5 @@ fn error_of(body: &str) -> String {
 }
 
 fn print_message(body: &str) -> Result<()> {
-    let message = serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| body.trim().to_string());
-    crate::out::println(&message)
+    crate::out::println(&message_of(body))
 }

@@ -54,6 +54,10 @@ enum Command {
         /// Print the JSON of /api/v1/status instead of the table.
         #[arg(long)]
         json: bool,
+        /// Ask every node of --config at once and show them side by side with their drift
+        /// (exit 1 when there is drift).
+        #[arg(long)]
+        cluster: bool,
     },
     /// Change a backend: drain (no new connections), maint, or ready again. Reloads keep it;
     /// `ready` (or a restart) ends it.
@@ -63,6 +67,9 @@ enum Command {
         frontend: String,
         /// The backend's ADDRESS:PORT as in the config.
         backend: String,
+        /// On every node of --config, reported node by node (exit 1 when any failed).
+        #[arg(long)]
+        cluster: bool,
         #[command(flatten)]
         admin: AdminOpts,
     },
@@ -310,13 +317,26 @@ fn main() -> ExitCode {
             },
         ),
         Command::Check { config, node } => kubegate::cli::check(&config, node.as_deref()),
-        Command::Status { admin, json } => kubegate::cli::status(&admin.into(), json),
+        Command::Status {
+            admin,
+            json,
+            cluster: false,
+        } => kubegate::cli::status(&admin.into(), json),
+        Command::Status { admin, json, .. } => kubegate::cli::status_cluster(&admin.into(), json),
         Command::Backend {
             action,
             frontend,
             backend,
+            cluster,
             admin,
-        } => kubegate::cli::backend(&admin.into(), &action, &frontend, &backend),
+        } => {
+            let args = admin.into();
+            if cluster {
+                kubegate::cli::backend_cluster(&args, &action, &frontend, &backend)
+            } else {
+                kubegate::cli::backend(&args, &action, &frontend, &backend)
+            }
+        }
         Command::Handover {
             vip,
             release,

@@ -86,4 +86,9 @@ pub trait Api: Send + Sync {
     /// Reload the config file as SIGHUP does; the receiver gets the outcome (dropped if the
     /// daemon is stopping).
     fn reload(&self) -> tokio::sync::oneshot::Receiver<crate::daemon::ReloadOutcome>;
+    /// Every node of the file with its admin endpoint, this one included (the cluster view);
+    /// none by default.
+    fn peers(&self) -> Vec<super::peers::Peer> {
+        Vec::new()
+    }
 }

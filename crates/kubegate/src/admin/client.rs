@@ -61,15 +61,51 @@ impl Target {
 
     /// One request; the status code and the body.
     pub fn request(&self, method: &str, path: &str) -> Result<(u16, String)> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, TIMEOUT).map_err(|e| {
+        self.exchange(method, path, TIMEOUT, None)
+    }
+
+    /// One request answered in full within `within` (connect, send and read together), as
+    /// asking a peer needs: a node that does not answer, or answers slowly, costs at most that.
+    pub fn request_within(
+        &self,
+        method: &str,
+        path: &str,
+        within: Duration,
+    ) -> Result<(u16, String)> {
+        let deadline = std::time::Instant::now() + within;
+        self.exchange(method, path, within, Some(deadline))
+            .map_err(|e| match std::time::Instant::now() >= deadline {
+                true => anyhow!(
+                    "{} gave no complete answer within {within:?} ({e:#})",
+                    self.addr
+                ),
+                false => e,
+            })
+    }
+
+    /// `timeout` bounds the connect and each read and write; `deadline` the whole exchange.
+    fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        timeout: Duration,
+        deadline: Option<std::time::Instant>,
+    ) -> Result<(u16, String)> {
+        let left = || match deadline {
+            Some(d) => d
+                .saturating_duration_since(std::time::Instant::now())
+                .max(Duration::from_millis(1)),
+            None => timeout,
+        };
+        let mut stream = TcpStream::connect_timeout(&self.addr, left()).map_err(|e| {
             anyhow!(
                 "no daemon answers on {}: is kubegate running? is admin.bind elsewhere? (use \
                  --admin ADDR or --config FILE) ({e})",
                 self.addr
             )
         })?;
-        stream.set_read_timeout(Some(TIMEOUT))?;
-        stream.set_write_timeout(Some(TIMEOUT))?;
+        stream.set_read_timeout(Some(left()))?;
+        stream.set_write_timeout(Some(left()))?;
         let mut head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nUser-Agent: kubegate/{}\r\n\
              Content-Length: 0\r\nConnection: close\r\n",
@@ -84,10 +120,26 @@ impl Target {
         head.push_str("\r\n");
         stream.write_all(head.as_bytes())?;
         let mut answer = Vec::new();
-        stream
-            .take(MAX_ANSWER)
-            .read_to_end(&mut answer)
-            .with_context(|| format!("reading the answer of {}", self.addr))?;
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                bail!("{} did not finish its answer in time", self.addr);
+            }
+            stream.set_read_timeout(Some(left()))?;
+            let n = stream
+                .read(&mut chunk)
+                .with_context(|| format!("reading the answer of {}", self.addr))?;
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&chunk[..n]);
+            if answer.len() as u64 > MAX_ANSWER {
+                bail!(
+                    "the answer of {} is larger than {MAX_ANSWER} bytes",
+                    self.addr
+                );
+            }
+        }
         parse_answer(&answer).with_context(|| format!("the answer of {}", self.addr))
     }
 

@@ -95,19 +95,30 @@ pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8
             Ok(()) => text(200, "ok\n"),
             Err(why) => text(503, &format!("not ready: {why}\n")),
         },
-        [] | ["api", "v1", "status"] | ["metrics"] if !get => error(405, "use GET"),
-        [] | ["api", "v1", "status"] | ["metrics"] => {
+        [] | ["api", "v1", "status"] | ["api", "v1", "cluster"] | ["metrics"] if !get => {
+            error(405, "use GET")
+        }
+        [] | ["api", "v1", "status"] | ["api", "v1", "cluster"] | ["metrics"] => {
             if let Some(refusal) = authorize(request, policy, false) {
                 return refusal;
             }
             let snap = api.snapshot();
             match segments.as_slice() {
-                [] => http::response(
-                    200,
-                    "text/html; charset=utf-8",
-                    super::page::render(&snap.status).as_bytes(),
-                    &[],
-                ),
+                [] => {
+                    let view = super::cluster_view::gather(api, policy, &snap.status).await;
+                    http::response(
+                        200,
+                        "text/html; charset=utf-8",
+                        super::page::render_with_cluster(&snap.status, view.as_ref()).as_bytes(),
+                        &[],
+                    )
+                }
+                ["api", "v1", "cluster"] => {
+                    match super::cluster_view::gather(api, policy, &snap.status).await {
+                        Some(view) => ok_json(&view),
+                        None => error(404, "this file has one node: there is no cluster view"),
+                    }
+                }
                 ["metrics"] => http::response(
                     200,
                     "text/plain; version=0.0.4; charset=utf-8",
@@ -153,7 +164,7 @@ pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8
         }
         _ => error(
             404,
-            "no such path; try /, /api/v1/status, /metrics, /healthz, /readyz",
+            "no such path; try /, /api/v1/status, /api/v1/cluster, /metrics, /healthz, /readyz",
         ),
     }
 }

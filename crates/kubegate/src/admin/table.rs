@@ -9,7 +9,7 @@ use super::snapshot::{BackendState, Status, VipState};
 pub const EVENTS_IN_TABLE: usize = 10;
 
 /// Rows of cells, aligned on the widest cell of each column, two spaces apart.
-fn aligned(rows: &[Vec<String>], indent: &str) -> String {
+pub(crate) fn aligned(rows: &[Vec<String>], indent: &str) -> String {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..columns)
         .map(|c| {

@@ -34,6 +34,8 @@ pub struct DaemonApi {
     pub main_beat: Arc<Heartbeat>,
     /// Beaten on the health checker's event loop when pinged.
     pub checker_beat: Arc<Heartbeat>,
+    /// Every node's admin endpoint, for the cluster view (fixed at start, as `nodes:` is).
+    pub peers: Vec<crate::admin::peers::Peer>,
 }
 
 /// Serves `api` on `bind`. The VIPs and frontends matter more than their status page: when
@@ -94,6 +96,10 @@ fn list(names: &[&str]) -> String {
 }
 
 impl Api for DaemonApi {
+    fn peers(&self) -> Vec<crate::admin::peers::Peer> {
+        self.peers.clone()
+    }
+
     fn snapshot(&self) -> Snapshot {
         let (now, wall) = (Instant::now(), SystemTime::now());
         let frontends: Vec<FrontendSample> = self

@@ -87,6 +87,7 @@ pub fn run(
             main: inbox.sender.clone(),
             main_beat: main_beat.clone(),
             checker_beat: Arc::new(Heartbeat::default()),
+            peers: crate::admin::peers::all(&cluster, me.as_ref().map(|n| n.name.as_str())),
         };
         admin::start(options.binds.address(bind), token, api)
     });

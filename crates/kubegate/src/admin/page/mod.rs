@@ -5,12 +5,15 @@
 //! Hooks for tests and scripts: `body[data-now-ms]`, `#summary`, `#legend`,
 //! `tr.vip[data-vip][data-state]`, `section.frontend[data-frontend]`,
 //! `tr.backend[data-frontend][data-backend][data-state]` (with `td.check .detail`),
-//! `tr.event[data-kind]`, `#config[data-fingerprint][data-last-reload]`.
+//! `tr.event[data-kind]`, `#config[data-fingerprint][data-last-reload]`, and with several
+//! nodes `section#cluster[data-drift]` (`li.drift[data-kind][data-subject]`,
+//! `td.cluster-node[data-node][data-reachable][data-fingerprint]`).
 
 use std::fmt::Write;
 
 use super::snapshot::{Status, VipState};
 
+mod cluster;
 mod events;
 mod format;
 mod frontends;
@@ -25,6 +28,14 @@ pub const REFRESH_SECONDS: u32 = 5;
 
 /// The whole page for `status`.
 pub fn render(status: &Status) -> String {
+    render_with_cluster(status, None)
+}
+
+/// The whole page, with the cluster section when there is a cluster view.
+pub fn render_with_cluster(
+    status: &Status,
+    cluster_view: Option<&crate::admin::cluster::ClusterView>,
+) -> String {
     let mut html = String::with_capacity(16 * 1024);
     let title = match &status.node {
         Some(node) => format!("kubegate · {}", escape(node)),
@@ -44,6 +55,9 @@ pub fn render(status: &Status) -> String {
     html.push_str("<main>");
     summary(&mut html, status);
     config(&mut html, status);
+    if let Some(view) = cluster_view {
+        cluster::section(&mut html, view);
+    }
     vips::section(&mut html, status);
     frontends::sections(&mut html, status);
     legend(&mut html);
