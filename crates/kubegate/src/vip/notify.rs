@@ -1,5 +1,7 @@
 //! The `notify` hook, as keepalived calls it: `PROGRAM INSTANCE NAME STATE PRIORITY`, with
-//! STATE one of MASTER, BACKUP, FAULT, STOP. Runs detached; a slow hook never delays VRRP.
+//! STATE one of MASTER, BACKUP, FAULT, STOP; and the per-state programs (`notify_master`,
+//! `notify_backup`, `notify_fault`) without arguments, as keepalived runs them. Both run
+//! detached; a slow hook never delays VRRP.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -25,8 +27,17 @@ pub fn run(program: &Path, instance: &str, state: State, priority: u8) {
         instance,
         state_word(state),
         &priority.to_string(),
-    ])
-    .stdin(Stdio::null());
+    ]);
+    spawn(cmd, program);
+}
+
+/// Start a per-state program without arguments, reaped on a separate thread.
+pub fn run_bare(program: &Path) {
+    spawn(Command::new(program), program);
+}
+
+fn spawn(mut cmd: Command, program: &Path) {
+    cmd.stdin(Stdio::null());
     match cmd.spawn() {
         Ok(mut child) => {
             thread::spawn(move || {

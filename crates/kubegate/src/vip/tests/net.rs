@@ -27,6 +27,8 @@ pub enum What {
     Reset { address: IpAddr, reset: usize },
     Announce(IpAddr),
     Notify { state: State, priority: u8 },
+    /// A per-state program ran (without arguments: the adapter takes none).
+    Program(std::path::PathBuf),
 }
 
 /// `what` happened on node `node`, `at` after the start of the run.
@@ -255,5 +257,11 @@ impl VipIo for SimIo {
         self.world
             .borrow_mut()
             .record(self.me, What::Notify { state, priority });
+    }
+
+    fn run_program(&mut self, program: &Path) {
+        self.world
+            .borrow_mut()
+            .record(self.me, What::Program(program.to_path_buf()));
     }
 }
