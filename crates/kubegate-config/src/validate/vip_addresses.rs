@@ -10,8 +10,9 @@ use super::diag::{join, Diag};
 use super::vip::{vip_address, Seen};
 use super::LocatedNode;
 
-/// Every address of the VIP with its prefix, the first first; `None` when one is wrong
-/// (reported).
+/// Every address of the VIP with its prefix, the first first; `None` when one does not parse
+/// (reported). Clashes with other VIPs and nodes are reported but still return the list, so
+/// the settings that depend on the family are checked too.
 pub fn addresses(
     d: &mut Diag,
     r: &RawVip,
@@ -62,7 +63,7 @@ pub fn addresses(
             ok = false;
             continue;
         };
-        ok &= one(d, &v.referenced, &p, a, out.first().map(|f| f.0), nodes, seen);
+        one(d, &v.referenced, &p, a, out.first().map(|f| f.0), nodes, seen);
         out.push((a, len));
     }
     ok.then_some(out)
@@ -77,10 +78,9 @@ fn one(
     first: Option<IpAddr>,
     nodes: &[LocatedNode],
     seen: &mut Seen,
-) -> bool {
-    let before = d.errors.len();
+) {
     if let Some((_, line)) = seen.addresses.iter().find(|(s, _)| *s == a) {
-        d.err(loc, p, format!("{a} is already an address of the VIP at line {line}; each address belongs to one VIP"));
+        d.err(loc, p, format!("{a} is already the address of the VIP at line {line}; each VIP needs its own address"));
     }
     seen.addresses.push((a, loc.line()));
     if let Some(f) = first.filter(|f| f.is_ipv4() != a.is_ipv4()) {
@@ -104,5 +104,4 @@ fn one(
             n.node.name, n.node.address
         ));
     }
-    d.errors.len() == before
 }
