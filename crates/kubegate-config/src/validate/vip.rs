@@ -58,9 +58,21 @@ pub fn vip(
         .unwrap_or(InterfaceChoice::Auto);
     let label = d.opt(r.label.as_ref(), &join(path, "label"), label);
     let notify_on = StateNotify {
-        master: d.opt(r.notify_master.as_ref(), &join(path, "notify_master"), program),
-        backup: d.opt(r.notify_backup.as_ref(), &join(path, "notify_backup"), program),
-        fault: d.opt(r.notify_fault.as_ref(), &join(path, "notify_fault"), program),
+        master: d.opt(
+            r.notify_master.as_ref(),
+            &join(path, "notify_master"),
+            program,
+        ),
+        backup: d.opt(
+            r.notify_backup.as_ref(),
+            &join(path, "notify_backup"),
+            program,
+        ),
+        fault: d.opt(
+            r.notify_fault.as_ref(),
+            &join(path, "notify_fault"),
+            program,
+        ),
     };
     let notify = d.opt(r.notify.as_ref(), &join(path, "notify"), absolute);
 

@@ -63,7 +63,15 @@ pub fn addresses(
             ok = false;
             continue;
         };
-        one(d, &v.referenced, &p, a, out.first().map(|f| f.0), nodes, seen);
+        one(
+            d,
+            &v.referenced,
+            &p,
+            a,
+            out.first().map(|f| f.0),
+            nodes,
+            seen,
+        );
         out.push((a, len));
     }
     ok.then_some(out)
@@ -84,12 +92,16 @@ fn one(
     }
     seen.addresses.push((a, loc.line()));
     if let Some(f) = first.filter(|f| f.is_ipv4() != a.is_ipv4()) {
-        d.err(loc, p, format!(
+        d.err(
+            loc,
+            p,
+            format!(
             "{a} is not of the same IP family as {f}, the VIP's first address; a VRRP instance \
              carries addresses of one family (RFC 5798 §5.2.9: an advert lists addresses of the \
              family it is sent in): give the {} addresses their own VIP with its own vrid",
             if a.is_ipv4() { "IPv4" } else { "IPv6" }
-        ));
+        ),
+        );
     } else if let Some(n) = nodes.iter().find(|n| n.node.address == a) {
         d.err(loc, p, format!(
             "{a} is node '{}''s own address; a VIP must be an unused address (owner mode, priority 255, is not supported yet)",
