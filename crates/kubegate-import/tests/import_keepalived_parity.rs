@@ -90,8 +90,7 @@ fn a_per_state_program_with_arguments_is_an_error_that_says_to_wrap_it() {
         );
     }
     let notes = import(&[a, b], &ImportOptions::default())
-        .err()
-        .expect("a notify_backup with arguments should be refused");
+        .expect_err("a notify_backup with arguments should be refused");
     let errors: Vec<String> = notes
         .iter()
         .filter(|n| n.severity == Severity::Error)
