@@ -196,6 +196,11 @@ impl Vip {
         all
     }
 
+    /// Whether `ip` is one of the VIP's addresses.
+    pub fn has_address(&self, ip: IpAddr) -> bool {
+        self.address == ip || self.more_addresses.iter().any(|&(a, _)| a == ip)
+    }
+
     /// This node's priority for the VIP.
     pub fn priority_of(&self, node: &str) -> u8 {
         self.vrrp.priority.get(node).copied().unwrap_or(1)

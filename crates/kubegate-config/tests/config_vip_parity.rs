@@ -191,3 +191,27 @@ fn the_plan_names_every_address_and_says_they_move_together_and_which_programs_r
         "whole plan: {plan:#?}"
     );
 }
+
+#[test]
+fn a_frontend_on_the_second_address_is_known_as_the_vips() {
+    let text = file("    addresses: [10.0.0.50/24, 10.0.0.60/24]\n")
+        + "frontends:\n  - { name: ingress, bind: 10.0.0.60:443, backends: [10.0.0.51:30443] }\n";
+    let cfg = parse(&text);
+    let plan = explain(&cfg, cfg.node("lb1").unwrap());
+    assert!(
+        plan.iter()
+            .any(|l| l
+                .contains("10.0.0.60:443 (VIP front's address: bound before this node holds it)")),
+        "the frontend should be described as listening on VIP front's address: {plan:#?}"
+    );
+    let bare = file("    addresses: [10.0.0.50/24, 10.0.0.60/24]\n")
+        + "frontends:\n  - { name: ingress, bind: 10.0.0.60, backends: [10.0.0.51:30443] }\n";
+    assert!(
+        errors(&bare).contains(
+            "10.0.0.60 is VIP front's address; a frontend binding the VIP's address must use a \
+             port, like 10.0.0.60:8443"
+        ),
+        "a port-less bind on the second address should be named as the VIP's: {}",
+        errors(&bare)
+    );
+}
