@@ -18,7 +18,10 @@ pub(super) const KEEPALIVED_WORDS: &[(&str, &str)] = &[
         "unicast_src_ip",
         "each node uses its own address from `nodes:`",
     ),
-    ("virtual_ipaddress", "write the VIP as `address:`"),
+    (
+        "virtual_ipaddress",
+        "write the VIP as `address:`, or several as `addresses: [A, B]`",
+    ),
     (
         "track_script",
         "write `track:` entries like `- script: CMD`",

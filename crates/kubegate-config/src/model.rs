@@ -59,9 +59,14 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vip {
     pub name: String,
+    /// The first (or only) address: what messages, doctor and the status page name the VIP by.
     pub address: IpAddr,
     /// Prefix length given with the address (`/24`); defaults to 32 / 128.
     pub prefix_len: u8,
+    /// The other addresses of `addresses:`, in file order, of the same family as `address`
+    /// (one family per VRRP instance, RFC 5798 §5.2.9). They move with `address`: added,
+    /// announced, listed in adverts and removed together.
+    pub more_addresses: Vec<(IpAddr, u8)>,
     pub interface: InterfaceChoice,
     /// keepalived's `label`: the address is added as `IFNAME:LABEL`-style label. Default none.
     pub label: Option<String>,
@@ -69,6 +74,9 @@ pub struct Vip {
     pub track: Vec<Tracker>,
     /// Program run on every state change as `PROGRAM INSTANCE name STATE priority`.
     pub notify: Option<PathBuf>,
+    /// keepalived's `notify_master` / `notify_backup` / `notify_fault`: run without arguments
+    /// on entering that state (besides `notify`).
+    pub notify_on: StateNotify,
     pub announce: AnnounceSettings,
 }
 
@@ -172,7 +180,27 @@ impl ClusterConfig {
     }
 }
 
+/// The per-state programs of a VIP; each absolute, run without arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateNotify {
+    pub master: Option<PathBuf>,
+    pub backup: Option<PathBuf>,
+    pub fault: Option<PathBuf>,
+}
+
 impl Vip {
+    /// Every address of the VIP with its prefix length, `address` first.
+    pub fn addresses(&self) -> Vec<(IpAddr, u8)> {
+        let mut all = vec![(self.address, self.prefix_len)];
+        all.extend(self.more_addresses.iter().copied());
+        all
+    }
+
+    /// Whether `ip` is one of the VIP's addresses.
+    pub fn has_address(&self, ip: IpAddr) -> bool {
+        self.address == ip || self.more_addresses.iter().any(|&(a, _)| a == ip)
+    }
+
     /// This node's priority for the VIP.
     pub fn priority_of(&self, node: &str) -> u8 {
         self.vrrp.priority.get(node).copied().unwrap_or(1)

@@ -48,21 +48,30 @@ pub const NODE_KEYS: &[&str] = &["name", "address"];
 pub struct RawVip {
     pub name: Option<Value>,
     pub address: Option<Value>,
+    /// Several addresses that move together (keepalived's `virtual_ipaddress` list).
+    pub addresses: Option<Sp<Vec<Value>>>,
     pub interface: Option<Value>,
     pub label: Option<Value>,
     pub vrrp: Option<Sp<RawVrrp>>,
     pub track: Option<Sp<Vec<Sp<RawTrack>>>>,
     pub notify: Option<Value>,
+    pub notify_master: Option<Value>,
+    pub notify_backup: Option<Value>,
+    pub notify_fault: Option<Value>,
     pub announce: Option<Sp<RawAnnounce>>,
 }
 pub const VIP_KEYS: &[&str] = &[
     "name",
     "address",
+    "addresses",
     "interface",
     "label",
     "vrrp",
     "track",
     "notify",
+    "notify_master",
+    "notify_backup",
+    "notify_fault",
     "announce",
 ];
 

@@ -100,6 +100,7 @@ fn design_example_parses_into_the_model() {
             name: "api".into(),
             address: ip("10.0.0.50"),
             prefix_len: 24,
+            more_addresses: Vec::new(),
             interface: InterfaceChoice::Auto,
             label: None,
             vrrp: VrrpSettings {
@@ -137,6 +138,7 @@ fn design_example_parses_into_the_model() {
                 },
             ],
             notify: None,
+            notify_on: StateNotify::default(),
             announce: AnnounceSettings {
                 count: 5,
                 interval: Duration::ZERO,

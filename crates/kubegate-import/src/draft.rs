@@ -103,6 +103,9 @@ pub struct DraftVip {
     pub name: String,
     /// `A.B.C.D/len` or `A.B.C.D` as written.
     pub address: String,
+    /// The other addresses of the VIP (keepalived's further `virtual_ipaddress` lines), as
+    /// written; with any, the VIP is written as `addresses: [...]`.
+    pub more_addresses: Vec<String>,
     /// `None` = `auto`.
     pub interface: Option<String>,
     pub label: Option<String>,
@@ -118,6 +121,10 @@ pub struct DraftVip {
     pub auth_pass: Option<String>,
     pub track: Vec<DraftTrack>,
     pub notify: Option<String>,
+    /// `notify_master`, `notify_backup`, `notify_fault`.
+    pub notify_master: Option<String>,
+    pub notify_backup: Option<String>,
+    pub notify_fault: Option<String>,
     pub origin: Option<Origin>,
 }
 
@@ -128,6 +135,7 @@ impl DraftVip {
         Self {
             name: name.into(),
             address: address.into(),
+            more_addresses: Vec::new(),
             interface: None,
             label: None,
             vrid,
@@ -140,6 +148,9 @@ impl DraftVip {
             auth_pass: None,
             track: Vec::new(),
             notify: None,
+            notify_master: None,
+            notify_backup: None,
+            notify_fault: None,
             origin: None,
         }
     }

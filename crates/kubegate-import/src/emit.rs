@@ -76,7 +76,15 @@ fn node(out: &mut String, n: &DraftNode) {
 
 fn vip(out: &mut String, v: &DraftVip) {
     let _ = writeln!(out, "  - name: {}{}", scalar(&v.name), from(&v.origin));
-    let _ = writeln!(out, "    address: {}", scalar(&v.address));
+    if v.more_addresses.is_empty() {
+        let _ = writeln!(out, "    address: {}", scalar(&v.address));
+    } else {
+        let all: Vec<String> = std::iter::once(&v.address)
+            .chain(&v.more_addresses)
+            .map(|a| scalar(a))
+            .collect();
+        let _ = writeln!(out, "    addresses: [{}]", all.join(", "));
+    }
     if let Some(i) = &v.interface {
         let _ = writeln!(out, "    interface: {}", scalar(i));
     }
@@ -85,6 +93,15 @@ fn vip(out: &mut String, v: &DraftVip) {
     }
     if let Some(n) = &v.notify {
         let _ = writeln!(out, "    notify: {}", scalar(n));
+    }
+    for (key, program) in [
+        ("notify_master", &v.notify_master),
+        ("notify_backup", &v.notify_backup),
+        ("notify_fault", &v.notify_fault),
+    ] {
+        if let Some(p) = program {
+            let _ = writeln!(out, "    {key}: {}", scalar(p));
+        }
     }
     out.push_str("    vrrp:\n");
     let _ = writeln!(out, "      vrid: {}", v.vrid);

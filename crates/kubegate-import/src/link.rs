@@ -135,6 +135,7 @@ mod tests {
             vips: vec![DraftVip {
                 name: "VI_1".into(),
                 address: "10.0.0.50/24".into(),
+                more_addresses: Vec::new(),
                 interface: None,
                 label: None,
                 vrid: 51,
@@ -147,6 +148,9 @@ mod tests {
                 auth_pass: None,
                 track,
                 notify: None,
+                notify_master: None,
+                notify_backup: None,
+                notify_fault: None,
                 origin: None,
             }],
             frontends,

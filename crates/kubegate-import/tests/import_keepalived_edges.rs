@@ -10,7 +10,7 @@ use kubegate_import::draft::{DraftTrack, DraftTrackKind, DraftTransport, Severit
 use kubegate_import::keepalived::{read, NodeHints};
 
 #[test]
-fn several_addresses_in_one_instance_keep_the_first_and_say_to_split() {
+fn several_addresses_in_one_instance_are_all_kept_in_order() {
     let body = "    virtual_router_id 10\n    priority 100\n    virtual_ipaddress {\n        10.0.0.100/24 dev eth1 label eth1:vip\n        10.0.0.101/24\n    }\n";
     let files = [
         node_file("a", "10.0.0.1", body),
@@ -19,15 +19,39 @@ fn several_addresses_in_one_instance_keep_the_first_and_say_to_split() {
     let (_, vips, notes) = run(&files, &NodeHints::default());
     let v = &vips[0];
     assert_eq!(v.address, "10.0.0.100/24");
+    assert_eq!(
+        v.more_addresses,
+        ["10.0.0.101/24"],
+        "the second address moves with the first"
+    );
     assert_eq!(v.interface.as_deref(), Some("eth1"));
     // kubegate puts the node's interface in front of the label itself.
     assert_eq!(v.label.as_deref(), Some("vip"));
     assert_eq!(v.transport, DraftTransport::Multicast);
+    assert_eq!(of(&notes, Severity::Error), Vec::<String>::new());
+    // One interface and one label for all the addresses of a VIP.
+    has(
+        &notes,
+        Severity::Assumed,
+        "a.conf",
+        10,
+        "puts all its addresses on one interface with one label",
+    );
+}
+
+#[test]
+fn an_address_of_the_other_family_in_one_instance_is_an_error_that_says_to_split() {
+    let body = "    virtual_router_id 10\n    priority 100\n    virtual_ipaddress {\n        10.0.0.100/24\n        fd00::100/64\n    }\n";
+    let files = [
+        node_file("a", "10.0.0.1", body),
+        node_file("b", "10.0.0.2", body),
+    ];
+    let (_, _, notes) = run(&files, &NodeHints::default());
     assert_eq!(
         of(&notes, Severity::Error),
         [
-            "a.conf:10: error: 10.0.0.101/24 is a second address of vrrp_instance VI_1; a kubegate VIP has one address: move it into its own vrrp_instance with its own virtual_router_id (on every node)",
-            "b.conf:10: error: 10.0.0.101/24 is a second address of vrrp_instance VI_1; a kubegate VIP has one address: move it into its own vrrp_instance with its own virtual_router_id (on every node)",
+            "a.conf:10: error: fd00::100/64 is not of the same IP family as 10.0.0.100/24, the first address of vrrp_instance VI_1; a kubegate VIP carries addresses of one family (RFC 5798 §5.2.9): move the IPv6 addresses into their own vrrp_instance with its own virtual_router_id (on every node)",
+            "b.conf:10: error: fd00::100/64 is not of the same IP family as 10.0.0.100/24, the first address of vrrp_instance VI_1; a kubegate VIP carries addresses of one family (RFC 5798 §5.2.9): move the IPv6 addresses into their own vrrp_instance with its own virtual_router_id (on every node)",
         ]
     );
 }
@@ -54,7 +78,6 @@ fn what_kubegate_has_no_use_for_is_left_out_with_the_reason() {
             "lvs.conf:2: left out: vrrp_sync_group: kubegate moves each VIP on its own; give VIPs that must stay together the same trackers and priorities",
             "lvs.conf:9: left out: vrrp_script user: kubegate runs scripts as its own user; make the script work for it",
             "lvs.conf:18: left out: vrrp_instance garp_master_delay has no kubegate equivalent",
-            "lvs.conf:19: left out: notify_master: kubegate has one `notify` program that gets the new state (MASTER, BACKUP, FAULT, STOP) as an argument; move this command into such a program",
             "lvs.conf:28: left out: virtual_server (LVS) has no kubegate equivalent: use frontends: instead",
         ]
     );
@@ -65,6 +88,11 @@ fn what_kubegate_has_no_use_for_is_left_out_with_the_reason() {
     );
     let (_, vips, _) = run(&[f], &NodeHints::default());
     assert_eq!(vips[0].notify.as_deref(), Some("/usr/local/bin/kg-notify"));
+    assert_eq!(
+        vips[0].notify_master.as_deref(),
+        Some("/etc/keepalived/master.sh"),
+        "notify_master is kept"
+    );
     assert_eq!(
         vips[0].track[0].kind,
         DraftTrackKind::Script("/usr/local/bin/chk".into())

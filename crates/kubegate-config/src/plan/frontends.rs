@@ -37,7 +37,7 @@ pub fn explain(cfg: &ClusterConfig) -> Vec<String> {
 }
 
 fn where_(cfg: &ClusterConfig, ip: IpAddr) -> String {
-    if let Some(v) = cfg.vips.iter().find(|v| v.address == ip) {
+    if let Some(v) = cfg.vips.iter().find(|v| v.has_address(ip)) {
         format!(
             " (VIP {}'s address: bound before this node holds it)",
             v.name
@@ -200,7 +200,7 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
     // A wildcard bind on a node backend's port is refused by validation (`overlap.rs`); a VIP
     // bind there only collides when the server holds the port on all addresses, as the
     // apiserver does by default.
-    if let Some(v) = cfg.vips.iter().find(|v| v.address == f.bind.ip()) {
+    if let Some(v) = cfg.vips.iter().find(|v| v.has_address(f.bind.ip())) {
         let port = f.bind.port();
         let on_nodes: Vec<String> = cfg
             .nodes

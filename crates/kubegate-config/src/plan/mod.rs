@@ -1,10 +1,11 @@
 //! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
 //! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
 //! mistakes, and a VIP no node's subnet holds or only one node can hold (`reach.rs`); then each
-//! frontend (`frontends.rs`). Printed by `kubegate check`; pure (reads only
+//! frontend (`frontends.rs`); several addresses and per-state notify programs in `parity.rs`. Printed by `kubegate check`; pure (reads only
 //! the validated config).
 
 mod frontends;
+mod parity;
 mod reach;
 mod shared_tracking;
 mod step_aside;
@@ -152,6 +153,7 @@ fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) 
             continue;
         };
         out.extend(role(vip, &order, rank, &iface(vip)));
+        out.extend(parity::lines(vip));
         for t in &vip.track {
             let mut line = tracker(vip, &order, rank, t);
             if let Some(more) = step_aside::when_none_ready(&order, t) {
@@ -188,10 +190,9 @@ fn header(cfg: &ClusterConfig, vip: &Vip, me: &Node) -> String {
         Transport::Multicast => "multicast to ff02::12".into(),
     };
     format!(
-        "VIP {} {}/{}: {version}, VRID {}, adverts every {}, {to}.",
+        "VIP {} {}: {version}, VRID {}, adverts every {}, {to}.",
         vip.name,
-        vip.address,
-        vip.prefix_len,
+        parity::addresses(vip),
         vip.vrrp.vrid,
         human(vip.vrrp.advert_interval)
     )
@@ -213,15 +214,15 @@ fn role(vip: &Vip, order: &[Ranked], rank: usize, iface: &str) -> Vec<String> {
                 )
             };
             out.push(format!(
-                "{name} holds {}/{} on {iface} with priority {p} (highest): it becomes master \
+                "{name} holds {} on {iface} with priority {p} (highest): it becomes master \
                  when it starts and {back} (preempt).",
-                vip.address, vip.prefix_len
+                parity::addresses(vip)
             ));
         } else {
             out.push(format!(
-                "{name} has the highest priority ({p}) for {}/{} on {iface}, but preempt is off: \
+                "{name} has the highest priority ({p}) for {} on {iface}, but preempt is off: \
                  it becomes master when it starts only if no other node holds the VIP.",
-                vip.address, vip.prefix_len
+                parity::addresses(vip)
             ));
             out.push(format!(
                 "nopreempt: whoever holds the VIP keeps it; {name} does not take it back when it \

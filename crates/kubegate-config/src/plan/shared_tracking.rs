@@ -17,7 +17,7 @@ fn tracks(v: &Vip, frontend: &str) -> bool {
 /// The frontend listens on the VIP's address (or on every address of its family).
 fn carries(f: &Frontend, v: &Vip) -> bool {
     let ip = f.bind.ip();
-    ip == v.address || (ip.is_unspecified() && ip.is_ipv4() == v.address.is_ipv4())
+    v.has_address(ip) || (ip.is_unspecified() && ip.is_ipv4() == v.address.is_ipv4())
 }
 
 fn quoted(names: &[&str]) -> Vec<String> {

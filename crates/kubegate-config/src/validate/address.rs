@@ -50,13 +50,13 @@ pub fn bind_address(s: &Scalar, vips: &[Vip]) -> Result<SocketAddr, String> {
         .text()
         .ok()
         .and_then(|t| t.parse::<IpAddr>().ok())
-        .and_then(|ip| vips.iter().find(|v| v.address == ip))
+        .and_then(|ip| vips.iter().find(|v| v.has_address(ip)).map(|v| (v, ip)))
     {
+        let (v, ip) = v;
         return Err(format!(
-            "{} is VIP {}'s address; a frontend binding the VIP's address must use a port, like {}:8443",
-            v.address,
+            "{ip} is VIP {}'s address; a frontend binding the VIP's address must use a port, like {}:8443",
             v.name,
-            bracketed(v.address)
+            bracketed(ip)
         ));
     }
     socket_address(s, "to listen on", "8443")

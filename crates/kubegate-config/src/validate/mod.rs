@@ -1,5 +1,6 @@
 //! Validation: the raw file (`raw.rs`) → the model (`model.rs`), every problem reported with its
-//! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its VRRP settings in
+//! position. Nodes and whole-file cross-checks live here; one VIP in `vip.rs`, its addresses in
+//! `vip_addresses.rs`, its VRRP settings in
 //! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
 //! addresses in `address.rs`, its listener against its own backends in `overlap.rs`, its health
 //! check and timeouts in `check.rs`; `admin:` in `admin.rs`.
@@ -12,6 +13,7 @@ mod frontend;
 mod overlap;
 mod track;
 mod vip;
+mod vip_addresses;
 mod vrrp;
 
 use std::net::IpAddr;

@@ -1,19 +1,20 @@
-//! One `vips:` entry: name, address, interface, label, notify; uniqueness across the file.
+//! One `vips:` entry: name, interface, label, notify programs; uniqueness across the file (its
+//! addresses in `vip_addresses.rs`).
 
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use super::super::model::{AnnounceSettings, InterfaceChoice, Vip};
+use super::super::model::{AnnounceSettings, InterfaceChoice, StateNotify, Vip};
 use super::super::raw::{RawVip, Sp};
 use super::super::scalar::Scalar;
 use super::diag::{join, name, Diag};
-use super::{track, vrrp, LocatedNode};
+use super::{track, vip_addresses, vrrp, LocatedNode};
 
 /// What earlier VIPs already use, with the line where they did.
 #[derive(Default)]
 pub struct Seen {
     names: Vec<(String, u64)>,
-    addresses: Vec<(IpAddr, u64)>,
+    pub(super) addresses: Vec<(IpAddr, u64)>,
     pub vrids: Vec<(u8, u64)>,
     /// Every node entry validated (so node counts are what the user wrote).
     pub nodes_complete: bool,
@@ -49,45 +50,34 @@ pub fn vip(
         seen.names.push((n.clone(), loc.referenced.line()));
     }
 
-    let addr_path = join(path, "address");
-    let addr = d.req(
-        r.address.as_ref(),
-        here,
-        path,
-        "address",
-        "write the virtual address, like 10.0.0.50/24",
-        vip_address,
-    );
-    if let (Some((a, _)), Some(loc)) = (addr, r.address.as_ref()) {
-        let loc = &loc.referenced;
-        if let Some((_, line)) = seen.addresses.iter().find(|(s, _)| *s == a) {
-            d.err(loc, &addr_path, format!("{a} is already the address of the VIP at line {line}; each VIP needs its own address"));
-        }
-        seen.addresses.push((a, loc.line()));
-        if let Some(n) = nodes.iter().find(|n| n.node.address == a) {
-            d.err(loc, &addr_path, format!(
-                "{a} is node '{}''s own address; a VIP must be an unused address (owner mode, priority 255, is not supported yet)",
-                n.node.name
-            ));
-        } else if let Some(n) = nodes
-            .iter()
-            .find(|n| n.node.address.is_ipv4() != a.is_ipv4())
-        {
-            d.err(loc, &addr_path, format!(
-                "{a} is not of the same IP family as the node addresses ({} has {}); VRRP runs between the nodes in the VIP's family",
-                n.node.name, n.node.address
-            ));
-        }
-    }
+    let addrs = vip_addresses::addresses(d, r, here, path, nodes, seen);
+    let first = addrs.as_ref().and_then(|a| a.first().copied());
 
     let interface = d
         .opt(r.interface.as_ref(), &join(path, "interface"), interface)
         .unwrap_or(InterfaceChoice::Auto);
     let label = d.opt(r.label.as_ref(), &join(path, "label"), label);
-    let notify = d.opt(r.notify.as_ref(), &join(path, "notify"), notify);
+    let notify_on = StateNotify {
+        master: d.opt(
+            r.notify_master.as_ref(),
+            &join(path, "notify_master"),
+            program,
+        ),
+        backup: d.opt(
+            r.notify_backup.as_ref(),
+            &join(path, "notify_backup"),
+            program,
+        ),
+        fault: d.opt(
+            r.notify_fault.as_ref(),
+            &join(path, "notify_fault"),
+            program,
+        ),
+    };
+    let notify = d.opt(r.notify.as_ref(), &join(path, "notify"), absolute);
 
     let vrrp = match &r.vrrp {
-        Some(raw) => vrrp::vrrp(d, raw, &join(path, "vrrp"), addr.map(|a| a.0), nodes, seen),
+        Some(raw) => vrrp::vrrp(d, raw, &join(path, "vrrp"), first.map(|a| a.0), nodes, seen),
         None => {
             d.err(here, path, "missing key 'vrrp'; it needs at least `vrid:`, a number from 1 to 255 (the same on every node of this VIP)");
             None
@@ -108,22 +98,24 @@ pub fn vip(
         None => AnnounceSettings::default(),
     };
 
-    let (address, prefix_len) = addr?;
+    let (address, prefix_len) = first?;
     Some(Vip {
         name: nm?,
         address,
         prefix_len,
+        more_addresses: addrs?.split_off(1),
         interface,
         label,
         vrrp: vrrp?,
         track,
         notify,
+        notify_on,
         announce,
     })
 }
 
 /// `A` or `A/len`; the prefix defaults to a host route (32 / 128).
-fn vip_address(v: &Scalar) -> Result<(IpAddr, u8), String> {
+pub(super) fn vip_address(v: &Scalar) -> Result<(IpAddr, u8), String> {
     let s = v.text()?;
     let (a, len) = match s.split_once('/') {
         Some((a, len)) => (a, Some(len)),
@@ -180,7 +172,18 @@ fn label(v: &Scalar) -> Result<String, String> {
     Ok(s.to_string())
 }
 
-fn notify(v: &Scalar) -> Result<PathBuf, String> {
+/// A per-state program: an absolute path, run without arguments (a keepalived `notify_master`
+/// with arguments becomes a script that holds them).
+fn program(v: &Scalar) -> Result<PathBuf, String> {
+    let s = v.text()?;
+    if s.contains(char::is_whitespace) {
+        return Err(format!("{s:?} holds spaces; notify_master, notify_backup and notify_fault name one program by its absolute path, run without arguments: put the command into a script and write its path"));
+    }
+    absolute(v)
+}
+
+/// `notify`: an absolute path.
+fn absolute(v: &Scalar) -> Result<PathBuf, String> {
     let s = v.text()?;
     if !s.starts_with('/') {
         return Err(format!("{s:?} is not an absolute path; write the program's full path, like /usr/local/bin/notify.sh"));

@@ -114,9 +114,21 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
                 i.notify = Some(At::new(s.args.join(" "), line));
             }
         }
-        "notify_master" | "notify_backup" | "notify_fault" | "notify_stop" | "notify_master_rx_lower_pri" => c.dropped(
+        "notify_master" | "notify_backup" | "notify_fault" => {
+            if s.args.is_empty() {
+                c.error(line, format!("{} has no program; write `{0} /path/to/program`", s.key));
+            } else {
+                let program = Some(At::new(s.args.join(" "), line));
+                match s.key.as_str() {
+                    "notify_master" => i.notify_master = program,
+                    "notify_backup" => i.notify_backup = program,
+                    _ => i.notify_fault = program,
+                }
+            }
+        }
+        "notify_stop" | "notify_master_rx_lower_pri" => c.dropped(
             line,
-            format!("{}: kubegate has one `notify` program that gets the new state (MASTER, BACKUP, FAULT, STOP) as an argument; move this command into such a program", s.key),
+            format!("{}: kubegate has `notify_master`, `notify_backup`, `notify_fault` and one `notify` program that gets the new state (MASTER, BACKUP, FAULT, STOP) as an argument; move this command into such a program", s.key),
         ),
         "virtual_ipaddress_excluded" | "virtual_routes" | "virtual_rules" => c.dropped(
             line,

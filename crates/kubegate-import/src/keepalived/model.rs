@@ -97,4 +97,8 @@ pub struct Instance {
     pub track_scripts: Vec<TrackRef>,
     pub track_interfaces: Vec<TrackRef>,
     pub notify: Option<At<String>>,
+    /// `notify_master` / `notify_backup` / `notify_fault`, as written.
+    pub notify_master: Option<At<String>>,
+    pub notify_backup: Option<At<String>>,
+    pub notify_fault: Option<At<String>>,
 }

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::super::draft::Note;
+use super::model::{At, Instance};
 use super::vip::{agree, Member};
 
 /// `version`, else `global_defs { vrrp_version }`, else 2; IPv6 needs 3.
@@ -155,14 +156,61 @@ pub fn interface_and_label(
 
 /// The generic `notify` program (the first written; differing ones are noted).
 pub fn notify(members: &[Member], notes: &mut Vec<Note>) -> Option<String> {
+    program(
+        members,
+        "notify",
+        |i| i.notify.as_ref(),
+        "with INSTANCE NAME STATE PRIORITY as arguments",
+        notes,
+    )
+}
+
+/// `notify_master`, `notify_backup` and `notify_fault` (keepalived runs them without
+/// arguments, as kubegate does).
+pub fn state_programs(members: &[Member], notes: &mut Vec<Note>) -> [Option<String>; 3] {
+    const BARE: &str = "without arguments, as keepalived runs it";
+    [
+        program(
+            members,
+            "notify_master",
+            |i| i.notify_master.as_ref(),
+            BARE,
+            notes,
+        ),
+        program(
+            members,
+            "notify_backup",
+            |i| i.notify_backup.as_ref(),
+            BARE,
+            notes,
+        ),
+        program(
+            members,
+            "notify_fault",
+            |i| i.notify_fault.as_ref(),
+            BARE,
+            notes,
+        ),
+    ]
+}
+
+/// One program setting of the instances: the first written; one with arguments or a relative
+/// path is an error, one that differs between the nodes is noted.
+fn program(
+    members: &[Member],
+    key: &str,
+    get: impl Fn(&Instance) -> Option<&At<String>>,
+    how: &str,
+    notes: &mut Vec<Note>,
+) -> Option<String> {
     let mut first: Option<(String, &Member, usize)> = None;
     for m in members {
-        let Some(n) = &m.inst.notify else { continue };
+        let Some(n) = get(m.inst) else { continue };
         match &first {
             None => {
                 if !n.value.starts_with('/') || n.value.contains(char::is_whitespace) {
                     notes.push(Note::error(Some(m.at(n.line)), format!(
-                        "notify {:?}: kubegate runs one program by its absolute path (with INSTANCE NAME STATE PRIORITY as arguments); put the command into a script and write its path",
+                        "{key} {:?}: kubegate runs one program by its absolute path ({how}); put the command into a script and write its path",
                         n.value
                     )));
                 }
@@ -171,7 +219,7 @@ pub fn notify(members: &[Member], notes: &mut Vec<Note>) -> Option<String> {
             Some((f, fm, fl)) if *f != n.value => notes.push(Note::assumed(
                 Some(m.at(n.line)),
                 format!(
-                    "notify differs from the one at {}: kubegate runs {f:?} on every node",
+                    "{key} differs from the one at {}: kubegate runs {f:?} on every node",
                     fm.at(*fl)
                 ),
             )),

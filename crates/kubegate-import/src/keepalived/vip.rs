@@ -102,21 +102,24 @@ fn vip(
     notes: &mut Vec<Note>,
 ) -> DraftVip {
     let origin = members[0].at(members[0].inst.line);
-    for extra in members
-        .iter()
-        .flat_map(|m| m.inst.addresses.iter().skip(1).map(move |a| (m, a)))
-    {
-        notes.push(Note::error(Some(extra.0.at(extra.1.line)), format!(
-            "{} is a second address of vrrp_instance {}; a kubegate VIP has one address: move it into its own vrrp_instance with its own virtual_router_id (on every node)",
-            extra.1.text, extra.0.inst.name
-        )));
-    }
-    let address = agree(members, "virtual address", notes, |m| {
-        let a = &m.inst.addresses[0];
-        (Address(a.text.clone()), a.line)
+    one_family_one_place(members, &name, notes);
+    let several = members.iter().any(|m| m.inst.addresses.len() > 1);
+    let what = if several {
+        "virtual_ipaddress list"
+    } else {
+        "virtual address"
+    };
+    let mut addresses = agree(members, what, notes, |m| {
+        let list = m.inst.addresses.iter().map(|a| Address(a.text.clone()));
+        (Addresses(list.collect()), m.inst.addresses[0].line)
     })
-    .0;
+    .0
+    .into_iter()
+    .map(|a| a.0);
+    let address = addresses.next().expect("a VIP has an address");
+    let more_addresses: Vec<String> = addresses.collect();
     let ip = members[0].inst.addresses[0].ip;
+    let [notify_master, notify_backup, notify_fault] = settings::state_programs(members, notes);
     let version = settings::version(members, ip, notes);
     let advert_interval = agree(members, "advert_int", notes, |m| {
         let a = m.inst.advert_int.as_ref();
@@ -157,8 +160,12 @@ fn vip(
             notes,
         ),
         notify: settings::notify(members, notes),
+        notify_master,
+        notify_backup,
+        notify_fault,
         name,
         address,
+        more_addresses,
         interface,
         label,
         vrid,
@@ -176,6 +183,40 @@ fn vip(
 }
 
 const UNICAST: &str = "unicast (unicast_peer)";
+
+/// A VIP's addresses are of one family (RFC 5798 §5.2.9: an advert lists addresses of the
+/// family it is sent in; keepalived too keeps the other family out of its adverts) and go on
+/// one interface with one label: an address of the other family is an error, another `dev`
+/// or `label` a note.
+fn one_family_one_place(members: &[Member], vip: &str, notes: &mut Vec<Note>) {
+    for m in members {
+        let first = &m.inst.addresses[0];
+        for a in &m.inst.addresses[1..] {
+            if a.ip.is_ipv4() != first.ip.is_ipv4() {
+                notes.push(Note::error(Some(m.at(a.line)), format!(
+                    "{} is not of the same IP family as {}, the first address of vrrp_instance {}; a kubegate VIP carries addresses of one family (RFC 5798 §5.2.9): move the {} addresses into their own vrrp_instance with its own virtual_router_id (on every node)",
+                    a.text, first.text, m.inst.name, if a.ip.is_ipv4() { "IPv4" } else { "IPv6" }
+                )));
+            } else if (a.dev.is_some() && a.dev != first.dev) || a.label != first.label {
+                notes.push(Note::assumed(Some(m.at(a.line)), format!(
+                    "{} names another dev or label than {}: VIP {vip} puts all its addresses on one interface with one label",
+                    a.text, first.text
+                )));
+            }
+        }
+    }
+}
+
+/// A VIP's address list as written; equal when the same addresses come in the same order.
+#[derive(PartialEq)]
+struct Addresses(Vec<Address>);
+
+impl Display for Addresses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let all: Vec<&str> = self.0.iter().map(|a| a.0.as_str()).collect();
+        f.write_str(&all.join(" "))
+    }
+}
 
 /// A virtual address as written; `10.0.0.50` and `10.0.0.50/32` are the same.
 struct Address(String);

@@ -80,25 +80,32 @@ pub fn start(
         let mut netlink = kubegate_sys::netlink::Netlink::open()?;
         let ifindex = kubegate_sys::interface::index(&interface)
             .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
-        let leftover = netlink
-            .addresses(ifindex)
-            .map(|list| list.iter().any(|a| a.address == vip.address))
-            .unwrap_or(false);
-        netlink
-            .del_address(ifindex, vip.address, vip.prefix_len)
-            .with_context(|| format!("vip {}: removing a leftover {}", vip.name, vip.address))?;
-        if leftover {
-            tracing::warn!(
-                "vip {}: removed {} from {interface}, left there by an earlier run that did not \
-                 stop cleanly (or added by hand); it comes back if this node becomes master",
-                vip.name,
-                vip.address
-            );
+        for (address, prefix_len) in vip.addresses() {
+            let leftover = netlink
+                .addresses(ifindex)
+                .map(|list| list.iter().any(|a| a.address == address))
+                .unwrap_or(false);
+            netlink
+                .del_address(ifindex, address, prefix_len)
+                .with_context(|| format!("vip {}: removing a leftover {address}", vip.name))?;
+            if leftover {
+                tracing::warn!(
+                    "vip {}: removed {address} from {interface}, left there by an earlier run \
+                     that did not stop cleanly (or added by hand); it comes back if this node \
+                     becomes master",
+                    vip.name,
+                );
+            }
         }
 
         hub.add_vip(VipSample {
             name: vip.name.clone(),
-            address: format!("{}/{}", vip.address, vip.prefix_len),
+            address: vip
+                .addresses()
+                .iter()
+                .map(|(a, len)| format!("{a}/{len}"))
+                .collect::<Vec<_>>()
+                .join(", "),
             interface: interface.clone(),
             vrid: vip.vrrp.vrid,
             base_priority: router.priority,
@@ -149,11 +156,12 @@ pub fn start(
             name: vip.name.clone(),
             router,
             interface,
-            prefix_len: vip.prefix_len,
+            addresses: vip.addresses(),
             label: vip.label.clone(),
             checksum: vip.vrrp.checksum,
             announce: vip.announce.clone(),
             notify: vip.notify.clone(),
+            notify_on: vip.notify_on.clone(),
             initial_priority: initial.priority,
             initial_fault: initial.fault,
             peers: settings::peers(cluster, vip, me),

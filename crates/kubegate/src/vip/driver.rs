@@ -18,7 +18,7 @@ use super::counters::VrrpCounters;
 use super::io::{Ready, VipIo};
 use super::settings;
 use super::sys_io::SysIo;
-use kubegate_config::model::AnnounceSettings;
+use kubegate_config::model::{AnnounceSettings, StateNotify};
 use kubegate_sys as sys;
 
 /// SCHED_RR priority of the VIP threads: above every normal task, far below the kernel's own
@@ -68,11 +68,15 @@ pub struct DriverSetup {
     pub name: String,
     pub router: vrrp::Config,
     pub interface: String,
-    pub prefix_len: u8,
+    /// Every address of the VIP with its prefix length (`Vip::addresses`), in the order of
+    /// `router.vips`: added, announced, reset and removed together.
+    pub addresses: Vec<(IpAddr, u8)>,
     pub label: Option<String>,
     pub checksum: ChecksumForm,
     pub announce: AnnounceSettings,
     pub notify: Option<PathBuf>,
+    /// `notify_master` / `notify_backup` / `notify_fault`: run without arguments.
+    pub notify_on: StateNotify,
     pub initial_priority: u8,
     pub initial_fault: bool,
     /// The other nodes of the file (this VIP's address family): an advert for our VRID from
@@ -245,7 +249,6 @@ impl<Io: VipIo> Driver<Io> {
 
     /// Drains the router's actions and carries them out, then sends any announcement due.
     fn carry_out_actions(&mut self, now: Instant) {
-        let address = self.setup.router.vips[0];
         let name = &self.setup.name;
         while let Some(action) = self.router.poll_action() {
             match action {
@@ -254,18 +257,24 @@ impl<Io: VipIo> Driver<Io> {
                         send(&mut self.io, &advert, &self.destinations, &self.setup)
                 }
                 Action::AddVips => {
-                    let prefix = self.setup.prefix_len;
                     let label = self.label.as_deref();
-                    if let Err(e) = self.io.add_address(address, prefix, label) {
-                        tracing::warn!("{name}: adding {address}: {e}");
+                    for &(address, prefix) in &self.setup.addresses {
+                        if let Err(e) = self.io.add_address(address, prefix, label) {
+                            tracing::warn!("{name}: adding {address}: {e}");
+                        }
                     }
                 }
                 Action::RemoveVips => {
                     self.announces.cancel();
-                    reset_connections(&mut self.io, name, address);
-                    let prefix = self.setup.prefix_len;
-                    if let Err(e) = self.io.del_address(address, prefix) {
-                        tracing::warn!("{name}: removing {address}: {e}");
+                    // Every connection is reset before any address goes, so no client of
+                    // one address sees the node half gone.
+                    for &(address, _) in &self.setup.addresses {
+                        reset_connections(&mut self.io, name, address);
+                    }
+                    for &(address, prefix) in &self.setup.addresses {
+                        if let Err(e) = self.io.del_address(address, prefix) {
+                            tracing::warn!("{name}: removing {address}: {e}");
+                        }
                     }
                 }
                 Action::Announce => self.announces.start(now),
@@ -283,12 +292,15 @@ impl<Io: VipIo> Driver<Io> {
                     if let Some(program) = &self.setup.notify {
                         self.io.notify(program, name, to, priority);
                     }
+                    if let Some(program) = state_program(&self.setup.notify_on, to) {
+                        self.io.run_program(program);
+                    }
                 }
             }
         }
         while self.announces.due(now) {
-            if let Err(e) = self.io.announce(&[address]) {
-                tracing::warn!("{name}: announcing {address}: {e}");
+            if let Err(e) = self.io.announce(&self.setup.router.vips) {
+                tracing::warn!("{name}: announcing {:?}: {e}", self.setup.router.vips);
             }
         }
     }
@@ -432,6 +444,17 @@ fn send(
         }
     }
     sent
+}
+
+/// The per-state program for entering `to`, as keepalived picks it: MASTER → notify_master,
+/// BACKUP → notify_backup, FAULT → notify_fault; none on STOP (and none while initialising).
+fn state_program(on: &StateNotify, to: State) -> Option<&std::path::Path> {
+    match to {
+        State::Master => on.master.as_deref(),
+        State::Backup => on.backup.as_deref(),
+        State::Fault => on.fault.as_deref(),
+        State::Initialize | State::Stopping | State::Stopped => None,
+    }
 }
 
 /// keepalived-style address label: `IFNAME:LABEL`, at most 15 bytes (IFNAMSIZ − 1).

@@ -1,7 +1,7 @@
 //! What a VIP driver needs from the world, as one trait: the clock and the wait, VRRP
 //! datagrams in and out, the VIP address on the interface, announcements (gratuitous ARP /
 //! unsolicited NA), resets of connections to an address that leaves, link events and the
-//! notify hook. `sys_io` carries them out on Linux; tests use an in-memory network.
+//! notify hooks. `sys_io` carries them out on Linux; tests use an in-memory network.
 
 use std::io;
 use std::net::IpAddr;
@@ -65,4 +65,6 @@ pub trait VipIo {
 
     /// Runs the user's notify hook for a state change (never waits for it).
     fn notify(&mut self, program: &Path, instance: &str, state: State, priority: u8);
+    /// Runs a per-state program (`notify_master` …) without arguments (never waits for it).
+    fn run_program(&mut self, program: &Path);
 }

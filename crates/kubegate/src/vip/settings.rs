@@ -26,7 +26,7 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
         preempt: vip.vrrp.preempt,
         preempt_delay: vip.vrrp.preempt_delay,
         primary_address: me.address,
-        vips: vec![vip.address],
+        vips: vip.addresses().iter().map(|&(a, _)| a).collect(),
         auth: match vip.vrrp.auth_pass {
             Some(p) => Auth::Pass(p),
             None => Auth::None,

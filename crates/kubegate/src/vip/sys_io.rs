@@ -130,4 +130,8 @@ impl VipIo for SysIo {
     fn notify(&mut self, program: &Path, instance: &str, state: State, priority: u8) {
         notify::run(program, instance, state, priority);
     }
+
+    fn run_program(&mut self, program: &Path) {
+        notify::run_bare(program);
+    }
 }

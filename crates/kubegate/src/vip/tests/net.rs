@@ -21,12 +21,23 @@ pub const LATENCY: Duration = Duration::from_millis(1);
 /// A side effect one node's driver carried out.
 #[derive(Debug, Clone, PartialEq)]
 pub enum What {
-    Advert { priority: u8, to: IpAddr },
+    Advert {
+        priority: u8,
+        to: IpAddr,
+    },
     Add(IpAddr),
     Del(IpAddr),
-    Reset { address: IpAddr, reset: usize },
+    Reset {
+        address: IpAddr,
+        reset: usize,
+    },
     Announce(IpAddr),
-    Notify { state: State, priority: u8 },
+    Notify {
+        state: State,
+        priority: u8,
+    },
+    /// A per-state program ran (without arguments: the adapter takes none).
+    Program(std::path::PathBuf),
 }
 
 /// `what` happened on node `node`, `at` after the start of the run.
@@ -54,6 +65,8 @@ pub struct Host {
     pub addresses: BTreeSet<IpAddr>,
     /// TCP connections to the VIP this node serves (reset when the VIP leaves).
     pub connections: usize,
+    /// The address list of the last advert this node sent (RFC 5798 §5.2.9).
+    pub advertised: Vec<IpAddr>,
 }
 
 /// The segment and the virtual clock.
@@ -79,6 +92,7 @@ impl World {
                 inbox: VecDeque::new(),
                 addresses: BTreeSet::new(),
                 connections: 0,
+                advertised: Vec::new(),
             })
             .collect();
         Rc::new(RefCell::new(World {
@@ -188,6 +202,7 @@ impl VipIo for SimIo {
                 to: dst,
             },
         );
+        w.hosts[self.me].advertised = advert.addresses.clone();
         if !w.hosts[self.me].link_up {
             return Ok(());
         }
@@ -255,5 +270,11 @@ impl VipIo for SimIo {
         self.world
             .borrow_mut()
             .record(self.me, What::Notify { state, priority });
+    }
+
+    fn run_program(&mut self, program: &Path) {
+        self.world
+            .borrow_mut()
+            .record(self.me, What::Program(program.to_path_buf()));
     }
 }
