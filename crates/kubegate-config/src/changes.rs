@@ -193,7 +193,10 @@ fn restart_fields(old: &Vip, new: &Vip, me: &str) -> Vec<&'static str> {
     let owner = |v: &Vip| v.priority_of(me) == 255;
     let mut why: Vec<&'static str> = [
         (o.vrid != n.vrid, "vrid"),
-        (old.address != new.address || old.prefix_len != new.prefix_len, "address"),
+        (
+            old.address != new.address || old.prefix_len != new.prefix_len,
+            "address",
+        ),
         (old.interface != new.interface, "interface"),
         (o.version != n.version, "version"),
         (o.transport != n.transport, "transport"),

@@ -126,7 +126,10 @@ fn vrid_address_interface_and_version_need_a_new_router() {
     let cases = [
         (vip("api", "198.18.0.50", 52, ""), vec!["vrid"]),
         (vip("api", "198.18.0.51", 51, ""), vec!["address"]),
-        (vip("api", "198.18.0.50", 51, ", version: 2"), vec!["version"]),
+        (
+            vip("api", "198.18.0.50", 51, ", version: 2"),
+            vec!["version"],
+        ),
         (
             format!("{}    interface: eth1\n", vip("api", "198.18.0.50", 51, "")),
             vec!["interface"],
@@ -213,5 +216,8 @@ fn the_admin_section_and_frontends_are_reported() {
         c.admin.as_ref().and_then(|a| a.bind).map(|b| b.to_string()),
         Some("127.0.0.1:9100".to_string())
     );
-    assert!(c.vips.is_empty() && !c.frontends, "only admin changed: {c:?}");
+    assert!(
+        c.vips.is_empty() && !c.frontends,
+        "only admin changed: {c:?}"
+    );
 }

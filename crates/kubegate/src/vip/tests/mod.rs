@@ -9,3 +9,4 @@ mod election;
 mod handover;
 mod net;
 mod probes;
+mod reload;
