@@ -140,7 +140,7 @@ fn vrid_address_interface_and_version_need_a_new_router() {
         ),
     ];
     for (text, because) in cases {
-        let c = diff(&old, &file(NODES, &[text.clone()]));
+        let c = diff(&old, &file(NODES, std::slice::from_ref(&text)));
         assert_eq!(
             c.vips,
             [VipChange::Replaced {
