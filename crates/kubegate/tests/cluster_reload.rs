@@ -91,13 +91,11 @@ fn a_vip_added_by_reload_comes_up_on_the_right_node_and_leaves_the_other_alone()
     c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
         .unwrap();
     // Settled: node1 master, the others backup.
-    let before = cluster_support::wait_statuses(
-        &c,
-        &ALL,
-        "api settled",
-        Duration::from_secs(5),
-        |all| all.iter().all(|s| s.vips.len() == 1 && s.vips[0].master.is_some()),
-    );
+    let before =
+        cluster_support::wait_statuses(&c, &ALL, "api settled", Duration::from_secs(5), |all| {
+            all.iter()
+                .all(|s| s.vips.len() == 1 && s.vips[0].master.is_some())
+        });
     let api_before = transitions(&before, "api");
 
     reload(&mut c, &format!("{first}{INGRESS}"), &ALL);
@@ -148,7 +146,11 @@ fn a_vip_removed_from_a_nodes_file_is_handed_over_without_a_failed_connection() 
         "handing api over by reload failed connections: {report:?}"
     );
     assert_eq!(report.answered_by, vec!["node1", "node2"]);
-    let seen = wait_reloaded(&c, &["node1"], "vip api removed (handed over, then stopped)");
+    let seen = wait_reloaded(
+        &c,
+        &["node1"],
+        "vip api removed (handed over, then stopped)",
+    );
     cluster_support::wait_statuses(
         &c,
         &["node1"],

@@ -6,6 +6,7 @@
 //! new one opens on the same address.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kubegate_config::model::Admin;
@@ -23,8 +24,8 @@ pub struct Endpoint {
     pub server: Option<AdminServer>,
     api: DaemonApi,
     binds: Binds,
-    /// Asked on this address (before `binds` maps it).
-    bind: Option<SocketAddr>,
+    /// The token file the running endpoint was given.
+    token_file: Option<PathBuf>,
 }
 
 /// What is left to do once the reload's answer is sent.
@@ -41,13 +42,13 @@ impl Endpoint {
         server: Option<AdminServer>,
         api: DaemonApi,
         binds: Binds,
-        bind: Option<SocketAddr>,
+        token_file: Option<PathBuf>,
     ) -> Self {
         Endpoint {
             server,
             api,
             binds,
-            bind,
+            token_file,
         }
     }
 
@@ -55,56 +56,59 @@ impl Endpoint {
         self.server.as_ref().map(AdminServer::local_addr)
     }
 
-    /// Applies a changed admin section: the summary's line, and what to do after the answer.
-    pub fn change(&mut self, admin: &Admin) -> (String, After) {
+    /// Applies a changed admin section: the summary's line (none when nothing changes where
+    /// it listens), and what to do after the answer.
+    pub fn change(&mut self, admin: &Admin) -> (Option<String>, After) {
         let token = match &admin.token_file {
             Some(path) => match Token::load(path) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    return (
-                        format!("admin: not changed, the running endpoint is kept: {e:#}"),
-                        After::Nothing,
-                    )
+                    let line = format!("admin: not changed, the running endpoint is kept: {e:#}");
+                    return (Some(line), After::Nothing);
                 }
             },
             None => None,
         };
+        let token_changed = admin.token_file != self.token_file;
         let Some(bind) = admin.bind else {
-            self.bind = None;
+            self.token_file = None;
             return match self.server.take() {
                 Some(old) => (
-                    "admin: endpoint closed (bind: off)".into(),
+                    Some("admin: endpoint closed (bind: off)".into()),
                     After::Close(old),
                 ),
-                None => ("admin: off".into(), After::Nothing),
+                None => (None, After::Nothing),
             };
         };
         let address = self.binds.address(bind);
-        if self.bind == Some(bind) && self.server.is_some() {
-            return (
-                format!("admin: token file changed; the endpoint on {address} reopens after this answer"),
-                After::Reopen(address, token),
+        let running = self.local_addr();
+        if running.is_some_and(|r| self.binds.same(r, bind)) {
+            if !token_changed {
+                return (None, After::Nothing);
+            }
+            self.token_file = admin.token_file.clone();
+            let line = format!(
+                "admin: token file changed; the endpoint on {} reopens after this answer",
+                running.unwrap_or(address)
             );
+            return (Some(line), After::Reopen(running.unwrap_or(address), token));
         }
         match admin::start(address, token, self.api.clone()) {
             Ok(new) => {
                 let line = format!("admin: endpoint moved to {}", new.local_addr());
-                self.bind = Some(bind);
+                self.token_file = admin.token_file.clone();
                 match self.server.replace(new) {
-                    Some(old) => (line, After::Close(old)),
-                    None => (line, After::Nothing),
+                    Some(old) => (Some(line), After::Close(old)),
+                    None => (Some(line), After::Nothing),
                 }
             }
-            Err(e) => (
-                format!(
-                    "admin: {e}; {}",
-                    match self.local_addr() {
-                        Some(a) => format!("the endpoint on {a} is kept"),
-                        None => "there is no endpoint".to_string(),
-                    }
-                ),
-                After::Nothing,
-            ),
+            Err(e) => {
+                let kept = match running {
+                    Some(a) => format!("the endpoint on {a} is kept"),
+                    None => "there is no endpoint".to_string(),
+                };
+                (Some(format!("admin: {e}; {kept}")), After::Nothing)
+            }
         }
     }
 

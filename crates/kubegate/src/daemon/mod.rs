@@ -110,7 +110,7 @@ pub fn run(
         admin.and_then(Result::ok),
         api,
         options.binds,
-        cluster.admin.bind,
+        cluster.admin.token_file.clone(),
     );
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
     if let Err(e) = kubegate_sys::notify::ready() {

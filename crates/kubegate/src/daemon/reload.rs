@@ -60,7 +60,7 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
     let mut after = After::Nothing;
     if let Some(admin) = &diff.admin {
         let (line, then) = run.admin.change(admin);
-        lines.push(line);
+        lines.extend(line);
         after = then;
     }
     let backends: usize = next.frontends.iter().map(|f| f.backends.len()).sum();
