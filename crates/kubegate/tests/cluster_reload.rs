@@ -199,3 +199,47 @@ fn lowering_the_masters_priority_moves_the_vip_and_raising_it_brings_it_back() {
         back[0].events
     );
 }
+
+#[test]
+fn a_changed_vrid_is_applied_as_handover_then_start_and_said_so() {
+    let _turn = lab::serial();
+    let first = format!("{NODES}{}", api("node1: 150, node2: 100, node3: 50"));
+    let mut c = start(&first);
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    let probe = c
+        .start_probe(VIP, Duration::from_millis(20), Duration::from_secs(4))
+        .unwrap();
+    probe
+        .wait_answered("node1", 10, Duration::from_secs(2))
+        .unwrap_or_else(|e| panic!("before the reload: {e}"));
+    // Every node moves to VRID 52: each VIP thread is handed over and started again (a VRID
+    // cannot change under a running router).
+    reload(&mut c, &first.replace("vrid: 51", "vrid: 52"), &ALL);
+    let seen = wait_reloaded(
+        &c,
+        &ALL,
+        "vip api: vrid changed (handed over, then started again)",
+    );
+    cluster_support::wait_statuses(
+        &c,
+        &ALL,
+        "api running on VRID 52 everywhere, node1 master",
+        Duration::from_secs(5),
+        |all| {
+            all.iter()
+                .all(|s| s.vips.len() == 1 && s.vips[0].vrid == 52)
+                && all[0].vips[0].master.as_deref() == Some("198.18.0.11")
+        },
+    );
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+    let report = probe.finish().unwrap();
+    // While node1's old router hands over on VRID 51, nobody answers there any more: node2,
+    // first on VRID 52, takes the VIP after its Master_Down_Interval, and node1 takes it back
+    // by preemption once it runs on 52. The handovers fail no connection.
+    assert!(
+        report.failed == 0 && report.retried <= 2 && report.succeeded > 0,
+        "the VRID change failed connections: {report:?}; statuses {seen:?}"
+    );
+}
