@@ -35,8 +35,9 @@ pub struct VipSet {
     running: Vec<VipHandle>,
     /// Handed over by a reload, their threads not ended yet.
     retiring: Vec<VipHandle>,
-    /// Replaced VIPs to start once their predecessor (same name) has ended.
-    waiting: Vec<Vip>,
+    /// Replaced VIPs to start once their predecessor (same name) has ended, and whether the
+    /// operator had handed the predecessor over (the successor is handed over too).
+    waiting: Vec<(Vip, bool)>,
     /// The file the waiting VIPs come from.
     cluster: ClusterConfig,
     controls: VipControls,
@@ -110,7 +111,13 @@ impl VipSet {
         for change in &changes.vips {
             match change {
                 VipChange::Added(name) => {
-                    if let Some(vip) = vip_of(name) {
+                    if self.retiring.iter().any(|h| h.name() == name) {
+                        // Removed by an earlier reload, still handing over: it starts
+                        // again once that thread has ended.
+                        if let Some(vip) = vip_of(name) {
+                            self.waiting.push((vip.clone(), false));
+                        }
+                    } else if let Some(vip) = vip_of(name) {
                         if let Err(e) = self.start_one(&me, &vip.clone()) {
                             problems.push(format!("vip {name}: not started: {e:#}"));
                         }
@@ -118,9 +125,14 @@ impl VipSet {
                 }
                 VipChange::Removed(name) => self.retire(name),
                 VipChange::Replaced { name, .. } => {
+                    let handed_over = self
+                        .hub
+                        .vips()
+                        .iter()
+                        .any(|v| v.name == *name && v.handed_over);
                     self.retire(name);
                     if let Some(vip) = vip_of(name) {
-                        self.waiting.push(vip.clone());
+                        self.waiting.push((vip.clone(), handed_over));
                     }
                 }
                 VipChange::Updated { name, .. } => {
@@ -143,7 +155,7 @@ impl VipSet {
     pub fn ended(&mut self, name: &str, id: u64) -> Ended {
         if let Some(i) = self.retiring.iter().position(|h| h.id == id) {
             self.retiring.remove(i);
-            if !self.waiting.iter().any(|v| v.name == name) {
+            if !self.waiting.iter().any(|(v, _)| v.name == name) {
                 self.hub.remove_vip(name);
             }
             for problem in self.start_waiting() {
@@ -176,13 +188,19 @@ impl VipSet {
         let Some(me) = self.me.clone() else {
             return problems;
         };
-        let (ready, still): (Vec<Vip>, Vec<Vip>) = std::mem::take(&mut self.waiting)
+        let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.waiting)
             .into_iter()
-            .partition(|v| !self.retiring.iter().any(|h| h.name() == v.name));
+            .partition(|(v, _)| !self.retiring.iter().any(|h| h.name() == v.name));
         self.waiting = still;
-        for vip in ready {
-            if let Err(e) = self.start_one(&me, &vip) {
-                problems.push(format!("vip {}: not started again: {e:#}", vip.name));
+        for (vip, handed_over) in ready {
+            match self.start_one(&me, &vip) {
+                Ok(()) if handed_over => {
+                    if let Some(h) = self.running.last() {
+                        h.send(Control::HandOver);
+                    }
+                }
+                Ok(()) => {}
+                Err(e) => problems.push(format!("vip {}: not started again: {e:#}", vip.name)),
             }
         }
         problems
