@@ -123,7 +123,10 @@ impl VipSet {
                         }
                     }
                 }
-                VipChange::Removed(name) => self.retire(name),
+                VipChange::Removed(name) => {
+                    self.waiting.retain(|(v, _)| v.name != *name);
+                    self.retire(name);
+                }
                 VipChange::Replaced { name, .. } => {
                     let handed_over = self
                         .hub
@@ -137,6 +140,13 @@ impl VipSet {
                 }
                 VipChange::Updated { name, .. } => {
                     let vip = vip_of(name).cloned();
+                    // Not started yet (its predecessor still hands over): it starts with
+                    // these settings.
+                    for (waiting, _) in self.waiting.iter_mut().filter(|(v, _)| v.name == *name) {
+                        if let Some(vip) = &vip {
+                            *waiting = vip.clone();
+                        }
+                    }
                     if let (Some(h), Some(vip)) =
                         (self.running.iter_mut().find(|h| h.name() == name), vip)
                     {
