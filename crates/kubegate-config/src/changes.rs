@@ -90,13 +90,13 @@ impl Changes {
     }
 }
 
-/// The changes from `old` to `new` as `me` (by name) sees them. `Err` when the new file no
-/// longer has this node.
+/// The changes from `old` to `new` as `me` (by name) sees them. `Err` when the new file has
+/// VIPs but no longer has this node.
 pub fn changes(old: &ClusterConfig, new: &ClusterConfig, me: &str) -> Result<Changes, String> {
     let old_me = old.nodes.iter().find(|n| n.name == me);
     let new_me = new.nodes.iter().find(|n| n.name == me);
     let me_changed = match (old_me, new_me) {
-        (_, None) if !new.vips.is_empty() => {
+        (Some(_), None) if !new.vips.is_empty() => {
             return Err(format!(
                 "this node ({me}) is not in nodes: of the new file; the running config is kept"
             ))

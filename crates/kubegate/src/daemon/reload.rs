@@ -44,7 +44,7 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
         }
     };
     let me_name = run.me.map(|m| m.name.as_str()).unwrap_or_default();
-    let diff = match changes(run.cluster, &next, me_name) {
+    let mut diff = match changes(run.cluster, &next, me_name) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("reload rejected: {e}");
@@ -55,7 +55,18 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
         tracing::warn!("reload rejected, the running config is kept: {e:#}");
         return (Err(format!("{}: {e:#}", path.display())), After::Nothing);
     }
+    let mut unidentified = None;
+    if run.me.is_none() && !diff.vips.is_empty() {
+        // Started without VIPs, hence without knowing which node this is.
+        diff.vips.clear();
+        unidentified = Some(
+            "VIPs: this daemon started without VIPs and does not know which node it is; they \
+             start when kubegate restarts"
+                .to_string(),
+        );
+    }
     let mut lines = diff.describe();
+    lines.extend(unidentified);
     lines.extend(run.vips.apply(&diff, &next));
     let mut after = After::Nothing;
     if let Some(admin) = &diff.admin {
