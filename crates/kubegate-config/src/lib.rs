@@ -12,6 +12,7 @@
 //! one mistake.
 #![forbid(unsafe_code)]
 
+pub mod changes;
 pub mod duration;
 pub(crate) mod error;
 pub mod handover;

@@ -64,7 +64,24 @@ impl Hub {
 
     /// A VIP the daemon starts (in `Init`, at its configured priority).
     pub fn add_vip(&self, sample: VipSample) {
-        lock(&self.vips).push(sample);
+        let mut vips = lock(&self.vips);
+        // A VIP started again by a reload takes its predecessor's place.
+        match vips.iter_mut().find(|v| v.name == sample.name) {
+            Some(v) => *v = sample,
+            None => vips.push(sample),
+        }
+    }
+
+    /// A VIP removed by a reload, once its thread has ended.
+    pub fn remove_vip(&self, name: &str) {
+        lock(&self.vips).retain(|v| v.name != name);
+    }
+
+    /// A reload changed the VIP's configured priority.
+    pub fn set_base_priority(&self, name: &str, base: u8) {
+        if let Some(v) = lock(&self.vips).iter_mut().find(|v| v.name == name) {
+            v.base_priority = base;
+        }
     }
 
     /// A VIP thread's news.

@@ -22,13 +22,16 @@ use kubegate_balancer::pool::AdminState;
 use kubegate_balancer::shared::FrontendState;
 
 use super::control::{Event, ReloadOutcome};
+use super::vip_set::VipControls;
 use super::vips::VipControl;
 
+#[derive(Clone)]
 pub struct DaemonApi {
     pub hub: Arc<Hub>,
     pub frontends: Arc<RwLock<Vec<Arc<FrontendState>>>>,
     pub health: HealthView,
-    pub vips: Vec<VipControl>,
+    /// The running VIPs, as the last reload left them.
+    pub vips: VipControls,
     /// The main loop's inbox and heartbeat (it beats on `Event::Ping`).
     pub main: Sender<Event>,
     pub main_beat: Arc<Heartbeat>,
@@ -55,7 +58,7 @@ pub fn start(
             tracing::warn!(
                 "admin endpoint: cannot listen on {bind}: {e}; running WITHOUT it (no status, \
                  metrics, probes or runtime control): free the port or change admin.bind, then \
-                 restart kubegate"
+                 reload or restart kubegate"
             );
             Err(format!("cannot listen on {bind}: {e}"))
         }
@@ -76,9 +79,14 @@ impl DaemonApi {
 }
 
 impl DaemonApi {
-    fn vip(&self, vip: &str) -> Result<&VipControl, ActionError> {
-        self.vips.iter().find(|v| v.name == vip).ok_or_else(|| {
-            let names: Vec<&str> = self.vips.iter().map(|v| v.name.as_str()).collect();
+    fn vips(&self) -> Vec<VipControl> {
+        self.vips.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn vip(&self, vip: &str) -> Result<VipControl, ActionError> {
+        let all = self.vips();
+        all.iter().find(|v| v.name == vip).cloned().ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|v| v.name.as_str()).collect();
             ActionError::NotFound(format!(
                 "no VIP {vip:?} on this node; it runs: {}",
                 list(&names)
@@ -137,7 +145,7 @@ impl Api for DaemonApi {
         let _ = self.main.send(Event::Ping);
         let beat = self.checker_beat.clone();
         self.health.run_on_loop(move || beat.beat());
-        for v in &self.vips {
+        for v in &self.vips() {
             v.send(Control::Ping);
         }
     }
@@ -157,7 +165,7 @@ impl Api for DaemonApi {
             .filter(|v| v.state == VipState::Stopped)
             .map(|v| v.name)
             .collect();
-        for v in &self.vips {
+        for v in &self.vips() {
             if v.heartbeat.last_ms() < since_ms && !stopped.contains(&v.name) {
                 late.push(format!("vip {}", v.name));
             }

@@ -21,6 +21,8 @@ pub(crate) enum Event {
     Stop { why: String },
     VipEnded {
         name: String,
+        /// Which thread of that name (a VIP replaced by a reload runs again under it).
+        id: u64,
         result: std::io::Result<()>,
     },
     /// `/healthz`: the main loop answers by beating its heartbeat.

@@ -1,7 +1,7 @@
 //! `kubegate run`: the VIPs and the frontends of one file in one process, until its caller
 //! asks it to stop. The caller gives what to serve (the file, where to bind), an [`Inbox`]
 //! whose [`Control`] asks for a reload (an invalid file is rejected and the running config
-//! kept) or a stop (every VIP is handed over first, then the balancer's connections drain,
+//! kept; a valid one changes VIPs, nodes, frontends and the admin endpoint live) or a stop (every VIP is handed over first, then the balancer's connections drain,
 //! bounded), and a [`StatusHandle`] where the daemon says where it listens and whether it is
 //! ready. `kubegate run` sends SIGHUP and SIGTERM/SIGINT here; tests run it in-process. The
 //! admin endpoint (`admin.bind`) serves the status and the operator's actions, which a reload
@@ -9,11 +9,13 @@
 //! take the same path as SIGHUP.
 
 mod admin;
+mod admin_rebind;
 mod binds;
 mod control;
 mod frontends;
 mod reload;
 mod status;
+mod vip_set;
 mod vips;
 
 use std::path::PathBuf;
@@ -26,11 +28,12 @@ pub use control::{channel, Control, Inbox, ReloadOutcome};
 pub use status::{Status, StatusHandle};
 
 use crate::admin::hub::{Heartbeat, Hub};
-use crate::vip::driver::Control as VipCommand;
+use admin_rebind::Endpoint;
 use control::Event;
 use frontends::Frontends;
 use kubegate_balancer::runtime::RuntimeOptions;
 use kubegate_config::model::{ClusterConfig, Node};
+use vip_set::{Ended, VipSet};
 
 /// How the process runs, beside the file.
 pub struct RunOptions {
@@ -73,24 +76,27 @@ pub fn run(
     main_beat.beat();
 
     let mut frontends = Frontends::start(&cluster, options.balancer, options.binds)?;
-    let vips = match &me {
-        Some(me) => vips::start(&cluster, me, frontends.ready_lookup(), &inbox.sender, &hub)?,
-        None => Vec::new(),
+    let mut vips = VipSet::start(
+        &cluster,
+        me.as_ref(),
+        frontends.ready_lookup(),
+        &inbox.sender,
+        &hub,
+    )?;
+    let api = admin::DaemonApi {
+        hub: hub.clone(),
+        frontends: frontends.states(),
+        health: frontends.health_view(),
+        vips: vips.controls(),
+        main: inbox.sender.clone(),
+        main_beat: main_beat.clone(),
+        checker_beat: Arc::new(Heartbeat::default()),
+        peers: crate::admin::peers::all(&cluster, me.as_ref().map(|n| n.name.as_str())),
     };
-    let vip_controls: Vec<vips::VipControl> = vips.iter().map(|v| v.control.clone()).collect();
-    let admin = cluster.admin.bind.map(|bind| {
-        let api = admin::DaemonApi {
-            hub: hub.clone(),
-            frontends: frontends.states(),
-            health: frontends.health_view(),
-            vips: vip_controls,
-            main: inbox.sender.clone(),
-            main_beat: main_beat.clone(),
-            checker_beat: Arc::new(Heartbeat::default()),
-            peers: crate::admin::peers::all(&cluster, me.as_ref().map(|n| n.name.as_str())),
-        };
-        admin::start(options.binds.address(bind), token, api)
-    });
+    let admin = cluster
+        .admin
+        .bind
+        .map(|bind| admin::start(options.binds.address(bind), token, api.clone()));
     hub.set_ready(true);
     status.update(|s| {
         s.ready = true;
@@ -101,31 +107,43 @@ pub fn run(
             None => {}
         }
     });
+    let mut admin = Endpoint::new(
+        admin.and_then(Result::ok),
+        api,
+        options.binds,
+        cluster.admin.token_file.clone(),
+    );
     // Listeners are bound and VIP threads started: tell systemd (Type=notify) we are up.
     if let Err(e) = kubegate_sys::notify::ready() {
         tracing::warn!("cannot tell systemd we are ready: {e}");
     }
     let mut cluster = cluster;
-    let mut running = vips.len();
     let mut stopping = false;
     let mut failure = None;
-    while !(stopping && running == 0) {
+    while !(stopping && vips.threads() == 0) {
         match inbox.receiver.recv() {
             Ok(Event::Ping) => main_beat.beat(),
             Ok(Event::Reload { reply }) => {
-                let outcome = reload::reload(
-                    &options.config_path,
-                    &mut cluster,
-                    &mut frontends,
-                    me.as_ref(),
-                );
+                let running = reload::Running {
+                    cluster: &mut cluster,
+                    frontends: &mut frontends,
+                    vips: &mut vips,
+                    admin: &mut admin,
+                    me: me.as_ref(),
+                };
+                let (outcome, after) = reload::reload(&options.config_path, running);
                 let outcome = reload::publish(&hub, outcome);
                 status.update(|s| {
                     s.frontends = frontends.bound();
+                    s.admin = admin.local_addr();
                     s.reloads.push(outcome.clone().map(|_| ()));
                 });
                 if let Some(reply) = reply {
                     let _ = reply.send(outcome);
+                }
+                if let Some(e) = admin.after(after) {
+                    tracing::error!("admin endpoint: {e}");
+                    status.update(|s| (s.admin, s.admin_error) = (None, Some(e)));
                 }
             }
             Ok(Event::Stop { why }) => {
@@ -137,28 +155,29 @@ pub fn run(
                 hub.set_ready(false);
                 status.update(|s| (s.ready, s.stopping) = (false, true));
                 let _ = kubegate_sys::notify::stopping();
-                tracing::info!("{why}: handing over {} VIP(s), then draining", vips.len());
-                for h in &vips {
-                    h.send(VipCommand::Shutdown);
-                }
+                tracing::info!(
+                    "{why}: handing over {} VIP(s), then draining",
+                    vips.threads()
+                );
+                vips.shutdown(None);
             }
-            Ok(Event::VipEnded { name, result }) => {
-                running -= 1;
-                match result {
-                    Ok(()) => tracing::info!("vip {name}: stopped"),
-                    Err(e) => {
-                        tracing::error!("vip {name}: failed: {e}");
-                        failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
-                        // Never a VIP without its peers' handover: stop the others too.
-                        stopping = true;
-                        hub.set_ready(false);
-                        status.update(|s| (s.ready, s.stopping) = (false, true));
-                        for h in vips.iter().filter(|h| h.name() != name) {
-                            h.send(VipCommand::Shutdown);
-                        }
-                    }
+            Ok(Event::VipEnded { name, id, result }) => match (vips.ended(&name, id), result) {
+                (Ended::Retired, Ok(())) => tracing::info!("vip {name}: stopped (reload)"),
+                (Ended::Retired, Err(e)) => {
+                    tracing::warn!("vip {name}: failed while stopping (reload): {e}")
                 }
-            }
+                (Ended::Unknown, _) => {}
+                (Ended::Running, Ok(())) => tracing::info!("vip {name}: stopped"),
+                (Ended::Running, Err(e)) => {
+                    tracing::error!("vip {name}: failed: {e}");
+                    failure.get_or_insert_with(|| anyhow!("vip {name}: {e}"));
+                    // Never a VIP without its peers' handover: stop the others too.
+                    stopping = true;
+                    hub.set_ready(false);
+                    status.update(|s| (s.ready, s.stopping) = (false, true));
+                    vips.shutdown(Some(&name));
+                }
+            },
             Err(_) => break,
         }
     }

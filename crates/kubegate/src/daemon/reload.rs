@@ -1,16 +1,22 @@
 //! A reload (SIGHUP, `kubegate reload`, or [`super::Control::reload`]): parse → validate →
-//! apply the frontends; on any error the running config is kept. VIP, node and admin changes
-//! wait for a restart. Operator states (backend drain/maint, VIP handovers) are kept; a
-//! backend the file no longer has takes its state with it. The outcome is published as an
-//! event and in the config status (`/metrics`, `/api/v1/status`).
+//! diff (`kubegate_config::changes`) → apply, without a restart: the frontends, the VIPs
+//! (added, removed or replaced after a handover, or given their new settings live; see
+//! `vip_set`) and the admin endpoint (`admin_rebind`). On any error before applying, the
+//! running config is kept. Operator states (backend drain/maint, VIP handovers) are kept; a
+//! backend or VIP the file no longer has takes its state with it. The summary lists what
+//! changed and how; it is logged, published as an event and in the config status
+//! (`/metrics`, `/api/v1/status`), and answered to `kubegate reload`.
 
 use std::path::Path;
 use std::time::SystemTime;
 
+use kubegate_config::changes::changes;
 use kubegate_config::model::{ClusterConfig, Node};
 
+use super::admin_rebind::{After, Endpoint};
 use super::control::ReloadOutcome;
 use super::frontends::Frontends;
+use super::vip_set::VipSet;
 use crate::admin::gather::epoch_ms;
 use crate::admin::hub::Hub;
 use crate::admin::snapshot::EventKind;
@@ -18,37 +24,55 @@ use crate::admin::snapshot::EventKind;
 /// The subject of reload events.
 pub const SUBJECT: &str = "reload";
 
+/// What a reload acts on.
+pub struct Running<'a> {
+    pub cluster: &'a mut ClusterConfig,
+    pub frontends: &'a mut Frontends,
+    pub vips: &'a mut VipSet,
+    pub admin: &'a mut Endpoint,
+    pub me: Option<&'a Node>,
+}
+
 /// Applies the file at `path`; `Err` says why it was rejected, one located error per line
-/// (and is logged).
-pub fn reload(
-    path: &Path,
-    cluster: &mut ClusterConfig,
-    frontends: &mut Frontends,
-    me: Option<&Node>,
-) -> Result<(String, String), String> {
+/// (and is logged). Also what is left to do once the answer is sent (the admin endpoint).
+pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, After) {
     let (next, fingerprint) = match crate::host::read_config(path) {
         Ok(read) => read,
         Err(e) => {
             tracing::warn!("reload rejected, the running config is kept:\n{e}");
-            return Err(e.to_string());
+            return (Err(e.to_string()), After::Nothing);
         }
     };
-    if let Err(e) = frontends.reload(&next) {
+    let me_name = run.me.map(|m| m.name.as_str()).unwrap_or_default();
+    let mut diff = match changes(run.cluster, &next, me_name) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("reload rejected: {e}");
+            return (Err(format!("{}: {e}", path.display())), After::Nothing);
+        }
+    };
+    if let Err(e) = run.frontends.reload(&next) {
         tracing::warn!("reload rejected, the running config is kept: {e:#}");
-        return Err(format!("{}: {e:#}", path.display()));
+        return (Err(format!("{}: {e:#}", path.display())), After::Nothing);
     }
-    let mut later = Vec::new();
-    if next.admin != cluster.admin {
-        later.push("admin");
-        tracing::info!("reload: admin endpoint changes take effect when kubegate restarts");
-    }
-    if next.vips != cluster.vips || next.nodes != cluster.nodes {
-        later.push("VIP and node");
-        tracing::info!(
-            "reload: VIP and node changes take effect when kubegate restarts{}",
-            me.map(|m| format!(" (this node: {})", m.name))
-                .unwrap_or_default()
+    let mut unidentified = None;
+    if run.me.is_none() && !diff.vips.is_empty() {
+        // Started without VIPs, hence without knowing which node this is.
+        diff.vips.clear();
+        unidentified = Some(
+            "VIPs: this daemon started without VIPs and does not know which node it is; they \
+             start when kubegate restarts"
+                .to_string(),
         );
+    }
+    let mut lines = diff.describe();
+    lines.extend(unidentified);
+    lines.extend(run.vips.apply(&diff, &next));
+    let mut after = After::Nothing;
+    if let Some(admin) = &diff.admin {
+        let (line, then) = run.admin.change(admin);
+        lines.extend(line);
+        after = then;
     }
     let backends: usize = next.frontends.iter().map(|f| f.backends.len()).sum();
     let mut summary = format!(
@@ -56,15 +80,15 @@ pub fn reload(
         path.display(),
         next.frontends.len(),
     );
-    if !later.is_empty() {
-        summary.push_str(&format!(
-            "; {} changes take effect when kubegate restarts",
-            later.join(" and ")
-        ));
+    if lines.is_empty() {
+        summary.push_str("; nothing changed");
+    } else {
+        summary.push_str("; ");
+        summary.push_str(&lines.join("; "));
     }
     tracing::info!("{summary}");
-    cluster.frontends = next.frontends;
-    Ok((summary, fingerprint))
+    *run.cluster = next;
+    (Ok((summary, fingerprint)), after)
 }
 
 /// The running config at start: its path and fingerprint (read again here; `unknown` if the

@@ -1,6 +1,7 @@
 //! The daemon's VIPs: a thread per VIP with its trackers; this file's VIPs left behind by a
-//! crash are removed first; `shutdown` starts a planned handover of every VIP. Each thread
-//! reports its view to the status hub on change; the trackers' reasons go there too.
+//! crash are removed first; `shutdown` starts a planned handover of every VIP; a reload's
+//! new settings reach a running VIP (`VipHandle::reconfigure`). Each thread reports its view
+//! to the status hub on change; the trackers' reasons go there too.
 
 use std::io::Write;
 use std::os::unix::net::UnixStream;
@@ -17,7 +18,7 @@ use crate::admin::gather::VipSample;
 use crate::admin::hub::{Heartbeat, Hub, VipUpdate};
 use crate::admin::snapshot::VipState;
 use crate::track::{self, Health};
-use crate::vip::driver::{self, Control, DriverSetup, VipReport};
+use crate::vip::driver::{self, Control, DriverSetup, Reconfigure, VipReport};
 use crate::vip::settings;
 use kubegate_config::interface::resolve_interface;
 use kubegate_config::local_addrs::LocalAddr;
@@ -39,10 +40,18 @@ impl VipControl {
     }
 }
 
-/// A running VIP: its control and its trackers (stopped when dropped).
+/// A running VIP: its control, its settings as started or last reloaded, and its trackers
+/// (stopped when dropped).
 pub struct VipHandle {
     pub control: VipControl,
-    _trackers: track::TrackerHandle,
+    /// Told in `Event::VipEnded`: a VIP replaced by a reload has the same name as its
+    /// successor, not the same id.
+    pub id: u64,
+    pub vip: Vip,
+    trackers: track::TrackerHandle,
+    /// What a tracker restart needs.
+    frontend_ready: track::FrontendReady,
+    hub: Arc<Hub>,
 }
 
 impl VipHandle {
@@ -51,6 +60,40 @@ impl VipHandle {
     }
     pub fn name(&self) -> &str {
         &self.control.name
+    }
+
+    /// A reload's new settings for this running VIP (same VRID, address, interface, version,
+    /// transport: the caller checked). The trackers start again when they or the configured
+    /// priority changed, and their first word is sent at once, so a new priority reaches the
+    /// router as the trackers' priorities always do.
+    pub fn reconfigure(&mut self, cluster: &ClusterConfig, vip: &Vip, me: &Node) {
+        let router = settings::router_config(cluster, vip, me);
+        let base = router.priority;
+        self.send(Control::Reconfigure(Box::new(Reconfigure {
+            router,
+            peers: settings::peers(cluster, vip, me),
+            announce: vip.announce.clone(),
+            notify: vip.notify.clone(),
+        })));
+        let restart = vip.track != self.vip.track || base != self.vip.priority_of(&me.name);
+        if restart {
+            // The old trackers stop before the new ones report.
+            let (trackers, initial) = spawn_trackers(
+                base,
+                vip,
+                &self.control,
+                self.frontend_ready.clone(),
+                &self.hub,
+            );
+            self.trackers = trackers;
+            self.hub.set_tracker_reasons(&vip.name, Vec::new());
+            self.send(Control::Tracked {
+                priority: initial.priority,
+                fault: initial.fault,
+            });
+        }
+        self.hub.set_base_priority(&vip.name, base);
+        self.vip = vip.clone();
     }
 }
 
@@ -62,7 +105,7 @@ fn interface_for(vip: &Vip, me: &Node, local: &[LocalAddr]) -> Result<String> {
 }
 
 /// Starts every VIP of the file for `me`; each thread reports its end on `events` and its
-/// view to `hub`.
+/// view to `hub`; their ids are their places in the file.
 pub fn start(
     cluster: &ClusterConfig,
     me: &Node,
@@ -72,124 +115,159 @@ pub fn start(
 ) -> Result<Vec<VipHandle>> {
     let local = crate::host::local_addresses().context("listing local addresses")?;
     let mut handles = Vec::new();
-    for vip in &cluster.vips {
-        let interface = interface_for(vip, me, &local)?;
-        let router = settings::router_config(cluster, vip, me);
-        // Crash leftovers: a VIP of this file still on the interface is removed before we
-        // start, as keepalived does; the protocol adds it back if we become master.
-        let mut netlink = kubegate_sys::netlink::Netlink::open()?;
-        let ifindex = kubegate_sys::interface::index(&interface)
-            .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
-        for (address, prefix_len) in vip.addresses() {
-            let leftover = netlink
-                .addresses(ifindex)
-                .map(|list| list.iter().any(|a| a.address == address))
-                .unwrap_or(false);
-            netlink
-                .del_address(ifindex, address, prefix_len)
-                .with_context(|| format!("vip {}: removing a leftover {address}", vip.name))?;
-            if leftover {
-                tracing::warn!(
-                    "vip {}: removed {address} from {interface}, left there by an earlier run \
-                     that did not stop cleanly (or added by hand); it comes back if this node \
-                     becomes master",
-                    vip.name,
-                );
-            }
-        }
-
-        hub.add_vip(VipSample {
-            name: vip.name.clone(),
-            address: vip
-                .addresses()
-                .iter()
-                .map(|(a, len)| format!("{a}/{len}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            interface: interface.clone(),
-            vrid: vip.vrrp.vrid,
-            base_priority: router.priority,
-            state: VipState::Init,
-            priority: router.priority,
-            master: None,
-            since: SystemTime::now(),
-            transitions: 0,
-            handed_over: false,
-            tracker_reasons: Vec::new(),
-            vrrp: Default::default(),
-        });
-        let (control, control_rx) = mpsc::channel();
-        let (wake, wake_rx) = UnixStream::pair()?;
-        let tracker_control = control.clone();
-        let tracker_wake = wake.try_clone()?;
-        let tracker_hub = hub.clone();
-        let tracker_list = vip.track.clone();
-        let tracker_vip = vip.name.clone();
-        let trackers = track::spawn(
-            router.priority,
-            vip.track.clone(),
-            frontend_ready.clone(),
-            move |update| {
-                let _ = tracker_control.send(Control::Tracked {
-                    priority: update.effective.priority,
-                    fault: update.effective.fault,
-                });
-                let _ = (&tracker_wake).write(&[1]);
-                tracker_hub
-                    .set_tracker_reasons(&tracker_vip, reasons(&tracker_list, &update.health));
-            },
-        );
-        let initial = trackers.initial().effective;
-        tracing::info!(
-            "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
-            vip.name,
-            vip.address,
-            vip.prefix_len,
-            vip.vrrp.vrid,
-            initial.priority
-        );
-        let heartbeat = Arc::new(Heartbeat::default());
-        heartbeat.beat();
-        let report_hub = hub.clone();
-        let report_name = vip.name.clone();
-        let setup = DriverSetup {
-            name: vip.name.clone(),
-            router,
-            interface,
-            addresses: vip.addresses(),
-            label: vip.label.clone(),
-            checksum: vip.vrrp.checksum,
-            announce: vip.announce.clone(),
-            notify: vip.notify.clone(),
-            notify_on: vip.notify_on.clone(),
-            initial_priority: initial.priority,
-            initial_fault: initial.fault,
-            peers: settings::peers(cluster, vip, me),
-            report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
-            alive: {
-                let heartbeat = heartbeat.clone();
-                Box::new(move || heartbeat.beat())
-            },
+    for (id, vip) in cluster.vips.iter().enumerate() {
+        let starting = Starting {
+            cluster,
+            me,
+            local: &local,
+            frontend_ready: frontend_ready.clone(),
+            events,
+            hub,
         };
-        let events = events.clone();
-        let name = vip.name.clone();
-        thread::Builder::new()
-            .name(format!("vip-{name}"))
-            .spawn(move || {
-                let result = driver::run(setup, control_rx, wake_rx);
-                let _ = events.send(Event::VipEnded { name, result });
-            })?;
-        handles.push(VipHandle {
-            control: VipControl {
-                name: vip.name.clone(),
-                control,
-                wake: Arc::new(wake),
-                heartbeat,
-            },
-            _trackers: trackers,
-        });
+        handles.push(start_one(&starting, vip, id as u64)?);
     }
     Ok(handles)
+}
+
+/// What starting a VIP needs beside the VIP itself.
+pub struct Starting<'a> {
+    pub cluster: &'a ClusterConfig,
+    pub me: &'a Node,
+    pub local: &'a [LocalAddr],
+    pub frontend_ready: track::FrontendReady,
+    pub events: &'a Sender<Event>,
+    pub hub: &'a Arc<Hub>,
+}
+
+/// Starts one VIP's thread and trackers (at start, or added by a reload).
+pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
+    let (cluster, me, hub) = (s.cluster, s.me, s.hub);
+    let interface = interface_for(vip, me, s.local)?;
+    let router = settings::router_config(cluster, vip, me);
+    // Crash leftovers: a VIP of this file still on the interface is removed before we
+    // start, as keepalived does; the protocol adds it back if we become master.
+    let mut netlink = kubegate_sys::netlink::Netlink::open()?;
+    let ifindex = kubegate_sys::interface::index(&interface)
+        .with_context(|| format!("vip {}: interface {interface}", vip.name))?;
+    for (address, prefix_len) in vip.addresses() {
+        let leftover = netlink
+            .addresses(ifindex)
+            .map(|list| list.iter().any(|a| a.address == address))
+            .unwrap_or(false);
+        netlink
+            .del_address(ifindex, address, prefix_len)
+            .with_context(|| format!("vip {}: removing a leftover {address}", vip.name))?;
+        if leftover {
+            tracing::warn!(
+                "vip {}: removed {address} from {interface}, left there by an earlier run that                  did not stop cleanly (or added by hand); it comes back if this node becomes                  master",
+                vip.name,
+            );
+        }
+    }
+
+    hub.add_vip(VipSample {
+        name: vip.name.clone(),
+        address: vip
+            .addresses()
+            .iter()
+            .map(|(a, len)| format!("{a}/{len}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        interface: interface.clone(),
+        vrid: vip.vrrp.vrid,
+        base_priority: router.priority,
+        state: VipState::Init,
+        priority: router.priority,
+        master: None,
+        since: SystemTime::now(),
+        transitions: 0,
+        handed_over: false,
+        tracker_reasons: Vec::new(),
+        vrrp: Default::default(),
+    });
+    let (control, control_rx) = mpsc::channel();
+    let (wake, wake_rx) = UnixStream::pair()?;
+    let heartbeat = Arc::new(Heartbeat::default());
+    heartbeat.beat();
+    let vip_control = VipControl {
+        name: vip.name.clone(),
+        control,
+        wake: Arc::new(wake),
+        heartbeat: heartbeat.clone(),
+    };
+    let (trackers, initial) = spawn_trackers(
+        router.priority,
+        vip,
+        &vip_control,
+        s.frontend_ready.clone(),
+        hub,
+    );
+    tracing::info!(
+        "vip {} ({}/{}) on {interface}: vrid {}, priority {}",
+        vip.name,
+        vip.address,
+        vip.prefix_len,
+        vip.vrrp.vrid,
+        initial.priority
+    );
+    let report_hub = hub.clone();
+    let report_name = vip.name.clone();
+    let setup = DriverSetup {
+        name: vip.name.clone(),
+        router,
+        interface,
+        addresses: vip.addresses(),
+        label: vip.label.clone(),
+        checksum: vip.vrrp.checksum,
+        announce: vip.announce.clone(),
+        notify: vip.notify.clone(),
+        notify_on: vip.notify_on.clone(),
+        initial_priority: initial.priority,
+        initial_fault: initial.fault,
+        peers: settings::peers(cluster, vip, me),
+        report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
+        alive: Box::new(move || heartbeat.beat()),
+    };
+    let events = s.events.clone();
+    let name = vip.name.clone();
+    thread::Builder::new()
+        .name(format!("vip-{name}"))
+        .spawn(move || {
+            let result = driver::run(setup, control_rx, wake_rx);
+            let _ = events.send(Event::VipEnded { name, id, result });
+        })?;
+    Ok(VipHandle {
+        control: vip_control,
+        id,
+        vip: vip.clone(),
+        trackers,
+        frontend_ready: s.frontend_ready.clone(),
+        hub: hub.clone(),
+    })
+}
+
+/// Starts `vip`'s trackers at `base`; their changes go to the VIP thread and their reasons
+/// to the hub. Also what they say before any probe ran.
+fn spawn_trackers(
+    base: u8,
+    vip: &Vip,
+    control: &VipControl,
+    frontend_ready: track::FrontendReady,
+    hub: &Arc<Hub>,
+) -> (track::TrackerHandle, track::Effective) {
+    let tracker_control = control.clone();
+    let tracker_hub = hub.clone();
+    let tracker_list = vip.track.clone();
+    let tracker_vip = vip.name.clone();
+    let trackers = track::spawn(base, vip.track.clone(), frontend_ready, move |update| {
+        tracker_control.send(Control::Tracked {
+            priority: update.effective.priority,
+            fault: update.effective.fault,
+        });
+        tracker_hub.set_tracker_reasons(&tracker_vip, reasons(&tracker_list, &update.health));
+    });
+    let initial = trackers.initial().effective;
+    (trackers, initial)
 }
 
 /// The counters for the status: every drop reason listed, zeros included.

@@ -8,4 +8,4 @@ pub(crate) mod score;
 
 pub use probe::FrontendReady;
 pub use runner::{spawn, TrackerHandle};
-pub use score::Health;
+pub use score::{Effective, Health};

@@ -25,6 +25,12 @@ impl AnnounceQueue {
         self.next = (self.settings.count > 0).then_some((now, self.settings.count));
     }
 
+    /// A reload's settings, for the next burst (one under way keeps its count and gap, the
+    /// next one due stays due).
+    pub fn set_settings(&mut self, settings: AnnounceSettings) {
+        self.settings = settings;
+    }
+
     /// Drop what is left (the VIP was removed).
     pub fn cancel(&mut self) {
         self.next = None;

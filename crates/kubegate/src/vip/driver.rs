@@ -41,6 +41,19 @@ pub enum Control {
     EndHandOver,
     /// Only wakes the thread (it beats its heartbeat on every round): `/healthz`.
     Ping,
+    /// A reload: the settings a running VIP takes (a new priority comes as `Tracked`).
+    Reconfigure(Box<Reconfigure>),
+}
+
+/// What a reload changes in a running VIP: the router's settings (see
+/// `vrrp::Input::Reconfigure` for the ones it takes), the peers (where unicast adverts go,
+/// who is not foreign), the announcements and the hook.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reconfigure {
+    pub router: vrrp::Config,
+    pub peers: Vec<IpAddr>,
+    pub announce: AnnounceSettings,
+    pub notify: Option<PathBuf>,
 }
 
 /// What the thread tells the daemon whenever the router's state, priority, master or
@@ -217,6 +230,7 @@ impl<Io: VipIo> Driver<Io> {
                 Ok(Control::HandOver) => self.router.handle(now, Input::HandOver),
                 Ok(Control::EndHandOver) => self.router.handle(now, Input::EndHandOver),
                 Ok(Control::Ping) => {}
+                Ok(Control::Reconfigure(new)) => self.reconfigure(now, *new),
                 Ok(Control::Shutdown) | Err(TryRecvError::Disconnected) => {
                     if !self.shutting_down {
                         self.shutting_down = true;
@@ -230,6 +244,27 @@ impl<Io: VipIo> Driver<Io> {
         if self.router.poll_timeout().is_some_and(|t| t <= now) {
             self.router.handle_timeout(now);
         }
+    }
+
+    /// Takes a reload's settings: the router's, then where adverts go from the next one on.
+    /// An announcement series under way finishes with the old settings.
+    fn reconfigure(&mut self, now: Instant, new: Reconfigure) {
+        let mut router = new.router;
+        // What only a new router may change stays as it is (the daemon replaces the VIP).
+        let old = &self.setup.router;
+        (router.vrid, router.version) = (old.vrid, old.version);
+        (router.primary_address, router.priority) = (old.primary_address, old.priority);
+        router.vips = old.vips.clone();
+        self.router
+            .handle(now, Input::Reconfigure(Box::new(router.clone())));
+        self.destinations = settings::destinations(&router);
+        self.setup.router = router;
+        self.setup.peers = new.peers;
+        if new.announce != self.setup.announce {
+            self.announces.set_settings(new.announce.clone());
+            self.setup.announce = new.announce;
+        }
+        self.setup.notify = new.notify;
     }
 
     /// The counters as reported: the driver's own with the router's drops.

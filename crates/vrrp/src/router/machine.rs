@@ -41,6 +41,7 @@ impl Router {
             Input::Shutdown => self.on_shutdown(now),
             Input::HandOver => self.on_hand_over(now),
             Input::EndHandOver => self.on_end_hand_over(),
+            Input::Reconfigure(config) => self.on_reconfigure(*config),
         }
     }
 
@@ -244,6 +245,25 @@ impl Router {
         // Nothing else changes now: a backup with preempt discards the lower-priority
         // master's adverts from here on (RFC 5798 §6.4.2) and takes over when its
         // Master_Down_Timer fires, as after any priority rise.
+    }
+
+    /// See `Input::Reconfigure`. Timers already armed run out as they are; the next ones
+    /// use the new interval (RFC 5798 §6.1: Master_Adver_Interval is our own while master,
+    /// and version 2 never learns it, RFC 3768 §6.4.2). A preempt delay only applies from
+    /// the next entry into Backup.
+    fn on_reconfigure(&mut self, new: super::Config) {
+        let c = &mut self.config;
+        c.preempt = new.preempt;
+        c.preempt_delay = new.preempt_delay;
+        c.unicast_peers = new.unicast_peers;
+        c.interval_cs = new.interval_cs.max(1);
+        c.auth = new.auth;
+        c.announce_repeat_after = new.announce_repeat_after;
+        c.handover_timeout = new.handover_timeout;
+        c.handover_linger = new.handover_linger;
+        if self.state == State::Master || c.version == Version::V2 {
+            self.master_adver_interval_cs = c.interval_cs;
+        }
     }
 
     fn on_advert(&mut self, now: Instant, from: IpAddr, ttl: u8, advert: &AdvertRepr) {

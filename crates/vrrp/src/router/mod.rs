@@ -101,6 +101,12 @@ pub enum Input {
     /// Back to the tracked priority (a reload). A backup with preempt then takes the VIP back
     /// from a lower-priority master as usual.
     EndHandOver,
+    /// A reload: new settings for the running router, applied without a state change.
+    /// Taken: preempt, preempt delay, unicast peers, advert interval, authentication, the
+    /// announce repeat and the handover timings. Kept: VRID, version, primary address, the
+    /// VIPs and the configured priority (a different router: the caller starts a new one);
+    /// a new priority arrives as `Priority`, as the trackers' does.
+    Reconfigure(Box<Config>),
 }
 
 /// Why a state changed; reported with `Action::StateChanged` for logs, notify and status.

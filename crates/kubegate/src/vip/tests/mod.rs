@@ -10,3 +10,4 @@ mod handover;
 mod net;
 mod parity;
 mod probes;
+mod reload;
