@@ -27,6 +27,8 @@ pub struct ProbeResult {
     pub detail: String,
     /// From the start of the probe to its verdict.
     pub latency: Duration,
+    /// The HTTP status code the backend answered, when the probe got that far (HTTP checks).
+    pub status: Option<u16>,
 }
 
 /// A probe ready to run, built once from a check's settings (TLS files are read here).
@@ -50,6 +52,9 @@ enum Kind {
 
 /// A step of a probe that failed, with the detail to show.
 struct Failed(String);
+
+/// A probe that ran to its end: passed, what it saw, the HTTP status code if any.
+type Verdict = (bool, String, Option<u16>);
 
 impl Prober {
     pub fn new(check: &HealthCheck) -> Prober {
@@ -92,20 +97,21 @@ impl Prober {
         };
         let latency = start.elapsed();
         let ms = latency.as_millis();
-        let (ok, detail) = match verdict {
-            Ok((ok, what)) => (ok, format!("{what} in {ms} ms")),
-            Err(Failed(detail)) => (false, detail),
+        let (ok, detail, status) = match verdict {
+            Ok((ok, what, status)) => (ok, format!("{what} in {ms} ms"), status),
+            Err(Failed(detail)) => (false, detail, None),
         };
         ProbeResult {
             ok,
             detail,
             latency,
+            status,
         }
     }
 
-    async fn tcp(&self, addr: SocketAddr, deadline: Instant) -> Result<(bool, String), Failed> {
+    async fn tcp(&self, addr: SocketAddr, deadline: Instant) -> Result<Verdict, Failed> {
         connect(addr, deadline, self.timeout).await?;
-        Ok((true, "TCP connect".to_owned()))
+        Ok((true, "TCP connect".to_owned(), None))
     }
 
     async fn http(
@@ -115,7 +121,7 @@ impl Prober {
         statuses: &[u16],
         tls: Option<&Result<ProbeTls, String>>,
         deadline: Instant,
-    ) -> Result<(bool, String), Failed> {
+    ) -> Result<Verdict, Failed> {
         let tls = match tls {
             None => None,
             Some(Ok(tls)) => Some(tls),
@@ -140,7 +146,11 @@ impl Prober {
                 ("HTTPS", self.exchange(stream, &request, deadline).await?)
             }
         };
-        Ok((statuses.contains(&status), format!("{scheme} {status}")))
+        Ok((
+            statuses.contains(&status),
+            format!("{scheme} {status}"),
+            Some(status),
+        ))
     }
 
     /// Send the request and read just enough of the answer to know its status code.

@@ -51,6 +51,7 @@ fn check(port: u16, state: CheckState, ok: bool) -> BackendCheck {
             ok,
             detail: format!("TCP {}", if ok { "connect in 3 ms" } else { "refused" }),
             latency: Duration::from_millis(3),
+            status: None,
         }),
         last_at: Some(at(1_900)),
         changed_at: None,

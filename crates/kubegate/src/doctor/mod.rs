@@ -1,10 +1,12 @@
 //! `kubegate doctor`: preflight checks before the daemon runs. Each check is a small I/O adapter
 //! in a file of its own that turns what it sees into [`Finding`]s (ok / warn / fail, what was
 //! found, what to do); `finding.rs` holds the report and its rendering. `run` runs them all in
-//! order: identity, capabilities, interfaces, VRIDs on the segment, ports, certificates.
+//! order: identity, capabilities, interfaces, VRIDs on the segment, ports, certificates, and
+//! each frontend's health check against each of its backends.
 
 pub(crate) mod caps;
 pub(crate) mod finding;
+pub(crate) mod health;
 pub(crate) mod interface;
 pub(crate) mod ports;
 pub mod sans;
@@ -62,22 +64,31 @@ pub fn run(
     };
     report.node = me.map(|n| n.name.clone());
     report.findings.extend(capabilities(cfg));
-    // The certificates are fetched while the VIPs' segments are listened to; the findings
-    // keep their order.
-    let certificates = std::thread::scope(|scope| {
+    // The certificates are fetched and the backends probed while the VIPs' segments are
+    // listened to; the findings keep their order.
+    let (certificates, health) = std::thread::scope(|scope| {
         let certificates =
             scope.spawn(|| sans::check(cfg, &options.extra_apiservers, options.connect_timeout));
+        let health = scope.spawn(|| health::check(cfg));
         if let Some(me) = me {
             report.findings.extend(vips(cfg, me, local, options));
         }
         report.findings.extend(ports::check(cfg));
-        certificates.join()
+        (certificates.join(), health.join())
     });
     match certificates {
         Ok(found) => report.findings.extend(found),
         Err(_) => report.findings.push(Finding::warn(
             "certificates",
             "the certificate check failed unexpectedly",
+            "run doctor again; report it if it persists",
+        )),
+    }
+    match health {
+        Ok(found) => report.findings.extend(found),
+        Err(_) => report.findings.push(Finding::warn(
+            "health checks",
+            "the health checks failed unexpectedly",
             "run doctor again; report it if it persists",
         )),
     }
