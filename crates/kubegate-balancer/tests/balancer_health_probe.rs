@@ -148,6 +148,11 @@ fn tcp_probe_reports_connect_and_refusal() {
     let down = probe(&check(CheckKind::Tcp), addr);
     assert!(!down.ok);
     assert_eq!(down.detail, "TCP connect refused");
+    assert_eq!(
+        (up.status, down.status),
+        (None, None),
+        "TCP reads no status"
+    );
 }
 
 #[test]
@@ -163,8 +168,10 @@ fn http_probe_sends_a_proper_request_and_accepts_only_listed_statuses() {
         "{}",
         strict.detail
     );
+    assert_eq!(strict.status, Some(401), "the status code read: {strict:?}");
     let lenient = probe(&http("/readyz", &[200, 401], None), peer.addr);
     assert!(lenient.ok, "{lenient:?}");
+    assert_eq!(lenient.status, Some(401), "{lenient:?}");
     let seen = peer.seen();
     let host = format!("Host: {}\r\n", peer.addr);
     assert!(seen.starts_with("GET /readyz HTTP/1.1\r\n"), "{seen}");

@@ -2,7 +2,8 @@
 //! real TLS certificates and real VRRP speakers on the segment: all good exits 0; an apiserver
 //! whose certificate lacks the VIP, a keepalived using our VRID for another address, and a port
 //! held by another process, and a process without CAP_NET_RAW each fail, naming what is wrong;
-//! our own node's daemon is reported as kubegate already running; IPv6 as well as IPv4.
+//! our own node's daemon is reported as kubegate already running; the frontend's health check
+//! passes against ready apiservers; IPv6 as well as IPv4.
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
@@ -121,6 +122,17 @@ fn all_good_exits_zero() {
         line(&report, "ok", "certificate 198.18.0.12:6443").is_some(),
         "{report}"
     );
+    for backend in ["198.18.0.11:6443", "198.18.0.12:6443"] {
+        assert!(
+            has(
+                &report,
+                "ok",
+                &format!("check api {backend}"),
+                "GET /readyz: HTTPS 200 in "
+            ),
+            "the ready apiserver {backend} passes the frontend's check:\n{report}"
+        );
+    }
     assert!(
         has(&report, "ok", "vrid 51 on eth0", "no other router"),
         "{report}"
