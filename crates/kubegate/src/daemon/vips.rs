@@ -340,6 +340,7 @@ fn reason_words(why: &vrrp::Reason) -> String {
         R::HandedOver { to } => format!("handed over to {to}"),
         R::HandoverTimedOut => "nobody took over in time".into(),
         R::Resigned => "handed over by the operator".into(),
+        R::GroupSteppedDown => "its group stepped down".into(),
     }
 }
 
