@@ -6,6 +6,7 @@
 mod cluster;
 mod counters;
 mod election;
+mod groups;
 mod handover;
 mod net;
 mod parity;
