@@ -168,7 +168,7 @@ fn peers(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> Vec<IpAddr> {
 
 /// What a running router can take: this node's priority (short of becoming or ceasing to be
 /// the owner), preempt, preempt delay, trackers, advert interval, authentication,
-/// announcements, the notify hook.
+/// announcements, the notify hook, the sync group (the daemon relays by it).
 fn live_fields(old: &Vip, new: &Vip, me: &str) -> Vec<&'static str> {
     let (o, n) = (&old.vrrp, &new.vrrp);
     [
@@ -180,6 +180,7 @@ fn live_fields(old: &Vip, new: &Vip, me: &str) -> Vec<&'static str> {
         (o.auth_pass != n.auth_pass, "auth_pass"),
         (old.announce != new.announce, "announce"),
         (old.notify != new.notify, "notify"),
+        (old.group != new.group, "group"),
     ]
     .into_iter()
     .filter_map(|(changed, what)| changed.then_some(what))
@@ -220,6 +221,7 @@ fn restart_fields(old: &Vip, new: &Vip, me: &str) -> Vec<&'static str> {
         a.track = b.track.clone();
         a.announce = b.announce.clone();
         a.notify = b.notify.clone();
+        a.group = b.group.clone();
         if a != *b {
             why.push("settings");
         }

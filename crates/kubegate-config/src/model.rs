@@ -78,6 +78,10 @@ pub struct Vip {
     /// on entering that state (besides `notify`).
     pub notify_on: StateNotify,
     pub announce: AnnounceSettings,
+    /// keepalived's `vrrp_sync_group` (not RFC): VIPs with the same group move together (a
+    /// member in FAULT puts the others in FAULT; one outranked takes the others to BACKUP).
+    /// Every group named has at least two VIPs. Default none.
+    pub group: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +171,13 @@ pub struct AnnounceSettings {
 impl ClusterConfig {
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// The other VIPs of `vip`'s group, in file order (none without a group).
+    pub fn group_mates<'a>(&'a self, vip: &'a Vip) -> impl Iterator<Item = &'a Vip> + 'a {
+        self.vips
+            .iter()
+            .filter(move |v| v.name != vip.name && v.group.is_some() && v.group == vip.group)
     }
 
     pub fn frontend(&self, name: &str) -> Option<&Frontend> {

@@ -59,6 +59,7 @@ pub struct RawVip {
     pub notify_backup: Option<Value>,
     pub notify_fault: Option<Value>,
     pub announce: Option<Sp<RawAnnounce>>,
+    pub group: Option<Value>,
 }
 pub const VIP_KEYS: &[&str] = &[
     "name",
@@ -73,6 +74,7 @@ pub const VIP_KEYS: &[&str] = &[
     "notify_backup",
     "notify_fault",
     "announce",
+    "group",
 ];
 
 #[derive(Debug, DeriveDeserialize)]

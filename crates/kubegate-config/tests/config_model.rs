@@ -144,6 +144,7 @@ fn design_example_parses_into_the_model() {
                 interval: Duration::ZERO,
                 repeat_after: Some(Duration::from_secs(5)),
             },
+            group: None,
         }]
     );
     let backend = |a: &str| Backend {

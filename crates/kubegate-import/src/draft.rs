@@ -125,6 +125,8 @@ pub struct DraftVip {
     pub notify_master: Option<String>,
     pub notify_backup: Option<String>,
     pub notify_fault: Option<String>,
+    /// `group:`, from keepalived's `vrrp_sync_group` (a group with two VIPs or more).
+    pub group: Option<String>,
     pub origin: Option<Origin>,
 }
 
@@ -151,6 +153,7 @@ impl DraftVip {
             notify_master: None,
             notify_backup: None,
             notify_fault: None,
+            group: None,
             origin: None,
         }
     }

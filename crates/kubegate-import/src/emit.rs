@@ -103,6 +103,9 @@ fn vip(out: &mut String, v: &DraftVip) {
             let _ = writeln!(out, "    {key}: {}", scalar(p));
         }
     }
+    if let Some(g) = &v.group {
+        let _ = writeln!(out, "    group: {}", scalar(g));
+    }
     out.push_str("    vrrp:\n");
     let _ = writeln!(out, "      vrid: {}", v.vrid);
     let _ = writeln!(out, "      version: {}", v.version);

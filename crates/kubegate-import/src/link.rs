@@ -151,6 +151,7 @@ mod tests {
                 notify_master: None,
                 notify_backup: None,
                 notify_fault: None,
+                group: None,
                 origin: None,
             }],
             frontends,

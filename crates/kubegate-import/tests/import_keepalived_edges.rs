@@ -75,7 +75,6 @@ fn what_kubegate_has_no_use_for_is_left_out_with_the_reason() {
         dropped,
         [
             "lvs.conf:1: left out: include /etc/keepalived/conf.d/*.conf is not followed: import the included file too",
-            "lvs.conf:2: left out: vrrp_sync_group: kubegate moves each VIP on its own; give VIPs that must stay together the same trackers and priorities",
             "lvs.conf:9: left out: vrrp_script user: kubegate runs scripts as its own user; make the script work for it",
             "lvs.conf:18: left out: vrrp_instance garp_master_delay has no kubegate equivalent",
             "lvs.conf:28: left out: virtual_server (LVS) has no kubegate equivalent: use frontends: instead",
@@ -86,7 +85,16 @@ fn what_kubegate_has_no_use_for_is_left_out_with_the_reason() {
         "{:#?}",
         f.notes
     );
-    let (_, vips, _) = run(&[f], &NodeHints::default());
+    let (_, vips, notes) = run(&[f], &NodeHints::default());
+    // The sync group is read now, but with one VIP it moves nothing and is left out.
+    assert_eq!(vips[0].group, None, "a group of one VIP is not written");
+    assert!(
+        of(&notes, Severity::Dropped).contains(
+            &"lvs.conf:11: left out: vrrp_sync_group G1 holds only VIP VI_1: a group of one moves nothing with it, so it is left out".to_string()
+        ),
+        "the lone group should be noted at its instance: {:#?}",
+        of(&notes, Severity::Dropped)
+    );
     assert_eq!(vips[0].notify.as_deref(), Some("/usr/local/bin/kg-notify"));
     assert_eq!(
         vips[0].notify_master.as_deref(),
@@ -389,6 +397,45 @@ fn the_nodes_must_agree_on_address_and_transport() {
         [
             "c.conf:12: error: virtual address is 10.0.0.101/24 here but 10.0.0.100 at a.conf:9; every node of VRID 10 must use the same virtual address: make them equal",
             "c.conf:8: error: transport is unicast (unicast_peer) here but multicast (no unicast_peer) at a.conf:4; every node of VRID 10 must use the same transport: make them equal",
+        ]
+    );
+}
+
+#[test]
+fn nodes_that_disagree_on_a_sync_group_are_an_error_naming_both_places() {
+    let node = |name: &str, me: u8, peer: u8, groups: &str| {
+        let inst = |vi: &str, vrid: u8, last: u8| {
+            format!(
+                "vrrp_instance {vi} {{\n  virtual_router_id {vrid}\n  priority 100\n  unicast_src_ip 10.0.0.{me}\n  unicast_peer {{\n    10.0.0.{peer}\n  }}\n  virtual_ipaddress {{\n    10.0.0.{last}/24\n  }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "global_defs {{\n  router_id {name}\n}}\n{groups}{}{}",
+            inst("VI_A", 31, 50),
+            inst("VI_B", 32, 60)
+        );
+        read(&format!("{name}.conf"), &text)
+    };
+    let both =
+        "vrrp_sync_group VG {\n  group {\n    VI_A\n    VI_B\n  }\n  notify_master /x.sh\n}\n";
+    let one = node("lb1", 1, 2, both);
+    assert_eq!(
+        of(&one.notes, Severity::Dropped),
+        ["lb1.conf:9: left out: vrrp_sync_group notify_master has no kubegate equivalent (the group moves its VIPs together; each VIP keeps its own notify and trackers)"],
+        "the group's own settings are noted"
+    );
+    let (_, vips, notes) = run(&[one, node("lb2", 2, 1, "")], &NodeHints::default());
+    let groups: Vec<Option<&str>> = vips.iter().map(|v| v.group.as_deref()).collect();
+    assert_eq!(
+        groups,
+        [Some("VG"), Some("VG")],
+        "the first file's group is kept"
+    );
+    assert_eq!(
+        of(&notes, Severity::Error),
+        [
+            "lb2.conf:4: error: vrrp_sync_group is no group here but VG at lb1.conf:4; every node of VRID 31 must use the same vrrp_sync_group: make them equal",
+            "lb2.conf:15: error: vrrp_sync_group is no group here but VG at lb1.conf:4; every node of VRID 32 must use the same vrrp_sync_group: make them equal",
         ]
     );
 }

@@ -1,6 +1,6 @@
-//! keepalived parity through `kubegate import`: several `virtual_ipaddress` lines, and
-//! `notify_master` / `notify_backup` / `notify_fault`, become one kubegate file that validates
-//! with the same addresses and programs.
+//! keepalived parity through `kubegate import`: several `virtual_ipaddress` lines,
+//! `notify_master` / `notify_backup` / `notify_fault` and a `vrrp_sync_group` become one
+//! kubegate file that validates with the same addresses, programs and group.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -65,6 +65,12 @@ fn several_addresses_and_per_state_programs_become_a_file_that_validates() {
         ingress.notify_on.master,
         Some(PathBuf::from("/etc/keepalived/to-master.sh"))
     );
+    // vrrp_sync_group VG_1 { group { VI_API VI_INGRESS } } on both nodes: kept as `group:`.
+    assert_eq!(
+        (api.group.as_deref(), ingress.group.as_deref()),
+        (Some("VG_1"), Some("VG_1")),
+        "both VIPs of the sync group should carry it:\n{text}"
+    );
     let dropped: Vec<String> = imported
         .notes
         .iter()
@@ -72,10 +78,11 @@ fn several_addresses_and_per_state_programs_become_a_file_that_validates() {
         .map(|n| n.to_string())
         .collect();
     assert!(
-        dropped
-            .iter()
-            .all(|n| !n.contains("notify_") && !n.contains("second address")),
-        "nothing about addresses or notify programs should be left out: {dropped:#?}"
+        dropped.iter().all(|n| !n.contains("notify_")
+            && !n.contains("second address")
+            && !n.contains("vrrp_sync_group")),
+        "nothing about addresses, notify programs or the sync group should be left out: \
+         {dropped:#?}"
     );
 }
 

@@ -1,10 +1,11 @@
 //! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
 //! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
 //! mistakes, and a VIP no node's subnet holds or only one node can hold (`reach.rs`); then each
-//! frontend (`frontends.rs`); several addresses and per-state notify programs in `parity.rs`. Printed by `kubegate check`; pure (reads only
+//! frontend (`frontends.rs`); several addresses and per-state notify programs in `parity.rs`; VIP groups in `groups.rs`. Printed by `kubegate check`; pure (reads only
 //! the validated config).
 
 mod frontends;
+mod groups;
 mod parity;
 mod reach;
 mod shared_tracking;
@@ -167,6 +168,7 @@ fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) 
 
         out.extend(reach::warnings(cfg, vip));
     }
+    out.extend(groups::lines(cfg));
     out.extend(shared_tracking::warnings(cfg));
     out
 }

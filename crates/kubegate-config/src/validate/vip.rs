@@ -20,6 +20,8 @@ pub struct Seen {
     pub nodes_complete: bool,
     /// `track: - frontend: NAME` entries, checked against the frontends once they are read.
     pub frontend_refs: Vec<track::FrontendRef>,
+    /// `group:` as written: the name, the VIP's path and where.
+    pub groups: Vec<(String, String, serde_saphyr::Location)>,
 }
 
 pub fn vip(
@@ -98,6 +100,12 @@ pub fn vip(
         None => AnnounceSettings::default(),
     };
 
+    let group = d.opt(r.group.as_ref(), &join(path, "group"), name);
+    if let (Some(g), Some(loc)) = (&group, r.group.as_ref()) {
+        seen.groups
+            .push((g.clone(), path.to_string(), loc.referenced));
+    }
+
     let (address, prefix_len) = first?;
     Some(Vip {
         name: nm?,
@@ -111,7 +119,22 @@ pub fn vip(
         notify,
         notify_on,
         announce,
+        group,
     })
+}
+
+/// keepalived's `vrrp_sync_group` (not RFC): a group of one VIP moves nothing with it, which
+/// is a mistake (a misspelt name, most often), so it is an error.
+pub fn check_groups(d: &mut Diag, seen: &Seen) {
+    for (g, path, loc) in &seen.groups {
+        if seen.groups.iter().filter(|(o, _, _)| o == g).count() == 1 {
+            d.err(
+                loc,
+                &join(path, "group"),
+                format!("group '{g}' has no other VIP; VIPs with the same group move together, so give at least one more VIP `group: {g}` (check the spelling) or drop the key"),
+            );
+        }
+    }
 }
 
 /// `A` or `A/len`; the prefix defaults to a host route (32 / 128).

@@ -16,6 +16,8 @@
 //! - The interface is kept when every node names the same one, else `auto`; the label loses
 //!   its `IFNAME:` part, which kubegate adds per node.
 //! - Trackers merge by `vrrp_script` name (or interface); kubegate runs them on every node.
+//! - A `vrrp_sync_group` becomes `group:` on its instances' VIPs (named after the group); the
+//!   nodes must agree, and a group left with one VIP is left out with a note.
 
 mod instance;
 mod lexer;
@@ -23,6 +25,7 @@ mod model;
 mod nodes;
 mod parse;
 mod settings;
+mod sync_group;
 mod track;
 mod value;
 mod vip;

@@ -30,7 +30,17 @@ pub struct KeepalivedFile {
     pub vrrp_version: Option<At<u8>>,
     pub scripts: Vec<VrrpScript>,
     pub instances: Vec<Instance>,
+    /// `vrrp_sync_group NAME { group { INSTANCE … } }`.
+    pub sync_groups: Vec<SyncGroup>,
     pub notes: Vec<Note>,
+}
+
+/// A `vrrp_sync_group`: its name and the instance names of its `group { }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncGroup {
+    pub name: String,
+    pub line: usize,
+    pub instances: Vec<String>,
 }
 
 /// `vrrp_script NAME { … }`; `None` = not written (keepalived's default applies).

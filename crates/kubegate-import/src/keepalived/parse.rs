@@ -1,9 +1,10 @@
 //! The top level of a keepalived file: `global_defs`, `vrrp_script`, `vrrp_instance` (read in
-//! `instance`) and the keywords kubegate has no use for, each left out with a note.
+//! `instance`), `vrrp_sync_group` (read in `sync_group`) and the keywords kubegate has no use for, each left out with a note.
 
 use super::instance::instance;
 use super::lexer::{items, Item};
 use super::model::{At, KeepalivedFile, VrrpScript};
+use super::sync_group;
 use super::value::Ctx;
 
 /// Reads one file; never fails: problems are notes in the result.
@@ -50,10 +51,11 @@ fn top_level(c: &mut Ctx, item: &Item, out: &mut KeepalivedFile) {
                 item.args.join(" ")
             ),
         ),
-        "vrrp_sync_group" => c.dropped(
-            item.line,
-            "vrrp_sync_group: kubegate moves each VIP on its own; give VIPs that must stay together the same trackers and priorities",
-        ),
+        "vrrp_sync_group" => {
+            if let Some(g) = sync_group::read(c, item, block) {
+                out.sync_groups.push(g);
+            }
+        }
         "virtual_server" | "virtual_server_group" | "real_server" => c.dropped(
             item.line,
             format!("{} (LVS) has no kubegate equivalent: use frontends: instead", item.key),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use super::super::draft::{DraftTransport, DraftVip, Note, Origin};
 use super::model::{AuthType, Instance, KeepalivedFile};
 use super::nodes::{valid_name, FileNode};
-use super::{settings, track};
+use super::{settings, sync_group, track};
 
 /// One node's instance of a VIP.
 pub struct Member<'a> {
@@ -58,6 +58,7 @@ pub fn vips(files: &[KeepalivedFile], nodes: &[FileNode], notes: &mut Vec<Note>)
         let name = unique(&valid_name(&members[0].inst.name), &out);
         out.push(vip(*vrid, name, members, nodes, notes));
     }
+    sync_group::drop_lone(&mut out, notes);
     out
 }
 
@@ -163,6 +164,7 @@ fn vip(
         notify_master,
         notify_backup,
         notify_fault,
+        group: sync_group::of_vip(members, notes),
         name,
         address,
         more_addresses,

@@ -15,6 +15,7 @@ mod control;
 mod frontends;
 mod reload;
 mod status;
+pub(crate) mod vip_group;
 mod vip_set;
 mod vips;
 

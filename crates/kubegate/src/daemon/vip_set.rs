@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use anyhow::Result;
 
 use super::control::Event;
+use super::vip_group::{Groups, SharedGroups};
 use super::vips::{self, Starting, VipControl, VipHandle};
 use crate::admin::hub::Hub;
 use crate::track::FrontendReady;
@@ -44,6 +45,8 @@ pub struct VipSet {
     frontend_ready: FrontendReady,
     events: Sender<Event>,
     hub: Arc<Hub>,
+    /// The running VIPs by group (keepalived's `vrrp_sync_group`).
+    groups: SharedGroups,
     next_id: u64,
     stopping: bool,
 }
@@ -57,8 +60,9 @@ impl VipSet {
         events: &Sender<Event>,
         hub: &Arc<Hub>,
     ) -> Result<VipSet> {
+        let groups = Groups::shared();
         let running = match me {
-            Some(me) => vips::start(cluster, me, frontend_ready.clone(), events, hub)?,
+            Some(me) => vips::start(cluster, me, frontend_ready.clone(), events, hub, &groups)?,
             None => Vec::new(),
         };
         let set = VipSet {
@@ -72,6 +76,7 @@ impl VipSet {
             frontend_ready,
             events: events.clone(),
             hub: hub.clone(),
+            groups,
             stopping: false,
         };
         set.publish_controls();
@@ -151,6 +156,7 @@ impl VipSet {
                         (self.running.iter_mut().find(|h| h.name() == name), vip)
                     {
                         h.reconfigure(new, &vip, &me);
+                        vips::lock(&self.groups).regroup(h.id, vip.group.clone());
                     }
                 }
             }
@@ -176,7 +182,8 @@ impl VipSet {
         }
         if let Some(i) = self.running.iter().position(|h| h.id == id) {
             // Its trackers stop with the handle.
-            self.running.remove(i);
+            let h = self.running.remove(i);
+            vips::lock(&self.groups).leave(h.id);
             self.publish_controls();
             return Ended::Running;
         }
@@ -188,6 +195,7 @@ impl VipSet {
             let h = self.running.remove(i);
             tracing::info!("vip {name}: handing over before it stops (reload)");
             h.send(Control::Shutdown);
+            vips::lock(&self.groups).leave(h.id);
             self.retiring.push(h);
         }
     }
@@ -225,6 +233,7 @@ impl VipSet {
             frontend_ready: self.frontend_ready.clone(),
             events: &self.events,
             hub: &self.hub,
+            groups: &self.groups,
         };
         let handle = vips::start_one(&starting, vip, self.next_id)?;
         self.next_id += 1;

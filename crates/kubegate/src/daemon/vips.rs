@@ -13,6 +13,7 @@ use std::time::SystemTime;
 use anyhow::{anyhow, Context, Result};
 
 use super::control::Event;
+use super::vip_group::SharedGroups;
 
 use crate::admin::gather::VipSample;
 use crate::admin::hub::{Heartbeat, Hub, VipUpdate};
@@ -112,6 +113,7 @@ pub fn start(
     frontend_ready: track::FrontendReady,
     events: &Sender<Event>,
     hub: &Arc<Hub>,
+    groups: &SharedGroups,
 ) -> Result<Vec<VipHandle>> {
     let local = crate::host::local_addresses().context("listing local addresses")?;
     let mut handles = Vec::new();
@@ -123,6 +125,7 @@ pub fn start(
             frontend_ready: frontend_ready.clone(),
             events,
             hub,
+            groups,
         };
         handles.push(start_one(&starting, vip, id as u64)?);
     }
@@ -137,6 +140,8 @@ pub struct Starting<'a> {
     pub frontend_ready: track::FrontendReady,
     pub events: &'a Sender<Event>,
     pub hub: &'a Arc<Hub>,
+    /// Where each report goes besides the hub: the VIP's group.
+    pub groups: &'a SharedGroups,
 }
 
 /// Starts one VIP's thread and trackers (at start, or added by a reload).
@@ -212,6 +217,7 @@ pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
     );
     let report_hub = hub.clone();
     let report_name = vip.name.clone();
+    let report_groups = s.groups.clone();
     let setup = DriverSetup {
         name: vip.name.clone(),
         router,
@@ -225,9 +231,14 @@ pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
         initial_priority: initial.priority,
         initial_fault: initial.fault,
         peers: settings::peers(cluster, vip, me),
-        report: Box::new(move |r| report_hub.update_vip(&report_name, update_of(&r))),
+        report: Box::new(move |r| {
+            lock(&report_groups).report(id, &r);
+            report_hub.update_vip(&report_name, update_of(&r));
+        }),
         alive: Box::new(move || heartbeat.beat()),
     };
+    let tell = vip_control.clone();
+    lock(s.groups).join(id, vip.group.clone(), Box::new(move |c| tell.send(c)));
     let events = s.events.clone();
     let name = vip.name.clone();
     thread::Builder::new()
@@ -244,6 +255,12 @@ pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
         frontend_ready: s.frontend_ready.clone(),
         hub: hub.clone(),
     })
+}
+
+/// The groups, even if a reporter panicked while holding them (they stay consistent: every
+/// change is one assignment).
+pub fn lock(groups: &SharedGroups) -> std::sync::MutexGuard<'_, super::vip_group::Groups> {
+    groups.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Starts `vip`'s trackers at `base`; their changes go to the VIP thread and their reasons
@@ -340,6 +357,7 @@ fn reason_words(why: &vrrp::Reason) -> String {
         R::HandedOver { to } => format!("handed over to {to}"),
         R::HandoverTimedOut => "nobody took over in time".into(),
         R::Resigned => "handed over by the operator".into(),
+        R::GroupSteppedDown => "its group stepped down".into(),
     }
 }
 

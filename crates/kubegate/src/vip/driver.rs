@@ -43,6 +43,12 @@ pub enum Control {
     Ping,
     /// A reload: the settings a running VIP takes (a new priority comes as `Tracked`).
     Reconfigure(Box<Reconfigure>),
+    /// keepalived's `vrrp_sync_group` (not RFC): another member of the VIP's group is in FAULT
+    /// by its own cause (`true`) or no longer (`false`). ORed with the trackers' fault.
+    GroupFault(bool),
+    /// keepalived's `vrrp_sync_group`: another member was outranked (`true`: follow it into
+    /// Backup and hold) or is master again (`false`); see `vrrp::Input::GroupBackup`.
+    GroupBackup(bool),
 }
 
 /// What a reload changes in a running VIP: the router's settings (see
@@ -68,6 +74,9 @@ pub struct VipReport {
     pub transition: Option<(State, State, vrrp::Reason)>,
     /// Adverts sent and received, drops by reason, foreign routers, since the thread started.
     pub counters: VrrpCounters,
+    /// A fault of the VIP's own (link down, a weight-0 tracker failing), not one its group
+    /// imposed: what the daemon passes on to the other members.
+    pub own_fault: bool,
 }
 
 /// Where reports go (the admin endpoint's hub).
@@ -116,14 +125,17 @@ pub struct Driver<Io: VipIo> {
     label: Option<String>,
     destinations: Vec<IpAddr>,
     link_up: bool,
+    /// The trackers' fault and the group's (`Control::GroupFault`); the router gets both ORed.
+    tracker_fault: bool,
+    group_fault: bool,
     shutting_down: bool,
-    /// What was last reported: state, priority, master, handed over, counters.
+    /// What was last reported: state, priority, master, handed over, own fault, counters.
     reported: Option<(Published, VrrpCounters)>,
     buf: Vec<u8>,
 }
 
-/// What a report says of the router: state, priority, master, handed over.
-type Published = (State, u8, Option<IpAddr>, bool);
+/// What a report says of the router: state, priority, master, handed over, own fault.
+type Published = (State, u8, Option<IpAddr>, bool, bool);
 
 /// Runs the VIP until it has stopped. `wake` becomes readable whenever `control` has news.
 pub fn run(
@@ -166,6 +178,8 @@ impl<Io: VipIo> Driver<Io> {
                 .map(|l| address_label(&setup.interface, l)),
             destinations: settings::destinations(&setup.router),
             link_up,
+            tracker_fault: setup.initial_fault,
+            group_fault: false,
             shutting_down: false,
             reported: None,
             buf: vec![0u8; 65_536],
@@ -225,8 +239,14 @@ impl<Io: VipIo> Driver<Io> {
             match control.try_recv() {
                 Ok(Control::Tracked { priority, fault }) => {
                     self.router.handle(now, Input::Priority(priority));
-                    self.router.handle(now, Input::TrackerFault(fault));
+                    self.tracker_fault = fault;
+                    self.feed_fault(now);
                 }
+                Ok(Control::GroupFault(fault)) => {
+                    self.group_fault = fault;
+                    self.feed_fault(now);
+                }
+                Ok(Control::GroupBackup(held)) => self.router.handle(now, Input::GroupBackup(held)),
                 Ok(Control::HandOver) => self.router.handle(now, Input::HandOver),
                 Ok(Control::EndHandOver) => self.router.handle(now, Input::EndHandOver),
                 Ok(Control::Ping) => {}
@@ -244,6 +264,17 @@ impl<Io: VipIo> Driver<Io> {
         if self.router.poll_timeout().is_some_and(|t| t <= now) {
             self.router.handle_timeout(now);
         }
+    }
+
+    /// The router's fault input: the trackers' or the group's.
+    fn feed_fault(&mut self, now: Instant) {
+        let fault = self.tracker_fault || self.group_fault;
+        self.router.handle(now, Input::TrackerFault(fault));
+    }
+
+    /// A fault of our own making (what the group hears of), not the group's.
+    fn own_fault(&self) -> bool {
+        self.tracker_fault || !self.link_up
     }
 
     /// Takes a reload's settings: the router's, then where adverts go from the next one on.
@@ -322,6 +353,7 @@ impl<Io: VipIo> Driver<Io> {
                         handed_over: self.router.handed_over(),
                         transition: Some((from, to, why.clone())),
                         counters: self.counters.with_router(self.router.stats()),
+                        own_fault: self.tracker_fault || !self.link_up,
                     });
                     tracing::info!("{name}: {from:?} -> {to:?} ({why:?}); priority {priority}");
                     if let Some(program) = &self.setup.notify {
@@ -349,6 +381,7 @@ impl<Io: VipIo> Driver<Io> {
             r.effective_priority(),
             r.master_address(),
             r.handed_over(),
+            self.own_fault(),
         );
         let counters = self.counters();
         if self
@@ -366,6 +399,7 @@ impl<Io: VipIo> Driver<Io> {
             handed_over: now.3,
             transition: None,
             counters,
+            own_fault: now.4,
         });
     }
 

@@ -42,6 +42,7 @@ impl Router {
             Input::HandOver => self.on_hand_over(now),
             Input::EndHandOver => self.on_end_hand_over(),
             Input::Reconfigure(config) => self.on_reconfigure(*config),
+            Input::GroupBackup(held) => self.on_group_backup(now, held),
         }
     }
 
@@ -320,8 +321,9 @@ impl Router {
         }
         // preempt_delay (keepalived): for a while after start / fault recovery we behave as
         // if preempt were off, so a returning node lets the current master keep the VIP.
-        let preempt_now =
-            self.config.preempt && self.preempt_blocked_until.is_none_or(|until| now >= until);
+        let preempt_now = self.config.preempt
+            && !self.group_held
+            && self.preempt_blocked_until.is_none_or(|until| now >= until);
         if !preempt_now || advert.priority >= self.priority {
             self.learn_interval(advert);
             self.arm_master_down(now);
@@ -385,6 +387,7 @@ impl Router {
     /// Enter Master: RFC 5798 §6.4.1 / §6.4.2 — send an advert, announce, set Adver_Timer.
     fn become_master(&mut self, now: Instant, why: Reason) {
         self.change_state(State::Master, why);
+        self.group_held = false;
         self.master_adver_interval_cs = self.config.interval_cs;
         self.send_advert(self.priority);
         self.actions.push_back(Action::AddVips);
@@ -463,7 +466,7 @@ impl Router {
         }));
     }
 
-    fn change_state(&mut self, to: State, why: Reason) {
+    pub(super) fn change_state(&mut self, to: State, why: Reason) {
         let from = self.state;
         // VIPs still lingering after a step-down: a new master keeps them; any other state
         // gives them up now.

@@ -5,6 +5,7 @@
 //! `receive` (acceptance rules), `timers` (skew / master-down arithmetic) and `machine`
 //! (transitions).
 
+mod group;
 mod machine;
 mod receive;
 mod stats;
@@ -107,6 +108,14 @@ pub enum Input {
     /// VIPs and the configured priority (a different router: the caller starts a new one);
     /// a new priority arrives as `Priority`, as the trackers' does.
     Reconfigure(Box<Config>),
+    /// Not RFC: keepalived's `vrrp_sync_group`. `true`: another member of this router's group
+    /// was outranked, so this one follows it into Backup: a master steps down as if outranked
+    /// (no priority-0 advert; VIPs kept for `handover_linger`), and while held the router does
+    /// not preempt, so the other node's member takes over and keeps the VIP even at a lower
+    /// priority. Its Master_Down_Timer runs at priority 1's length, so that member (whose timer
+    /// started at our last advert) fires first; with nobody advertising we still take over.
+    /// `false`: a member is master again; the hold ends and preempt works as configured.
+    GroupBackup(bool),
 }
 
 /// Why a state changed; reported with `Action::StateChanged` for logs, notify and status.
@@ -138,6 +147,8 @@ pub enum Reason {
     HandoverTimedOut,
     /// The operator handed the VIP over (`Input::HandOver`).
     Resigned,
+    /// Another member of the sync group was outranked (`Input::GroupBackup`).
+    GroupSteppedDown,
 }
 
 /// What the I/O adapter must do.
@@ -187,6 +198,8 @@ pub struct Router {
     preempt_blocked_until: Option<Instant>,
     /// While stopping: the successor heard, if any (the handover timer then ends the linger).
     successor: Option<IpAddr>,
+    /// `Input::GroupBackup(true)` is in force: no preemption (keepalived sync group).
+    group_held: bool,
     /// After stepping down: the VIPs are removed at this instant (`handover_linger`).
     vips_linger_until: Option<Instant>,
     actions: VecDeque<Action>,
@@ -215,6 +228,7 @@ impl Router {
             lower_master_heard: false,
             preempt_blocked_until: None,
             successor: None,
+            group_held: false,
             vips_linger_until: None,
             actions: VecDeque::new(),
             stats: Stats::default(),

@@ -68,10 +68,15 @@ impl Cluster {
 
     /// Starts one driver per node of the config file `text` (its first VIP), all at time zero.
     pub fn start_config(text: &str) -> Cluster {
+        Cluster::start_config_vip(text, 0)
+    }
+
+    /// As `start_config`, for the file's VIP number `index` (each VIP on its own segment).
+    pub fn start_config_vip(text: &str, index: usize) -> Cluster {
         let text = text.to_string();
         let config = kubegate_config::parse_str(&text, Path::new("sim.yaml"))
             .unwrap_or_else(|e| panic!("the test config should be valid: {e:?}\n{text}"));
-        let vip = &config.vips[0];
+        let vip = &config.vips[index];
         let addresses: Vec<IpAddr> = config.nodes.iter().map(|n| n.address).collect();
         let world = World::new(&addresses);
         let members = config
