@@ -5,8 +5,6 @@
 //! of the owner's 255 or of this node's own entry needs a new router: the VIP is handed over
 //! first (as on SIGTERM), then started again.
 
-use std::net::IpAddr;
-
 use crate::model::{Admin, ClusterConfig, Node, Vip};
 
 /// One VIP's change.
@@ -129,7 +127,7 @@ pub fn changes(old: &ClusterConfig, new: &ClusterConfig, me: &str) -> Result<Cha
         }
         let mut what = live_fields(before, vip, me);
         if let Some(me) = new_me {
-            if peers(old, before, me) != peers(new, vip, me) {
+            if old.peers_of(before, me) != new.peers_of(vip, me) {
                 what.push("peers");
             }
         }
@@ -152,17 +150,6 @@ fn names_missing(from: &[Node], other: &[Node]) -> Vec<String> {
     from.iter()
         .filter(|n| !other.iter().any(|o| o.name == n.name))
         .map(|n| n.name.clone())
-        .collect()
-}
-
-/// The other nodes' addresses of the VIP's family: where unicast adverts go and whom they
-/// are accepted from.
-fn peers(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> Vec<IpAddr> {
-    cluster
-        .nodes
-        .iter()
-        .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
-        .map(|n| n.address)
         .collect()
 }
 

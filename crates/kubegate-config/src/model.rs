@@ -169,6 +169,16 @@ pub struct AnnounceSettings {
 }
 
 impl ClusterConfig {
+    /// The other nodes of the file, of `vip`'s address family, seen from `me`: where unicast
+    /// adverts go, and in either transport the routers expected on the VRID.
+    pub fn peers_of(&self, vip: &Vip, me: &Node) -> Vec<std::net::IpAddr> {
+        self.nodes
+            .iter()
+            .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
+            .map(|n| n.address)
+            .collect()
+    }
+
     pub fn node(&self, name: &str) -> Option<&Node> {
         self.nodes.iter().find(|n| n.name == name)
     }

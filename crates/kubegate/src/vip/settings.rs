@@ -41,12 +41,7 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
 /// The other nodes of the file, of the VIP's address family: the unicast peers, and in either
 /// transport the routers expected on the VRID.
 pub fn peers(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> Vec<IpAddr> {
-    cluster
-        .nodes
-        .iter()
-        .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
-        .map(|n| n.address)
-        .collect()
+    cluster.peers_of(vip, me)
 }
 
 /// Where adverts go: the multicast group, or each unicast peer.
