@@ -63,6 +63,21 @@ fn carrier_cut_stops_traffic_and_addresses_are_listed() {
     tear_down(lab);
 }
 
+/// Waits (at most 2 s) until `ip netns pids` lists `pid` in namespace `name`: `ip netns exec`
+/// enters the namespace just after it starts.
+fn wait_until_in_namespace(pid: u32, name: &str) {
+    let pid = pid.to_string();
+    let listed = eventually(Duration::from_secs(2), || {
+        let out = Command::new("ip")
+            .args(["netns", "pids", name])
+            .output()
+            .unwrap();
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        out.split_whitespace().any(|p| p == pid).then_some(out)
+    });
+    assert!(listed.is_some(), "pid {pid} never listed in {name}");
+}
+
 #[test]
 fn spawned_processes_die_with_their_guard_and_namespace() {
     lab::require_root().unwrap_or_else(|e| panic!("{e}"));
@@ -71,18 +86,11 @@ fn spawned_processes_die_with_their_guard_and_namespace() {
     let mut child = ns.spawn("sleep", &["60"]).unwrap();
     assert!(child.try_wait().unwrap().is_none());
     // `ip netns exec` enters the namespace just after it starts: wait until it has.
-    let pid = child.id().to_string();
-    let listed = eventually(Duration::from_secs(2), || {
-        let out = Command::new("ip")
-            .args(["netns", "pids", &name])
-            .output()
-            .unwrap();
-        let out = String::from_utf8_lossy(&out.stdout).into_owned();
-        out.split_whitespace().any(|p| p == pid).then_some(out)
-    });
-    assert!(listed.is_some(), "pid {pid} never listed in {name}");
-    // A second process is left without a guard: dropping the namespace kills it.
+    wait_until_in_namespace(child.id(), &name);
+    // A second process is left without a guard: dropping the namespace kills it (once it
+    // has entered the namespace, as above; before that it is no process of the namespace).
     let mut orphan = ns.command("sleep").arg("60").spawn().unwrap();
+    wait_until_in_namespace(orphan.id(), &name);
     drop(child);
     drop(ns);
     assert!(!netns::list().unwrap().contains(&name));
