@@ -109,12 +109,6 @@ impl Member {
     pub fn is_ready(&self) -> bool {
         self.health == Health::Up && self.admin == AdminState::Ready
     }
-    /// What the health checker's probes alone say (see [`Pool::has_probed_ready`]).
-    ///
-    /// [`Pool::has_probed_ready`]: super::Pool::has_probed_ready
-    pub fn probed(&self) -> Health {
-        self.probed
-    }
     /// Connections open or being opened to this backend now (picked and not yet released).
     pub fn active(&self) -> u32 {
         self.active
