@@ -126,9 +126,9 @@ pub struct Tracker {
     /// keepalived semantics, -253..=253: 0 = failure puts the instance in FAULT; positive is
     /// added while healthy; negative is added while failed.
     pub weight: i16,
-    /// The weight was not written: a `frontend:` tracker of a VIP with preempt on then steps
-    /// aside (a negative weight derived from the VIP's priorities, see
-    /// `validate::track::step_aside_weight`); any other tracker keeps keepalived's default 0.
+    /// The weight was not written: a `frontend:` tracker then steps aside (a negative weight
+    /// derived from the VIP's priorities, see `validate::track::step_aside_weight`); any other
+    /// tracker keeps keepalived's default 0.
     pub weight_is_default: bool,
     pub interval: Duration,
     pub timeout: Duration,
@@ -225,6 +225,26 @@ impl Vip {
     /// This node's priority for the VIP.
     pub fn priority_of(&self, node: &str) -> u8 {
         self.vrrp.priority.get(node).copied().unwrap_or(1)
+    }
+
+    /// With a stepping-aside tracker (a `frontend:` tracker without `weight`), the lowest
+    /// priority a node whose frontends all have a ready backend can have: the lowest
+    /// configured priority less every other tracker's negative weight. The step-aside weight
+    /// (`validate::track::step_aside_weight`) puts every node without a ready backend below
+    /// it, so a router may tell a master that stepped aside by its advertised priority alone
+    /// (`vrrp::Config::step_aside_below`). `None` without such a tracker.
+    pub fn step_aside_floor(&self) -> Option<u8> {
+        if !self.track.iter().any(Tracker::steps_aside) {
+            return None;
+        }
+        let lowest = i32::from(self.vrrp.priority.values().copied().min()?);
+        let drops: i32 = self
+            .track
+            .iter()
+            .filter(|t| !t.steps_aside() && t.weight < 0)
+            .map(|t| i32::from(t.weight).abs())
+            .sum();
+        Some((lowest - drops).clamp(1, 254) as u8)
     }
 }
 

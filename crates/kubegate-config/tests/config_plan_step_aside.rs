@@ -1,8 +1,8 @@
 //! `kubegate check` on what a frontend tracker does when no node has a ready backend: the
 //! default (step-aside) weight keeps the VIP on one node, an explicit weight 0 leaves nobody
-//! holding it, nopreempt keeps keepalived's FAULT; and the master-master warning for two VIPs
-//! that track one frontend while they carry another (as `kubegate import` writes for the
-//! keepalived + haproxy pair with ingress 80/443).
+//! holding it, nopreempt steps aside too (with the floor that tells who did); and the
+//! master-master warning for two VIPs that track one frontend while they carry another (as
+//! `kubegate import` writes for the keepalived + haproxy pair with ingress 80/443).
 
 use std::path::Path;
 
@@ -76,18 +76,49 @@ fn explicit_weight_zero_is_fault_and_says_nobody_holds_the_vip() {
 }
 
 #[test]
-fn nopreempt_keeps_keepalived_fault_as_the_default() {
-    // Without preemption a healthier backup never takes the VIP from a lower-priority master,
-    // so stepping aside by priority cannot work: the default stays weight 0.
+fn nopreempt_steps_aside_too_and_the_floor_tells_who_stepped_aside() {
+    // Preempt off: the default weight still applies; a healthy backup takes the VIP from a
+    // master that stepped aside (the router's floor), nobody takes it back.
     let text = format!(
         "{THREE}    vrrp: {{ vrid: 51, preempt: false }}\n    track: [ {{ frontend: api }} ]\n"
     );
     let cfg = parse(&text);
-    assert_eq!(cfg.vips[0].track[0].weight, 0);
-    assert!(
-        line(&plan(&text, "m1"), "if frontend api").contains("m1 goes to FAULT"),
-        "expected FAULT with preempt off"
+    assert_eq!(cfg.vips[0].track[0].weight, -101);
+    // Healthy nodes count 50..=150, those without a ready backend at most 150 − 101 = 49.
+    assert_eq!(cfg.vips[0].step_aside_floor(), Some(50));
+    let m1 = plan(&text, "m1");
+    assert_eq!(
+        line(&m1, "if frontend api"),
+        "if frontend api has no ready backend, m1's priority drops by 101 to 49: below m2 (100), \
+         so m2 takes the VIP over although preempt is off (a node that stepped aside gives way \
+         to one with a ready backend); m1 does not take it back when a backend is ready again. \
+         The weight -101 is the default for a frontend tracker (any node with a ready backend \
+         outranks any node without one); when no node has a ready backend behind api, the VIP \
+         stays on the node that holds it and its balancer refuses new connections at once (TCP \
+         RST) instead of leaving clients to time out."
     );
+    assert!(
+        !m1.iter().any(|l| l.starts_with("warning")),
+        "no warning expected: {m1:#?}"
+    );
+}
+
+#[test]
+fn the_floor_allows_for_the_other_trackers_negative_weights() {
+    let text = format!(
+        "{THREE}    vrrp: {{ vrid: 51, preempt: false, priority: {{ m1: 150, m2: 120, m3: 100 }} }}
+    track:
+      - {{ frontend: api }}
+      - {{ tcp: 127.0.0.1:10250, weight: -10 }}
+      - {{ interface: eth1, weight: 5 }}
+"
+    );
+    let cfg = parse(&text);
+    // 150 − 100 + 1 + (10 + 5): every node without a ready backend is below 100 − 10.
+    assert_eq!(cfg.vips[0].track[0].weight, -66);
+    assert_eq!(cfg.vips[0].step_aside_floor(), Some(90));
+    let explicit = text.replace("{ frontend: api }", "{ frontend: api, weight: -66 }");
+    assert_eq!(parse(&explicit).vips[0].step_aside_floor(), None);
 }
 
 #[test]

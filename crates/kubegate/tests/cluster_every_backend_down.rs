@@ -3,7 +3,9 @@
 //! (step-aside) weight no node goes to FAULT, exactly one node — the best of the unhealthy —
 //! keeps the VIP, and a client connecting to it is refused at once (TCP RST) instead of
 //! waiting for its own timeout. When one backend returns, service resumes within
-//! rise × interval of the checks (+ a stated margin).
+//! rise × interval of the checks (+ a stated margin). With `preempt: false` the same holds,
+//! and a node whose own checks fail still gives the VIP to a healthy one (the step-aside
+//! floor), which keeps it when the first recovers.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
@@ -30,6 +32,11 @@ const RESUME_MARGIN: Duration = Duration::from_millis(400);
 const NODES: [&str; 3] = ["node1", "node2", "node3"];
 
 fn yaml() -> String {
+    yaml_with("")
+}
+
+/// The lab's file with more `vrrp:` settings (`, preempt: false`).
+fn yaml_with(vrrp_extra: &str) -> String {
     format!(
         "nodes:
   - {{ name: node1, address: 198.18.0.11 }}
@@ -38,7 +45,7 @@ fn yaml() -> String {
 vips:
   - name: api
     address: 198.18.0.50/24
-    vrrp: {{ vrid: 51, advert_interval: 100ms }}
+    vrrp: {{ vrid: 51, advert_interval: 100ms{vrrp_extra} }}
     track:
       - frontend: api
 frontends:
@@ -234,4 +241,105 @@ fn every_backend_down_one_node_keeps_the_vip_and_refuses_at_once() {
         |all| all.iter().map(|s| s.vips[0].priority).collect::<Vec<_>>() == [150, 100, 50],
     );
     assert_eq!(c.holders(VIP).unwrap(), vec!["node1"]);
+}
+
+/// Rejects (TCP RST) every connection `node` opens to a backend port: its checks fail while
+/// the other nodes' pass. The rule goes with the namespace.
+fn cut_off_backends(c: &Cluster, node: &str, cut: bool) {
+    let script = if cut {
+        format!(
+            "add table inet kg_test; \
+             add chain inet kg_test out {{ type filter hook output priority 0; }}; \
+             add rule inet kg_test out tcp dport {BACKEND_PORT} reject with tcp reset"
+        )
+    } else {
+        "delete table inet kg_test".to_string()
+    };
+    let out = c
+        .segment
+        .netns(node)
+        .unwrap()
+        .run("nft", &[&script])
+        .unwrap_or_else(|e| panic!("{node}: nft {script:?}: {e} (needs the nftables package)"));
+    assert!(out.trim().is_empty(), "nft said: {out}");
+}
+
+/// Asserts that `node` alone holds the VIP for the whole of `span`.
+fn holds_alone(c: &Cluster, node: &str, span: Duration, why: &str) {
+    let until = Instant::now() + span;
+    while Instant::now() < until {
+        assert_eq!(c.holders(VIP).unwrap(), vec![node], "{why}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn nopreempt_a_node_without_backends_gives_way_and_nobody_takes_the_vip_back() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut c = Cluster::new(binary, 3, &yaml_with(", preempt: false")).expect("building the lab");
+    let ips = [
+        Ipv4Addr::new(198, 18, 0, 11),
+        Ipv4Addr::new(198, 18, 0, 12),
+        Ipv4Addr::new(198, 18, 0, 13),
+    ];
+    let backends: Vec<Backend> = NODES
+        .iter()
+        .zip(ips)
+        .map(|(n, ip)| Backend::start(&c, n, ip))
+        .collect();
+    c.start_all().unwrap();
+    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
+        .unwrap();
+
+    // node1 alone loses its backends: it steps aside (150 − 101 = 49, below the floor 50)
+    // and node2, the best healthy node, takes the VIP although preempt is off.
+    cut_off_backends(&c, "node1", true);
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
+        .expect("node2 should take the VIP from node1 without a ready backend");
+    let (answer, _) = connect_once(&c);
+    assert!(
+        matches!(answer, Answer::Served(_)),
+        "expected a backend's name through node2, got {answer:?}"
+    );
+
+    // node1's backends return: it outranks node2 again, but nopreempt keeps the VIP on node2.
+    cut_off_backends(&c, "node1", false);
+    cluster_support::wait_statuses(
+        &c,
+        &NODES,
+        "node1 back at its configured 150",
+        Duration::from_secs(3),
+        |all| all[0].vips[0].priority == 150,
+    );
+    holds_alone(
+        &c,
+        "node2",
+        Duration::from_secs(1),
+        "nopreempt: node2 keeps the VIP when node1 recovers",
+    );
+
+    // Every backend down: every node below the floor, so nobody takes over from node2,
+    // which refuses clients at once.
+    drop(backends);
+    cluster_support::wait_statuses(
+        &c,
+        &NODES,
+        "every node's frontend tracker failed (150/100/50 − 101, clamped to 1)",
+        Duration::from_secs(5),
+        |all| all.iter().map(|s| s.vips[0].priority).collect::<Vec<_>>() == [49, 1, 1],
+    );
+    holds_alone(
+        &c,
+        "node2",
+        Duration::from_secs(1),
+        "expected node2 to keep the VIP while every backend is down",
+    );
+    for attempt in 0..5 {
+        let (answer, took) = connect_once(&c);
+        assert!(
+            matches!(answer, Answer::Refused) && took < Duration::from_millis(50),
+            "attempt {attempt}: expected a refusal (RST) within 50 ms, got {answer:?} after {took:?}"
+        );
+    }
 }

@@ -157,7 +157,7 @@ fn explain_with(cfg: &ClusterConfig, me: &Node, iface: impl Fn(&Vip) -> String) 
         out.extend(parity::lines(vip));
         for t in &vip.track {
             let mut line = tracker(vip, &order, rank, t);
-            if let Some(more) = step_aside::when_none_ready(&order, t) {
+            if let Some(more) = step_aside::when_none_ready(&order, t, vip.vrrp.preempt) {
                 line.push(' ');
                 line.push_str(&more);
             }

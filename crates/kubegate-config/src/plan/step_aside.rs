@@ -36,7 +36,7 @@ pub(crate) fn holder_when_all_fail<'a>(order: &'a [Ranked], t: &Tracker) -> Opti
 
 /// The sentence added to a frontend tracker's line: what happens when no node has a ready
 /// backend. `None` for other trackers.
-pub(super) fn when_none_ready(order: &[Ranked], t: &Tracker) -> Option<String> {
+pub(super) fn when_none_ready(order: &[Ranked], t: &Tracker, preempt: bool) -> Option<String> {
     let TrackerKind::Frontend(f) = &t.kind else {
         return None;
     };
@@ -48,6 +48,13 @@ pub(super) fn when_none_ready(order: &[Ranked], t: &Tracker) -> Option<String> {
         ));
     }
     let (holder, p) = holder_when_all_fail(order, t)?;
+    let stays = if preempt {
+        format!("the VIP stays on {holder} ({p})")
+    } else {
+        // Nobody outranks a master that stepped aside from the same side of the floor
+        // (`Vip::step_aside_floor`), and nopreempt keeps it there.
+        "the VIP stays on the node that holds it".to_string()
+    };
     let default = if t.steps_aside() {
         format!(
             "The weight {} is the default for a frontend tracker (any node with a ready backend \
@@ -58,9 +65,8 @@ pub(super) fn when_none_ready(order: &[Ranked], t: &Tracker) -> Option<String> {
         "W".to_string()
     };
     Some(format!(
-        "{default}hen no node has a ready backend behind {f}, the VIP stays on {holder} ({p}) \
-         and its balancer refuses new connections at once (TCP RST) instead of leaving clients \
-         to time out."
+        "{default}hen no node has a ready backend behind {f}, {stays} and its balancer refuses \
+         new connections at once (TCP RST) instead of leaving clients to time out."
     ))
 }
 

@@ -95,6 +95,14 @@ pub(super) fn tracker(vip: &Vip, order: &[Ranked], rank: usize, t: &Tracker) -> 
                 other.name
             );
         }
+        if !vip.vrrp.preempt && t.steps_aside() {
+            return format!(
+                "if {fails}, {change}: below {} ({best}), so {} takes the VIP over although \
+                 preempt is off (a node that stepped aside gives way to one with a ready \
+                 backend); {name} does not take it back when a backend is ready again.",
+                other.name, other.name
+            );
+        }
         if vip.vrrp.preempt {
             let again = match &t.kind {
                 TrackerKind::Frontend(_) => "a backend is ready again",
@@ -142,7 +150,7 @@ pub(super) fn warnings(vip: &Vip, order: &[Ranked]) -> Vec<String> {
         if order.len() < 2 {
             break;
         }
-        if !v.preempt {
+        if !v.preempt && !t.steps_aside() {
             out.push(format!(
                 "warning: with preempt off, the weight {} of {} never moves the VIP while its \
                  holder runs (the others do not take over from a lower-priority master); use \

@@ -89,9 +89,9 @@ pub fn vip(
         Some(list) => track::trackers(d, list, &join(path, "track"), &mut seen.frontend_refs),
         None => Vec::new(),
     };
-    // Stepping aside needs preemption: with `preempt: false` a healthier backup never takes
-    // the VIP from a lower-priority master, so the default stays keepalived's 0 (FAULT).
-    if let Some(v) = vrrp.as_ref().filter(|v| v.preempt) {
+    // With preempt on or off: without preemption a healthier backup still takes the VIP from
+    // a master that stepped aside (`Vip::step_aside_floor`).
+    if let Some(v) = vrrp.as_ref() {
         let priorities: Vec<u8> = v.priority.values().copied().collect();
         track::derive_frontend_weights(&mut track, &priorities);
     }

@@ -24,6 +24,7 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
         priority: vip.priority_of(&me.name),
         interval_cs,
         preempt: vip.vrrp.preempt,
+        step_aside_below: vip.step_aside_floor(),
         preempt_delay: vip.vrrp.preempt_delay,
         primary_address: me.address,
         vips: vip.addresses().iter().map(|&(a, _)| a).collect(),

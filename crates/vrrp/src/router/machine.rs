@@ -255,6 +255,7 @@ impl Router {
     fn on_reconfigure(&mut self, new: super::Config) {
         let c = &mut self.config;
         c.preempt = new.preempt;
+        c.step_aside_below = new.step_aside_below;
         c.preempt_delay = new.preempt_delay;
         c.unicast_peers = new.unicast_peers;
         c.interval_cs = new.interval_cs.max(1);
@@ -321,7 +322,7 @@ impl Router {
         }
         // preempt_delay (keepalived): for a while after start / fault recovery we behave as
         // if preempt were off, so a returning node lets the current master keep the VIP.
-        let preempt_now = self.config.preempt
+        let preempt_now = (self.config.preempt || self.stepped_aside(advert.priority))
             && !self.group_held
             && self.preempt_blocked_until.is_none_or(|until| now >= until);
         if !preempt_now || advert.priority >= self.priority {
@@ -334,6 +335,15 @@ impl Router {
             // active: see `arm_preempt_announce`.
             self.lower_master_heard = true;
         }
+    }
+
+    /// Not RFC (see `Config::step_aside_below`): a master advertising `priority` has stepped
+    /// aside (its checks fail) while ours pass, so even without preempt we take over from it
+    /// as RFC 5798 §6.4.2 has a preempting backup do.
+    fn stepped_aside(&self, priority: u8) -> bool {
+        self.config
+            .step_aside_below
+            .is_some_and(|floor| priority < floor && self.priority >= floor)
     }
 
     /// RFC 5798 §6.4.3 (RFC 3768 §6.4.3): an advertisement received in Master.

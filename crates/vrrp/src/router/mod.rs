@@ -45,6 +45,12 @@ pub struct Config {
     pub interval_cs: u16,
     /// RFC 5798 §6.1 Preempt_Mode; `false` is keepalived's `nopreempt`.
     pub preempt: bool,
+    /// Not RFC: the lowest priority a router advertises while its health checks pass, when a
+    /// failing check lowers its priority below every healthy router's (kubegate's step-aside
+    /// weight). With `preempt` off, a backup at or above this priority still takes over from a
+    /// master advertising below it, as with preempt on: nopreempt keeps the VIP where it is
+    /// among healthy routers, not on a router that stepped aside. `None`: no such floor.
+    pub step_aside_below: Option<u8>,
     /// keepalived's `preempt_delay`: for this long after entering Backup from Initialize or
     /// Fault, lower-priority adverts are honoured as if `preempt` were off.
     pub preempt_delay: Duration,

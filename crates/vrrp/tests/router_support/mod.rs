@@ -36,6 +36,7 @@ pub fn v3(priority: u8, host: u8) -> Config {
         priority,
         interval_cs: 10,
         preempt: true,
+        step_aside_below: None,
         preempt_delay: Duration::ZERO,
         primary_address: addr(host),
         vips: vec![vip()],
