@@ -243,3 +243,58 @@ fn a_changed_vrid_is_applied_as_handover_then_start_and_said_so() {
         "the VRID change failed connections: {report:?}; statuses {seen:?}"
     );
 }
+
+/// `api` with a check that fails on node1 only (its address is on its `eth0`), weight −60.
+fn api_checked(priorities: &str) -> String {
+    format!(
+        "{}    track:
+      - script: \"! ip -o -4 addr show dev eth0 | grep -q ' 198.18.0.11/'\"
+        interval: 100ms
+        weight: -60
+",
+        api(priorities)
+    )
+}
+
+#[test]
+fn a_reload_that_restarts_the_trackers_keeps_a_failing_check_failed() {
+    let _turn = lab::serial();
+    let mut c = start(&format!(
+        "{NODES}{}",
+        api_checked("node1: 150, node2: 100, node3: 50")
+    ));
+    // node1's check fails: 150 − 60 = 90, below node2's 100.
+    c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(5))
+        .unwrap();
+    // A new priority for node1 restarts its trackers. Started healthy they would put it at
+    // 140, above node2, and the VIP would move to node1 and back when the check failed again.
+    reload(
+        &mut c,
+        &format!(
+            "{NODES}{}",
+            api_checked("node1: 140, node2: 100, node3: 50")
+        ),
+        &ALL,
+    );
+    let seen = wait_reloaded(&c, &["node1"], "vip api: priority changed (applied live)");
+    let until = std::time::Instant::now() + Duration::from_millis(1500);
+    while std::time::Instant::now() < until {
+        assert_eq!(
+            c.holders(VIP).unwrap(),
+            vec!["node2"],
+            "the VIP should stay on node2 while node1's check keeps failing"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let after = cluster_support::status_of(&c, "node1").unwrap();
+    assert_eq!(
+        (after.vips[0].base_priority, after.vips[0].priority),
+        (140, 80),
+        "node1 at 140 − 60"
+    );
+    assert_eq!(
+        transitions(&seen, "api"),
+        transitions(std::slice::from_ref(&after), "api"),
+        "node1's VIP did not change state after the reload"
+    );
+}

@@ -78,16 +78,22 @@ impl VipHandle {
         })));
         let restart = vip.track != self.vip.track || base != self.vip.priority_of(&me.name);
         if restart {
-            // The old trackers stop before the new ones report.
+            // Each check keeps the health it had (a failing one stays failed), and the old
+            // trackers stop before the new ones report.
+            let starting = self.trackers.carried_to(&vip.track);
             let (trackers, initial) = spawn_trackers(
                 base,
                 vip,
+                starting,
                 &self.control,
                 self.frontend_ready.clone(),
                 &self.hub,
             );
             self.trackers = trackers;
-            self.hub.set_tracker_reasons(&vip.name, Vec::new());
+            self.hub.set_tracker_reasons(
+                &vip.name,
+                reasons(&vip.track, &self.trackers.initial().health),
+            );
             self.send(Control::Tracked {
                 priority: initial.priority,
                 fault: initial.fault,
@@ -203,6 +209,7 @@ pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
     let (trackers, initial) = spawn_trackers(
         router.priority,
         vip,
+        Vec::new(),
         &vip_control,
         s.frontend_ready.clone(),
         hub,
@@ -263,11 +270,13 @@ pub fn lock(groups: &SharedGroups) -> std::sync::MutexGuard<'_, super::vip_group
     groups.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Starts `vip`'s trackers at `base`; their changes go to the VIP thread and their reasons
-/// to the hub. Also what they say before any probe ran.
+/// Starts `vip`'s trackers at `base`, each at its `starting` health (healthy when missing);
+/// their changes go to the VIP thread and their reasons to the hub. Also what they say before
+/// any probe ran.
 fn spawn_trackers(
     base: u8,
     vip: &Vip,
+    starting: Vec<Health>,
     control: &VipControl,
     frontend_ready: track::FrontendReady,
     hub: &Arc<Hub>,
@@ -276,13 +285,19 @@ fn spawn_trackers(
     let tracker_hub = hub.clone();
     let tracker_list = vip.track.clone();
     let tracker_vip = vip.name.clone();
-    let trackers = track::spawn(base, vip.track.clone(), frontend_ready, move |update| {
-        tracker_control.send(Control::Tracked {
-            priority: update.effective.priority,
-            fault: update.effective.fault,
-        });
-        tracker_hub.set_tracker_reasons(&tracker_vip, reasons(&tracker_list, &update.health));
-    });
+    let trackers = track::spawn(
+        base,
+        vip.track.clone(),
+        starting,
+        frontend_ready,
+        move |update| {
+            tracker_control.send(Control::Tracked {
+                priority: update.effective.priority,
+                fault: update.effective.fault,
+            });
+            tracker_hub.set_tracker_reasons(&tracker_vip, reasons(&tracker_list, &update.health));
+        },
+    );
     let initial = trackers.initial().effective;
     (trackers, initial)
 }

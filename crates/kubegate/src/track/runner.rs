@@ -3,12 +3,12 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::probe::{self, FrontendReady};
-use super::score::{effective, Effective, Health, Hysteresis};
+use super::score::{carried_over, effective, Effective, Health, Hysteresis};
 use kubegate_config::model::Tracker;
 
 /// What the trackers say now, with each tracker's health for status output.
@@ -23,12 +23,22 @@ pub struct TrackerHandle {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     initial: TrackerUpdate,
+    trackers: Vec<Tracker>,
+    /// What the trackers say now (the aggregator keeps it).
+    current: Arc<Mutex<TrackerUpdate>>,
 }
 
 impl TrackerHandle {
-    /// The state before any probe ran: every tracker healthy.
+    /// The state before any probe ran: the health each tracker started with.
     pub fn initial(&self) -> &TrackerUpdate {
         &self.initial
+    }
+
+    /// The health `new` trackers start with when they replace these (a reload): see
+    /// `score::carried_over`.
+    pub fn carried_to(&self, new: &[Tracker]) -> Vec<Health> {
+        let now = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        carried_over(&self.trackers, &now.health, new)
     }
 }
 
@@ -41,16 +51,19 @@ impl Drop for TrackerHandle {
     }
 }
 
-/// Start probing; `on_change` is called from a tracker thread after each change.
+/// Start probing, each tracker at its `starting` health (healthy at start-up, carried over on
+/// a reload); `on_change` is called from a tracker thread after each change.
 pub fn spawn(
     base: u8,
     trackers: Vec<Tracker>,
+    starting: Vec<Health>,
     frontend_ready: FrontendReady,
     on_change: impl Fn(TrackerUpdate) + Send + 'static,
 ) -> TrackerHandle {
     let stop = Arc::new(AtomicBool::new(false));
     let weights: Vec<i16> = trackers.iter().map(|t| t.weight).collect();
-    let initial_health = vec![Health::Healthy; trackers.len()];
+    let mut initial_health = starting;
+    initial_health.resize(trackers.len(), Health::Healthy);
     let initial = TrackerUpdate {
         effective: effective(
             base,
@@ -59,11 +72,14 @@ pub fn spawn(
         health: initial_health,
     };
     let mut threads = Vec::new();
+    let current = Arc::new(Mutex::new(initial.clone()));
     if trackers.is_empty() {
         return TrackerHandle {
             stop,
             threads,
             initial,
+            trackers,
+            current,
         };
     }
     let (tx, rx) = mpsc::channel::<(usize, bool)>();
@@ -78,10 +94,16 @@ pub fn spawn(
     drop(tx);
     let mut states: Vec<Hysteresis> = trackers
         .iter()
-        .map(|t| Hysteresis::new(t.rise, t.fall))
+        .zip(&initial.health)
+        .map(|(t, &h)| {
+            let mut state = Hysteresis::new(t.rise, t.fall);
+            state.reset(h);
+            state
+        })
         .collect();
     let mut last = initial.clone();
     let agg_stop = stop.clone();
+    let agg_current = current.clone();
     threads.push(thread::spawn(move || loop {
         match rx.recv_timeout(Duration::from_millis(100)) {
             Ok((index, ok)) => {
@@ -96,6 +118,7 @@ pub fn spawn(
                     };
                     if now != last {
                         last = now.clone();
+                        *agg_current.lock().unwrap_or_else(|p| p.into_inner()) = now.clone();
                         on_change(now);
                     }
                 }
@@ -109,6 +132,8 @@ pub fn spawn(
         stop,
         threads,
         initial,
+        trackers,
+        current,
     }
 }
 
@@ -138,8 +163,69 @@ fn probe_loop(
 mod tests {
     use super::*;
     use kubegate_config::model::TrackerKind;
-    use std::sync::Mutex;
     use std::time::Instant;
+
+    /// Waits until `seen` holds `n` entries (5 s at most).
+    fn wait_for<T>(seen: &Mutex<Vec<T>>, n: usize) {
+        let until = Instant::now() + Duration::from_secs(5);
+        while seen.lock().unwrap().len() < n && Instant::now() < until {
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn script(command: &str, weight: i16) -> Tracker {
+        Tracker {
+            kind: TrackerKind::Script(command.to_string()),
+            weight,
+            weight_is_default: false,
+            interval: Duration::from_millis(20),
+            timeout: Duration::from_secs(1),
+            rise: 2,
+            fall: 2,
+        }
+    }
+
+    #[test]
+    fn trackers_restarted_by_a_reload_keep_a_failure() {
+        let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = seen.clone();
+        let failing = script("false", -20);
+        let first = spawn(
+            100,
+            vec![failing.clone()],
+            Vec::new(),
+            Arc::new(|_| false),
+            move |u| sink.lock().unwrap().push(u.effective.priority),
+        );
+        wait_for(&seen, 1);
+        assert_eq!(*seen.lock().unwrap(), [80], "the script fails: 100 − 20");
+        // The reload changes the weight and the base priority of the same check.
+        let reloaded = script("false", -30);
+        let starting = first.carried_to(std::slice::from_ref(&reloaded));
+        assert_eq!(starting, [Health::Failed]);
+        drop(first);
+        let again = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = again.clone();
+        let second = spawn(
+            120,
+            vec![reloaded],
+            starting,
+            Arc::new(|_| false),
+            move |u| sink.lock().unwrap().push(u.effective.priority),
+        );
+        assert_eq!(
+            second.initial().effective.priority,
+            90,
+            "120 − 30 from the start"
+        );
+        thread::sleep(Duration::from_millis(200));
+        drop(second);
+        assert!(
+            again.lock().unwrap().is_empty(),
+            "the still-failing check changed nothing: {:?}",
+            again.lock().unwrap()
+        );
+    }
 
     #[test]
     fn script_failure_lowers_priority_after_fall_and_recovers_after_rise() {
@@ -147,31 +233,21 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let flag = dir.join("healthy");
         std::fs::write(&flag, b"").unwrap();
-        let tracker = Tracker {
-            kind: TrackerKind::Script(format!("test -f {}", flag.display())),
-            weight: -20,
-            weight_is_default: false,
-            interval: Duration::from_millis(20),
-            timeout: Duration::from_secs(1),
-            rise: 2,
-            fall: 2,
-        };
+        let tracker = script(&format!("test -f {}", flag.display()), -20);
         let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = seen.clone();
-        let handle = spawn(100, vec![tracker], Arc::new(|_| false), move |u| {
-            sink.lock().unwrap().push(u.effective.priority)
-        });
+        let handle = spawn(
+            100,
+            vec![tracker],
+            Vec::new(),
+            Arc::new(|_| false),
+            move |u| sink.lock().unwrap().push(u.effective.priority),
+        );
         assert_eq!(handle.initial().effective.priority, 100);
-        let wait_for = |n: usize| {
-            let until = Instant::now() + Duration::from_secs(5);
-            while seen.lock().unwrap().len() < n && Instant::now() < until {
-                thread::sleep(Duration::from_millis(10));
-            }
-        };
         std::fs::remove_file(&flag).unwrap();
-        wait_for(1);
+        wait_for(&seen, 1);
         std::fs::write(&flag, b"").unwrap();
-        wait_for(2);
+        wait_for(&seen, 2);
         drop(handle);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(*seen.lock().unwrap(), vec![80, 100]);

@@ -4,9 +4,11 @@
 //! - weight 0: a failed tracker puts the instance in FAULT;
 //! - weight > 0: added to the priority while the tracker is healthy;
 //! - weight < 0: added (subtracted) while the tracker has failed;
-//! - the result is clamped to 1..=254; an address owner's 255 never changes.
+//! - the result is clamped to 1..=254; an address owner's 255 never changes;
+//! - a reload carries each tracker's health over to the tracker that probes the same thing.
 
 pub use kubegate_balancer::rise_fall::{Health, Hysteresis};
+use kubegate_config::model::Tracker;
 
 /// The priority a VRRP instance should run with, and whether it must be in FAULT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,9 +37,57 @@ pub fn effective(base: u8, trackers: impl IntoIterator<Item = (i16, Health)>) ->
     Effective { priority, fault }
 }
 
+/// The health each tracker of `new` starts with after a reload: that of the running tracker
+/// that probes the same thing (same kind and target), else healthy as at start-up. A reload
+/// that changes a weight, a timing or the priority then does not forget a failing check (and
+/// let the VIP move away and back).
+pub fn carried_over(old: &[Tracker], old_health: &[Health], new: &[Tracker]) -> Vec<Health> {
+    new.iter()
+        .map(|t| {
+            old.iter()
+                .zip(old_health)
+                .find(|(o, _)| o.kind == t.kind)
+                .map_or(Health::Healthy, |(_, &h)| h)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kubegate_config::model::TrackerKind;
+    use std::time::Duration;
+
+    fn tracker(kind: TrackerKind, weight: i16) -> Tracker {
+        Tracker {
+            kind,
+            weight,
+            weight_is_default: false,
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            rise: 1,
+            fall: 1,
+        }
+    }
+
+    #[test]
+    fn a_reload_carries_each_trackers_health_by_what_it_probes() {
+        let script = TrackerKind::Script("/bin/check".into());
+        let iface = TrackerKind::Interface("eth1".into());
+        let old = [tracker(script.clone(), -20), tracker(iface.clone(), 0)];
+        let health = [Health::Failed, Health::Healthy];
+        // Reordered, a weight changed, one tracker new.
+        let new = [
+            tracker(TrackerKind::Frontend("api".into()), -50),
+            tracker(iface, 0),
+            tracker(script, -40),
+        ];
+        assert_eq!(
+            carried_over(&old, &health, &new),
+            [Health::Healthy, Health::Healthy, Health::Failed]
+        );
+        assert!(carried_over(&old, &health, &[]).is_empty());
+    }
 
     #[test]
     fn negative_weight_subtracts_only_when_failed() {
