@@ -107,7 +107,7 @@ fn the_plan_says_the_group_moves_together() {
 }
 
 #[test]
-fn members_preferring_different_nodes_are_flagged() {
+fn members_ranking_the_nodes_differently_are_refused() {
     let text = file(&format!(
         "{}{}",
         vip("api", 50, "    group: edge\n"),
@@ -116,14 +116,17 @@ fn members_preferring_different_nodes_are_flagged() {
             "vrid: 60\n      priority: { n1: 50, n2: 150 }\n"
         ),
     ));
-    let cfg = config::parse_str(&text, Path::new("c.yaml")).expect("a valid file");
-    let plan = explain(&cfg, cfg.node("n1").unwrap());
-    let warning = plan
-        .iter()
-        .find(|l| l.starts_with("warning: group edge:"))
-        .unwrap_or_else(|| panic!("no warning for crossed priorities: {plan:#?}"));
+    let errors = config::parse_str(&text, Path::new("c.yaml")).expect_err("crossed priorities");
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
     assert!(
-        warning.contains("api prefers n1 and ingress prefers n2"),
-        "the warning should name each member's first node: {warning}"
+        shown[0].contains("vips[1].group")
+            && shown[0].contains("api ranks them n1 > n2, ingress ranks them n2 > n1")
+            && shown[0].contains("give every VIP of the group the same priorities"),
+        "the error should say where, each member's order and the fix: {}",
+        shown[0]
     );
+    // The same order with other numbers is fine.
+    let same_order = text.replace("{ n1: 50, n2: 150 }", "{ n1: 200, n2: 20 }");
+    config::parse_str(&same_order, Path::new("c.yaml")).expect("the same order is valid");
 }

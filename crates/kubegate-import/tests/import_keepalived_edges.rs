@@ -439,3 +439,36 @@ fn nodes_that_disagree_on_a_sync_group_are_an_error_naming_both_places() {
         ]
     );
 }
+
+#[test]
+fn a_sync_group_whose_instances_prefer_different_nodes_is_left_out_with_the_fix() {
+    let node = |name: &str, me: u8, peer: u8, (pa, pb): (u8, u8)| {
+        let inst = |vi: &str, vrid: u8, last: u8, priority: u8| {
+            format!(
+                "vrrp_instance {vi} {{\n  virtual_router_id {vrid}\n  priority {priority}\n  unicast_src_ip 10.0.0.{me}\n  unicast_peer {{\n    10.0.0.{peer}\n  }}\n  virtual_ipaddress {{\n    10.0.0.{last}/24\n  }}\n}}\n"
+            )
+        };
+        let text = format!(
+            "global_defs {{\n  router_id {name}\n}}\nvrrp_sync_group VG {{\n  group {{\n    VI_A\n    VI_B\n  }}\n}}\n{}{}",
+            inst("VI_A", 31, 50, pa),
+            inst("VI_B", 32, 60, pb)
+        );
+        read(&format!("{name}.conf"), &text)
+    };
+    // VI_A prefers lb1, VI_B lb2: keepalived's master-master written as one sync group.
+    let crossed = [node("lb1", 1, 2, (150, 100)), node("lb2", 2, 1, (100, 150))];
+    let (_, vips, notes) = run(&crossed, &NodeHints::default());
+    assert!(vips.iter().all(|v| v.group.is_none()), "{vips:#?}");
+    assert!(of(&notes, Severity::Error).is_empty(), "{notes:#?}");
+    assert_eq!(
+        of(&notes, Severity::Dropped),
+        ["lb1.conf:10: left out: vrrp_sync_group VG: VI_A prefers lb1, VI_B prefers lb2; kubegate refuses a group whose VIPs rank the nodes differently (keepalived holds it together with vrrp_sync_can_goto_master), so the VIPs are written without `group` and move on their own: give them the same priorities and add `group: VG` to each if they must move together"]
+    );
+    // The same order on both: the group is kept.
+    let alike = [node("lb1", 1, 2, (150, 120)), node("lb2", 2, 1, (100, 90))];
+    let (_, vips, _) = run(&alike, &NodeHints::default());
+    assert!(
+        vips.iter().all(|v| v.group.as_deref() == Some("VG")),
+        "{vips:#?}"
+    );
+}

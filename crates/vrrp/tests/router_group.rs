@@ -73,3 +73,36 @@ fn a_backup_only_records_the_hold() {
     assert_eq!(net.transitions(1).len(), before, "B's transitions changed");
     assert_eq!(net.masters(), vec![0]);
 }
+
+#[test]
+fn a_group_fault_is_a_fault_of_its_own_kind_and_ends_with_the_last_cause() {
+    let a = v3(150, 1);
+    let mut net = Net::started(vec![a.clone(), v3(100, 2)]);
+    net.run_until(ms(1_050));
+    net.input(0, Input::GroupFault(true));
+    assert_eq!(
+        net.actions_at(0, ms(1_050)),
+        vec![
+            changed(State::Master, State::Fault, Reason::GroupFault),
+            Action::SendAdvert(advert_of(&a, 0)),
+            Action::RemoveVips,
+        ],
+        "as a tracker fault: priority 0 so the backup takes over after Skew_Time"
+    );
+    // A tracker of its own fails too; the group recovering leaves it in FAULT.
+    net.input(0, Input::TrackerFault(true));
+    net.input(0, Input::GroupFault(false));
+    assert_eq!(net.state(0), State::Fault);
+    net.input(0, Input::TrackerFault(false));
+    assert_eq!(
+        net.transitions(0).last().map(|t| (t.2, t.3.clone())),
+        Some((State::Backup, Reason::TrackerRecovered))
+    );
+    // And the other way round: the group's fault is the last to clear.
+    net.input(0, Input::GroupFault(true));
+    net.input(0, Input::GroupFault(false));
+    assert_eq!(
+        net.transitions(0).last().map(|t| (t.2, t.3.clone())),
+        Some((State::Backup, Reason::GroupRecovered))
+    );
+}

@@ -1,12 +1,12 @@
 //! The plan's words for VIP groups (`group:`, keepalived's `vrrp_sync_group`, not an RFC
-//! mechanism): which VIPs move together and what that means, and a warning when the members'
-//! priorities pick different first nodes.
+//! mechanism): which VIPs move together and what that means (members that rank the nodes
+//! differently are refused by validation).
 
 use crate::model::ClusterConfig;
 
-use super::{and_list, ranking};
+use super::and_list;
 
-/// One sentence per group, in the order the groups first appear, then its warnings.
+/// One sentence per group, in the order the groups first appear.
 pub(crate) fn lines(cfg: &ClusterConfig) -> Vec<String> {
     let mut out = Vec::new();
     let mut done: Vec<&str> = Vec::new();
@@ -37,26 +37,6 @@ pub(crate) fn lines(cfg: &ClusterConfig) -> Vec<String> {
              master again; a node is master of all of them or of none.",
             and_list(&names)
         ));
-        let firsts: Vec<(String, String)> = members
-            .iter()
-            .filter_map(|v| {
-                ranking(cfg, v)
-                    .first()
-                    .map(|r| (v.name.clone(), r.node.name.clone()))
-            })
-            .collect();
-        if firsts.iter().any(|(_, n)| *n != firsts[0].1) {
-            let said: Vec<String> = firsts
-                .iter()
-                .map(|(v, n)| format!("{v} prefers {n}"))
-                .collect();
-            out.push(format!(
-                "warning: group {group}: {}; the group cannot sit on every member's first node, \
-                 so the VIPs settle wherever the first takeover happened; give the members the \
-                 same priorities",
-                and_list(&said)
-            ));
-        }
     }
     out
 }

@@ -52,7 +52,7 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
             }
         }
     }
-    vip::check_groups(&mut d, &seen);
+    vip::check_groups(&mut d, &seen, &vips, &nodes);
     let mut frontends = Vec::new();
     let mut fseen = frontend::Seen::default();
     if let Some(list) = frontend_list {

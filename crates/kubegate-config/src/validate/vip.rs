@@ -20,8 +20,18 @@ pub struct Seen {
     pub nodes_complete: bool,
     /// `track: - frontend: NAME` entries, checked against the frontends once they are read.
     pub frontend_refs: Vec<track::FrontendRef>,
-    /// `group:` as written: the name, the VIP's path and where.
-    pub groups: Vec<(String, String, serde_saphyr::Location)>,
+    /// `group:` entries as written.
+    pub groups: Vec<GroupEntry>,
+}
+
+/// A VIP's `group:` as written.
+pub struct GroupEntry {
+    pub group: String,
+    /// The VIP's path (`vips[1]`) and where its `group:` is.
+    pub path: String,
+    pub at: serde_saphyr::Location,
+    /// The VIP's name, when it is valid.
+    pub vip: Option<String>,
 }
 
 pub fn vip(
@@ -102,8 +112,12 @@ pub fn vip(
 
     let group = d.opt(r.group.as_ref(), &join(path, "group"), name);
     if let (Some(g), Some(loc)) = (&group, r.group.as_ref()) {
-        seen.groups
-            .push((g.clone(), path.to_string(), loc.referenced));
+        seen.groups.push(GroupEntry {
+            group: g.clone(),
+            path: path.to_string(),
+            at: loc.referenced,
+            vip: nm.clone(),
+        });
     }
 
     let (address, prefix_len) = first?;
@@ -123,18 +137,74 @@ pub fn vip(
     })
 }
 
-/// keepalived's `vrrp_sync_group` (not RFC): a group of one VIP moves nothing with it, which
-/// is a mistake (a misspelt name, most often), so it is an error.
-pub fn check_groups(d: &mut Diag, seen: &Seen) {
-    for (g, path, loc) in &seen.groups {
-        if seen.groups.iter().filter(|(o, _, _)| o == g).count() == 1 {
+/// keepalived's `vrrp_sync_group` (not RFC). A group of one VIP moves nothing with it, which
+/// is a mistake (a misspelt name, most often), so it is an error. So are members that rank the
+/// nodes differently: each member's election (RFC 5798 §6.4) would pick its own node, and a
+/// group only follows FAULT and being outranked, so it would split (keepalived holds such a
+/// member back with `vrrp_sync_can_goto_master`, which we do not copy).
+pub fn check_groups(d: &mut Diag, seen: &Seen, vips: &[Vip], nodes: &[LocatedNode]) {
+    for e in &seen.groups {
+        let g = &e.group;
+        let mates: Vec<&GroupEntry> = seen.groups.iter().filter(|o| o.group == *g).collect();
+        if mates.len() == 1 {
             d.err(
-                loc,
-                &join(path, "group"),
+                &e.at,
+                &join(&e.path, "group"),
                 format!("group '{g}' has no other VIP; VIPs with the same group move together, so give at least one more VIP `group: {g}` (check the spelling) or drop the key"),
+            );
+            continue;
+        }
+        // Compared with the group's first valid member, reported at each other member.
+        let valid: Vec<&Vip> = mates
+            .iter()
+            .filter_map(|m| m.vip.as_ref())
+            .filter_map(|n| vips.iter().find(|v| v.name == *n))
+            .collect();
+        let (Some(first), Some(me)) = (
+            valid.first(),
+            e.vip
+                .as_ref()
+                .and_then(|n| valid.iter().find(|v| v.name == *n)),
+        ) else {
+            continue;
+        };
+        let (want, mine) = (node_order(first, nodes), node_order(me, nodes));
+        if first.name != me.name && want != mine {
+            d.err(
+                &e.at,
+                &join(&e.path, "group"),
+                format!(
+                    "VIPs of group '{g}' move together, so they must rank the nodes alike: {} ranks them {}, {} ranks them {}; give every VIP of the group the same priorities (or at least the same order), or drop `group`",
+                    first.name,
+                    ranked_words(&want),
+                    me.name,
+                    ranked_words(&mine)
+                ),
             );
         }
     }
+}
+
+/// The nodes from the VIP's first choice to its last: by priority, then by the higher
+/// address (RFC 5798 §6.4.3's tie-break).
+fn node_order(vip: &Vip, nodes: &[LocatedNode]) -> Vec<String> {
+    let mut order: Vec<(u8, IpAddr, &str)> = nodes
+        .iter()
+        .map(|n| {
+            (
+                vip.priority_of(&n.node.name),
+                n.node.address,
+                n.node.name.as_str(),
+            )
+        })
+        .collect();
+    order.sort_by_key(|&(p, a, _)| std::cmp::Reverse((p, a)));
+    order.into_iter().map(|(_, _, n)| n.to_string()).collect()
+}
+
+/// `n1 > n2 > n3`.
+fn ranked_words(order: &[String]) -> String {
+    order.join(" > ")
 }
 
 /// `A` or `A/len`; the prefix defaults to a host route (32 / 128).

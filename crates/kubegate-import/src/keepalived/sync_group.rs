@@ -4,7 +4,7 @@
 use super::super::draft::{DraftVip, Note};
 use super::lexer::Item;
 use super::model::SyncGroup;
-use super::nodes::valid_name;
+use super::nodes::{valid_name, FileNode};
 use super::value::Ctx;
 use super::vip::{agree, Member};
 
@@ -75,6 +75,51 @@ pub fn drop_lone(vips: &mut [DraftVip], notes: &mut Vec<Note>) {
                     vips[i].name
                 ),
             ));
+        }
+    }
+}
+
+/// A group whose VIPs rank the nodes differently (by priority, then address: RFC 5798
+/// §6.4.3's tie-break) could not sit on every member's first node; keepalived keeps it
+/// together with `vrrp_sync_can_goto_master`, kubegate refuses it. The group is left out with
+/// a note saying why and what to do.
+pub fn drop_crossed(vips: &mut [DraftVip], nodes: &[FileNode], notes: &mut Vec<Note>) {
+    let order = |v: &DraftVip| -> Vec<String> {
+        let mut ranked: Vec<(u8, Option<std::net::IpAddr>, &str)> = nodes
+            .iter()
+            .map(|n| {
+                let p = v.priority.iter().find(|(name, _)| *name == n.name);
+                (p.map_or(1, |&(_, p)| p), n.address, n.name.as_str())
+            })
+            .collect();
+        ranked.sort_by_key(|&(p, a, _)| std::cmp::Reverse((p, a)));
+        ranked.into_iter().map(|(_, _, n)| n.to_string()).collect()
+    };
+    let mut groups: Vec<String> = vips.iter().filter_map(|v| v.group.clone()).collect();
+    groups.sort();
+    groups.dedup();
+    for g in groups {
+        let members: Vec<usize> = (0..vips.len())
+            .filter(|&i| vips[i].group.as_ref() == Some(&g))
+            .collect();
+        let orders: Vec<Vec<String>> = members.iter().map(|&i| order(&vips[i])).collect();
+        if orders.iter().all(|o| *o == orders[0]) {
+            continue;
+        }
+        let said: Vec<String> = members
+            .iter()
+            .zip(&orders)
+            .map(|(&i, o)| format!("{} prefers {}", vips[i].name, o[0]))
+            .collect();
+        notes.push(Note::dropped(
+            vips[members[0]].origin.clone(),
+            format!(
+                "vrrp_sync_group {g}: {}; kubegate refuses a group whose VIPs rank the nodes differently (keepalived holds it together with vrrp_sync_can_goto_master), so the VIPs are written without `group` and move on their own: give them the same priorities and add `group: {g}` to each if they must move together",
+                said.join(", ")
+            ),
+        ));
+        for &i in &members {
+            vips[i].group = None;
         }
     }
 }

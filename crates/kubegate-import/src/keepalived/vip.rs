@@ -59,6 +59,7 @@ pub fn vips(files: &[KeepalivedFile], nodes: &[FileNode], notes: &mut Vec<Note>)
         out.push(vip(*vrid, name, members, nodes, notes));
     }
     sync_group::drop_lone(&mut out, notes);
+    sync_group::drop_crossed(&mut out, nodes, notes);
     out
 }
 

@@ -373,6 +373,8 @@ fn reason_words(why: &vrrp::Reason) -> String {
         R::HandoverTimedOut => "nobody took over in time".into(),
         R::Resigned => "handed over by the operator".into(),
         R::GroupSteppedDown => "its group stepped down".into(),
+        R::GroupFault => "another VIP of its group is in FAULT".into(),
+        R::GroupRecovered => "no VIP of its group is in FAULT any more".into(),
     }
 }
 

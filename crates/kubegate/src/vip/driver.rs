@@ -125,9 +125,8 @@ pub struct Driver<Io: VipIo> {
     label: Option<String>,
     destinations: Vec<IpAddr>,
     link_up: bool,
-    /// The trackers' fault and the group's (`Control::GroupFault`); the router gets both ORed.
+    /// The trackers' fault (the group's goes to the router alone: not ours to pass on).
     tracker_fault: bool,
-    group_fault: bool,
     shutting_down: bool,
     /// What was last reported: state, priority, master, handed over, own fault, counters.
     reported: Option<(Published, VrrpCounters)>,
@@ -179,7 +178,6 @@ impl<Io: VipIo> Driver<Io> {
             destinations: settings::destinations(&setup.router),
             link_up,
             tracker_fault: setup.initial_fault,
-            group_fault: false,
             shutting_down: false,
             reported: None,
             buf: vec![0u8; 65_536],
@@ -240,12 +238,9 @@ impl<Io: VipIo> Driver<Io> {
                 Ok(Control::Tracked { priority, fault }) => {
                     self.router.handle(now, Input::Priority(priority));
                     self.tracker_fault = fault;
-                    self.feed_fault(now);
+                    self.router.handle(now, Input::TrackerFault(fault));
                 }
-                Ok(Control::GroupFault(fault)) => {
-                    self.group_fault = fault;
-                    self.feed_fault(now);
-                }
+                Ok(Control::GroupFault(fault)) => self.router.handle(now, Input::GroupFault(fault)),
                 Ok(Control::GroupBackup(held)) => self.router.handle(now, Input::GroupBackup(held)),
                 Ok(Control::HandOver) => self.router.handle(now, Input::HandOver),
                 Ok(Control::EndHandOver) => self.router.handle(now, Input::EndHandOver),
@@ -264,12 +259,6 @@ impl<Io: VipIo> Driver<Io> {
         if self.router.poll_timeout().is_some_and(|t| t <= now) {
             self.router.handle_timeout(now);
         }
-    }
-
-    /// The router's fault input: the trackers' or the group's.
-    fn feed_fault(&mut self, now: Instant) {
-        let fault = self.tracker_fault || self.group_fault;
-        self.router.handle(now, Input::TrackerFault(fault));
     }
 
     /// A fault of our own making (what the group hears of), not the group's.

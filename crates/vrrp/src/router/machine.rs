@@ -37,6 +37,14 @@ impl Router {
                 self.tracker_fault = false;
                 self.leave_fault_if_clear(now, Reason::TrackerRecovered);
             }
+            Input::GroupFault(true) => {
+                self.group_fault = true;
+                self.enter_fault(Reason::GroupFault);
+            }
+            Input::GroupFault(false) => {
+                self.group_fault = false;
+                self.leave_fault_if_clear(now, Reason::GroupRecovered);
+            }
             Input::Priority(p) => self.on_priority(now, p),
             Input::Shutdown => self.on_shutdown(now),
             Input::HandOver => self.on_hand_over(now),
@@ -114,6 +122,8 @@ impl Router {
             Some(Reason::LinkDown)
         } else if self.tracker_fault {
             Some(Reason::TrackerFailed)
+        } else if self.group_fault {
+            Some(Reason::GroupFault)
         } else {
             None
         }

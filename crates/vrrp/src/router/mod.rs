@@ -96,6 +96,9 @@ pub enum Input {
     Priority(u8),
     /// A weight-0 tracker failed (`true`) or recovered (`false`).
     TrackerFault(bool),
+    /// Not RFC: keepalived's `vrrp_sync_group`. Another member of this router's group is in
+    /// FAULT by its own cause (`true`: this one goes to FAULT with it) or no longer (`false`).
+    GroupFault(bool),
     /// Planned stop (SIGTERM). A master enters Stopping (priority-0 adverts, VIPs kept until
     /// a new master is heard or `handover_timeout`); any other state goes to Stopped at once.
     Shutdown,
@@ -145,6 +148,10 @@ pub enum Reason {
     TrackerFailed,
     /// Leaving Fault because the tracker recovered (and the link is up).
     TrackerRecovered,
+    /// Another member of the sync group went to FAULT (`Input::GroupFault`).
+    GroupFault,
+    /// Leaving Fault because no member of the group is in FAULT any more.
+    GroupRecovered,
     /// Shutdown began.
     ShutdownRequested,
     /// A new master was heard while stopping.
@@ -189,6 +196,8 @@ pub struct Router {
     handed_over: bool,
     link_up: bool,
     tracker_fault: bool,
+    /// Another member of the sync group is in FAULT (`Input::GroupFault`).
+    group_fault: bool,
     /// RFC 5798 §6.1 Master_Adver_Interval, in centiseconds (learned from the master in v3).
     master_adver_interval_cs: u16,
     /// The source of the last accepted advertisement (the master as far as a backup knows).
@@ -227,6 +236,7 @@ impl Router {
             handed_over: false,
             link_up: true,
             tracker_fault: false,
+            group_fault: false,
             master_adver_interval_cs,
             last_master: None,
             timers: timers::Timers::default(),

@@ -133,12 +133,30 @@ fn a_tracker_fault_on_one_member_moves_the_whole_group() {
         [[State::Fault, State::Master]; 2],
         "both VIPs should leave n1 for n2 (api at fault, ingress with its group)"
     );
+    // Each says why: api's own tracker, ingress its group.
+    let api_n1 = g.vips[0].transitions(0);
+    assert_eq!(
+        api_n1.last(),
+        Some(&(State::Fault, vrrp::Reason::TrackerFailed)),
+        "{api_n1:?}"
+    );
+    let ingress_n1 = g.vips[1].transitions(0);
+    assert_eq!(
+        ingress_n1.last(),
+        Some(&(State::Fault, vrrp::Reason::GroupFault)),
+        "n1's ingress should say its group put it in FAULT: {ingress_n1:?}"
+    );
 
     // The tracker recovers: both members leave FAULT and n1 (preempt, 150) takes both back.
     let t = g.now;
     g.tracked(0, 0, 150, false);
     g.run_until(t + ms(3_000));
     assert_eq!(g.states(), [MASTER_ON_N1; 2], "both should be back on n1");
+    let ingress_n1 = g.vips[1].transitions(0);
+    assert!(
+        ingress_n1.contains(&(State::Backup, vrrp::Reason::GroupRecovered)),
+        "n1's ingress should leave FAULT when its group recovers: {ingress_n1:?}"
+    );
 }
 
 #[test]
