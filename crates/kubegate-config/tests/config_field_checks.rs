@@ -123,6 +123,7 @@ vips:
   - { name: api, address: 10.0.1.50/24, vrrp: { vrid: 51 } }
   - { name: host, address: 10.0.1.60/32, vrrp: { vrid: 52 } }
   - { name: near, address: 10.0.0.70/24, vrrp: { vrid: 53 } }
+  - { name: more, addresses: [10.0.0.80/24, 10.0.2.80/24], vrrp: { vrid: 54 } }
 ",
     );
     assert_eq!(
@@ -130,9 +131,13 @@ vips:
         [
             "warning: VIP api 10.0.1.50/24 is outside the subnet of every node: 10.0.1.0/24 holds \
           none of 10.0.0.51 and 10.0.0.52; hosts on the nodes' segment will not reach it without \
-          a route. Check the address and its prefix length."
+          a route. Check the address and its prefix length.",
+            "warning: VIP more 10.0.2.80/24 is outside the subnet of every node: 10.0.2.0/24 \
+          holds none of 10.0.0.51 and 10.0.0.52; hosts on the nodes' segment will not reach it \
+          without a route. Check the address and its prefix length."
         ],
-        "a /32 says nothing about the segment, and 10.0.0.70/24 holds the nodes"
+        "a /32 says nothing about the segment, 10.0.0.70/24 holds the nodes, and every address \
+         of a VIP is looked at"
     );
 }
 

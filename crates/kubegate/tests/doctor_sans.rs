@@ -176,3 +176,14 @@ fn missing_vip_fails_naming_it_with_kubeadm_and_k3s_advice() {
     assert!(f.found.contains("connection refused"));
     assert!(f.advice.contains("--apiserver"));
 }
+
+#[test]
+fn every_address_of_a_vip_is_wanted() {
+    let c = cfg(&format!(
+        "{NODES}vips:\n  - {{ name: api, addresses: [198.18.0.50/24, 198.18.0.51/24], vrrp: {{ vrid: 51 }} }}\n"
+    ));
+    assert_eq!(
+        names(&c),
+        ["198.18.0.50 (VIP api)", "198.18.0.51 (VIP api)"]
+    );
+}

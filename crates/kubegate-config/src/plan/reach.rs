@@ -12,27 +12,26 @@ use crate::model::{ClusterConfig, Vip};
 /// `warning:` lines for one VIP.
 pub(crate) fn warnings(cfg: &ClusterConfig, vip: &Vip) -> Vec<String> {
     let mut out = Vec::new();
-    let full = if vip.address.is_ipv4() { 32 } else { 128 };
-    // A host route (/32, /128) says nothing about the segment: nothing to compare.
-    if vip.prefix_len < full
-        && !cfg.nodes.is_empty()
-        && cfg
-            .nodes
-            .iter()
-            .all(|n| !in_subnet(n.address, vip.address, vip.prefix_len))
-    {
-        let nodes: Vec<String> = cfg.nodes.iter().map(|n| n.address.to_string()).collect();
-        out.push(format!(
-            "warning: VIP {} {}/{} is outside the subnet of every node: {}/{} holds none of \
-             {}; hosts on the nodes' segment will not reach it without a route. Check the \
-             address and its prefix length.",
-            vip.name,
-            vip.address,
-            vip.prefix_len,
-            network(vip.address, vip.prefix_len),
-            vip.prefix_len,
-            and_list(&nodes)
-        ));
+    for (address, prefix_len) in vip.addresses() {
+        let full = if address.is_ipv4() { 32 } else { 128 };
+        // A host route (/32, /128) says nothing about the segment: nothing to compare.
+        if prefix_len < full
+            && !cfg.nodes.is_empty()
+            && cfg
+                .nodes
+                .iter()
+                .all(|n| !in_subnet(n.address, address, prefix_len))
+        {
+            let nodes: Vec<String> = cfg.nodes.iter().map(|n| n.address.to_string()).collect();
+            out.push(format!(
+                "warning: VIP {} {address}/{prefix_len} is outside the subnet of every node: \
+                 {}/{prefix_len} holds none of {}; hosts on the nodes' segment will not reach \
+                 it without a route. Check the address and its prefix length.",
+                vip.name,
+                network(address, prefix_len),
+                and_list(&nodes)
+            ));
+        }
     }
     if let [only] = cfg.nodes.as_slice() {
         out.push(format!(

@@ -21,7 +21,7 @@ use std::time::Duration;
 use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 
 use super::finding::Finding;
-use kubegate_config::model::{CheckKind, ClusterConfig, Frontend};
+use kubegate_config::model::{CheckKind, ClusterConfig, Frontend, Vip};
 
 /// Port kube-apiserver listens on by default.
 pub const APISERVER_PORT: u16 = 6443;
@@ -126,14 +126,17 @@ pub fn wanted(cfg: &ClusterConfig) -> Vec<Wanted> {
         .filter(|f| fronts_apiservers(f))
         .collect();
     let all_vips = fronting.is_empty() || fronting.iter().any(|f| f.bind.ip().is_unspecified());
+    let is_vip = |vip: &Vip, ip: IpAddr| vip.addresses().iter().any(|&(a, _)| a == ip);
     for vip in &cfg.vips {
-        if all_vips || fronting.iter().any(|f| f.bind.ip() == vip.address) {
-            push(SanName::Ip(vip.address), format!("VIP {}", vip.name));
+        for (address, _) in vip.addresses() {
+            if all_vips || fronting.iter().any(|f| f.bind.ip() == address) {
+                push(SanName::Ip(address), format!("VIP {}", vip.name));
+            }
         }
     }
     for f in &fronting {
         let ip = f.bind.ip();
-        if !ip.is_unspecified() && !cfg.vips.iter().any(|v| v.address == ip) {
+        if !ip.is_unspecified() && !cfg.vips.iter().any(|v| is_vip(v, ip)) {
             push(
                 SanName::Ip(ip),
                 format!("bind address of frontend {}", f.name),

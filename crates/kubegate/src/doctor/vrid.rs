@@ -69,7 +69,8 @@ pub fn judge(
         .chain(cfg.vips.iter().map(|v| v.vrrp.vrid))
         .collect();
     for h in here().filter(|h| h.advert.vrid == vrid) {
-        let same_vip = h.advert.addresses == [vip.address];
+        let addresses: Vec<IpAddr> = vip.addresses().iter().map(|&(a, _)| a).collect();
+        let same_vip = h.advert.addresses == addresses;
         let node = ours(h.from);
         if let Some(node) = node.filter(|_| same_vip && settings_match(vip, &h.advert)) {
             own.insert(node.name.clone());
