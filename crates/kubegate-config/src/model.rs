@@ -109,6 +109,12 @@ pub struct VrrpSettings {
     pub auth_pass: Option<[u8; 8]>,
     /// How v3-over-IPv4 checksums are sent (both are accepted). Default: pseudo-header form.
     pub checksum: ChecksumForm,
+    /// VRRP routers of this VRID that are not nodes of the file (a keepalived kept during a
+    /// migration): unicast adverts go to them too, and their adverts are accepted.
+    pub extra_peers: Vec<IpAddr>,
+    /// Multicast: take adverts from any source, as RFC 5798 and keepalived do. Default off:
+    /// only the nodes and `extra_peers` count, so a stranger cannot take the VIP away.
+    pub accept_any_source: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,13 +175,15 @@ pub struct AnnounceSettings {
 }
 
 impl ClusterConfig {
-    /// The other nodes of the file, of `vip`'s address family, seen from `me`: where unicast
-    /// adverts go, and in either transport the routers expected on the VRID.
+    /// The other nodes of the file, of `vip`'s address family, seen from `me`, and the VIP's
+    /// `extra_peers`: where unicast adverts go, and in either transport the routers expected
+    /// on the VRID.
     pub fn peers_of(&self, vip: &Vip, me: &Node) -> Vec<std::net::IpAddr> {
         self.nodes
             .iter()
             .filter(|n| n.name != me.name && n.address.is_ipv4() == vip.address.is_ipv4())
             .map(|n| n.address)
+            .chain(vip.vrrp.extra_peers.iter().copied())
             .collect()
     }
 

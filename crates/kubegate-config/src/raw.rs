@@ -89,6 +89,8 @@ pub struct RawVrrp {
     pub priority: Option<Sp<KeyedValues>>,
     pub auth_pass: Option<Value>,
     pub checksum: Option<Value>,
+    pub extra_peers: Option<Sp<Vec<Value>>>,
+    pub accept_any_source: Option<Value>,
 }
 pub const VRRP_KEYS: &[&str] = &[
     "vrid",
@@ -100,6 +102,8 @@ pub const VRRP_KEYS: &[&str] = &[
     "priority",
     "auth_pass",
     "checksum",
+    "extra_peers",
+    "accept_any_source",
 ];
 
 /// One `track:` entry; exactly one of `script`, `interface`, `tcp`, `frontend` names its kind.

@@ -310,3 +310,44 @@ fn structure_and_syntax_errors_are_located() {
          [{ name: master1, address: 10.0.0.51 }]"
     );
 }
+
+#[test]
+fn extra_peers_must_be_other_routers_of_the_vips_family() {
+    assert_eq!(
+        errors(&with_vrrp(
+            "      vrid: 51\n      extra_peers: [10.0.0.52, 'fd00::9', 10.0.0.9, 10.0.0.9, nine]\n"
+        )),
+        "cluster.yaml:9:21: vips[0].vrrp.extra_peers[0]: 10.0.0.52 is node master2's address, \
+         already a peer; list only routers that are not under `nodes:`\n\
+         cluster.yaml:9:32: vips[0].vrrp.extra_peers[1]: fd00::9 is not of the VIP's address \
+         family; a VRRP router speaks for one family (RFC 5798 §5.2.9)\n\
+         cluster.yaml:9:53: vips[0].vrrp.extra_peers[3]: 10.0.0.9 is listed twice; keep one\n\
+         cluster.yaml:9:63: vips[0].vrrp.extra_peers[4]: \"nine\" is not an IP address; write the \
+         other router's own address, like 10.0.0.9"
+    );
+}
+
+#[test]
+fn accept_any_source_is_for_multicast() {
+    assert_eq!(
+        errors(&with_vrrp(
+            "      vrid: 51\n      accept_any_source: true\n"
+        )),
+        "cluster.yaml:9:26: vips[0].vrrp.accept_any_source: accept_any_source applies to \
+         `transport: multicast`; unicast adverts are taken from the nodes and `extra_peers` only \
+         (name a router that is not a node in `extra_peers`)"
+    );
+    let ok = with_vrrp(
+        "      vrid: 51\n      transport: multicast\n      accept_any_source: true\n      extra_peers: [10.0.0.9]\n",
+    );
+    let cfg = config::parse_str(&ok, Path::new("cluster.yaml")).expect("valid");
+    let v = &cfg.vips[0];
+    assert!(v.vrrp.accept_any_source);
+    assert_eq!(
+        cfg.peers_of(v, cfg.node("master1").unwrap()),
+        [
+            "10.0.0.52".parse::<std::net::IpAddr>().unwrap(),
+            "10.0.0.9".parse().unwrap()
+        ]
+    );
+}

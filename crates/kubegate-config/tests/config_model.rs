@@ -113,6 +113,8 @@ fn design_example_parses_into_the_model() {
                 priority,
                 auth_pass: None,
                 checksum: ChecksumForm::PseudoHeader,
+                extra_peers: Vec::new(),
+                accept_any_source: false,
             },
             track: vec![
                 Tracker {

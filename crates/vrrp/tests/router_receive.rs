@@ -177,6 +177,45 @@ fn unicast_accepts_only_configured_peers() {
 }
 
 #[test]
+fn multicast_with_named_sources_drops_strangers_and_still_checks_ttl() {
+    let mut cfg = v3(100, 2);
+    cfg.multicast_sources = Some(vec![addr(1)]);
+    let (mut r, t0) = started(&cfg);
+    // A stranger at priority 254: not a router of ours, whatever it claims.
+    let stranger = advert_of(&v3(254, 9), 254);
+    assert_dropped(
+        &mut r,
+        t0 + ms(10),
+        addr(9),
+        255,
+        stranger,
+        DropReason::UnknownPeer,
+    );
+    let advert = advert_of(&v3(150, 1), 150);
+    assert_dropped(
+        &mut r,
+        t0 + ms(20),
+        addr(1),
+        254,
+        advert.clone(),
+        DropReason::BadTtl,
+    );
+    assert_accepted(&mut r, t0 + ms(30), addr(1), 255, advert);
+}
+
+#[test]
+fn multicast_without_named_sources_accepts_anyone_as_the_rfc_says() {
+    let (mut r, t0) = started(&v3(100, 2));
+    assert_accepted(
+        &mut r,
+        t0 + ms(10),
+        addr(9),
+        255,
+        advert_of(&v3(254, 9), 254),
+    );
+}
+
+#[test]
 fn v2_auth_mismatch_is_dropped() {
     let cfg = v2(100, 2);
     let (mut r, t0) = started(&cfg);

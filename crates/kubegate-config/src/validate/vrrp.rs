@@ -1,5 +1,6 @@
 //! A VIP's `vrrp:` section: VRID, version, advertisement interval, transport, preemption,
-//! priorities (with the default rule), v2 authentication and the v3 checksum form.
+//! priorities (with the default rule), v2 authentication, the v3 checksum form, and the
+//! routers besides the nodes that take part (`extra_peers`, `accept_any_source`).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -136,6 +137,20 @@ pub fn vrrp(
         })
         .unwrap_or(ChecksumForm::PseudoHeader);
 
+    let extra_peers = extra_peers(d, r, path, vip, nodes);
+    let accept_any_source = d
+        .opt(
+            r.accept_any_source.as_ref(),
+            &p("accept_any_source"),
+            Scalar::boolean,
+        )
+        .unwrap_or(false);
+    if let (true, Transport::Unicast, Some(loc)) =
+        (accept_any_source, transport, r.accept_any_source.as_ref())
+    {
+        d.err(&loc.referenced, &p("accept_any_source"), "accept_any_source applies to `transport: multicast`; unicast adverts are taken from the nodes and `extra_peers` only (name a router that is not a node in `extra_peers`)");
+    }
+
     Some(VrrpSettings {
         vrid: vrid?,
         version,
@@ -146,7 +161,51 @@ pub fn vrrp(
         priority: priority?,
         auth_pass,
         checksum,
+        extra_peers: extra_peers?,
+        accept_any_source,
     })
+}
+
+/// `extra_peers: [ADDRESS, …]`: VRRP routers of the VRID that are not nodes (a keepalived
+/// kept during a migration). Plain addresses of the VIP's family, none a node's, no repeats.
+fn extra_peers(
+    d: &mut Diag,
+    r: &RawVrrp,
+    path: &str,
+    vip: Option<IpAddr>,
+    nodes: &[LocatedNode],
+) -> Option<Vec<IpAddr>> {
+    let Some(list) = &r.extra_peers else {
+        return Some(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, v) in list.value.iter().enumerate() {
+        let here = format!("{}[{i}]", join(path, "extra_peers"));
+        let parsed = d.opt(Some(v), &here, |s| {
+            let a: IpAddr = s.text().ok().and_then(|t| t.parse().ok()).ok_or_else(|| {
+                format!(
+                    "{} is not an IP address; write the other router's own address, like 10.0.0.9",
+                    s.describe()
+                )
+            })?;
+            if vip.is_some_and(|v| v.is_ipv4() != a.is_ipv4()) {
+                return Err(format!("{a} is not of the VIP's address family; a VRRP router speaks for one family (RFC 5798 §5.2.9)"));
+            }
+            if let Some(n) = nodes.iter().find(|n| n.node.address == a) {
+                return Err(format!("{a} is node {}'s address, already a peer; list only routers that are not under `nodes:`", n.node.name));
+            }
+            if out.contains(&a) {
+                return Err(format!("{a} is listed twice; keep one"));
+            }
+            Ok(a)
+        });
+        match parsed {
+            Some(a) => out.push(a),
+            None => ok = false,
+        }
+    }
+    ok.then_some(out)
 }
 
 fn advert_interval_ok(version: Version, t: Duration) -> Result<(), String> {

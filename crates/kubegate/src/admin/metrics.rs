@@ -379,7 +379,7 @@ fn vrrp_families(out: &mut String, s: &super::snapshot::Status) {
         ),
         (
             "kubegate_vrrp_foreign_adverts_total",
-            "Advertisements for our VRID from a router that is not a node of the file.",
+            "Advertisements for our VRID from a router that is neither a node of the file nor one of its extra_peers.",
             |v| v.foreign_adverts,
         ),
     ];

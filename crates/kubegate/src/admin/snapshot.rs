@@ -90,7 +90,7 @@ pub struct VrrpStatus {
     pub dropped: std::collections::BTreeMap<String, u64>,
     /// Accepted adverts whose address list differs from ours (counted, not dropped).
     pub address_list_mismatch: u64,
-    /// Adverts for our VRID from a source that is not a node of the file.
+    /// Adverts for our VRID from a source that is neither a node of the file nor an extra peer.
     pub foreign_adverts: u64,
 }
 

@@ -437,9 +437,10 @@ impl<Io: VipIo> Driver<Io> {
         }
     }
 
-    /// An advert for our VRID from a source that is none of the file's nodes: another router
-    /// (a stray keepalived, a second cluster reusing the VRID) that takes part in our election
-    /// in multicast mode. Counted every time, logged once per source.
+    /// An advert for our VRID from a source that is none of the file's nodes nor its
+    /// `extra_peers`: another router (a stray keepalived, a second cluster reusing the VRID).
+    /// The router ignores it unless `accept_any_source` is set (multicast); either way it is
+    /// counted every time and logged once per source.
     fn note_foreign(&mut self, src: IpAddr, advert: &AdvertRepr) {
         let ours = advert.vrid == self.setup.router.vrid;
         if !ours || src == self.setup.router.primary_address || self.setup.peers.contains(&src) {
@@ -447,10 +448,17 @@ impl<Io: VipIo> Driver<Io> {
         }
         self.counters.foreign_adverts += 1;
         if self.foreign.insert(src) {
+            let r = &self.setup.router;
+            let heard = if r.unicast_peers.is_none() && r.multicast_sources.is_none() {
+                "it takes part in our election (accept_any_source)"
+            } else {
+                "its adverts are ignored"
+            };
             tracing::warn!(
-                "{}: {src} sends VRRP adverts for our VRID {} (priority {}) but is not a node of \
-                 the file: another router uses this VRID on the segment; give one of them \
-                 another vrid, or add the node to `nodes:`",
+                "{}: {src} sends VRRP adverts for our VRID {} (priority {}) but is neither a \
+                 node of the file nor one of its extra_peers: {heard}. Another router uses this \
+                 VRID on the segment; give one of them another vrid, or name it under \
+                 `nodes:` or `vrrp: extra_peers`",
                 self.setup.name,
                 advert.vrid,
                 advert.priority

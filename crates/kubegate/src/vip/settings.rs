@@ -13,9 +13,10 @@ pub const MULTICAST_V6: IpAddr =
 
 /// The router configuration for `me` and `vip`.
 pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Config {
-    let peers = match vip.vrrp.transport {
-        Transport::Multicast => None,
-        Transport::Unicast => Some(peers(cluster, vip, me)),
+    let (peers, multicast_sources) = match vip.vrrp.transport {
+        Transport::Multicast if vip.vrrp.accept_any_source => (None, None),
+        Transport::Multicast => (None, Some(peers(cluster, vip, me))),
+        Transport::Unicast => (Some(peers(cluster, vip, me)), None),
     };
     let interval_cs = (vip.vrrp.advert_interval.as_millis() / 10) as u16;
     vrrp::Config {
@@ -33,6 +34,7 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
             None => Auth::None,
         },
         unicast_peers: peers,
+        multicast_sources,
         announce_repeat_after: vip.announce.repeat_after,
         handover_timeout: handover_timeout(vip.vrrp.advert_interval),
         handover_linger: handover_linger(vip.vrrp.advert_interval),

@@ -268,6 +268,7 @@ impl Router {
         c.step_aside_below = new.step_aside_below;
         c.preempt_delay = new.preempt_delay;
         c.unicast_peers = new.unicast_peers;
+        c.multicast_sources = new.multicast_sources;
         c.interval_cs = new.interval_cs.max(1);
         c.auth = new.auth;
         c.announce_repeat_after = new.announce_repeat_after;

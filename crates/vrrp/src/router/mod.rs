@@ -63,6 +63,10 @@ pub struct Config {
     /// `Some(peers)`: unicast, accept adverts only from these sources and skip the TTL check
     /// (as keepalived does). `None`: multicast, TTL must be 255 (RFC 5798 §7.1).
     pub unicast_peers: Option<Vec<IpAddr>>,
+    /// Multicast only, not RFC: `Some(sources)` accepts adverts from these sources alone (the
+    /// routers the operator named), so a stranger on the segment cannot win the election;
+    /// `None` accepts any source, as RFC 5798 and keepalived do.
+    pub multicast_sources: Option<Vec<IpAddr>>,
     /// Announce again this long after becoming master (keepalived's garp_master_delay, 5 s);
     /// `None` disables the repeat.
     pub announce_repeat_after: Option<Duration>,

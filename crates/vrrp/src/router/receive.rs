@@ -35,6 +35,13 @@ pub(super) fn check(
             if ttl != 255 {
                 return Err(DropReason::BadTtl);
             }
+            // Not RFC: the operator named every router of the VRID (see
+            // `Config::multicast_sources`); anyone else is a stranger.
+            if let Some(sources) = &config.multicast_sources {
+                if !sources.contains(&from) {
+                    return Err(DropReason::UnknownPeer);
+                }
+            }
         }
         // Unicast is outside the RFCs: like keepalived, accept only configured peers and skip
         // the TTL check (unicast adverts may cross a router).

@@ -42,6 +42,7 @@ pub fn v3(priority: u8, host: u8) -> Config {
         vips: vec![vip()],
         auth: Auth::None,
         unicast_peers: None,
+        multicast_sources: None,
         announce_repeat_after: None,
         handover_timeout: Duration::from_secs(3),
         handover_linger: Duration::ZERO,
