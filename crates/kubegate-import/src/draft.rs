@@ -295,4 +295,6 @@ pub struct Draft {
     pub frontends: Vec<DraftFrontend>,
     /// `admin.bind`, when a source had a stats page worth keeping.
     pub admin_bind: Option<String>,
+    /// `admin.token_file` (the lab's files have one; an import never writes it).
+    pub admin_token_file: Option<String>,
 }

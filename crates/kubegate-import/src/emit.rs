@@ -50,8 +50,14 @@ pub fn write(draft: &Draft) -> String {
             frontend(&mut out, f);
         }
     }
+    if draft.admin_bind.is_some() || draft.admin_token_file.is_some() {
+        out.push_str("\nadmin:\n");
+    }
     if let Some(bind) = &draft.admin_bind {
-        let _ = writeln!(out, "\nadmin:\n  bind: {}", scalar(bind));
+        let _ = writeln!(out, "  bind: {}", scalar(bind));
+    }
+    if let Some(token) = &draft.admin_token_file {
+        let _ = writeln!(out, "  token_file: {}", scalar(token));
     }
     out
 }

@@ -5,6 +5,7 @@
 
 pub mod apiserver;
 pub mod bench;
+pub mod chaos;
 pub mod cluster;
 pub mod compare;
 pub mod frr;

@@ -120,15 +120,7 @@ impl Netns {
 
     /// Runs `f` on a thread that has entered this namespace: sockets it opens live there.
     pub fn enter<T: Send>(&self, f: impl FnOnce() -> T + Send) -> io::Result<T> {
-        let file = File::open(format!("/run/netns/{}", self.name))?;
-        std::thread::scope(|s| {
-            s.spawn(|| {
-                kubegate_sys::setns_net(file.as_fd())?;
-                Ok(f())
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
+        enter_named(&self.name, f)
     }
 
     fn kill_processes(&self) {
@@ -137,6 +129,20 @@ impl Netns {
             let _ = run(Command::new("kill").args(["-KILL", pid]));
         }
     }
+}
+
+/// [`Netns::enter`] by the namespace's name, for a thread that holds no [`Netns`] (a
+/// watcher beside the code that owns the lab).
+pub fn enter_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> io::Result<T> {
+    let file = File::open(format!("/run/netns/{name}"))?;
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            kubegate_sys::setns_net(file.as_fd())?;
+            Ok(f())
+        })
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 impl Drop for Netns {

@@ -85,6 +85,7 @@ impl Stage {
             keep_dir: false,
             restarts: 0,
         };
+        write_token(&stage.dir.join(super::topologies::TOKEN_FILE))?;
         let config = stage.layout.kubegate_config(&stage.ca_path(), &[]);
         fs::write(stage.config_path(), config)?;
         for api in stage.layout.apiservers.clone() {
@@ -260,6 +261,60 @@ impl Stage {
         Ok(true)
     }
 
+    /// Whether `host`'s balancer stack runs (started, not yet seen to exit).
+    pub fn runs(&self, host: &str) -> bool {
+        self.daemons.contains_key(host)
+    }
+
+    /// Sends `signal` to every running balancer stack.
+    pub fn signal_all(&self, signal: &str) -> io::Result<()> {
+        for host in self.daemons.keys() {
+            self.signal_balancer(host, signal)?;
+        }
+        Ok(())
+    }
+
+    /// The balancer stacks whose processes have exited since the last call, with how (they
+    /// are no longer running: a `start_balancer` starts them again).
+    pub fn reap(&mut self) -> io::Result<Vec<(&'static str, String)>> {
+        let mut out = Vec::new();
+        for (host, children) in &mut self.daemons {
+            for child in children.iter_mut() {
+                if let Some(status) = child.try_wait()? {
+                    out.push((*host, status.to_string()));
+                    break;
+                }
+            }
+        }
+        for (host, _) in &out {
+            self.daemons.remove(host);
+        }
+        Ok(out)
+    }
+
+    /// Runs `kubegate ARGS --config FILE` in `host`'s namespace (the operator's commands);
+    /// its output, or why it failed.
+    pub fn kubegate_cli(&self, host: &str, args: &[&str]) -> io::Result<String> {
+        let config = self.config_path().to_string_lossy().into_owned();
+        let out = self
+            .segment
+            .netns(host)?
+            .command(self.binary.to_str().unwrap_or("kubegate"))
+            .args(args)
+            .args(["--config", &config])
+            .stdin(Stdio::null())
+            .output()?;
+        if out.status.success() {
+            Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+        } else {
+            Err(io::Error::other(format!(
+                "{host}: kubegate {}: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )))
+        }
+    }
+
     /// The hosts whose `eth0` holds each VIP, in the layout's VIP order.
     pub fn holders(&self) -> io::Result<Vec<Vec<&'static str>>> {
         let mut per_host = Vec::new();
@@ -371,6 +426,22 @@ impl Stage {
         }
         all
     }
+}
+
+/// A fresh operator token, readable by its owner only.
+fn write_token(path: &Path) -> io::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut random = [0u8; 24];
+    io::Read::read_exact(&mut File::open("/dev/urandom")?, &mut random)?;
+    let token: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(token.as_bytes())
 }
 
 fn probe_counter() -> u32 {

@@ -18,6 +18,8 @@ use kubegate_import::draft::{
     Draft, DraftBackend, DraftCheck, DraftCheckKind, DraftFrontend, DraftNode, DraftTrack, DraftVip,
 };
 
+/// The operator's token, in the lab's directory beside the CA (the stage writes it, 0600).
+pub const TOKEN_FILE: &str = "admin.token";
 /// The apiservers' port on every apiserver host.
 pub const APISERVER_PORT: u16 = 6443;
 /// VIP A (every VIP topology) and VIP B (master-master).
@@ -212,15 +214,25 @@ impl Layout {
     }
 
     /// The kubegate file of this topology: VRRP with the product's defaults, each VIP
-    /// tracking its frontend, https `/readyz` checks verified against `ca_file`.
-    /// `without` leaves backends out (a reload that removes an apiserver).
+    /// tracking its frontend, https `/readyz` checks verified against `ca_file`, and the
+    /// operator's token in [`TOKEN_FILE`] beside it. `without` leaves backends out (a reload
+    /// that removes an apiserver).
     pub fn kubegate_config(&self, ca_file: &Path, without: &[&str]) -> String {
-        kubegate_import::emit::write(&self.draft(ca_file, without))
+        self.kubegate_config_with(ca_file, without, false)
+    }
+
+    /// [`Layout::kubegate_config`], with each VIP's priorities reversed when `swapped` (its
+    /// least preferred holder first): a reload that moves the VIPs.
+    pub fn kubegate_config_with(&self, ca_file: &Path, without: &[&str], swapped: bool) -> String {
+        kubegate_import::emit::write(&self.draft(ca_file, without, swapped))
     }
 
     /// The same file as data, for the import's writer.
-    fn draft(&self, ca_file: &Path, without: &[&str]) -> Draft {
-        let mut draft = Draft::default();
+    fn draft(&self, ca_file: &Path, without: &[&str], swapped: bool) -> Draft {
+        let mut draft = Draft {
+            admin_token_file: Some(ca_file.with_file_name(TOKEN_FILE).display().to_string()),
+            ..Draft::default()
+        };
         if !self.vips.is_empty() {
             draft.nodes = self
                 .balancers
@@ -237,8 +249,11 @@ impl Layout {
             .iter()
             .map(|v| {
                 let mut vip = DraftVip::new(v.name, format!("{}/24", v.address), v.vrid);
-                vip.priority = v
-                    .by_priority
+                let mut order = v.by_priority.clone();
+                if swapped {
+                    order.reverse();
+                }
+                vip.priority = order
                     .iter()
                     .zip([150, 100, 50])
                     .map(|(n, p)| (n.to_string(), p))

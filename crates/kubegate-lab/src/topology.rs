@@ -4,7 +4,7 @@
 //! Inside a host the interface is `eth0` with `198.18.0.X/24` and `2001:2::X/64` (the IPv4 and
 //! IPv6 benchmarking ranges, RFC 2544 and RFC 5180). The switch side of host `h` is `p-h`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -16,7 +16,7 @@ use super::netns::{unique_tag, Netns};
 /// The interface name inside every host namespace.
 pub const HOST_IF: &str = "eth0";
 const BRIDGE: &str = "br0";
-/// nftables table in the switch namespace holding the partition rules.
+/// nftables table in the switch namespace holding the partition and frame-loss rules.
 const NFT_TABLE: &str = "kglab";
 /// How long a new segment may take until every host has carrier.
 const CARRIER_WAIT: Duration = Duration::from_secs(5);
@@ -41,6 +41,8 @@ pub struct Segment {
     hosts: Vec<Host>,
     switch: Netns,
     partitions: BTreeSet<(String, String)>,
+    /// Hosts whose frames the switch drops at random, with the percentage.
+    lossy: BTreeMap<String, u8>,
 }
 
 /// The IPv6 address the segment gives a host whose IPv4 address is `v4`.
@@ -88,6 +90,7 @@ impl Segment {
             hosts: Vec::new(),
             switch,
             partitions: BTreeSet::new(),
+            lossy: BTreeMap::new(),
         };
         for (name, address) in hosts {
             segment.add_host(name, *address)?;
@@ -245,7 +248,7 @@ impl Segment {
     pub fn partition(&mut self, a: &str, b: &str) -> io::Result<()> {
         let (a, b) = (self.host(a)?.name.clone(), self.host(b)?.name.clone());
         self.partitions.insert(if a <= b { (a, b) } else { (b, a) });
-        self.apply_partitions()
+        self.apply_rules()
     }
 
     /// Undoes [`Segment::partition`] for `a` and `b`.
@@ -253,16 +256,36 @@ impl Segment {
         let (a, b) = (self.host(a)?.name.clone(), self.host(b)?.name.clone());
         self.partitions
             .remove(&if a <= b { (a, b) } else { (b, a) });
-        self.apply_partitions()
+        self.apply_rules()
     }
 
-    /// Replaces the partition table atomically with one rule per direction of every cut pair.
-    fn apply_partitions(&self) -> io::Result<()> {
+    /// The switch drops `percent` of the frames from and to `host` at random (`None`: none).
+    /// nftables' `numgen random` stands in for netem, which these kernels may lack.
+    pub fn set_loss(&mut self, host: &str, percent: Option<u8>) -> io::Result<()> {
+        let name = self.host(host)?.name.clone();
+        match percent {
+            Some(p) => self.lossy.insert(name, p.min(100)),
+            None => self.lossy.remove(&name),
+        };
+        self.apply_rules()
+    }
+
+    /// Replaces the rule table atomically: one rule per direction of every cut pair, two per
+    /// lossy host.
+    fn apply_rules(&self) -> io::Result<()> {
         let mut rules = String::new();
         for (a, b) in &self.partitions {
             for (from, to) in [(a, b), (b, a)] {
                 let (from, to) = (&self.host(from)?.port, &self.host(to)?.port);
                 rules.push_str(&format!("    iifname \"{from}\" oifname \"{to}\" drop\n"));
+            }
+        }
+        for (h, percent) in &self.lossy {
+            let port = &self.host(h)?.port;
+            for dir in ["iifname", "oifname"] {
+                rules.push_str(&format!(
+                    "    {dir} \"{port}\" numgen random mod 100 < {percent} drop\n"
+                ));
             }
         }
         let script = format!(

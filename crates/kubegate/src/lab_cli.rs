@@ -24,6 +24,132 @@ pub fn lab(topology: &str, keep: bool, compare: bool, binary: Option<PathBuf>) -
     kubegate_lab::scenario::run(&binary, &request)
 }
 
+/// What `kubegate lab --chaos` was asked.
+pub struct ChaosRequest {
+    pub topology: String,
+    pub seed: Option<u64>,
+    pub minutes: f64,
+    pub schedule: Option<PathBuf>,
+    pub compare: bool,
+    pub keep: bool,
+    pub binary: Option<PathBuf>,
+}
+
+/// `kubegate lab --chaos`: draws (or reads) a schedule, runs it on kubegate (and, compared,
+/// on keepalived + haproxy), prints each fault as it happens and the report; exit 1 when
+/// kubegate broke a promise.
+pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
+    use kubegate_lab::chaos::{run, schedule::Schedule};
+    use kubegate_lab::stage::Stack;
+    use kubegate_lab::topologies::{Layout, Topology};
+    let binary = match &r.binary {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?,
+    };
+    let topology = Topology::parse(&r.topology)
+        .ok_or_else(|| anyhow::anyhow!("unknown topology {:?}", r.topology))?;
+    // The incumbent has no reloads, drains or handovers to drive: a compared campaign draws
+    // none, so both stacks meet the same schedule.
+    let cast = run::cast_of(
+        &Layout::of(topology),
+        if r.compare {
+            Stack::KeepalivedHaproxy
+        } else {
+            Stack::Kubegate
+        },
+    );
+    let (schedule, replay) = match &r.schedule {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let s =
+                Schedule::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            (
+                s,
+                format!(
+                    "kubegate lab --chaos --topology {} --schedule {}",
+                    r.topology,
+                    path.display()
+                ),
+            )
+        }
+        None => {
+            if !(r.minutes > 0.0 && r.minutes <= 24.0 * 60.0) {
+                anyhow::bail!(
+                    "--minutes {} is not a campaign length; use more than 0, at most a day",
+                    r.minutes
+                );
+            }
+            let seed = r.seed.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_nanos() as u64)
+            });
+            let length = std::time::Duration::from_secs_f64(r.minutes * 60.0);
+            let s = kubegate_lab::chaos::schedule::generate(seed, &cast, length);
+            let compare = if r.compare {
+                " --compare keepalived-haproxy"
+            } else {
+                ""
+            };
+            (
+                s,
+                format!(
+                    "kubegate lab --chaos --topology {} --seed {seed} --minutes {}{compare}",
+                    r.topology, r.minutes
+                ),
+            )
+        }
+    };
+    let mut out = String::new();
+    out.push_str(&format!(
+        "chaos on {}: {} faults over {:.0} s
+{}",
+        topology.name(),
+        schedule.events.len(),
+        schedule.length().as_secs_f64(),
+        schedule.to_text()
+    ));
+    crate::out::print(&out)?;
+    let mut stacks = vec![Stack::Kubegate];
+    if r.compare {
+        stacks.push(Stack::KeepalivedHaproxy);
+    }
+    let mut broken = false;
+    let mut reports = String::new();
+    for stack in stacks {
+        let options = run::Options {
+            topology,
+            stack,
+            schedule: schedule.clone(),
+            keep: r.keep,
+        };
+        crate::out::print(&format!(
+            "
+{} on {}:
+",
+            stack.label(),
+            topology.name()
+        ))?;
+        let outcome = run::run(&binary, &options, &mut |line| {
+            let _ = crate::out::print(&format!(
+                "{line}
+"
+            ));
+        })?;
+        if stack == Stack::Kubegate && !outcome.verdict.violations.is_empty() {
+            broken = true;
+        }
+        reports.push_str(&run::report(&options, &outcome, &replay));
+    }
+    crate::out::print(&reports)?;
+    Ok(if broken {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// `kubegate lab-https-probe` (hidden): one event a line on stdout.
 pub fn lab_https_probe(
     target: std::net::SocketAddr,

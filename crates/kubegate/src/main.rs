@@ -167,6 +167,25 @@ enum Command {
         /// kubegate binary to run in the nodes (default: this one).
         #[arg(long)]
         binary: Option<PathBuf>,
+        /// Instead of the scenario, a fault campaign: a seeded random schedule of faults with
+        /// the HA promises checked throughout (exit 1 on any violation).
+        #[arg(long)]
+        chaos: bool,
+        /// The campaign's seed (default: drawn from the clock and printed).
+        #[arg(long, requires = "chaos", conflicts_with = "schedule")]
+        seed: Option<u64>,
+        /// How long the campaign's faults go on, in minutes.
+        #[arg(
+            long,
+            requires = "chaos",
+            default_value_t = 2.0,
+            conflicts_with = "schedule"
+        )]
+        minutes: f64,
+        /// Replay a printed schedule (the file a campaign writes, or its lines) instead of
+        /// drawing one.
+        #[arg(long, requires = "chaos")]
+        schedule: Option<PathBuf>,
     },
     #[cfg(feature = "lab")]
     /// Lab benchmark: `failover` measures VIP failover, kubegate and keepalived side by side.
@@ -387,6 +406,26 @@ fn main() -> ExitCode {
             keep,
             compare,
             binary,
+            chaos: true,
+            seed,
+            minutes,
+            schedule,
+        } => kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
+            topology,
+            seed,
+            minutes,
+            schedule,
+            compare: compare.is_some(),
+            keep,
+            binary,
+        }),
+        #[cfg(feature = "lab")]
+        Command::Lab {
+            topology,
+            keep,
+            compare,
+            binary,
+            ..
         } => kubegate::lab_cli::lab(&topology, keep, compare.is_some(), binary),
         #[cfg(feature = "lab")]
         Command::LabBench {
