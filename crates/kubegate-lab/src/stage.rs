@@ -261,6 +261,14 @@ impl Stage {
         Ok(true)
     }
 
+    /// The process id of each running balancer stack's first process (kubegate, or haproxy).
+    pub fn pids(&self) -> Vec<(&'static str, u32)> {
+        self.daemons
+            .iter()
+            .filter_map(|(h, children)| Some((*h, children.first()?.id())))
+            .collect()
+    }
+
     /// Whether `host`'s balancer stack runs (started, not yet seen to exit).
     pub fn runs(&self, host: &str) -> bool {
         self.daemons.contains_key(host)

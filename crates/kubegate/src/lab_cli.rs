@@ -26,13 +26,17 @@ pub fn lab(topology: &str, keep: bool, compare: bool, binary: Option<PathBuf>) -
 
 /// What `kubegate lab --chaos` was asked.
 pub struct ChaosRequest {
-    pub topology: String,
+    /// `None`: the schedule's, else stacked.
+    pub topology: Option<String>,
     pub seed: Option<u64>,
     pub minutes: f64,
     pub schedule: Option<PathBuf>,
     pub compare: bool,
     pub keep: bool,
     pub binary: Option<PathBuf>,
+    /// The soak's steady churn instead of a random schedule, with the daemons' memory, files
+    /// and threads sampled.
+    pub soak: bool,
 }
 
 /// `kubegate lab --chaos`: draws (or reads) a schedule, runs it on kubegate (and, compared,
@@ -46,8 +50,26 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
         Some(b) => b.clone(),
         None => std::env::current_exe()?,
     };
-    let topology = Topology::parse(&r.topology)
-        .ok_or_else(|| anyhow::anyhow!("unknown topology {:?}", r.topology))?;
+    let file = match &r.schedule {
+        Some(path) => Some((
+            path,
+            std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
+    let written = file.as_ref().and_then(|(_, text)| written_topology(text));
+    let name = match (&r.topology, written) {
+        (Some(asked), Some(drawn)) if asked != drawn => anyhow::bail!(
+            "the schedule was drawn for topology {drawn}, not {asked}: leave --topology out or \
+             pass --topology {drawn}"
+        ),
+        (Some(asked), _) => asked.clone(),
+        (None, Some(drawn)) => drawn.to_string(),
+        (None, None) => "stacked".to_string(),
+    };
+    let topology =
+        Topology::parse(&name).ok_or_else(|| anyhow::anyhow!("unknown topology {name:?}"))?;
     // The incumbent has no reloads, drains or handovers to drive: a compared campaign draws
     // none, so both stacks meet the same schedule.
     let cast = run::cast_of(
@@ -58,34 +80,34 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
             Stack::Kubegate
         },
     );
-    let (schedule, replay) = match &r.schedule {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (schedule, replay) = match &file {
+        None if r.soak => {
+            let length = campaign_length(r.minutes)?;
+            let s = kubegate_lab::chaos::schedule::soak(&cast, length);
+            let replay = format!(
+                "kubegate lab --chaos --soak --topology {name} --minutes {}",
+                r.minutes
+            );
+            (s, replay)
+        }
+        Some((path, text)) => {
             let s =
-                Schedule::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                Schedule::parse(text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             (
                 s,
                 format!(
-                    "kubegate lab --chaos --topology {} --schedule {}",
-                    r.topology,
+                    "kubegate lab --chaos --topology {name} --schedule {}",
                     path.display()
                 ),
             )
         }
         None => {
-            if !(r.minutes > 0.0 && r.minutes <= 24.0 * 60.0) {
-                anyhow::bail!(
-                    "--minutes {} is not a campaign length; use more than 0, at most a day",
-                    r.minutes
-                );
-            }
+            let length = campaign_length(r.minutes)?;
             let seed = r.seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
                     .duration_since(std::time::UNIX_EPOCH)
                     .map_or(1, |d| d.as_nanos() as u64)
             });
-            let length = std::time::Duration::from_secs_f64(r.minutes * 60.0);
             let s = kubegate_lab::chaos::schedule::generate(seed, &cast, length);
             let compare = if r.compare {
                 " --compare keepalived-haproxy"
@@ -95,19 +117,22 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
             (
                 s,
                 format!(
-                    "kubegate lab --chaos --topology {} --seed {seed} --minutes {}{compare}",
-                    r.topology, r.minutes
+                    "kubegate lab --chaos --topology {name} --seed {seed} --minutes {}{compare}",
+                    r.minutes
                 ),
             )
         }
     };
+    schedule
+        .fits(&cast)
+        .map_err(|e| anyhow::anyhow!("the schedule does not fit topology {name}: {e}"))?;
     let mut out = String::new();
     out.push_str(&format!(
-        "chaos on {}: {} faults over {:.0} s
-{}",
+        "chaos on {}: {} faults over {:.0} s\n# topology {}\n{}",
         topology.name(),
         schedule.events.len(),
         schedule.length().as_secs_f64(),
+        topology.name(),
         schedule.to_text()
     ));
     crate::out::print(&out)?;
@@ -123,14 +148,9 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
             stack,
             schedule: schedule.clone(),
             keep: r.keep,
+            resources: r.soak,
         };
-        crate::out::print(&format!(
-            "
-{} on {}:
-",
-            stack.label(),
-            topology.name()
-        ))?;
+        crate::out::print(&format!("\n{} on {}:\n", stack.label(), topology.name()))?;
         let outcome = run::run(&binary, &options, &mut |line| {
             let _ = crate::out::print(&format!(
                 "{line}
@@ -148,6 +168,23 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The topology a schedule file says it was drawn for (`# topology NAME`).
+fn written_topology(text: &str) -> Option<&str> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("# topology "))
+        .map(str::trim)
+}
+
+/// `--minutes` as a length: more than 0, at most a day.
+fn campaign_length(minutes: f64) -> Result<std::time::Duration> {
+    if !(minutes > 0.0 && minutes <= 24.0 * 60.0) {
+        anyhow::bail!(
+            "--minutes {minutes} is not a campaign length; use more than 0, at most a day"
+        );
+    }
+    Ok(std::time::Duration::from_secs_f64(minutes * 60.0))
 }
 
 /// `kubegate lab-https-probe` (hidden): one event a line on stdout.

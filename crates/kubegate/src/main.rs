@@ -156,8 +156,9 @@ enum Command {
     Lab {
         /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3) or
         /// node-local (S2).
-        #[arg(long, default_value = "stacked", value_parser = ["stacked", "lb-pair", "master-master", "node-local"])]
-        topology: String,
+        /// (Default: stacked; a replayed schedule: the topology it names.)
+        #[arg(long, value_parser = ["stacked", "lb-pair", "master-master", "node-local"])]
+        topology: Option<String>,
         /// Leave the lab running (Ctrl-C removes it).
         #[arg(long)]
         keep: bool,
@@ -186,6 +187,11 @@ enum Command {
         /// drawing one.
         #[arg(long, requires = "chaos")]
         schedule: Option<PathBuf>,
+        /// A soak instead of random faults: steady churn (a reload a minute, apiservers
+        /// flapping, the VIP moved by link loss and SIGTERM) with the daemons' memory, open
+        /// files and threads sampled every 10 s.
+        #[arg(long, requires = "chaos", conflicts_with_all = ["seed", "schedule"])]
+        soak: bool,
     },
     #[cfg(feature = "lab")]
     /// Lab benchmark: `failover` measures VIP failover, kubegate and keepalived side by side.
@@ -410,6 +416,7 @@ fn main() -> ExitCode {
             seed,
             minutes,
             schedule,
+            soak,
         } => kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
             topology,
             seed,
@@ -418,6 +425,7 @@ fn main() -> ExitCode {
             compare: compare.is_some(),
             keep,
             binary,
+            soak,
         }),
         #[cfg(feature = "lab")]
         Command::Lab {
@@ -426,7 +434,12 @@ fn main() -> ExitCode {
             compare,
             binary,
             ..
-        } => kubegate::lab_cli::lab(&topology, keep, compare.is_some(), binary),
+        } => kubegate::lab_cli::lab(
+            topology.as_deref().unwrap_or("stacked"),
+            keep,
+            compare.is_some(),
+            binary,
+        ),
         #[cfg(feature = "lab")]
         Command::LabBench {
             which: _,

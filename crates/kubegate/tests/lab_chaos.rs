@@ -21,6 +21,7 @@ fn campaign(topology: Topology, seed: u64, length: Duration) {
         stack: Stack::Kubegate,
         schedule: schedule::generate(seed, &cast, length),
         keep: false,
+        resources: false,
     };
     eprintln!("{}", options.schedule.to_text());
     let outcome = run::run(binary, &options, &mut |line| eprintln!("{line}"))

@@ -99,6 +99,37 @@ impl Fault {
     }
 }
 
+impl Fault {
+    /// The hosts it names.
+    pub fn hosts(&self) -> Vec<&str> {
+        match self {
+            Fault::TermTwo(a, b, _) => vec![a, b],
+            Fault::Reload(Reload::File {
+                without: Some(a), ..
+            }) => vec![a],
+            Fault::Reload(_) => vec![],
+            Fault::LinkDown(h)
+            | Fault::LinkUp(h)
+            | Fault::Flap(h, _)
+            | Fault::Kill(h)
+            | Fault::Term(h)
+            | Fault::Start(h)
+            | Fault::Isolate(h)
+            | Fault::Rejoin(h)
+            | Fault::NotReady(h)
+            | Fault::Ready(h)
+            | Fault::ApiStop(h)
+            | Fault::ApiStart(h)
+            | Fault::Loss(h, _)
+            | Fault::LossEnd(h)
+            | Fault::Drain(h)
+            | Fault::Undrain(h)
+            | Fault::Handover(h)
+            | Fault::Release(h) => vec![h],
+        }
+    }
+}
+
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let k = self.kind();

@@ -6,6 +6,7 @@
 
 pub mod fault;
 pub mod judge;
+pub mod resources;
 pub mod rng;
 pub mod run;
 pub mod schedule;

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::fault::{Fault, Reload};
 use super::judge::{self, Bounds, Observed, Request, Verdict};
+use super::resources;
 use super::schedule::Schedule;
 use super::watch::{self, Running};
 use super::world::{Cast, World};
@@ -32,6 +33,9 @@ pub struct Options {
     pub schedule: Schedule,
     /// Keep the lab's directory (logs, config, schedule) afterwards.
     pub keep: bool,
+    /// Sample each daemon's memory, open files and threads (the soak) and count growth after
+    /// the warm-up as a violation.
+    pub resources: bool,
 }
 
 /// What one campaign found.
@@ -41,6 +45,8 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// Watches the client had cut.
     pub watch_cuts: usize,
+    /// With `Options::resources`: what each daemon held, every [`resources::EVERY`].
+    pub usage: Vec<resources::Usage>,
 }
 
 /// The hosts of `layout` by role, and whether the operator's tools exist for `stack`.
@@ -80,7 +86,10 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
     if o.keep {
         stage.keep_files();
     }
-    fs::write(stage.dir().join("schedule.txt"), o.schedule.to_text())?;
+    fs::write(
+        stage.dir().join("schedule.txt"),
+        format!("# topology {}\n{}", o.topology.name(), o.schedule.to_text()),
+    )?;
     let cast = cast_of(&stage.layout, o.stack);
     let length = o.schedule.length() + SETTLE + Duration::from_secs(1);
     let probe_started = Instant::now();
@@ -111,8 +120,13 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
             .collect(),
         ..Observed::default()
     };
+    let mut sampler = Sampler {
+        on: o.resources,
+        next: Instant::now(),
+        usage: Vec::new(),
+    };
     for e in &o.schedule.events {
-        wait_until(&mut stage, &world, t0, e.at_ms, &mut observed)?;
+        wait_until(&mut stage, &world, t0, e.at_ms, &mut observed, &mut sampler)?;
         let at = t0.elapsed().as_millis() as u64;
         say(&format!("{:>9.3}s  {}", at as f64 / 1000.0, e.fault));
         if let Err(err) = apply(&mut stage, &world, &e.fault, say) {
@@ -140,6 +154,7 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
     let until = t0 + o.schedule.length() + SETTLE;
     while Instant::now() < until {
         reap(&mut stage, &world, t0, &mut observed)?;
+        sampler.sample(&stage, t0);
         if stage.wait_holders(&preferred, Duration::ZERO)? {
             break;
         }
@@ -168,7 +183,10 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
             _ => {}
         }
     }
-    let verdict = judge::judge(&cast, &observed, &bounds_for(o.stack));
+    let mut verdict = judge::judge(&cast, &observed, &bounds_for(o.stack));
+    if o.resources {
+        verdict.violations.extend(resources::leaks(&sampler.usage));
+    }
     if !verdict.violations.is_empty() {
         // The daemons' own words go with the report (and the directory is kept).
         stage.keep_files();
@@ -181,7 +199,37 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
         observed,
         verdict,
         watch_cuts,
+        usage: sampler.usage,
     })
+}
+
+/// Samples the daemons' usage every [`resources::EVERY`] when on.
+struct Sampler {
+    on: bool,
+    next: Instant,
+    usage: Vec<resources::Usage>,
+}
+
+impl Sampler {
+    fn sample(&mut self, stage: &Stage, t0: Instant) {
+        if !self.on || Instant::now() < self.next {
+            return;
+        }
+        self.next += resources::EVERY;
+        let at_ms = t0.elapsed().as_millis() as u64;
+        for (host, pid) in stage.pids() {
+            if let Some((rss_kib, fds, threads)) = resources::read(pid) {
+                self.usage.push(resources::Usage {
+                    at_ms,
+                    host: host.to_string(),
+                    pid,
+                    rss_kib,
+                    fds,
+                    threads,
+                });
+            }
+        }
+    }
 }
 
 /// Sleeps until `at_ms` after `t0`, noticing daemons that exit meanwhile.
@@ -191,10 +239,12 @@ fn wait_until(
     t0: Instant,
     at_ms: u64,
     observed: &mut Observed,
+    sampler: &mut Sampler,
 ) -> io::Result<()> {
     let at = t0 + Duration::from_millis(at_ms);
     loop {
         reap(stage, world, t0, observed)?;
+        sampler.sample(stage, t0);
         let now = Instant::now();
         if now >= at {
             return Ok(());
@@ -434,6 +484,15 @@ pub fn report(o: &Options, out: &Outcome, replay: &str) -> String {
             s,
             "{kind:<16} {:>6} {:>14} {:>7} {:>11}",
             r.count, r.worst_gap_ms, r.failed, r.violations
+        );
+    }
+    if !out.usage.is_empty() {
+        let _ = writeln!(
+            s,
+            "daemons after their warm-up ({:?}), sampled every {:?}:\n{}",
+            resources::WARM_UP,
+            resources::EVERY,
+            resources::table(&out.usage)
         );
     }
     if v.violations.is_empty() {

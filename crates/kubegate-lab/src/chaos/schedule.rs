@@ -66,6 +66,64 @@ pub fn generate(seed: u64, cast: &Cast, length: Duration) -> Schedule {
     }
 }
 
+/// The soak's churn for `length` (no randomness): a reload every minute (an apiserver left
+/// out, then back), an apiserver going not ready and back or stopping and starting every
+/// 20 s, and with VIPs, every 3 minutes the preferred holder's link lost for 5 s and, half-way
+/// between, the preferred holder stopped (SIGTERM) and started 10 s later.
+pub fn soak(cast: &Cast, length: Duration) -> Schedule {
+    let end = length.as_millis() as u64;
+    let mut events = Vec::new();
+    let mut at = |t: u64, fault: Fault| {
+        if t < end {
+            events.push(Event { at_ms: t, fault });
+        }
+    };
+    let last_api = cast.apiservers.last().cloned().unwrap_or_default();
+    for (k, t) in (30_000..end).step_by(60_000).enumerate() {
+        let without = (k % 2 == 0).then(|| last_api.clone());
+        at(
+            t,
+            Fault::Reload(Reload::File {
+                without,
+                swapped: false,
+            }),
+        );
+    }
+    for (k, t) in (10_000..end).step_by(20_000).enumerate() {
+        // The first apiservers take turns; the last one is the reloads'.
+        let turns = &cast.apiservers[..cast.apiservers.len().saturating_sub(1).max(1)];
+        let a = turns[k % turns.len()].clone();
+        if k % 2 == 0 {
+            at(t, Fault::NotReady(a.clone()));
+            at(t + 8_000, Fault::Ready(a));
+        } else {
+            at(t, Fault::ApiStop(a.clone()));
+            at(t + 8_000, Fault::ApiStart(a));
+        }
+    }
+    if cast.vips {
+        let holder = cast.balancers[0].clone();
+        for t in (60_000..end).step_by(180_000) {
+            at(t, Fault::LinkDown(holder.clone()));
+            at(t + 5_000, Fault::LinkUp(holder.clone()));
+            at(t + 90_000, Fault::Term(holder.clone()));
+            at(t + 100_000, Fault::Start(holder.clone()));
+        }
+    }
+    events.sort_by_key(|e| e.at_ms);
+    // Whatever the end cut off is repaired after it.
+    let mut world = World::default();
+    for e in &events {
+        world.apply(&e.fault);
+    }
+    let mut t = end;
+    for fault in world.repairs() {
+        t += 1_000;
+        events.push(Event { at_ms: t, fault });
+    }
+    Schedule { seed: None, events }
+}
+
 /// A new fault the model allows, drawn evenly among the kinds that have one (a few tries).
 fn draw(rng: &mut Rng, cast: &Cast, world: &World) -> Option<Fault> {
     let hosts: Vec<String> = cast
@@ -163,6 +221,50 @@ impl Schedule {
         Ok(Schedule { seed, events })
     }
 
+    /// Checks that every fault fits `cast`: hosts of the right role, the operator's tools
+    /// where they exist. The error names the first line that does not.
+    pub fn fits(&self, cast: &Cast) -> Result<(), String> {
+        let known = |h: &str| {
+            cast.balancers
+                .iter()
+                .chain(&cast.apiservers)
+                .any(|k| k == h)
+        };
+        for (i, e) in self.events.iter().enumerate() {
+            if let Some(h) = e.fault.hosts().into_iter().find(|h| !known(h)) {
+                return Err(format!(
+                    "event {} ({}): this topology has no host {h:?} (its hosts: {})",
+                    i + 1,
+                    e.fault,
+                    cast.balancers
+                        .iter()
+                        .chain(&cast.apiservers)
+                        .map(String::as_str)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .into_iter()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            let operator = matches!(
+                e.fault,
+                Fault::Reload(_)
+                    | Fault::Drain(_)
+                    | Fault::Undrain(_)
+                    | Fault::Handover(_)
+                    | Fault::Release(_)
+            );
+            if operator && !cast.operator {
+                return Err(format!(
+                    "event {} ({}): keepalived + haproxy has no such operator command",
+                    i + 1,
+                    e.fault
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// When the last event happens.
     pub fn length(&self) -> Duration {
         Duration::from_millis(self.events.last().map_or(0, |e| e.at_ms))
@@ -228,6 +330,37 @@ mod tests {
             e.fault,
             Fault::Reload(_) | Fault::Drain(_) | Fault::Handover(_)
         )));
+    }
+
+    #[test]
+    fn the_soak_churns_steadily_and_ends_calm() {
+        let s = soak(&cast(), Duration::from_secs(30 * 60));
+        assert!(s.worlds().last().is_some_and(World::calm));
+        let count = |kind: &str| s.events.iter().filter(|e| e.fault.kind() == kind).count();
+        assert_eq!(count("reload"), 30);
+        assert_eq!(count("not-ready") + count("api-stop"), 90);
+        assert_eq!(count("link-down"), 10);
+        assert_eq!(count("term"), 10);
+        let mut w = World::default();
+        for e in &s.events {
+            assert!(w.allows(&cast(), &e.fault), "{} at {}", e.fault, e.at_ms);
+            w.apply(&e.fault);
+        }
+        assert!(s.events.windows(2).all(|p| p[0].at_ms <= p[1].at_ms));
+    }
+
+    #[test]
+    fn a_schedule_must_fit_its_topology() {
+        let s = Schedule::parse("100 kill lb1\n").unwrap();
+        assert!(s.fits(&cast()).unwrap_err().contains("no host \"lb1\""));
+        let s = Schedule::parse("100 drain master2\n").unwrap();
+        assert!(s.fits(&cast()).is_ok());
+        let mut incumbent = cast();
+        incumbent.operator = false;
+        assert!(s
+            .fits(&incumbent)
+            .unwrap_err()
+            .contains("no such operator command"));
     }
 
     #[test]
