@@ -153,24 +153,43 @@ fn connect_once(c: &Cluster) -> (Answer, Duration) {
         .unwrap()
 }
 
-#[test]
-fn every_backend_down_one_node_keeps_the_vip_and_refuses_at_once() {
-    let _turn = lab::serial();
+/// The node addresses, in `NODES` order.
+const IPS: [Ipv4Addr; 3] = [
+    Ipv4Addr::new(198, 18, 0, 11),
+    Ipv4Addr::new(198, 18, 0, 12),
+    Ipv4Addr::new(198, 18, 0, 13),
+];
+
+/// A three-node lab running `yaml` with a backend on every node, node1 holding the VIP.
+fn started(yaml: &str) -> (Cluster, Vec<Backend>) {
     let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
-    let mut c = Cluster::new(binary, 3, &yaml()).expect("building the lab");
-    let ips = [
-        Ipv4Addr::new(198, 18, 0, 11),
-        Ipv4Addr::new(198, 18, 0, 12),
-        Ipv4Addr::new(198, 18, 0, 13),
-    ];
-    let backends: Vec<Backend> = NODES
+    let mut c = Cluster::new(binary, 3, yaml).expect("building the lab");
+    let backends = NODES
         .iter()
-        .zip(ips)
+        .zip(IPS)
         .map(|(n, ip)| Backend::start(&c, n, ip))
         .collect();
     c.start_all().unwrap();
     c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
         .unwrap();
+    (c, backends)
+}
+
+/// Five clients in a row are each refused (RST) within 50 ms.
+fn refused_at_once(c: &Cluster) {
+    for attempt in 0..5 {
+        let (answer, took) = connect_once(c);
+        assert!(
+            matches!(answer, Answer::Refused) && took < Duration::from_millis(50),
+            "attempt {attempt}: expected a refusal (RST) within 50 ms, got {answer:?} after {took:?}"
+        );
+    }
+}
+
+#[test]
+fn every_backend_down_one_node_keeps_the_vip_and_refuses_at_once() {
+    let _turn = lab::serial();
+    let (c, backends) = started(&yaml());
     let (answer, _) = connect_once(&c);
     assert!(
         matches!(answer, Answer::Served(_)),
@@ -205,16 +224,10 @@ fn every_backend_down_one_node_keeps_the_vip_and_refuses_at_once() {
         thread::sleep(Duration::from_millis(50));
     }
     // A client is refused at once, every time.
-    for attempt in 0..5 {
-        let (answer, took) = connect_once(&c);
-        assert!(
-            matches!(answer, Answer::Refused) && took < Duration::from_millis(50),
-            "attempt {attempt}: expected a refusal (RST) within 50 ms, got {answer:?} after {took:?}"
-        );
-    }
+    refused_at_once(&c);
 
     // One backend returns, on node2 (not the holder): node1's balancer checks it too.
-    let _back = Backend::start(&c, "node2", ips[1]);
+    let _back = Backend::start(&c, "node2", IPS[1]);
     let returned = Instant::now();
     let bound = CHECK_INTERVAL * RISE + RESUME_MARGIN;
     let served = loop {
@@ -276,21 +289,7 @@ fn holds_alone(c: &Cluster, node: &str, span: Duration, why: &str) {
 #[test]
 fn nopreempt_a_node_without_backends_gives_way_and_nobody_takes_the_vip_back() {
     let _turn = lab::serial();
-    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
-    let mut c = Cluster::new(binary, 3, &yaml_with(", preempt: false")).expect("building the lab");
-    let ips = [
-        Ipv4Addr::new(198, 18, 0, 11),
-        Ipv4Addr::new(198, 18, 0, 12),
-        Ipv4Addr::new(198, 18, 0, 13),
-    ];
-    let backends: Vec<Backend> = NODES
-        .iter()
-        .zip(ips)
-        .map(|(n, ip)| Backend::start(&c, n, ip))
-        .collect();
-    c.start_all().unwrap();
-    c.wait_single_holder(VIP, Some("node1"), Duration::from_secs(5))
-        .unwrap();
+    let (c, backends) = started(&yaml_with(", preempt: false"));
 
     // node1 alone loses its backends: it steps aside (150 − 101 = 49, below the floor 50)
     // and node2, the best healthy node, takes the VIP although preempt is off.
@@ -335,11 +334,5 @@ fn nopreempt_a_node_without_backends_gives_way_and_nobody_takes_the_vip_back() {
         Duration::from_secs(1),
         "expected node2 to keep the VIP while every backend is down",
     );
-    for attempt in 0..5 {
-        let (answer, took) = connect_once(&c);
-        assert!(
-            matches!(answer, Answer::Refused) && took < Duration::from_millis(50),
-            "attempt {attempt}: expected a refusal (RST) within 50 ms, got {answer:?} after {took:?}"
-        );
-    }
+    refused_at_once(&c);
 }

@@ -100,17 +100,11 @@ impl Fault {
 }
 
 impl Fault {
-    /// The hosts it names.
-    pub fn hosts(&self) -> Vec<&str> {
+    /// The one host of a fault that names exactly one and nothing else.
+    fn only_host(&self) -> Option<&String> {
         match self {
-            Fault::TermTwo(a, b, _) => vec![a, b],
-            Fault::Reload(Reload::File {
-                without: Some(a), ..
-            }) => vec![a],
-            Fault::Reload(_) => vec![],
             Fault::LinkDown(h)
             | Fault::LinkUp(h)
-            | Fault::Flap(h, _)
             | Fault::Kill(h)
             | Fault::Term(h)
             | Fault::Start(h)
@@ -120,12 +114,24 @@ impl Fault {
             | Fault::Ready(h)
             | Fault::ApiStop(h)
             | Fault::ApiStart(h)
-            | Fault::Loss(h, _)
             | Fault::LossEnd(h)
             | Fault::Drain(h)
             | Fault::Undrain(h)
             | Fault::Handover(h)
-            | Fault::Release(h) => vec![h],
+            | Fault::Release(h) => Some(h),
+            _ => None,
+        }
+    }
+
+    /// The hosts it names.
+    pub fn hosts(&self) -> Vec<&str> {
+        match self {
+            Fault::TermTwo(a, b, _) => vec![a, b],
+            Fault::Flap(h, _) | Fault::Loss(h, _) => vec![h],
+            Fault::Reload(Reload::File {
+                without: Some(a), ..
+            }) => vec![a],
+            other => other.only_host().map(String::as_str).into_iter().collect(),
         }
     }
 }
@@ -151,22 +157,10 @@ impl fmt::Display for Fault {
                     None => write!(f, " full"),
                 }
             }
-            Fault::LinkDown(h)
-            | Fault::LinkUp(h)
-            | Fault::Kill(h)
-            | Fault::Term(h)
-            | Fault::Start(h)
-            | Fault::Isolate(h)
-            | Fault::Rejoin(h)
-            | Fault::NotReady(h)
-            | Fault::Ready(h)
-            | Fault::ApiStop(h)
-            | Fault::ApiStart(h)
-            | Fault::LossEnd(h)
-            | Fault::Drain(h)
-            | Fault::Undrain(h)
-            | Fault::Handover(h)
-            | Fault::Release(h) => write!(f, "{k} {h}"),
+            other => match other.only_host() {
+                Some(h) => write!(f, "{k} {h}"),
+                None => write!(f, "{k}"),
+            },
         }
     }
 }

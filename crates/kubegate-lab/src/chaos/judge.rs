@@ -93,12 +93,11 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
         v.kinds.entry(f.kind()).or_default().count += 1;
     }
     let worlds = worlds(&seen.events);
+    let calm = World::default();
     let world_at = |t: u64| -> &World {
-        let i = worlds.partition_point(|(at, _)| *at <= t);
-        if i == 0 {
-            &EMPTY
-        } else {
-            &worlds[i - 1].1
+        match worlds.partition_point(|(at, _)| *at <= t) {
+            0 => &calm,
+            i => &worlds[i - 1].1,
         }
     };
     holders(cast, seen, bounds, &world_at, &mut v);
@@ -139,20 +138,6 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
     v.violations.sort_by_key(|x| x.at_ms);
     v
 }
-
-static EMPTY: World = World {
-    stopped: std::collections::BTreeSet::new(),
-    killed: std::collections::BTreeSet::new(),
-    link_down: std::collections::BTreeSet::new(),
-    isolated: std::collections::BTreeSet::new(),
-    not_ready: std::collections::BTreeSet::new(),
-    api_stopped: std::collections::BTreeSet::new(),
-    lossy: BTreeMap::new(),
-    drained: std::collections::BTreeSet::new(),
-    handed_over: std::collections::BTreeSet::new(),
-    without: None,
-    swapped: false,
-};
 
 /// The world after each event, with the event's time.
 fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
