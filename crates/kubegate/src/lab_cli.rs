@@ -142,6 +142,7 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
     }
     let mut broken = false;
     let mut reports = String::new();
+    let mut verdicts = Vec::new();
     for stack in stacks {
         let options = run::Options {
             topology,
@@ -161,6 +162,10 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
             broken = true;
         }
         reports.push_str(&run::report(&options, &outcome, &replay));
+        verdicts.push(outcome.verdict);
+    }
+    if let [ours, theirs] = verdicts.as_slice() {
+        reports.push_str(&run::side_by_side(ours, theirs));
     }
     crate::out::print(&reports)?;
     Ok(if broken {

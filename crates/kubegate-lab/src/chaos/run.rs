@@ -457,6 +457,45 @@ fn running_balancers(stage: &Stage, world: &World) -> Vec<&'static str> {
         .collect()
 }
 
+/// Two campaigns of one schedule (kubegate, then keepalived + haproxy) in one table: per
+/// fault kind, the worst gap and the failed requests of each, and the violations.
+pub fn side_by_side(ours: &Verdict, theirs: &Verdict) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nside by side (kubegate | keepalived + haproxy):\n{:<16} {:>6} {:>17} {:>15} {:>13}",
+        "fault", "count", "worst gap ms", "failed", "violations"
+    );
+    let kinds: std::collections::BTreeSet<&str> = ours
+        .kinds
+        .keys()
+        .chain(theirs.kinds.keys())
+        .copied()
+        .collect();
+    let row = |v: &Verdict, k: &str| v.kinds.get(k).cloned().unwrap_or_default();
+    for k in kinds {
+        let (a, b) = (row(ours, k), row(theirs, k));
+        let _ = writeln!(
+            s,
+            "{k:<16} {:>6} {:>17} {:>15} {:>13}",
+            a.count.max(b.count),
+            format!("{} | {}", a.worst_gap_ms, b.worst_gap_ms),
+            format!("{} | {}", a.failed, b.failed),
+            format!("{} | {}", a.violations, b.violations),
+        );
+    }
+    let _ = writeln!(
+        s,
+        "{:<16} {:>6} {:>17} {:>15} {:>13}",
+        "all requests",
+        "",
+        "",
+        format!("{} | {}", ours.failed, theirs.failed),
+        format!("{} | {}", ours.violations.len(), theirs.violations.len()),
+    );
+    s
+}
+
 /// The report: what ran, the table per fault kind, each violation with the events around it,
 /// and how to replay it.
 pub fn report(o: &Options, out: &Outcome, replay: &str) -> String {
