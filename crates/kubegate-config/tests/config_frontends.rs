@@ -281,7 +281,7 @@ frontends:
         .collect();
     let lb = TrackerKind::Frontend("api-lb".into());
     // Without `weight`, a frontend tracker steps aside: priorities 150 and 50 (the default for
-    // two nodes) plus the other tracker's 30 need a drop of 150 − 50 + 1 + 30.
-    assert_eq!(kinds, [(&lb, -131), (&lb, -30)]);
+    // two nodes) plus the other tracker's 30 need a drop of 150 − 50 + 2 + 30.
+    assert_eq!(kinds, [(&lb, -132), (&lb, -30)]);
     assert_eq!(cfg.vips[0].track[0].interval, Duration::from_millis(100));
 }

@@ -121,7 +121,7 @@ fn design_example_parses_into_the_model() {
                     kind: TrackerKind::Frontend("api".into()),
                     // Not written: steps aside by 150 − 50 + 1 plus the script's 20, so any
                     // node with a ready backend outranks any node without one.
-                    weight: -121,
+                    weight: -122,
                     weight_is_default: true,
                     // The balancer's state is read every 100 ms; its checks debounce.
                     interval: Duration::from_millis(100),

@@ -126,11 +126,11 @@ fn weights_that_cannot_move_the_vip_are_flagged() {
     );
     assert_eq!(
         m1[4],
-        "if frontend api has no ready backend, master1's priority drops by 121 to 29: below \
+        "if frontend api has no ready backend, master1's priority drops by 122 to 28: below \
          master2 (100), so master2 takes the VIP over (it preempts); master1 takes it back when \
-         a backend is ready again. The weight -121 is the default for a frontend tracker (any \
+         a backend is ready again. The weight -122 is the default for a frontend tracker (any \
          node with a ready backend outranks any node without one); when no node has a ready \
-         backend behind api, the VIP stays on master1 (29) and its balancer refuses new \
+         backend behind api, the VIP stays on master1 (28) and its balancer refuses new \
          connections at once (TCP RST) instead of leaving clients to time out."
     );
     assert_eq!(

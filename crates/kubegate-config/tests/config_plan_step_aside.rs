@@ -41,11 +41,11 @@ fn default_weight_steps_aside_and_keeps_the_vip_when_nobody_is_ready() {
     let m1 = plan(&text, "m1");
     assert_eq!(
         line(&m1, "if frontend api"),
-        "if frontend api has no ready backend, m1's priority drops by 101 to 49: below m2 (100), \
+        "if frontend api has no ready backend, m1's priority drops by 102 to 48: below m2 (100), \
          so m2 takes the VIP over (it preempts); m1 takes it back when a backend is ready again. \
-         The weight -101 is the default for a frontend tracker (any node with a ready backend \
+         The weight -102 is the default for a frontend tracker (any node with a ready backend \
          outranks any node without one); when no node has a ready backend behind api, the VIP \
-         stays on m1 (49) and its balancer refuses new connections at once (TCP RST) instead of \
+         stays on m1 (48) and its balancer refuses new connections at once (TCP RST) instead of \
          leaving clients to time out."
     );
     assert!(
@@ -55,7 +55,7 @@ fn default_weight_steps_aside_and_keeps_the_vip_when_nobody_is_ready() {
     let m3 = plan(&text, "m3");
     assert!(
         line(&m3, "if frontend api").starts_with(
-            "if frontend api has no ready backend on m3, m3's priority drops by 101 to 1"
+            "if frontend api has no ready backend on m3, m3's priority drops by 102 to 1"
         ),
         "{m3:#?}"
     );
@@ -83,16 +83,16 @@ fn nopreempt_steps_aside_too_and_the_floor_tells_who_stepped_aside() {
         "{THREE}    vrrp: {{ vrid: 51, preempt: false }}\n    track: [ {{ frontend: api }} ]\n"
     );
     let cfg = parse(&text);
-    assert_eq!(cfg.vips[0].track[0].weight, -101);
-    // Healthy nodes count 50..=150, those without a ready backend at most 150 − 101 = 49.
+    assert_eq!(cfg.vips[0].track[0].weight, -102);
+    // Healthy nodes count 50..=150, those without a ready backend at most 150 − 102 = 48.
     assert_eq!(cfg.vips[0].step_aside_floor(), Some(50));
     let m1 = plan(&text, "m1");
     assert_eq!(
         line(&m1, "if frontend api"),
-        "if frontend api has no ready backend, m1's priority drops by 101 to 49: below m2 (100), \
+        "if frontend api has no ready backend, m1's priority drops by 102 to 48: below m2 (100), \
          so m2 takes the VIP over although preempt is off (a node that stepped aside gives way \
          to one with a ready backend); m1 does not take it back when a backend is ready again. \
-         The weight -101 is the default for a frontend tracker (any node with a ready backend \
+         The weight -102 is the default for a frontend tracker (any node with a ready backend \
          outranks any node without one); when no node has a ready backend behind api, the VIP \
          stays on the node that holds it and its balancer refuses new connections at once (TCP \
          RST) instead of leaving clients to time out."
@@ -114,10 +114,10 @@ fn the_floor_allows_for_the_other_trackers_negative_weights() {
 "
     );
     let cfg = parse(&text);
-    // 150 − 100 + 1 + (10 + 5): every node without a ready backend is below 100 − 10.
-    assert_eq!(cfg.vips[0].track[0].weight, -66);
+    // 150 − 100 + 2 + (10 + 5): every node without a ready backend is below 100 − 10 − 1.
+    assert_eq!(cfg.vips[0].track[0].weight, -67);
     assert_eq!(cfg.vips[0].step_aside_floor(), Some(90));
-    let explicit = text.replace("{ frontend: api }", "{ frontend: api, weight: -66 }");
+    let explicit = text.replace("{ frontend: api }", "{ frontend: api, weight: -67 }");
     assert_eq!(parse(&explicit).vips[0].step_aside_floor(), None);
 }
 

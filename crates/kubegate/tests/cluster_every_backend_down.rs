@@ -198,16 +198,16 @@ fn every_backend_down_one_node_keeps_the_vip_and_refuses_at_once() {
 
     // Every backend of every node stops.
     drop(backends);
-    // Every node sees it (the frontend tracker failed: priority 150/100/50 − 101, clamped
-    // to 1), and none goes to FAULT: node1 stays master at 49, the others back up at 1.
+    // Every node sees it (the frontend tracker failed: priority 150/100/50 − 102, clamped
+    // to 1), and none goes to FAULT: node1 stays master at 48, the others back up at 1.
     cluster_support::wait_statuses(
         &c,
         &NODES,
-        "every node's frontend tracker failed, node1 master at 49, the others backup at 1",
+        "every node's frontend tracker failed, node1 master at 48, the others backup at 1",
         Duration::from_secs(5),
         |all| {
             let v: Vec<_> = all.iter().map(|s| &s.vips[0]).collect();
-            v.iter().map(|v| v.priority).collect::<Vec<_>>() == [49, 1, 1]
+            v.iter().map(|v| v.priority).collect::<Vec<_>>() == [48, 1, 1]
                 && v[0].state == VipState::Master
                 && v[1..].iter().all(|v| v.state == VipState::Backup)
         },
@@ -291,7 +291,7 @@ fn nopreempt_a_node_without_backends_gives_way_and_nobody_takes_the_vip_back() {
     let _turn = lab::serial();
     let (c, backends) = started(&yaml_with(", preempt: false"));
 
-    // node1 alone loses its backends: it steps aside (150 − 101 = 49, below the floor 50)
+    // node1 alone loses its backends: it steps aside (150 − 102 = 48, below the floor 50)
     // and node2, the best healthy node, takes the VIP although preempt is off.
     cut_off_backends(&c, "node1", true);
     c.wait_single_holder(VIP, Some("node2"), Duration::from_secs(3))
@@ -324,9 +324,9 @@ fn nopreempt_a_node_without_backends_gives_way_and_nobody_takes_the_vip_back() {
     cluster_support::wait_statuses(
         &c,
         &NODES,
-        "every node's frontend tracker failed (150/100/50 − 101, clamped to 1)",
+        "every node's frontend tracker failed (150/100/50 − 102, clamped to 1)",
         Duration::from_secs(5),
-        |all| all.iter().map(|s| s.vips[0].priority).collect::<Vec<_>>() == [49, 1, 1],
+        |all| all.iter().map(|s| s.vips[0].priority).collect::<Vec<_>>() == [48, 1, 1],
     );
     holds_alone(
         &c,

@@ -6,7 +6,7 @@
 mod router_support;
 
 use router_support::*;
-use vrrp::{Config, Input, Reason, State};
+use vrrp::{Action, Config, Input, Reason, State};
 
 /// A (150) and B (100), preempt off, healthy routers advertise at least 100: kubegate's
 /// step-aside weight for these priorities is −51.
@@ -90,4 +90,89 @@ fn a_reload_sets_the_floor_of_a_running_router() {
     net.input(1, Input::Reconfigure(Box::new(nopreempt(100, 2))));
     net.run_until(ms(25_000));
     assert_eq!(net.masters(), vec![1]);
+}
+
+/// Preempt on, floor 100 (kubegate's step-aside weight for 150/100 is −102: a router whose
+/// checks fail counts at most 48).
+fn preempting(priority: u8, host: u8) -> Config {
+    Config {
+        preempt: true,
+        ..nopreempt(priority, host)
+    }
+}
+
+#[test]
+fn a_handed_over_router_waits_between_the_classes() {
+    let mut net = Net::started(vec![preempting(150, 1), preempting(100, 2)]);
+    net.run_until(ms(2_000));
+    // B goes away (its link, say); A, handed over, advertises 99 and stays master: nobody
+    // else is there.
+    net.crash(1);
+    net.input(0, Input::HandOver);
+    assert_eq!(net.router(0).effective_priority(), 99);
+    assert_eq!(
+        net.actions_at(0, ms(2_000)),
+        vec![Action::SendAdvert(advert_of(&preempting(150, 1), 99))],
+        "no priority 0, no state change: the lowered priority, at once"
+    );
+    net.run_until(ms(4_000));
+    assert_eq!(net.masters(), vec![0]);
+    assert_eq!(net.transitions(0).len(), 2, "A never left Master");
+    // B comes back before its checks pass (148 − 150 … stepped aside to 48): it does not take
+    // the VIP from A, which can serve.
+    net.restart(1);
+    net.input(1, Input::Priority(48));
+    net.run_until(ms(10_000));
+    assert_eq!(
+        net.masters(),
+        vec![0],
+        "B without a ready backend stays backup"
+    );
+    // B's checks pass: the handover goes where it was meant to, by preemption.
+    net.input(1, Input::Priority(100));
+    net.run_until(ms(12_000));
+    assert_eq!(net.masters(), vec![1]);
+    assert!(
+        matches!(
+            net.transitions(0).last(),
+            Some((_, State::Master, State::Backup, Reason::Preempted { .. }))
+        ),
+        "{:?}",
+        net.transitions(0)
+    );
+    // A's own checks failing while handed over: it drops below the floor too.
+    net.input(0, Input::Priority(48));
+    assert_eq!(net.router(0).effective_priority(), 48);
+    net.input(0, Input::Priority(150));
+    assert_eq!(net.router(0).effective_priority(), 99);
+    net.input(0, Input::EndHandOver);
+    assert_eq!(net.router(0).effective_priority(), 150);
+}
+
+#[test]
+fn a_handover_never_goes_to_a_backup_that_stepped_aside() {
+    let mut net = Net::started(vec![preempting(150, 1), preempting(120, 3)]);
+    net.run_until(ms(2_000));
+    // C's checks fail (120 − 102 = 18); A hands over. A priority-0 advert would have C take
+    // over after its Skew_Time and A preempt it back: the VIP would bounce through a node
+    // that cannot serve. A stays master; C never leaves Backup.
+    net.input(1, Input::Priority(18));
+    net.input(0, Input::HandOver);
+    net.run_until(ms(6_000));
+    assert_eq!(net.masters(), vec![0]);
+    assert_eq!(net.transitions(1).len(), 1, "C never left Backup");
+    // C's checks pass: it takes the VIP as the handover meant.
+    net.input(1, Input::Priority(120));
+    net.run_until(ms(8_000));
+    assert_eq!(net.masters(), vec![1]);
+}
+
+#[test]
+fn without_a_floor_a_handed_over_router_runs_at_1() {
+    let mut a = preempting(150, 1);
+    a.step_aside_below = None;
+    let mut net = Net::started(vec![a, preempting(100, 2)]);
+    net.run_until(ms(2_000));
+    net.input(0, Input::HandOver);
+    assert_eq!(net.router(0).effective_priority(), 1);
 }

@@ -189,12 +189,15 @@ pub fn derive_frontend_weights(track: &mut [Tracker], priorities: &[u8]) {
 /// trackers (`others`: the sum of their weights' sizes) do. A node without a ready backend
 /// therefore steps aside for a healthier one, yet no node goes to FAULT: when no node has a
 /// ready backend, the best of them still holds the VIP and its balancer refuses connections at
-/// once. Priorities `lo..=hi` need a drop of `hi − lo + 1` (+ `others`), kept within
-/// keepalived's −253 (effective priorities are clamped to 1..=254, FIELD-NOTES, vrrp_script).
+/// once. Priorities `lo..=hi` need a drop of `hi − lo + 1` (+ `others`); one more leaves a
+/// free priority between the two classes, where a node handed over by the operator waits
+/// (`vrrp::Config::step_aside_below`): below every node with a ready backend, above every node
+/// without one. Kept within keepalived's −253 (effective priorities are clamped to 1..=254,
+/// FIELD-NOTES, vrrp_script).
 pub fn step_aside_weight(priorities: &[u8], others: i32) -> i16 {
     let hi = priorities.iter().copied().max().map_or(1, i32::from);
     let lo = priorities.iter().copied().min().map_or(1, i32::from);
-    -((hi - lo + 1 + others).min(253)) as i16
+    -((hi - lo + 2 + others).min(253)) as i16
 }
 
 /// How often an interface tracker reads the interface's state.
@@ -274,8 +277,9 @@ mod tests {
             let w = step_aside_weight(priorities, 0);
             let lowest_well = i32::from(*priorities.iter().min().unwrap());
             for &p in priorities {
+                // One below the lowest healthy stays free for a handed-over node.
                 assert!(
-                    sick(p, w) < lowest_well || priorities.len() == 1,
+                    sick(p, w) < lowest_well - 1 || priorities.len() == 1 || sick(p, w) == 1,
                     "priorities {priorities:?}, weight {w}: a sick node at {p} counts {}, \
                      expected below the lowest healthy {lowest_well}",
                     sick(p, w)
@@ -283,10 +287,10 @@ mod tests {
                 assert!(sick(p, w) >= 1, "a sick node keeps a priority (no FAULT)");
             }
         }
-        assert_eq!(step_aside_weight(&[150, 100, 50], 0), -101);
+        assert_eq!(step_aside_weight(&[150, 100, 50], 0), -102);
         // Other trackers' weights are added, so no other check can make up for the frontend.
-        assert_eq!(step_aside_weight(&[150, 100, 50], 20), -121);
-        assert_eq!(step_aside_weight(&[5], 0), -1);
+        assert_eq!(step_aside_weight(&[150, 100, 50], 20), -122);
+        assert_eq!(step_aside_weight(&[5], 0), -2);
         // Within keepalived's range.
         assert_eq!(step_aside_weight(&[254, 1], 40), -253);
     }
@@ -294,6 +298,6 @@ mod tests {
     #[test]
     fn sick_nodes_keep_their_order_so_the_best_of_them_holds_the_vip() {
         let w = step_aside_weight(&[150, 100, 50], 0);
-        assert_eq!([sick(150, w), sick(100, w), sick(50, w)], [49, 1, 1]);
+        assert_eq!([sick(150, w), sick(100, w), sick(50, w)], [48, 1, 1]);
     }
 }

@@ -34,6 +34,10 @@ pub enum Fault {
     /// The host is cut off from the other balancer hosts (not from the client or apiservers).
     Isolate(String),
     Rejoin(String),
+    /// The balancer host is cut off from every apiserver host (not from its peers or the
+    /// client): its checks fail while VRRP goes on.
+    CutApis(String),
+    MendApis(String),
     /// `/readyz` of the host's apiserver turns 500 / 200.
     NotReady(String),
     Ready(String),
@@ -66,6 +70,8 @@ impl Fault {
             Fault::Start(_) => "start",
             Fault::Isolate(_) => "isolate",
             Fault::Rejoin(_) => "rejoin",
+            Fault::CutApis(_) => "cut-apis",
+            Fault::MendApis(_) => "mend-apis",
             Fault::NotReady(_) => "not-ready",
             Fault::Ready(_) => "ready",
             Fault::ApiStop(_) => "api-stop",
@@ -93,6 +99,8 @@ impl Fault {
                 | Fault::Kill(_)
                 | Fault::Isolate(_)
                 | Fault::Rejoin(_)
+                | Fault::CutApis(_)
+                | Fault::MendApis(_)
                 | Fault::ApiStop(_)
                 | Fault::Loss(..)
         )
@@ -110,6 +118,8 @@ impl Fault {
             | Fault::Start(h)
             | Fault::Isolate(h)
             | Fault::Rejoin(h)
+            | Fault::CutApis(h)
+            | Fault::MendApis(h)
             | Fault::NotReady(h)
             | Fault::Ready(h)
             | Fault::ApiStop(h)
@@ -201,6 +211,8 @@ pub fn parse(text: &str) -> Result<Fault, String> {
         "start" => Fault::Start(host(1)?),
         "isolate" => Fault::Isolate(host(1)?),
         "rejoin" => Fault::Rejoin(host(1)?),
+        "cut-apis" => Fault::CutApis(host(1)?),
+        "mend-apis" => Fault::MendApis(host(1)?),
         "not-ready" => Fault::NotReady(host(1)?),
         "ready" => Fault::Ready(host(1)?),
         "api-stop" => Fault::ApiStop(host(1)?),
@@ -254,6 +266,8 @@ mod tests {
             Fault::Start(h()),
             Fault::Isolate(h()),
             Fault::Rejoin(h()),
+            Fault::CutApis(h()),
+            Fault::MendApis(h()),
             Fault::NotReady(h()),
             Fault::Ready(h()),
             Fault::ApiStop(h()),

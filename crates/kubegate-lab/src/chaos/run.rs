@@ -366,6 +366,16 @@ fn apply(
                 }
             }
         }
+        Fault::CutApis(h) | Fault::MendApis(h) => {
+            let apis: Vec<&'static str> = stage.layout.apiservers.clone();
+            for a in apis {
+                if matches!(fault, Fault::CutApis(_)) {
+                    stage.segment.partition(h, a)?;
+                } else {
+                    stage.segment.heal(h, a)?;
+                }
+            }
+        }
         Fault::NotReady(h) => stage.set_ready(h, false)?,
         Fault::Ready(h) => stage.set_ready(h, true)?,
         Fault::ApiStop(h) => stage.stop_apiserver(h),

@@ -136,7 +136,7 @@ fn draw(rng: &mut Rng, cast: &Cast, world: &World) -> Option<Fault> {
         let b = rng.pick(&cast.balancers).clone();
         let a = rng.pick(&cast.apiservers).clone();
         let h = rng.pick(&hosts).clone();
-        let fault = match rng.below(13) {
+        let fault = match rng.below(14) {
             0 => Fault::LinkDown(h),
             1 => {
                 let n = rng.between(1, 3) as usize;
@@ -170,6 +170,7 @@ fn draw(rng: &mut Rng, cast: &Cast, world: &World) -> Option<Fault> {
             }),
             10 => Fault::Drain(a),
             11 => Fault::Handover(b),
+            12 => Fault::CutApis(b),
             _ => Fault::Kill(b),
         };
         if world.allows(cast, &fault) {

@@ -27,6 +27,8 @@ pub struct World {
     pub killed: BTreeSet<String>,
     pub link_down: BTreeSet<String>,
     pub isolated: BTreeSet<String>,
+    /// Balancers cut off from the apiservers.
+    pub cut_from_apis: BTreeSet<String>,
     pub not_ready: BTreeSet<String>,
     pub api_stopped: BTreeSet<String>,
     pub lossy: BTreeMap<String, u8>,
@@ -72,6 +74,12 @@ impl World {
             }
             Fault::Rejoin(h) => {
                 self.isolated.remove(h);
+            }
+            Fault::CutApis(h) => {
+                self.cut_from_apis.insert(h.clone());
+            }
+            Fault::MendApis(h) => {
+                self.cut_from_apis.remove(h);
             }
             Fault::NotReady(h) => {
                 self.not_ready.insert(h.clone());
@@ -127,9 +135,16 @@ impl World {
             .collect()
     }
 
-    /// Balancers out of action: stopped, without link or cut off.
+    /// Balancers out of action: stopped, without link, cut off from the others or from the
+    /// apiservers.
     fn disrupted(&self, cast: &Cast) -> usize {
-        cast.balancers.len() - self.serving(cast).len()
+        let serving = self.serving(cast);
+        serving
+            .iter()
+            .filter(|b| self.cut_from_apis.contains(*b))
+            .count()
+            + cast.balancers.len()
+            - serving.len()
     }
 
     /// Apiservers that can take requests: running, ready, on the segment, in the file, not
@@ -170,6 +185,11 @@ impl World {
         out.extend(self.lossy.keys().map(|h| Fault::LossEnd(h.clone())));
         out.extend(self.link_down.iter().map(|h| Fault::LinkUp(h.clone())));
         out.extend(self.isolated.iter().map(|h| Fault::Rejoin(h.clone())));
+        out.extend(
+            self.cut_from_apis
+                .iter()
+                .map(|h| Fault::MendApis(h.clone())),
+        );
         out.extend(self.api_stopped.iter().map(|h| Fault::ApiStart(h.clone())));
         out.extend(self.not_ready.iter().map(|h| Fault::Ready(h.clone())));
         out.extend(self.drained.iter().map(|h| Fault::Undrain(h.clone())));
@@ -207,6 +227,15 @@ impl World {
                     && !self.link_down.contains(h)
             }
             Fault::Rejoin(h) => self.isolated.contains(h),
+            // A host that is both (stacked masters) would be cut from its peers too: that is
+            // `isolate`.
+            Fault::CutApis(h) => {
+                balancer(h)
+                    && !api(h)
+                    && cast.balancers.len() > 1
+                    && !self.cut_from_apis.contains(h)
+            }
+            Fault::MendApis(h) => self.cut_from_apis.contains(h),
             Fault::NotReady(h) => {
                 api(h) && !self.not_ready.contains(h) && !self.api_stopped.contains(h)
             }

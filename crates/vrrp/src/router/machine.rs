@@ -177,11 +177,13 @@ impl Router {
         }
         let old = self.priority;
         self.tracked_priority = priority.clamp(1, OWNER - 1);
-        if self.handed_over {
-            // The handover holds the priority down; the trackers' word counts after it ends.
-            return;
-        }
-        self.priority = self.tracked_priority;
+        // The handover holds the priority down (`handover_priority`); the trackers' full word
+        // counts after it ends.
+        self.priority = if self.handed_over {
+            self.handover_priority()
+        } else {
+            self.tracked_priority
+        };
         // Skew_Time and Master_Down_Interval follow from `self.priority` whenever they are
         // next computed (RFC 5798 §6.1). A master advertises a drop at once so preempting
         // backups stop accepting it and take over one Master_Down_Interval later.
@@ -216,11 +218,22 @@ impl Router {
             return;
         }
         self.handed_over = true;
-        // The lowest priority a router may advertise (0 means "stopping", RFC 5798 §5.2.4):
-        // every other router outranks us, so we neither keep nor take the VIP back while one
-        // of them runs; Skew_Time and Master_Down_Interval follow (RFC 5798 §6.1).
-        self.priority = 1;
+        // See `handover_priority`: every router we hand over to outranks us, so we neither
+        // keep nor take the VIP back while one of them runs; Skew_Time and
+        // Master_Down_Interval follow (RFC 5798 §6.1).
+        self.priority = self.handover_priority();
         if self.state != State::Master {
+            return;
+        }
+        if self.config.step_aside_below.is_some() {
+            // With a step-aside floor, a priority-0 advert would hand the VIP to the first
+            // backup whatever its health (RFC 5798 §6.4.2: any backup takes over after
+            // Skew_Time). Advertise the lowered priority at once instead, as a tracker drop
+            // does: a backup above it takes over after its Master_Down_Interval (preempt,
+            // RFC 5798 §6.4.2, or with preempt off the step-aside rule), one that stepped aside
+            // does not, and this router serves until its successor is heard (RFC 5798 §6.4.3).
+            self.send_advert(self.priority);
+            self.arm_adver(now);
             return;
         }
         // RFC 5798 §6.4.3 (Shutdown event while Master): send an advertisement with priority
@@ -239,6 +252,19 @@ impl Router {
             self.actions.push_back(Action::RemoveVips);
         } else {
             self.vips_linger_until = Some(now + self.config.handover_linger);
+        }
+    }
+
+    /// The priority a handed-over router runs at. Without a step-aside floor, 1: the lowest a
+    /// router may advertise (0 means "stopping", RFC 5798 §5.2.4), so every other router
+    /// outranks it. With one (`Config::step_aside_below`), one below the floor: every router
+    /// whose checks pass still outranks it, but one whose checks fail (and that stepped aside
+    /// below that) does not take the VIP from a handed-over router that can serve; a
+    /// handed-over router whose own checks fail keeps its lower tracked priority.
+    fn handover_priority(&self) -> u8 {
+        match self.config.step_aside_below {
+            Some(floor) => self.tracked_priority.min(floor.saturating_sub(1)).max(1),
+            None => 1,
         }
     }
 
@@ -276,6 +302,9 @@ impl Router {
         c.handover_linger = new.handover_linger;
         if self.state == State::Master || c.version == Version::V2 {
             self.master_adver_interval_cs = c.interval_cs;
+        }
+        if self.handed_over {
+            self.priority = self.handover_priority();
         }
     }
 

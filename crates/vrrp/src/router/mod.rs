@@ -107,10 +107,13 @@ pub enum Input {
     /// a new master is heard or `handover_timeout`); any other state goes to Stopped at once.
     Shutdown,
     /// The operator gives the VIP away without stopping (`kubegate handover`, maintenance).
-    /// A master sends one priority-0 advertisement (as a stopping master does, RFC 5798
-    /// §6.4.3) and becomes Backup. In every state the router then runs at the lowest
-    /// priority (1), so it does not preempt back, yet it still takes over as any backup does
-    /// when nobody else advertises. Lasts until `EndHandOver`.
+    /// In every state the router then runs below every router it hands over to, so it does
+    /// not preempt back, yet it still takes over as any backup does when nobody else
+    /// advertises. Without `Config::step_aside_below` that is priority 1, and a master sends
+    /// one priority-0 advertisement (as a stopping master does, RFC 5798 §6.4.3) and becomes
+    /// Backup. With it, one below the floor: a master advertises that at once and stays
+    /// master until a router whose checks pass takes over; one whose checks fail does not.
+    /// Lasts until `EndHandOver`.
     HandOver,
     /// Back to the tracked priority (a reload). A backup with preempt then takes the VIP back
     /// from a lower-priority master as usual.
