@@ -10,6 +10,25 @@ pub fn handover_timeout(advert_interval: Duration) -> Duration {
     (advert_interval * 4).max(Duration::from_secs(1))
 }
 
+/// How long a stopping master of a VIP with a stepping-aside `frontend:` tracker first offers
+/// the VIP to nodes whose backends are ready (`vrrp::Config::handover_offer`): such a node
+/// takes over by preemption when its Master_Down_Timer fires, within 3 intervals + Skew_Time
+/// (RFC 5798 §6.1) of the last advert it accepted, so four and a half intervals.
+pub fn handover_offer(advert_interval: Duration) -> Duration {
+    advert_interval * 4 + advert_interval / 2
+}
+
+/// The longest a planned stop of `vip` keeps it: the offer (with a stepping-aside tracker),
+/// then the wait after the priority-0 advert.
+pub fn handover_bound(vip: &crate::model::Vip) -> Duration {
+    let offer = if vip.step_aside_floor().is_some() {
+        handover_offer(vip.vrrp.advert_interval)
+    } else {
+        Duration::ZERO
+    };
+    offer + handover_timeout(vip.vrrp.advert_interval)
+}
+
 /// How long a stopping master keeps the VIP after hearing its successor: long enough for the
 /// successor's gratuitous ARP to reach clients and for packets already sent to us to land.
 pub fn handover_linger(advert_interval: Duration) -> Duration {

@@ -176,3 +176,66 @@ fn without_a_floor_a_handed_over_router_runs_at_1() {
     net.input(0, Input::HandOver);
     assert_eq!(net.router(0).effective_priority(), 1);
 }
+
+/// As `preempting`, with the stopping master's offer of 4.5 intervals (kubegate's).
+fn offering(priority: u8, host: u8) -> Config {
+    Config {
+        handover_offer: ms(450),
+        ..preempting(priority, host)
+    }
+}
+
+#[test]
+fn a_stopping_master_offers_the_vip_to_routers_whose_checks_pass_first() {
+    let mut net = Net::started(vec![offering(150, 1), offering(100, 2), offering(120, 3)]);
+    net.run_until(ms(2_000));
+    // C's checks fail (18). A stops: it advertises 99 (no priority 0, which any backup
+    // answers), B preempts it when its Master_Down_Timer fires, and C stays backup.
+    net.input(2, Input::Priority(18));
+    net.input(0, Input::Shutdown);
+    assert_eq!(
+        net.actions_at(0, ms(2_000))
+            .into_iter()
+            .filter(|a| matches!(a, Action::SendAdvert(_)))
+            .collect::<Vec<_>>(),
+        vec![Action::SendAdvert(advert_of(&offering(150, 1), 99))]
+    );
+    net.run_until(ms(6_000));
+    assert_eq!(net.masters(), vec![1]);
+    assert_eq!(net.transitions(2).len(), 1, "C never left Backup");
+    assert_eq!(net.state(0), State::Stopped);
+    assert!(
+        matches!(
+            net.transitions(0).last(),
+            Some((
+                _,
+                State::Stopping,
+                State::Stopped,
+                Reason::HandedOver { .. }
+            ))
+        ),
+        "{:?}",
+        net.transitions(0)
+    );
+}
+
+#[test]
+fn with_nobody_whose_checks_pass_the_offer_ends_in_priority_0() {
+    let mut net = Net::started(vec![offering(150, 1), offering(120, 3)]);
+    net.run_until(ms(2_000));
+    net.input(1, Input::Priority(18));
+    net.input(0, Input::Shutdown);
+    // 450 ms of offers at 99, then priority 0: C, the only router left, takes over after its
+    // Skew_Time (RFC 5798 §6.4.2).
+    net.run_until(ms(2_440));
+    assert_eq!(net.masters(), Vec::<usize>::new(), "A is stopping, C waits");
+    assert_eq!(net.state(0), State::Stopping);
+    net.run_until(ms(4_000));
+    assert_eq!(net.masters(), vec![1]);
+    let zero = net.nodes[0]
+        .log
+        .iter()
+        .find(|(_, a)| matches!(a, Action::SendAdvert(adv) if adv.priority == 0))
+        .map(|(t, _)| *t);
+    assert_eq!(zero, Some(ms(2_450)), "priority 0 when the offer ends");
+}

@@ -58,15 +58,16 @@ pub fn host_dirs(cluster: &ClusterConfig, config_path: &Path) -> Vec<HostDir> {
         .collect()
 }
 
-/// How long stopping may take: every VIP's handover (they run side by side; each ends at most
-/// `handover_timeout` after the priority-0 advert) then the longest `timeouts.drain` of the
+/// How long stopping may take: every VIP's handover (they run side by side; each ends within
+/// `handover_bound`: the offer to healthy nodes, then the wait after the priority-0 advert)
+/// then the longest `timeouts.drain` of the
 /// frontends, plus a margin; whole seconds, rounded up. systemd's `TimeoutStopSec` and the pod's
 /// `terminationGracePeriodSeconds` must not cut the drain short.
 pub fn stop_timeout(cluster: &ClusterConfig) -> Duration {
     let handover = cluster
         .vips
         .iter()
-        .map(|v| kubegate_config::handover::handover_timeout(v.vrrp.advert_interval))
+        .map(kubegate_config::handover::handover_bound)
         .max()
         .unwrap_or_default();
     let drain = cluster

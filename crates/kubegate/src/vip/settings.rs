@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use vrrp::Auth;
 
-use kubegate_config::handover::{handover_linger, handover_timeout};
+use kubegate_config::handover::{handover_linger, handover_offer, handover_timeout};
 use kubegate_config::model::{ClusterConfig, Node, Transport, Vip};
 
 /// Multicast groups of VRRP (RFC 5798 §5.1.1.2 and §5.1.2.2).
@@ -38,6 +38,10 @@ pub fn router_config(cluster: &ClusterConfig, vip: &Vip, me: &Node) -> vrrp::Con
         announce_repeat_after: vip.announce.repeat_after,
         handover_timeout: handover_timeout(vip.vrrp.advert_interval),
         handover_linger: handover_linger(vip.vrrp.advert_interval),
+        handover_offer: match vip.step_aside_floor() {
+            Some(_) => handover_offer(vip.vrrp.advert_interval),
+            None => std::time::Duration::ZERO,
+        },
     }
 }
 

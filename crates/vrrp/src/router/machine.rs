@@ -77,8 +77,21 @@ impl Router {
                 self.arm_adver(now);
             }
             // A stopping master keeps saying priority 0 (RFC 5798 §6.4.3's Shutdown advert,
-            // repeated) so a backup that missed the first one still takes over after skew.
+            // repeated) so a backup that missed the first one still takes over after skew;
+            // while it offers the VIP to routers whose checks pass, its offer.
             (Timer::Adver, State::Stopping) => {
+                let p = if self.offering {
+                    self.handover_priority()
+                } else {
+                    0
+                };
+                self.send_advert(p);
+                self.arm_adver(now);
+            }
+            // Nobody whose checks pass took over: RFC 5798 §6.4.3's priority 0 now, which any
+            // backup answers after its Skew_Time.
+            (Timer::OfferEnd, State::Stopping) => {
+                self.offering = false;
                 self.send_advert(0);
                 self.arm_adver(now);
             }
@@ -199,10 +212,22 @@ impl Router {
     fn on_shutdown(&mut self, now: Instant) {
         match self.state {
             State::Master => {
+                // With a step-aside floor and checks that pass, first the offer (see
+                // `Config::handover_offer`): as a handover, below the floor.
+                let offer = match self.config.step_aside_below {
+                    Some(floor) if self.tracked_priority >= floor => self.config.handover_offer,
+                    _ => std::time::Duration::ZERO,
+                };
                 self.change_state(State::Stopping, Reason::ShutdownRequested);
-                self.send_advert(0);
+                if offer.is_zero() {
+                    self.send_advert(0);
+                } else {
+                    self.offering = true;
+                    self.send_advert(self.handover_priority());
+                    self.timers.offer_end = Some(now + offer);
+                }
                 self.arm_adver(now);
-                self.timers.handover = Some(now + self.config.handover_timeout);
+                self.timers.handover = Some(now + offer + self.config.handover_timeout);
             }
             // RFC 5798 §6.4.2: a backup cancels Master_Down_Timer and stops; nothing to hand over.
             State::Initialize | State::Backup | State::Fault => {
@@ -524,6 +549,7 @@ impl Router {
             self.actions.push_back(Action::RemoveVips);
         }
         self.state = to;
+        self.offering = false;
         self.timers.cancel_all();
         self.down_timer_is_skew = false;
         self.lower_master_heard = false;

@@ -70,8 +70,14 @@ pub struct Config {
     /// Announce again this long after becoming master (keepalived's garp_master_delay, 5 s);
     /// `None` disables the repeat.
     pub announce_repeat_after: Option<Duration>,
-    /// Longest a stopping master keeps its VIPs waiting for a new master to be heard.
+    /// Longest a stopping master keeps its VIPs waiting for a new master to be heard, once
+    /// it advertises priority 0.
     pub handover_timeout: Duration,
+    /// Not RFC: with `step_aside_below`, a stopping master whose checks pass first advertises
+    /// one below the floor for this long, so that a router whose checks pass takes over by
+    /// preemption (as on a handover) and one that stepped aside does not; only then priority 0
+    /// (RFC 5798 §6.4.3), which any backup answers. Zero: priority 0 at once.
+    pub handover_offer: Duration,
     /// How long a stopping master keeps its VIPs after it has heard its successor (and a
     /// master that is outranked keeps them after stepping down), so that
     /// packets clients sent before the successor's announcement reached them are still
@@ -220,6 +226,8 @@ pub struct Router {
     preempt_blocked_until: Option<Instant>,
     /// While stopping: the successor heard, if any (the handover timer then ends the linger).
     successor: Option<IpAddr>,
+    /// While stopping: still offering the VIP below the step-aside floor (`handover_offer`).
+    offering: bool,
     /// `Input::GroupBackup(true)` is in force: no preemption (keepalived sync group).
     group_held: bool,
     /// After stepping down: the VIPs are removed at this instant (`handover_linger`).
@@ -251,6 +259,7 @@ impl Router {
             lower_master_heard: false,
             preempt_blocked_until: None,
             successor: None,
+            offering: false,
             group_held: false,
             vips_linger_until: None,
             actions: VecDeque::new(),

@@ -55,6 +55,8 @@ pub(crate) enum Timer {
     /// Announcement one Master_Adver_Interval after taking over from a lower-priority
     /// master, once that master has heard us and stepped down.
     PreemptAnnounce,
+    /// A stopping master's offer to routers whose checks pass ends (see `Config::handover_offer`).
+    OfferEnd,
 }
 
 /// Deadlines of the armed timers; `None` = not running.
@@ -65,16 +67,18 @@ pub(crate) struct Timers {
     pub adver: Option<Instant>,
     pub announce_repeat: Option<Instant>,
     pub preempt_announce: Option<Instant>,
+    pub offer_end: Option<Instant>,
 }
 
 impl Timers {
-    fn slots(&self) -> [(Timer, Option<Instant>); 5] {
+    fn slots(&self) -> [(Timer, Option<Instant>); 6] {
         [
             (Timer::MasterDown, self.master_down),
             (Timer::Handover, self.handover),
             (Timer::Adver, self.adver),
             (Timer::AnnounceRepeat, self.announce_repeat),
             (Timer::PreemptAnnounce, self.preempt_announce),
+            (Timer::OfferEnd, self.offer_end),
         ]
     }
 
@@ -102,6 +106,7 @@ impl Timers {
             Timer::Adver => &mut self.adver,
             Timer::AnnounceRepeat => &mut self.announce_repeat,
             Timer::PreemptAnnounce => &mut self.preempt_announce,
+            Timer::OfferEnd => &mut self.offer_end,
         }
     }
 
@@ -172,6 +177,7 @@ mod tests {
             handover: Some(t0 + Duration::from_millis(3)),
             master_down: Some(t0 + Duration::from_millis(9)),
             preempt_announce: Some(t0 + Duration::from_millis(5)),
+            offer_end: None,
         };
         assert_eq!(timers.earliest(), Some(t0 + Duration::from_millis(3)));
         assert_eq!(timers.next_due(t0 + Duration::from_millis(2)), None);

@@ -46,6 +46,7 @@ pub fn v3(priority: u8, host: u8) -> Config {
         announce_repeat_after: None,
         handover_timeout: Duration::from_secs(3),
         handover_linger: Duration::ZERO,
+        handover_offer: Duration::ZERO,
     }
 }
 
