@@ -101,7 +101,7 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
         }
     };
     holders(cast, seen, bounds, &world_at, &mut v);
-    requests(seen, bounds, &mut v);
+    requests(seen, bounds, &world_at, &mut v);
     for (at, host, how) in &seen.exits {
         v.violations.push(Violation {
             at_ms: *at,
@@ -228,8 +228,29 @@ fn holders<'a>(
 
 /// Failed requests a planned event must answer for, and gaps beyond the bounds of the
 /// unplanned faults around them; the table's gap and failure columns.
-fn requests(seen: &Observed, bounds: &Bounds, v: &mut Verdict) {
+fn requests<'a>(
+    seen: &Observed,
+    bounds: &Bounds,
+    world_at: &dyn Fn(u64) -> &'a World,
+    v: &mut Verdict,
+) {
     let window = bounds.blame_window.as_millis() as u64;
+    // A split segment (a node cut off from its peers, frames lost) lasts until it heals and
+    // may cost requests all along (a cut-off node holds the VIP in its island, and clients
+    // that follow its announcements reach it): its faults answer for them however long ago
+    // they began.
+    let split_kinds = |from: u64, to: u64| -> Vec<&'static str> {
+        let mut kinds = Vec::new();
+        for w in [world_at(from), world_at(to)] {
+            if !w.isolated.is_empty() && !kinds.contains(&"isolate") {
+                kinds.push("isolate");
+            }
+            if !w.lossy.is_empty() && !kinds.contains(&"loss") {
+                kinds.push("loss");
+            }
+        }
+        kinds
+    };
     let around = |from: u64, to: u64| -> Vec<&Fault> {
         seen.events
             .iter()
@@ -240,6 +261,13 @@ fn requests(seen: &Observed, bounds: &Bounds, v: &mut Verdict) {
     v.requests = seen.requests.len();
     for r in seen.requests.iter().filter(|r| !r.ok) {
         v.failed += 1;
+        let ongoing = split_kinds(r.start_ms, r.end_ms);
+        if !ongoing.is_empty() {
+            for k in ongoing {
+                v.kinds.entry(k).or_default().failed += 1;
+            }
+            continue;
+        }
         let near = around(r.start_ms, r.end_ms);
         let unplanned: Vec<&&Fault> = near.iter().filter(|f| !f.planned()).collect();
         let blamed: Vec<&&Fault> = if unplanned.is_empty() {
@@ -280,6 +308,14 @@ fn requests(seen: &Observed, bounds: &Bounds, v: &mut Verdict) {
         let (a, b) = (pair[0], pair[1]);
         let gap = b - a;
         if gap < GAP_NOTICED_MS {
+            continue;
+        }
+        let ongoing = split_kinds(a, b);
+        if !ongoing.is_empty() {
+            for k in ongoing {
+                let row = v.kinds.entry(k).or_default();
+                row.worst_gap_ms = row.worst_gap_ms.max(gap);
+            }
             continue;
         }
         let near = around(a, b);
@@ -447,6 +483,37 @@ mod tests {
         assert!(v.kinds["link-down"].worst_gap_ms >= 1500);
         assert_eq!(v.kinds["term"].violations, 1);
         assert_eq!(v.failed, 2);
+    }
+
+    #[test]
+    fn failures_while_the_segment_is_split_are_the_split_s_however_long_it_lasts() {
+        let ok = |s: u64| Request {
+            start_ms: s,
+            end_ms: s + 5,
+            ok: true,
+        };
+        let mut o = seen(
+            vec![
+                (1000, Fault::Isolate("lb2".into())),
+                (20_000, Fault::Rejoin("lb2".into())),
+            ],
+            every_100ms(0, 30_000, &["lb1"]),
+        );
+        // Answers stop 9 s into the split, for 4 s, with failures.
+        o.requests = (0..1500)
+            .map(|i| i * 20)
+            .filter(|t| !(10_000..14_000).contains(t))
+            .map(ok)
+            .collect();
+        o.requests.extend((0..10).map(|i| Request {
+            start_ms: 10_000 + i * 100,
+            end_ms: 10_005 + i * 100,
+            ok: false,
+        }));
+        let v = judge(&cast(), &o, &bounds());
+        assert!(v.violations.is_empty(), "{:?}", v.violations);
+        assert_eq!(v.kinds["isolate"].failed, 10);
+        assert!(v.kinds["isolate"].worst_gap_ms >= 4000);
     }
 
     #[test]
