@@ -60,7 +60,7 @@ impl Token {
         if token.is_empty() {
             bail!(
                 "admin.token_file {} is empty; write a long random secret into it, e.g. \
-                 `head -c 32 /dev/urandom | base64 > {}`",
+                 `(umask 077; head -c 32 /dev/urandom | base64 > {})`",
                 path.display(),
                 path.display()
             );
