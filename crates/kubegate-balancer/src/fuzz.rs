@@ -69,7 +69,10 @@ fn built_request(rest: &[u8], ipv6: bool) {
         other => panic!("the built request is not one head ({other:?}): {bytes:?}"),
     };
     assert_eq!(head.len, bytes.len(), "bytes after the head");
-    assert_eq!((head.method.as_str(), head.target.as_str()), ("GET", &*path));
+    assert_eq!(
+        (head.method.as_str(), head.target.as_str()),
+        ("GET", &*path)
+    );
     let expected = host.map_or_else(|| addr.to_string(), |h| h.into_owned());
     assert_eq!(head.header("host"), Some(expected.as_bytes()));
     assert_eq!(head.headers.len(), 4, "{:?}", head.headers);

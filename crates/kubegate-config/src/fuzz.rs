@@ -23,7 +23,7 @@ pub fn fuzz_config(data: &[u8]) {
         }
         Err(errors) => {
             assert!(!errors.0.is_empty(), "rejected without an error");
-            let lines = text.split('\n').count() as u64;
+            let lines = yaml_lines(text);
             for e in &errors.0 {
                 assert!(e.line <= lines + 1, "line {} of {lines}: {e}", e.line);
                 assert!(!e.message.is_empty(), "{e:?}");
@@ -31,4 +31,10 @@ pub fn fuzz_config(data: &[u8]) {
             let _ = errors.to_string();
         }
     }
+}
+
+/// Lines as YAML counts them (YAML 1.2 §5.4: a line break is CR LF, LF or a lone CR).
+fn yaml_lines(text: &str) -> u64 {
+    let breaks = text.replace("\r\n", "\n").matches(['\r', '\n']).count();
+    breaks as u64 + 1
 }

@@ -26,6 +26,7 @@ use super::model::{ClusterConfig, Node};
 use super::raw::{RawFile, Sp};
 use diag::{join, name, Diag};
 pub use track::step_aside_weight;
+pub use vip::if_name;
 pub use vrrp::default_priorities;
 
 /// A node with where its name and address were written.
