@@ -105,8 +105,18 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
                 c.error(line, "virtual_ipaddress is empty; add the VIP's address inside { }");
             }
             for a in block {
-                if let Some(v) = virtual_address(c, a) {
-                    i.addresses.push(v);
+                let Some(v) = virtual_address(c, a) else {
+                    continue;
+                };
+                match i.addresses.iter().find(|known| known.ip == v.ip) {
+                    Some(known) => c.dropped(
+                        a.line,
+                        format!(
+                            "{} is listed already (line {}); kept once",
+                            v.text, known.line
+                        ),
+                    ),
+                    None => i.addresses.push(v),
                 }
             }
         }
