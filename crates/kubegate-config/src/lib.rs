@@ -33,7 +33,7 @@ use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors};
 pub use fuzz::fuzz_config;
-pub use validate::{default_priorities, if_name, step_aside_weight};
+pub use validate::{check_path, default_priorities, if_name, step_aside_weight};
 
 use keys::{Shape, Tree};
 use model::ClusterConfig;
