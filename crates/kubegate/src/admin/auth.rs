@@ -177,7 +177,7 @@ mod tests {
         // A comparison that stops at the first difference answers a candidate that differs
         // in its first byte thousands of times sooner than one that differs in its last byte
         // of 64 KiB. Ours examines every byte: the fastest of many runs of each is within a
-        // factor of 3 (noise, not a leak of the position).
+        // factor of 4 (noise, not a leak of the position).
         let secret = vec![b'k'; 64 * 1024];
         let mut first = secret.clone();
         first[0] ^= 1;
@@ -199,7 +199,7 @@ mod tests {
         let (early, late) = (fastest(&first), fastest(&last));
         let ratio = early.as_secs_f64() / late.as_secs_f64();
         assert!(
-            (1.0 / 3.0..3.0).contains(&ratio),
+            (0.25..4.0).contains(&ratio),
             "differs at byte 0: {early:?}; at the last byte: {late:?}"
         );
         // And the answers: any difference, prefix or length mismatch is refused.
