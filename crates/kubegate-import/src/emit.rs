@@ -295,12 +295,13 @@ fn commented(text: &str) -> String {
 }
 
 /// A value written plain when YAML reads it back as the same string, else double-quoted.
+/// Values also go into flow mappings (`check: { http: PATH, … }`), where `[`, `]`, `{`, `}`
+/// and `,` end a plain value (YAML 1.2 §7.3.3): those are quoted too.
 fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '-' | '_' | '[' | ']')
-        })
-        && !s.starts_with(['-', '[', ':'])
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '-' | '_'))
+        && !s.starts_with(['-', ':'])
         && !s.ends_with(':')
         && !s.contains(": ")
         && !looks_typed(s);
@@ -337,6 +338,7 @@ mod tests {
         assert_eq!(scalar("10.0.0.50/24"), "10.0.0.50/24");
         assert_eq!(scalar("0.0.0.0:9443"), "0.0.0.0:9443");
         assert_eq!(scalar("[::]:6443"), "\"[::]:6443\"");
+        assert_eq!(scalar("/re[dyz"), "\"/re[dyz\"", "a flow indicator inside");
         assert_eq!(scalar("VI_1"), "VI_1");
         assert_eq!(scalar("on"), "\"on\"");
         assert_eq!(scalar("1111"), "\"1111\"");
