@@ -18,6 +18,7 @@ mod link;
 mod names;
 pub mod nginx;
 mod notes;
+mod overlap;
 
 use std::net::IpAddr;
 use std::path::Path;
@@ -128,7 +129,8 @@ pub fn import(sources: &[Source], options: &ImportOptions) -> Result<Imported, V
     (draft.nodes, draft.vips) = keepalived::merge(&keepalived_files, &hints, &mut notes);
     link::link_balancer_checks(&mut draft, &mut notes);
     unicast_needs_peers(&draft, &mut notes);
-    overlapping_binds(&draft, &mut notes);
+    overlap::binds(&draft, &mut notes);
+    overlap::own_backends(&draft, &mut notes);
     let failed = notes.iter().any(|n| n.severity == Severity::Error);
     // Notes that are not errors (a `listen stats` section kept as the admin endpoint, …)
     // do not make a file with nothing to run worth writing.
@@ -173,38 +175,6 @@ fn unicast_needs_peers(draft: &Draft, notes: &mut Vec<Note>) {
                      given: give every node's file, so each node's name, address and priority \
                      are known",
                     vip.name
-                ),
-            ));
-        }
-    }
-}
-
-/// haproxy and nginx may listen on `0.0.0.0:P` and on a specific address with the same port
-/// at once (SO_REUSEPORT); a kubegate frontend on `0.0.0.0:P` takes the port on every address,
-/// so such pairs are refused with the choice to make (the same rule as the config's).
-fn overlapping_binds(draft: &Draft, notes: &mut Vec<Note>) {
-    let binds: Vec<(&draft::DraftFrontend, std::net::SocketAddr)> = draft
-        .frontends
-        .iter()
-        .filter_map(|f| f.bind.parse().ok().map(|b| (f, b)))
-        .collect();
-    for (i, (f, b)) in binds.iter().enumerate() {
-        let clash = binds[..i].iter().find(|(_, o)| {
-            o == b
-                || (o.port() == b.port()
-                    && o.is_ipv4() == b.is_ipv4()
-                    && (o.ip().is_unspecified() || b.ip().is_unspecified()))
-        });
-        if let Some((other, o)) = clash {
-            notes.push(Note::error(
-                f.origin.clone(),
-                format!(
-                    "frontend {} listens on {b} and frontend {} on {o}: a kubegate listener on \
-                     a wildcard address takes port {} on every address, so the two cannot both \
-                     run; bind both to specific addresses, or keep the wildcard one only",
-                    f.name,
-                    other.name,
-                    b.port()
                 ),
             ));
         }
