@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project: installs the Debian packages the tests use when missing
 # (real keepalived and FRR as VRRP peers, iproute2 and nftables for the network-namespace lab,
-# tcpdump, headless chromium and its chromedriver for the status page), checks formatting and
-# lints, then runs `cargo test` for the whole workspace.
+# tcpdump, headless chromium and its chromedriver for the status page) and cargo-deny, checks
+# formatting, lints and the dependencies (deny.toml), then runs `cargo test` for the whole
+# workspace.
 # Needs root: the lab tests create network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +25,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The version is pinned so a run is repeatable; building it takes a few minutes, once.
+if ! cargo deny --version >/dev/null 2>&1; then
+  echo "installing cargo-deny"
+  cargo install --locked cargo-deny@0.20.2
+fi
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+# Licenses, banned and duplicate crates, sources (deny.toml), without the network. The
+# advisories check needs the advisory database, a download: run `cargo deny check` for it.
+cargo deny --offline check licenses bans sources
 cargo test --workspace --no-fail-fast "$@"

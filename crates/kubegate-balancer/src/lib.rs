@@ -4,7 +4,7 @@
 //! Pure cores: `pool` (backend states and selection), `proxy_protocol` (PROXY v2 header
 //! codec), `connlog` (one line per finished connection), `probe_http` (a check's request and
 //! status line), `rise_fall` (hysteresis, shared with the VIP trackers), `health_state` (rise/fall
-//! bookkeeping per backend). I/O: `runtime` (worker threads,
+//! bookkeeping per backend), `fuzz` (the probe fuzz target's body). I/O: `runtime` (worker threads,
 //! reload, shutdown), `listener` (accept loop, fast refusals), `proxy` (one connection's
 //! life), `dial` (connecting to a backend), `relay` + `pipes` (zero-copy byte moving),
 //! `sessions` (drain and close signals), `logsink` (buffered connection log), `standalone`
@@ -14,6 +14,7 @@
 
 pub mod connlog;
 pub(crate) mod dial;
+pub mod fuzz;
 pub mod health;
 pub mod health_events;
 pub(crate) mod health_state;

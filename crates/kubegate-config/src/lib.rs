@@ -15,6 +15,7 @@
 pub mod changes;
 pub mod duration;
 pub(crate) mod error;
+mod fuzz;
 pub mod handover;
 mod hints;
 pub mod identity;
@@ -31,7 +32,8 @@ pub mod yaml;
 use std::path::Path;
 
 pub use error::{ConfigError, ConfigErrors};
-pub use validate::{default_priorities, step_aside_weight};
+pub use fuzz::fuzz_config;
+pub use validate::{check_path, default_priorities, if_name, step_aside_weight};
 
 use keys::{Shape, Tree};
 use model::ClusterConfig;

@@ -6,10 +6,12 @@
 //! malformed is an error that says which part, and nothing panics.
 #![forbid(unsafe_code)]
 
+mod fuzz;
 mod head;
 mod request;
 mod response;
 
+pub use fuzz::fuzz_heads;
 pub use head::{HeadError, Header, MAX_HEADERS};
 pub use request::{parse_request, RequestHead};
 pub use response::{parse_response, parse_status_prefix, ResponseHead, STATUS_PREFIX_LEN};

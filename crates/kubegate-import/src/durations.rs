@@ -5,7 +5,22 @@
 
 use std::time::Duration;
 
+use crate::notes::Notes;
+
 /// An haproxy time (`2000`, `2s`, `1m`).
+/// A time kubegate can write: kubegate's times are whole milliseconds, so a shorter one
+/// (haproxy reads `500us`) is rounded up to 1 ms, with a note; longer ones are kept.
+pub fn whole_ms(d: Duration, line: usize, notes: &mut Notes) -> Duration {
+    if d >= Duration::from_millis(1) {
+        return d;
+    }
+    notes.assumed(
+        line,
+        format!("{d:?} is shorter than kubegate's finest time: 1ms is used"),
+    );
+    Duration::from_millis(1)
+}
+
 pub fn haproxy(text: &str) -> Result<Duration, String> {
     let digits = text.bytes().take_while(u8::is_ascii_digit).count();
     let (num, unit) = text.split_at(digits);

@@ -19,7 +19,7 @@ pub fn emit(draft: &Draft, sources: &[String]) -> String {
     let _ = writeln!(
         out,
         "# Written by `kubegate import` from {}.",
-        sources.join(", ")
+        commented(&sources.join(", "))
     );
     out.push_str(
         "# Read the notes the import printed, then `kubegate check --config FILE` on each node.\n",
@@ -66,7 +66,7 @@ pub fn write(draft: &Draft) -> String {
 fn from(origin: &Option<Origin>) -> String {
     origin
         .as_ref()
-        .map(|o| format!("  # {o}"))
+        .map(|o| format!("  # {}", commented(&o.to_string())))
         .unwrap_or_default()
 }
 
@@ -165,8 +165,8 @@ fn track(out: &mut String, t: &DraftTrack) {
         .map(|n| format!(" (was vrrp_script {n})"))
         .unwrap_or_default();
     let comment = match (&t.origin, was.is_empty()) {
-        (Some(o), _) => format!("  # {o}{was}"),
-        (None, false) => format!("  #{was}"),
+        (Some(o), _) => format!("  # {}", commented(&format!("{o}{was}"))),
+        (None, false) => format!("  #{}", commented(&was)),
         (None, true) => String::new(),
     };
     let _ = writeln!(out, "      - {key}: {value}{comment}");
@@ -231,7 +231,7 @@ fn backend(out: &mut String, b: &DraftBackend) {
     let comment = if comment.is_empty() {
         String::new()
     } else {
-        format!("  # {}", comment.join(" "))
+        format!("  # {}", commented(&comment.join(" ")))
     };
     match b.weight {
         Some(w) if w != 1 => {
@@ -286,13 +286,28 @@ fn timeouts(t: &DraftTimeouts) -> Option<String> {
     (!parts.is_empty()).then(|| format!("{{ {} }}", parts.join(", ")))
 }
 
+/// Text for a `#` comment: what YAML does not allow there (control characters, line breaks,
+/// a byte order mark; YAML 1.2 §5.1) becomes `?`, so a name taken from the imported file
+/// cannot end the comment or make the file unreadable.
+fn commented(text: &str) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | ' '..='~' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            && c != '\u{feff}'
+            || c >= '\u{10000}'
+    };
+    text.chars()
+        .map(|c| if allowed(c) { c } else { '?' })
+        .collect()
+}
+
 /// A value written plain when YAML reads it back as the same string, else double-quoted.
+/// Values also go into flow mappings (`check: { http: PATH, … }`), where `[`, `]`, `{`, `}`
+/// and `,` end a plain value (YAML 1.2 §7.3.3): those are quoted too.
 fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '-' | '_' | '[' | ']')
-        })
-        && !s.starts_with(['-', '[', ':'])
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '/' | '-' | '_'))
+        && !s.starts_with(['-', ':'])
         && !s.ends_with(':')
         && !s.contains(": ")
         && !looks_typed(s);
@@ -319,10 +334,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn comments_keep_only_what_yaml_allows_there() {
+        assert_eq!(commented("k8s-master-1 é 🙂"), "k8s-master-1 é 🙂");
+        assert_eq!(commented("a\u{14}b\nc\rd\u{7f}\u{feff}"), "a?b?c?d??");
+    }
+
+    #[test]
     fn plain_words_stay_plain_and_the_rest_is_quoted() {
         assert_eq!(scalar("10.0.0.50/24"), "10.0.0.50/24");
         assert_eq!(scalar("0.0.0.0:9443"), "0.0.0.0:9443");
         assert_eq!(scalar("[::]:6443"), "\"[::]:6443\"");
+        assert_eq!(scalar("/re[dyz"), "\"/re[dyz\"", "a flow indicator inside");
         assert_eq!(scalar("VI_1"), "VI_1");
         assert_eq!(scalar("on"), "\"on\"");
         assert_eq!(scalar("1111"), "\"1111\"");

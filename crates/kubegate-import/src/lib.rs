@@ -11,17 +11,20 @@ pub mod draft;
 mod durations;
 pub mod emit;
 mod frontends;
+mod fuzz;
 pub mod haproxy;
 pub mod keepalived;
 mod link;
 mod names;
 pub mod nginx;
 mod notes;
+mod overlap;
 
 use std::net::IpAddr;
 use std::path::Path;
 
 use draft::{Draft, Note, Severity};
+pub use fuzz::fuzz_import;
 
 /// The kinds of file `import` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,7 +128,13 @@ pub fn import(sources: &[Source], options: &ImportOptions) -> Result<Imported, V
     };
     (draft.nodes, draft.vips) = keepalived::merge(&keepalived_files, &hints, &mut notes);
     link::link_balancer_checks(&mut draft, &mut notes);
-    if draft.vips.is_empty() && draft.frontends.is_empty() && notes.is_empty() {
+    unicast_needs_peers(&draft, &mut notes);
+    overlap::binds(&draft, &mut notes);
+    overlap::own_backends(&draft, &mut notes);
+    let failed = notes.iter().any(|n| n.severity == Severity::Error);
+    // Notes that are not errors (a `listen stats` section kept as the admin endpoint, …)
+    // do not make a file with nothing to run worth writing.
+    if draft.vips.is_empty() && draft.frontends.is_empty() && !failed {
         notes.push(Note::error(
             None,
             "the files hold no VRRP instance and no TCP frontend: nothing to translate",
@@ -148,6 +157,28 @@ pub fn import(sources: &[Source], options: &ImportOptions) -> Result<Imported, V
         return Err(notes);
     }
     Ok(Imported { text, notes })
+}
+
+/// A unicast VIP talks to the other nodes: with the file of one node only there is nobody to
+/// talk to (the peers' addresses are in `unicast_peer`, their names and priorities are in
+/// their own files), and the translation would not validate.
+fn unicast_needs_peers(draft: &Draft, notes: &mut Vec<Note>) {
+    if draft.nodes.len() >= 2 {
+        return;
+    }
+    for vip in &draft.vips {
+        if vip.transport == draft::DraftTransport::Unicast {
+            notes.push(Note::error(
+                vip.origin.clone(),
+                format!(
+                    "VIP {} is unicast (unicast_peer) and only one node's keepalived.conf was \
+                     given: give every node's file, so each node's name, address and priority \
+                     are known",
+                    vip.name
+                ),
+            ));
+        }
+    }
 }
 
 /// Notes in the order the files were given, then by line; notes about no file come last.

@@ -75,6 +75,28 @@ pub fn short_idle(idle: Duration) -> Option<String> {
     })
 }
 
+/// An idle timeout as kubegate takes it: one under 1s (kubegate refuses it: it cuts every
+/// connection that pauses) becomes 1s, with a note; a short one is kept, with the note of
+/// [`short_idle`].
+pub fn idle_kept(idle: Duration, line: usize, notes: &mut Notes) -> Duration {
+    let shortest = Duration::from_secs(1);
+    if idle < shortest {
+        notes.assumed(
+            line,
+            format!(
+                "idle timeout {}: kubegate's shortest is 1s (a shorter one cuts every \
+                 connection that pauses); 1s is used",
+                format_duration(idle)
+            ),
+        );
+        return shortest;
+    }
+    if let Some(text) = short_idle(idle) {
+        notes.assumed(line, text);
+    }
+    idle
+}
+
 /// `a, b and c`.
 pub fn list_words(words: &[String]) -> String {
     match words {

@@ -74,7 +74,7 @@ fn forward_signals(control: crate::daemon::Control) -> Result<signal_hook::itera
 pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
     let (cluster, me, local) = load_and_identify(path, node)?;
     let mut text = kubegate_config::plan::report(&cluster, me.as_ref(), &local);
-    if let Some(warning) = token_warning(&cluster) {
+    if let Some(warning) = token_warning(&cluster)? {
         text.push_str(&warning);
         text.push('\n');
     }
@@ -87,13 +87,22 @@ pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
 }
 
 /// What the (pure) plan cannot tell: `kubegate run` reads `admin.token_file` first and refuses
-/// to start when it cannot; `check` says so beforehand, with run's own reason.
-fn token_warning(cluster: &ClusterConfig) -> Option<String> {
-    let path = cluster.admin.token_file.as_ref()?;
-    let e = crate::admin::auth::Token::load(path).err()?;
-    Some(format!(
+/// to start when it cannot; `check` says so beforehand, with run's own reason. A file that
+/// cannot be read may not be there yet on this machine (a warning); one that others may read
+/// is a leaked secret here and now (an error, as `run` says it).
+fn token_warning(cluster: &ClusterConfig) -> Result<Option<String>> {
+    let Some(path) = cluster.admin.token_file.as_ref() else {
+        return Ok(None);
+    };
+    let Err(e) = crate::admin::auth::Token::load(path) else {
+        return Ok(None);
+    };
+    if let Some(open) = e.downcast_ref::<crate::admin::auth::TooOpen>() {
+        return Err(anyhow!("{open}"));
+    }
+    Ok(Some(format!(
         "warning: {e:#}; `kubegate run` refuses to start until it can read the token"
-    ))
+    )))
 }
 
 /// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A

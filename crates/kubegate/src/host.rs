@@ -18,10 +18,21 @@ pub const MAX_TOKEN_BYTES: u64 = 64 * 1024;
 /// A file's bytes, at most `limit` of them: a longer file (or an endless one, like /dev/zero)
 /// is an error that says the limit.
 pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    read_within(&std::fs::File::open(path)?, limit)
+}
+
+/// The same, with the mode bits of the file that was read (from the open descriptor).
+pub fn read_bounded_with_mode(path: &Path, limit: u64) -> std::io::Result<(Vec<u8>, u32)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let file = std::fs::File::open(path)?;
+    let bytes = read_within(&file, limit)?;
+    let mode = file.metadata()?.permissions().mode();
+    Ok((bytes, mode))
+}
+
+fn read_within(file: &std::fs::File, limit: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)?;
+    file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Err(std::io::Error::other(format!(
             "it is larger than {}, more than kubegate reads of such a file; is it the right file?",

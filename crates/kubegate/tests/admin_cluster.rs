@@ -55,6 +55,8 @@ admin:
 fn lab(name: &str) -> (Cluster, TempFiles) {
     let token = std::env::temp_dir().join(format!("kg-{name}-token-{}", std::process::id()));
     std::fs::write(&token, "lab-token\n").unwrap();
+    // Readable by its owner only, or kubegate refuses it.
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let files = TempFiles(vec![token.clone()]);
     let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
     let c = Cluster::new(binary, 3, &yaml(&token)).expect("building the lab");

@@ -84,6 +84,12 @@ fn handover_gives_the_vip_away_until_released() {
     let token =
         TokenFile(std::env::temp_dir().join(format!("kg-handover-token-{}", std::process::id())));
     std::fs::write(&token.0, "lab-token\n").unwrap();
+    // Readable by its owner only, or kubegate refuses it.
+    std::fs::set_permissions(
+        &token.0,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let yaml = format!(
         "nodes:
   - {{ name: node1, address: 198.18.0.11 }}

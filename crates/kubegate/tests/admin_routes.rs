@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use kubegate::admin::api::{ActionError, Api, BackendAction, Snapshot};
 use kubegate::admin::auth::Token;
 use kubegate::admin::http::parse_head;
+use kubegate::admin::liveness::Liveness;
 use kubegate::admin::routes::{handle, Policy};
 use kubegate::admin::snapshot::Status;
 
@@ -84,7 +85,7 @@ fn ask(policy: &Policy, api: &Fake, method: &str, path: &str, auth: Option<&str>
         .enable_all()
         .build()
         .unwrap();
-    let answer = rt.block_on(handle(&request, policy, api));
+    let answer = rt.block_on(handle(&request, policy, api, &Liveness::default()));
     let text = String::from_utf8_lossy(&answer);
     text.split(' ').nth(1).unwrap().parse().unwrap()
 }

@@ -241,8 +241,13 @@ fn check_warns_about_a_token_file_that_run_cannot_read() {
         stdout.ends_with(&expected),
         "expected {expected:?} at the end of:\n{stdout}"
     );
-    // Once the file holds a token, the warning is gone.
+    // Once the file holds a token (readable by its owner only), the warning is gone.
     std::fs::write(&missing, "s3cret\n").unwrap();
+    std::fs::set_permissions(
+        &missing,
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
     let out = kubegate()
         .args(["check", "--config", &config])
         .output()

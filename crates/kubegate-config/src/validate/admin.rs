@@ -45,7 +45,8 @@ pub fn admin(d: &mut Diag, raw: Option<&Sp<RawAdmin>>) -> Admin {
                 format!(
                     "{b} is not a loopback address, so the endpoint needs a token: add \
                      `token_file: /etc/kubegate/admin-token` (a file holding a long random \
-                     secret, e.g. from `head -c 32 /dev/urandom | base64`), or bind \
+                     secret, readable by its owner only, e.g. from `head -c 32 /dev/urandom | \
+                     base64`, then `chmod 600`), or bind \
                      127.0.0.1:{}",
                     b.port()
                 ),

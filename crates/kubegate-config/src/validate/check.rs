@@ -170,6 +170,13 @@ fn tls(d: &mut Diag, r: &RawCheck, path: &str) -> Option<CheckTls> {
 /// written into the request line), at most 1024 bytes.
 fn request_path(s: &Scalar) -> Result<String, String> {
     let t = s.text()?;
+    check_path(t)?;
+    Ok(t.to_string())
+}
+
+/// Whether `t` can be the request path of an HTTP check (the import checks what it
+/// translates with it too).
+pub fn check_path(t: &str) -> Result<(), String> {
     if !t.starts_with('/') {
         return Err(format!(
             "{t:?} does not start with '/'; write the request path, like /readyz"
@@ -180,7 +187,7 @@ fn request_path(s: &Scalar) -> Result<String, String> {
             "{t:?} is not a usable request path; use at most 1024 characters without spaces"
         ));
     }
-    Ok(t.to_string())
+    Ok(())
 }
 
 fn file(s: &Scalar) -> Result<PathBuf, String> {

@@ -24,8 +24,10 @@ use serde_saphyr::Location;
 use super::error::ConfigError;
 use super::model::{ClusterConfig, Node};
 use super::raw::{RawFile, Sp};
+pub use check::check_path;
 use diag::{join, name, Diag};
 pub use track::step_aside_weight;
+pub use vip::if_name;
 pub use vrrp::default_priorities;
 
 /// A node with where its name and address were written.

@@ -242,6 +242,8 @@ fn interface(v: &Scalar) -> Result<InterfaceChoice, String> {
     if_name(s).map(|()| InterfaceChoice::Named(s.to_string()))
 }
 
+/// Whether `s` can name a Linux interface in a kubegate file (the import checks what it
+/// translates with it too).
 pub fn if_name(s: &str) -> Result<(), String> {
     let ok = !s.is_empty()
         && s.len() <= 15

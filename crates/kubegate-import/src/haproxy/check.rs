@@ -64,17 +64,12 @@ pub fn read(
     let s = &back.settings;
     let kind = match &s.httpchk {
         Some(h) => {
-            let path = if h.value.path.starts_with('/') {
-                h.value.path.clone()
-            } else {
-                notes.assumed(
-                    h.line,
-                    format!(
-                        "the check path {:?} does not start with /: checking / instead",
-                        h.value.path
-                    ),
-                );
-                "/".into()
+            let path = match kubegate_config::check_path(&h.value.path) {
+                Ok(()) => h.value.path.clone(),
+                Err(why) => {
+                    notes.assumed(h.line, format!("the check path: {why}; checking / instead"));
+                    "/".into()
+                }
             };
             if h.value.method != "GET" {
                 notes.assumed(

@@ -11,7 +11,7 @@ use super::sections::Section;
 use crate::address;
 use crate::draft::{DraftFrontend, DraftTimeouts};
 use crate::names::{self, Names};
-use crate::notes::{list_words, short_idle, Notes};
+use crate::notes::{idle_kept, list_words, Notes};
 use kubegate_config::duration::format_duration;
 
 /// kubegate's highest `max_connections`.
@@ -225,8 +225,5 @@ fn idle(front: &Proxy, back: &Proxy, notes: &mut Notes) -> Option<Duration> {
         (None, Some(one), None) | (None, None, Some(one)) => one,
         (None, None, None) => return None,
     };
-    if let Some(text) = short_idle(chosen.value) {
-        notes.assumed(chosen.line, text);
-    }
-    Some(chosen.value)
+    Some(idle_kept(chosen.value, chosen.line, notes))
 }

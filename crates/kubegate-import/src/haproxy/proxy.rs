@@ -220,7 +220,15 @@ fn timeout(
         }
     };
     match durations::haproxy(text) {
-        Ok(d) => *slot = at(d, line.number),
+        // haproxy reads 0 as "no timeout"; kubegate has none of that kind.
+        Ok(d) if d.is_zero() => notes.assumed(
+            line.number,
+            format!(
+                "`timeout {which} {text}` means no timeout in haproxy; kubegate always has one \
+                 and uses its default"
+            ),
+        ),
+        Ok(d) => *slot = at(durations::whole_ms(d, line.number, notes), line.number),
         Err(why) => notes.error(line.number, format!("timeout {which}: {why}")),
     }
 }

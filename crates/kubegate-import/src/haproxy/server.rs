@@ -140,7 +140,7 @@ pub fn apply(p: &mut Params, words: &[String], line: &Line, notes: &mut Notes) {
 fn time(key: &str, value: Option<&String>, line: &Line, notes: &mut Notes) -> Option<Duration> {
     let text = value.map_or("", String::as_str);
     match durations::haproxy(text) {
-        Ok(d) if !d.is_zero() => Some(d),
+        Ok(d) if !d.is_zero() => Some(durations::whole_ms(d, line.number, notes)),
         Ok(_) => {
             notes.error(
                 line.number,

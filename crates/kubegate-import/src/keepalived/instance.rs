@@ -43,7 +43,12 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
             Some(w) => c.error(line, format!("state {w:?} is not MASTER or BACKUP; write one of them (kubegate needs neither: the priority decides)")),
             None => {}
         },
-        "interface" => i.interface = c.word(s).map(|w| At::new(w.to_string(), line)),
+        "interface" => {
+            i.interface = c
+                .word(s)
+                .and_then(|w| interface_name(c, line, "interface", w))
+                .map(|w| At::new(w, line));
+        }
         "virtual_router_id" => {
             i.vrid = c
                 .int_in(s, 1, 255, "use 1 to 255, the same on every node of this VIP")
@@ -100,8 +105,18 @@ fn keyword(c: &mut Ctx, s: &Item, i: &mut Instance) {
                 c.error(line, "virtual_ipaddress is empty; add the VIP's address inside { }");
             }
             for a in block {
-                if let Some(v) = virtual_address(c, a) {
-                    i.addresses.push(v);
+                let Some(v) = virtual_address(c, a) else {
+                    continue;
+                };
+                match i.addresses.iter().find(|known| known.ip == v.ip) {
+                    Some(known) => c.dropped(
+                        a.line,
+                        format!(
+                            "{} is listed already (line {}); kept once",
+                            v.text, known.line
+                        ),
+                    ),
+                    None => i.addresses.push(v),
                 }
             }
         }
@@ -186,7 +201,11 @@ fn virtual_address(c: &mut Ctx, a: &Item) -> Option<VirtualAddress> {
     let mut words = a.args.iter();
     while let Some(w) = words.next() {
         match w.as_str() {
-            "dev" => v.dev = words.next().cloned(),
+            "dev" => {
+                v.dev = words
+                    .next()
+                    .and_then(|w| interface_name(c, a.line, "dev", w))
+            }
             "label" => v.label = words.next().cloned(),
             other => {
                 let mut rest = vec![other];
@@ -209,6 +228,9 @@ fn virtual_address(c: &mut Ctx, a: &Item) -> Option<VirtualAddress> {
 fn track_refs(c: &mut Ctx, block: &[Item], what: &str) -> Vec<TrackRef> {
     let mut out = Vec::new();
     for t in block {
+        if what == "track_interface" && interface_name(c, t.line, what, &t.key).is_none() {
+            continue;
+        }
         let mut r = TrackRef {
             name: t.key.clone(),
             weight: None,
@@ -238,4 +260,23 @@ fn track_refs(c: &mut Ctx, block: &[Item], what: &str) -> Vec<TrackRef> {
         out.push(r);
     }
     out
+}
+
+/// An interface name as kubegate accepts it (Linux: at most 15 bytes, no '/', ':' or spaces);
+/// else an error note saying why (an alias such as `eth0:0` is a label of `eth0`).
+fn interface_name(c: &mut Ctx, line: usize, what: &str, name: &str) -> Option<String> {
+    match kubegate_config::if_name(name) {
+        Ok(()) => Some(name.to_string()),
+        Err(_) => {
+            c.error(
+                line,
+                format!(
+                    "{what} {name:?} is not a Linux interface name (at most 15 characters, no \
+                     '/', ':' or spaces; an alias such as eth0:0 is a label of eth0): write the \
+                     interface's name"
+                ),
+            );
+            None
+        }
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::tree::Directive;
 use crate::draft::DraftTimeouts;
 use crate::durations;
-use crate::notes::{short_idle, Notes};
+use crate::notes::{idle_kept, Notes};
 
 /// kubegate's highest `retries`.
 const MAX_RETRIES: u32 = 10;
@@ -104,13 +104,8 @@ pub fn timeouts(line: usize, p: &Proxying, notes: &mut Notes) -> DraftTimeouts {
             format!("{}; kubegate's defaults apply", unset.join("; ")),
         );
     }
-    if let Some((idle, at)) = p.idle {
-        if let Some(text) = short_idle(idle) {
-            notes.assumed(at, text);
-        }
-    }
     DraftTimeouts {
         connect: p.connect.map(|c| c.0),
-        idle: p.idle.map(|i| i.0),
+        idle: p.idle.map(|(idle, at)| idle_kept(idle, at, notes)),
     }
 }

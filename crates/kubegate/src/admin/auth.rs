@@ -1,9 +1,35 @@
 //! The operator token: read from `admin.token_file` when the daemon starts, compared in
-//! constant time with `Authorization: Bearer TOKEN`. There is no default token.
+//! constant time with `Authorization: Bearer TOKEN`. There is no default token, and a file
+//! that other users may read or change is refused, as ssh refuses such a private key.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+
+/// A token file whose mode gives its group or other users any access: refused with the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooOpen {
+    pub path: PathBuf,
+    pub mode: u32,
+}
+
+impl std::fmt::Display for TooOpen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let path = self.path.display();
+        write!(
+            f,
+            "admin.token_file {path} is accessible by other users (mode {:04o}); a secret must \
+             be readable by its owner only (ssh refuses such a private key too): run \
+             `chmod 600 {path}`",
+            self.mode & 0o7777
+        )
+    }
+}
+
+impl std::error::Error for TooOpen {}
+
+/// The mode bits that make a secret file too open: any access for the group or others.
+pub const OPEN_TO_OTHERS: u32 = 0o077;
 
 /// A loaded token (never printed).
 #[derive(Clone)]
@@ -16,15 +42,25 @@ impl std::fmt::Debug for Token {
 }
 
 impl Token {
-    /// The file's content without surrounding whitespace; an empty file is an error.
+    /// The file's content without surrounding whitespace; an empty file, or one the group
+    /// or others may access ([`TooOpen`]), is an error. The mode is judged on the file that
+    /// was read (the same descriptor), not on a path that may have changed meanwhile.
     pub fn load(path: &Path) -> Result<Token> {
-        let text = crate::host::read_bounded(path, crate::host::MAX_TOKEN_BYTES)
-            .with_context(|| format!("admin.token_file {}: cannot read it", path.display()))?;
+        let cannot = || format!("admin.token_file {}: cannot read it", path.display());
+        let (text, mode) = crate::host::read_bounded_with_mode(path, crate::host::MAX_TOKEN_BYTES)
+            .with_context(cannot)?;
+        if mode & OPEN_TO_OTHERS != 0 {
+            return Err(TooOpen {
+                path: path.to_path_buf(),
+                mode,
+            }
+            .into());
+        }
         let token = text.trim_ascii().to_vec();
         if token.is_empty() {
             bail!(
                 "admin.token_file {} is empty; write a long random secret into it, e.g. \
-                 `head -c 32 /dev/urandom | base64 > {}`",
+                 `(umask 077; head -c 32 /dev/urandom | base64 > {})`",
                 path.display(),
                 path.display()
             );
@@ -65,6 +101,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]
@@ -80,13 +118,96 @@ mod tests {
         assert!(!constant_time_eq(b"a", b"a\0"));
     }
 
+    /// A file of the test's own, removed on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str, content: &str, mode: u32) -> TempFile {
+            let path = std::env::temp_dir().join(format!("kg-token-{name}-{}", std::process::id()));
+            std::fs::write(&path, content).unwrap();
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            TempFile(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+        }
+    }
+
     #[test]
     fn an_empty_file_is_refused() {
-        let path = std::env::temp_dir().join(format!("kg-token-{}", std::process::id()));
-        std::fs::write(&path, " \n").unwrap();
-        let e = Token::load(&path).unwrap_err().to_string();
-        std::fs::remove_file(&path).unwrap();
+        let f = TempFile::new("empty", " \n", 0o600);
+        let e = Token::load(&f.0).unwrap_err().to_string();
         assert!(e.contains("is empty"), "{e}");
+    }
+
+    #[test]
+    fn a_file_others_may_read_or_change_is_refused_with_the_fix() {
+        for mode in [
+            0o644, 0o640, 0o604, 0o620, 0o602, 0o660, 0o666, 0o777, 0o610,
+        ] {
+            let f = TempFile::new("open", "s3cret-value\n", mode);
+            let e = Token::load(&f.0).unwrap_err();
+            let too_open = e.downcast_ref::<TooOpen>().expect("a TooOpen error");
+            assert_eq!(too_open.mode & 0o777, mode);
+            let text = format!("{e:#}");
+            let path = f.0.display();
+            assert_eq!(
+                text,
+                format!(
+                    "admin.token_file {path} is accessible by other users (mode {mode:04o}); a \
+                     secret must be readable by its owner only (ssh refuses such a private key \
+                     too): run `chmod 600 {path}`"
+                )
+            );
+            assert!(!text.contains("s3cret"), "{text}");
+        }
+        for mode in [0o600, 0o400] {
+            let f = TempFile::new("private", "s3cret-value\n", mode);
+            let t = Token::load(&f.0).unwrap();
+            assert_eq!(t.expose(), b"s3cret-value");
+            assert_eq!(format!("{t:?}"), "Token(…)");
+        }
+    }
+
+    #[test]
+    fn the_comparison_takes_as_long_wherever_the_candidate_differs() {
+        // A comparison that stops at the first difference answers a candidate that differs
+        // in its first byte thousands of times sooner than one that differs in its last byte
+        // of 64 KiB. Ours examines every byte: the fastest of many runs of each is within a
+        // factor of 4 (noise, not a leak of the position).
+        let secret = vec![b'k'; 64 * 1024];
+        let mut first = secret.clone();
+        first[0] ^= 1;
+        let mut last = secret.clone();
+        *last.last_mut().unwrap() ^= 1;
+        let fastest = |candidate: &[u8]| {
+            (0..40)
+                .map(|_| {
+                    let start = std::time::Instant::now();
+                    assert!(!constant_time_eq(
+                        std::hint::black_box(candidate),
+                        std::hint::black_box(&secret)
+                    ));
+                    start.elapsed()
+                })
+                .min()
+                .unwrap()
+        };
+        let (early, late) = (fastest(&first), fastest(&last));
+        let ratio = early.as_secs_f64() / late.as_secs_f64();
+        assert!(
+            (0.25..4.0).contains(&ratio),
+            "differs at byte 0: {early:?}; at the last byte: {late:?}"
+        );
+        // And the answers: any difference, prefix or length mismatch is refused.
+        for i in [0, 1, 100, secret.len() - 1] {
+            assert!(!constant_time_eq(&secret[..i], &secret));
+            assert!(!constant_time_eq(&secret, &secret[..i]));
+        }
+        assert!(constant_time_eq(&secret, &secret.clone()));
     }
 
     #[test]

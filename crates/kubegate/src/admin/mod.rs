@@ -1,6 +1,7 @@
 //! The admin endpoint: what operators see (status page, `/api/v1/status`, `/metrics`) and the
 //! runtime controls (`kubegate status`, `backend`, `handover`).
 
+pub mod admission;
 pub mod api;
 pub mod auth;
 pub mod build;
@@ -8,9 +9,11 @@ pub(crate) mod client;
 pub mod cluster;
 pub(crate) mod cluster_table;
 pub(crate) mod cluster_view;
+pub(crate) mod connection;
 pub mod gather;
 pub mod http;
 pub(crate) mod hub;
+pub mod liveness;
 pub mod metrics;
 pub mod page;
 pub mod peers;

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::api::{ActionError, Api, BackendAction};
 use super::auth::Token;
-use super::gather::epoch_ms;
 use super::http::{self, Request};
+use super::liveness::Liveness;
 
 /// Who may do what on this endpoint.
 #[derive(Debug)]
@@ -78,8 +78,19 @@ fn authorize(request: &Request, policy: &Policy, change: bool) -> Option<Vec<u8>
     }
 }
 
+/// Whether a request is one of the probes (`GET /healthz`, `GET /readyz`): answered at once
+/// whatever else the endpoint is doing, with no token on any bind.
+pub fn is_probe(request: &Request) -> bool {
+    request.method == "GET" && matches!(request.path.trim_end_matches('/'), "/healthz" | "/readyz")
+}
+
 /// The answer to one request.
-pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8> {
+pub async fn handle(
+    request: &Request,
+    policy: &Policy,
+    api: &dyn Api,
+    liveness: &Liveness,
+) -> Vec<u8> {
     let segments: Vec<&str> = request
         .path
         .trim_end_matches('/')
@@ -90,7 +101,7 @@ pub async fn handle(request: &Request, policy: &Policy, api: &dyn Api) -> Vec<u8
     let post = request.method == "POST";
     match segments.as_slice() {
         ["healthz"] | ["readyz"] if !get => error(405, "use GET"),
-        ["healthz"] => healthz(api).await,
+        ["healthz"] => healthz(api, liveness).await,
         ["readyz"] => match api.ready() {
             Ok(()) => text(200, "ok\n"),
             Err(why) => text(503, &format!("not ready: {why}\n")),
@@ -194,10 +205,10 @@ async fn reload(api: &dyn Api) -> Vec<u8> {
     }
 }
 
-/// Wake every loop, then wait (bounded) until each has gone round since.
-async fn healthz(api: &dyn Api) -> Vec<u8> {
-    let since = epoch_ms(std::time::SystemTime::now());
-    api.ping();
+/// Wake every loop (or join a wake-up just sent), then wait (bounded) until each has gone
+/// round since.
+async fn healthz(api: &dyn Api, liveness: &Liveness) -> Vec<u8> {
+    let since = liveness.round(api);
     let until = tokio::time::Instant::now() + ALIVE_WAIT;
     loop {
         match api.alive_since(since) {

@@ -1,28 +1,27 @@
 //! The admin endpoint's server: its own thread with a single-threaded tokio runtime, one
-//! short task per connection (one request, then close). Bounded: at most
-//! [`MAX_CONNECTIONS`] at once, the head within [`READ_TIMEOUT`] and [`http::MAX_HEAD`] bytes.
-//! Routing and the token policy are in `routes.rs`.
+//! short task per connection (one request, then close; `connection.rs`). Who gets in when
+//! too many come is `admission.rs`; routing and the token policy are `routes.rs`.
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::oneshot;
 
+use super::admission::{Admission, Lanes, MAX_OPEN};
 use super::api::Api;
 use super::auth::Token;
+use super::connection::{self, Shared};
 use super::http;
-use super::routes::{self, Policy};
+use super::liveness::Liveness;
+use super::routes::Policy;
 
-/// Connections served at once; more are answered 503 and closed.
-pub const MAX_CONNECTIONS: usize = 32;
-/// Time allowed for a client to send its request.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// Connections the kernel queues for the endpoint before it accepts them: enough that a burst
+/// of clients never makes a probe's connection wait for a SYN to be sent again (a second).
+pub const BACKLOG: i32 = 1024;
 
 /// A running admin endpoint; dropping it stops it.
 pub struct AdminServer {
@@ -34,12 +33,16 @@ pub struct AdminServer {
 impl AdminServer {
     /// Bind `bind` now (errors surface here) and serve from a thread of its own.
     pub fn start(bind: SocketAddr, token: Option<Token>, api: Arc<dyn Api>) -> io::Result<Self> {
-        let listener = std::net::TcpListener::bind(bind)?;
-        listener.set_nonblocking(true)?;
+        let listener = listen(bind)?;
         let addr = listener.local_addr()?;
-        let policy = Arc::new(Policy {
-            loopback: bind.ip().is_loopback(),
-            token,
+        let shared = Arc::new(Shared {
+            policy: Policy {
+                loopback: bind.ip().is_loopback(),
+                token,
+            },
+            api,
+            liveness: Liveness::default(),
+            lanes: Lanes::default(),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -57,7 +60,7 @@ impl AdminServer {
                         }
                     };
                     tokio::select! {
-                        () = accept_loop(listener, policy, api) => {}
+                        () = accept_loop(listener, shared) => {}
                         _ = stopped => {}
                     }
                 });
@@ -85,8 +88,19 @@ impl Drop for AdminServer {
     }
 }
 
-async fn accept_loop(listener: tokio::net::TcpListener, policy: Arc<Policy>, api: Arc<dyn Api>) {
-    let open = Arc::new(AtomicUsize::new(0));
+/// A non-blocking listener on `bind` with [`BACKLOG`] (SO_REUSEADDR as std sets it).
+fn listen(bind: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(bind), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&bind.into())?;
+    socket.listen(BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
+    let admission = Admission::new(MAX_OPEN);
     loop {
         let (mut stream, _) = match listener.accept().await {
             Ok(s) => s,
@@ -96,8 +110,8 @@ async fn accept_loop(listener: tokio::net::TcpListener, policy: Arc<Policy>, api
                 continue;
             }
         };
-        if open.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            open.fetch_sub(1, Ordering::SeqCst);
+        let Some(entry) = admission.admit() else {
+            // Every place is taken by a connection being answered (they end within seconds).
             let body = b"too many admin connections; try again\n";
             let _ = tokio::time::timeout(
                 Duration::from_millis(200),
@@ -105,48 +119,7 @@ async fn accept_loop(listener: tokio::net::TcpListener, policy: Arc<Policy>, api
             )
             .await;
             continue;
-        }
-        let (policy, api, open) = (policy.clone(), api.clone(), open.clone());
-        tokio::spawn(async move {
-            serve(stream, &policy, api.as_ref()).await;
-            open.fetch_sub(1, Ordering::SeqCst);
-        });
-    }
-}
-
-/// One request, one answer, close.
-async fn serve(mut stream: TcpStream, policy: &Policy, api: &dyn Api) {
-    let answer = match tokio::time::timeout(READ_TIMEOUT, read_request(&mut stream)).await {
-        Err(_) => routes::error(408, "request not received in time"),
-        Ok(Err(refused)) => routes::error(refused.status, refused.message),
-        Ok(Ok(None)) => return,
-        Ok(Ok(Some(request))) => routes::handle(&request, policy, api).await,
-    };
-    let _ = tokio::time::timeout(READ_TIMEOUT, stream.write_all(&answer)).await;
-    let _ = stream.shutdown().await;
-}
-
-/// The head and any (small) body; `Ok(None)` when the client went away first.
-async fn read_request(stream: &mut TcpStream) -> Result<Option<http::Request>, http::Refused> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    let request = loop {
-        let n = match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return Ok(None),
-            Ok(n) => n,
         };
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(r) = http::parse_head(&buf)? {
-            break r;
-        }
-    };
-    // The body is read (so closing does not reset the client) and ignored.
-    let mut have = buf.len() - request.head_len;
-    while have < request.content_length {
-        match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => have += n,
-        }
+        tokio::spawn(connection::serve(stream, entry, shared.clone()));
     }
-    Ok(Some(request))
 }

@@ -56,6 +56,19 @@ impl Endpoint {
         self.server.as_ref().map(AdminServer::local_addr)
     }
 
+    /// Whether the running endpoint is what `admin` asks for. It may not be although the
+    /// file's `admin:` section did not change: an earlier reload kept the old endpoint (a
+    /// token file that could not be read or was open to others, an address that could not
+    /// be listened on), and the next reload must try again.
+    pub fn runs(&self, admin: &Admin) -> bool {
+        let listening = match (admin.bind, self.local_addr()) {
+            (None, None) => true,
+            (Some(bind), Some(running)) => self.binds.same(running, bind),
+            _ => false,
+        };
+        listening && admin.token_file == self.token_file
+    }
+
     /// Applies a changed admin section: the summary's line (none when nothing changes where
     /// it listens), and what to do after the answer.
     pub fn change(&mut self, admin: &Admin) -> (Option<String>, After) {

@@ -69,7 +69,12 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
     lines.extend(unidentified);
     lines.extend(run.vips.apply(&diff, &next));
     let mut after = After::Nothing;
-    if let Some(admin) = &diff.admin {
+    let admin = match &diff.admin {
+        Some(changed) => Some(changed),
+        None if !run.admin.runs(&next.admin) => Some(&next.admin),
+        None => None,
+    };
+    if let Some(admin) = admin {
         let (line, then) = run.admin.change(admin);
         lines.extend(line);
         after = then;

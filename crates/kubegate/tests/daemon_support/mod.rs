@@ -206,7 +206,7 @@ impl Drop for Daemon {
 }
 
 /// A fresh `TMP/kg-NAME-PID` holding `kubegate.yaml` (`DIR` in `yaml` replaced by the
-/// directory) and `files`.
+/// directory) and `files`, readable by their owner only (a token file must be).
 fn test_dir(name: &str, yaml: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kg-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -217,9 +217,22 @@ fn test_dir(name: &str, yaml: &str, files: &[(&str, &str)]) -> PathBuf {
     )
     .unwrap();
     for (file, contents) in files {
-        std::fs::write(dir.join(file), contents).unwrap();
+        write_private(&dir.join(file), contents);
     }
     dir
+}
+
+/// Writes a file only its owner may read (mode 0600), as a token file must be.
+pub fn write_private(path: &Path, contents: &str) {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    f.write_all(contents.as_bytes()).unwrap();
 }
 
 /// `kubegate run --workers 1 --config DIR/kubegate.yaml ARGS…` as a process: stdout (the
