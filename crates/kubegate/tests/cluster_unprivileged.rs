@@ -45,11 +45,20 @@ enum Grant {
     FileCapabilities,
 }
 
-/// `net_admin,net_raw,…`: setpriv's and setcap's spelling of the granted list.
+/// `net_admin,net_raw,…`: setpriv's spelling of the granted list.
 fn cap_names() -> String {
     GRANTED
         .iter()
         .map(|c| c.pod_name().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `cap_net_admin,cap_net_raw,…`: setcap's spelling.
+fn setcap_names() -> String {
+    GRANTED
+        .iter()
+        .map(|c| c.name.to_lowercase())
         .collect::<Vec<_>>()
         .join(",")
 }
@@ -97,7 +106,7 @@ fn binary_for(grant: Grant) -> (PathBuf, Option<TempDir>) {
     std::fs::copy(&binary, &copy).unwrap();
     std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
     let status = Command::new(setcap)
-        .arg(format!("{}=p", cap_names()))
+        .arg(format!("{}=p", setcap_names()))
         .arg(&copy)
         .status()
         .unwrap();
@@ -212,12 +221,19 @@ fn holds_balances_and_hands_over(grant: Grant) {
     );
 
     // SIGTERM: node1 hands the VIP to node2 while a client keeps connecting.
-    let probe = std::thread::scope(|s| {
-        let probe = s.spawn(|| answer_through(&c, 3000));
-        std::thread::sleep(Duration::from_millis(800));
-        c.signal("node1", "TERM").unwrap();
-        probe.join().unwrap()
-    });
+    // (The probe ends by itself after 3 s; the lab's namespaces take it along on a failure.)
+    let probe = c
+        .command_in("client")
+        .unwrap()
+        .args(["lab-probe", "--target", FRONTEND, "--duration-ms", "3000"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    c.signal("node1", "TERM").unwrap();
+    let out = probe.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let probe = (service::analyse_output(&text), text);
     assert_eq!(
         c.wait_exit("node1", Duration::from_secs(5)).unwrap(),
         Some(0),
