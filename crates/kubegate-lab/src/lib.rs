@@ -8,6 +8,7 @@ pub mod bench;
 pub mod cluster;
 pub mod compare;
 pub mod frr;
+pub mod host_tools;
 pub mod https_probe;
 pub mod keepalived;
 pub mod netns;

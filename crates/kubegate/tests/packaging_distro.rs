@@ -165,6 +165,12 @@ fn the_rpm_lists_the_same_files_and_keeps_the_config() {
         assert_eq!(configs.trim(), "/etc/kubegate/kubegate.yaml", "{arch}");
         let rpm_arch = run_ok("rpm", &["-qp", "--queryformat", "%{ARCH}", rpm], "rpm");
         assert_eq!(rpm_arch, arch);
+        let info = run_ok(
+            "rpm",
+            &["-qp", "--queryformat", "%{DESCRIPTION}", rpm],
+            "rpm",
+        );
+        assert_names_the_granted_capabilities(&info);
         let scripts = run_ok("rpm", &["-qp", "--scripts", rpm], "rpm");
         assert_stops_with_sigterm(&scripts);
     }
@@ -200,6 +206,25 @@ fn the_debs_scripts_and_conffiles() {
         .map(|s| run_ok("dpkg-deb", &["--info", deb, s], "dpkg"))
         .collect();
     assert_stops_with_sigterm(&scripts);
+    let control = run_ok("dpkg-deb", &["--field", deb, "Description"], "dpkg");
+    assert_names_the_granted_capabilities(&control);
+}
+
+/// The packages' descriptions name the capabilities the unit grants, all of them.
+fn assert_names_the_granted_capabilities(description: &str) {
+    for cap in kubegate::capabilities::GRANTED {
+        assert!(
+            description.contains(cap.pod_name()),
+            "the description does not name {}: {description}",
+            cap.pod_name()
+        );
+    }
+    let named = description.matches("NET_").count() + description.matches("SYS_").count();
+    assert_eq!(
+        named,
+        kubegate::capabilities::GRANTED.len(),
+        "{description}"
+    );
 }
 
 #[test]
