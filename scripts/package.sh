@@ -35,14 +35,15 @@ case "$arch" in
 esac
 
 # --- tools -------------------------------------------------------------------------------
-need=(rpm jq libcap2-bin file)
+need=(rpm jq libcap2-bin)
 for a in "${arches[@]}"; do
   case "$a" in
     x86_64) need+=(musl-tools) ;;
     aarch64) need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross) ;;
   esac
 done
-[ "$(uname -m)" = x86_64 ] && [ "$arch" != x86_64 ] && need+=(qemu-user-static)
+# The script asks a binary it built about itself: the aarch64 one alone needs qemu-user here.
+if [ "$(uname -m)" = x86_64 ] && [ "$arch" = aarch64 ]; then need+=(qemu-user-static); fi
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
