@@ -14,13 +14,26 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
     (out.status.success() && !text.is_empty()).then_some(text)
 }
 
+/// Whether git's work tree at `dir` is this workspace's own, not one that happens to
+/// enclose an unpacked source tarball.
+fn own_repository(dir: &Path) -> bool {
+    let top = git(dir, &["rev-parse", "--show-toplevel"]).map(std::path::PathBuf::from);
+    let workspace = dir.join("../..").canonicalize().ok();
+    matches!((top.and_then(|t| t.canonicalize().ok()), workspace), (Some(t), Some(w)) if t == w)
+}
+
 fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".into());
     let dir = Path::new(&dir);
     println!("cargo:rerun-if-env-changed=KUBEGATE_GIT_COMMIT");
+    let from_git = || {
+        own_repository(dir)
+            .then(|| git(dir, &["rev-parse", "--short=12", "HEAD"]))
+            .flatten()
+    };
     let commit = match std::env::var("KUBEGATE_GIT_COMMIT") {
         Ok(c) if !c.trim().is_empty() => c.trim().to_string(),
-        _ => git(dir, &["rev-parse", "--short=12", "HEAD"]).unwrap_or_else(|| "unknown".into()),
+        _ => from_git().unwrap_or_else(|| "unknown".into()),
     };
     // A new commit or checkout changes HEAD or the branch it names.
     for path in ["HEAD", "packed-refs"] {
