@@ -97,8 +97,10 @@ uid=$(kubegate manifest static-pod --config packaging/kubegate.yaml --node-path 
 
 dist=dist
 stage=$dist/.stage
+top=
 rm -rf "$stage"
 mkdir -p "$stage"
+trap 'rm -rf "$stage" ${top:+"$top"}' EXIT
 rm -f "$dist"/kubegate[-_]"$version"[-_.]* "$dist/SHA256SUMS"
 
 # The files every package carries, the same for each architecture.
@@ -164,10 +166,11 @@ for a in "${arches[@]}"; do
   SOURCE_DATE_EPOCH=$epoch rpmbuild -bb --quiet --target "$a-linux" \
     --define "_topdir $top" --define "kg_version $version" --define "kg_source $source_url" \
     --define "kg_stage $PWD/$common" --define "kg_binary $(binary_of "$a")" \
-    --define "use_source_date_epoch_as_buildtime 1" \
+    --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
     packaging/rpm/kubegate.spec >/dev/null
   cp "$top/RPMS/$a/kubegate-$version-1.$a.rpm" "$dist/"
   rm -rf "$top"
+  top=
 done
 
 # --- OCI image ---------------------------------------------------------------------------
@@ -177,7 +180,6 @@ scripts/oci-image.sh --out "$dist/kubegate-$version-oci.tar" --name "$image" --v
   --source "$source_url" --revision "$commit" --caps "$caps" --uid "$uid" --created "$created" \
   "${pairs[@]}"
 
-rm -rf "$stage"
 (cd "$dist" && sha256sum kubegate[-_]"$version"[-_.]* > SHA256SUMS)
 echo "package.sh: dist/ holds:"
 (cd "$dist" && ls -l kubegate[-_]"$version"[-_.]* SHA256SUMS)
