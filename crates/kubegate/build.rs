@@ -1,5 +1,6 @@
 //! Build facts for `kubegate --version`: the git commit of the source (`unknown` when built
 //! from a tree without git, unless `KUBEGATE_GIT_COMMIT` says it) and the target triple.
+#![forbid(unsafe_code)]
 
 use std::path::Path;
 use std::process::Command;
