@@ -3,8 +3,10 @@
 # without a container engine: per architecture one layer holding the static binary at
 # /kubegate (with permitted-only file capabilities, so a non-root container that is granted
 # them can use them), an image config (non-root user, entrypoint, labels) and a manifest; an
-# image index over the architectures; index.json naming it. `ctr images import`,
-# `docker load`, `podman load`, `skopeo` and k3s's agent/images/ read this format.
+# image index over the architectures; index.json naming it; and manifest.json, the `docker
+# save` form of the first architecture's image, for Docker's classic image store (containerd
+# and skopeo take the OCI layout when both are there). `ctr images import`, `docker load`,
+# `podman load`, `skopeo` and k3s's agent/images/ read this format.
 #
 #   scripts/oci-image.sh --out FILE --name REF --version V --source URL --revision COMMIT \
 #       --caps cap_net_admin,cap_net_raw --uid 65532 --created RFC3339 ARCH=BINARY...
@@ -61,6 +63,7 @@ labels=$(jq -cn --arg v "$version" --arg s "$source" --arg r "$revision" --arg c
   "org.opencontainers.image.licenses": "Apache-2.0"}')
 
 manifests='[]'
+docker_manifest=
 for pair in "${pairs[@]}"; do
   arch=${pair%%=*} binary=${pair#*=}
   case "$arch" in
@@ -100,6 +103,13 @@ for pair in "${pairs[@]}"; do
         annotations: $l
       }' | put_blob)
 
+  # Docker's classic image store reads manifest.json (the `docker save` format) instead of
+  # the OCI layout, one image per name: it names the first architecture's image.
+  if [ -z "$docker_manifest" ]; then
+    docker_manifest=$(jq -cn --arg c "blobs/sha256/${config_digest#sha256:}" --arg n "$name" \
+        --arg l "blobs/sha256/${layer_digest#sha256:}" '[{Config: $c, RepoTags: [$n], Layers: [$l]}]')
+  fi
+
   manifests=$(jq -c --arg d "$manifest_digest" --argjson s "$manifest_size" --argjson p "$platform" \
       '. + [{mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $d, size: $s, platform: $p}]' \
       <<< "$manifests")
@@ -117,7 +127,8 @@ jq -cn --arg d "$index_digest" --argjson s "$index_size" --arg n "$name" '{
                  annotations: {"io.containerd.image.name": $n, "org.opencontainers.image.ref.name": $n}}]
   }' > "$layout/index.json"
 echo '{"imageLayoutVersion":"1.0.0"}' > "$layout/oci-layout"
+echo "$docker_manifest" > "$layout/manifest.json"
 
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
-    -C "$layout" -cf "$out.tmp" oci-layout index.json blobs
+    -C "$layout" -cf "$out.tmp" oci-layout index.json manifest.json blobs
 mv "$out.tmp" "$out"

@@ -212,6 +212,18 @@ fn the_image_archive_is_an_oci_index_of_both_architectures_run_as_non_root() {
         .iter()
         .map(|c| c.name.to_lowercase())
         .collect();
+    // Docker's classic store reads manifest.json: the x86_64 image, under the same name.
+    let first = read_json(&blob(dir.path(), &manifests[0]["digest"]));
+    let docker = read_json(&dir.join("manifest.json"));
+    let path_of = |d: &Value| format!("blobs/sha256/{}", &d.as_str().unwrap()["sha256:".len()..]);
+    assert_eq!(
+        docker,
+        serde_json::json!([{
+            "Config": path_of(&first["config"]["digest"]),
+            "RepoTags": [image.as_str()],
+            "Layers": [path_of(&first["layers"][0]["digest"])],
+        }])
+    );
     for (m, arch) in manifests.iter().zip(ARCHES) {
         let manifest = read_json(&blob(dir.path(), &m["digest"]));
         let layers = manifest["layers"].as_array().unwrap();
