@@ -167,6 +167,7 @@ for a in "${arches[@]}"; do
     --define "_topdir $top" --define "kg_version $version" --define "kg_source $source_url" \
     --define "kg_stage $PWD/$common" --define "kg_binary $(binary_of "$a")" \
     --define "use_source_date_epoch_as_buildtime 1" --define "clamp_mtime_to_source_date_epoch 1" \
+    --define "_binary_payload w9.gzdio" \
     packaging/rpm/kubegate.spec >/dev/null
   cp "$top/RPMS/$a/kubegate-$version-1.$a.rpm" "$dist/"
   rm -rf "$top"

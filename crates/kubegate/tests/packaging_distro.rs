@@ -163,6 +163,18 @@ fn the_rpm_lists_the_same_files_and_keeps_the_config() {
         );
         let configs = run_ok("rpm", &["-qp", "--configfiles", rpm], "rpm");
         assert_eq!(configs.trim(), "/etc/kubegate/kubegate.yaml", "{arch}");
+        // CentOS 7's rpm (4.11) reads gzip and xz payloads, not zstd.
+        let payload = run_ok(
+            "rpm",
+            &["-qp", "--queryformat", "%{PAYLOADCOMPRESSOR}", rpm],
+            "rpm",
+        );
+        assert!(
+            payload == "gzip" || payload == "xz",
+            "{arch}: payload {payload}"
+        );
+        let requires = run_ok("rpm", &["-qp", "--requires", rpm], "rpm");
+        assert!(!requires.contains("PayloadIsZstd"), "{arch}: {requires}");
         let rpm_arch = run_ok("rpm", &["-qp", "--queryformat", "%{ARCH}", rpm], "rpm");
         assert_eq!(rpm_arch, arch);
         let info = run_ok(
