@@ -168,6 +168,16 @@ impl Cluster {
         }
     }
 
+    /// The process id of `node`'s daemon while it runs (`ip netns exec` execs the program,
+    /// so it is the program's own).
+    pub fn daemon_pid(&self, node: &str) -> Option<u32> {
+        self.nodes
+            .iter()
+            .find(|n| n.name == node)
+            .and_then(|n| n.daemon.as_ref())
+            .map(NetnsChild::id)
+    }
+
     /// Waits for the daemon of `node` to exit; returns its exit code (None: killed by signal).
     pub fn wait_exit(&mut self, node: &str, timeout: Duration) -> io::Result<Option<i32>> {
         let n = self.node_mut(node)?;

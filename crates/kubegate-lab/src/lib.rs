@@ -9,6 +9,7 @@ pub mod chaos;
 pub mod cluster;
 pub mod compare;
 pub mod frr;
+pub mod host_tools;
 pub mod https_probe;
 pub mod keepalived;
 pub mod netns;

@@ -38,7 +38,15 @@ pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
     if request.compare.is_some() && topology == Topology::NodeLocal {
         bail!("--compare needs a topology with a VIP (stacked, lb-pair, master-master)");
     }
-    // The partition step needs nft: say so before building anything, not minutes later.
+    // The partition step needs nft: install it (and iproute2) before building anything, or
+    // say what is missing, not minutes later.
+    super::require_root()
+        .or_else(|e| match e.kind() {
+            std::io::ErrorKind::PermissionDenied => Err(e),
+            _ => Ok(()),
+        })
+        .context("kubegate lab")?;
+    super::host_tools::ensure().context("kubegate lab")?;
     super::netns::run(std::process::Command::new("nft").arg("--version"))
         .context("the lab cuts the network with nftables: apt-get install nftables")?;
     let mut stage = Stage::build(binary, topology, Stack::Kubegate)

@@ -43,6 +43,14 @@ pub fn raise_fd_limit() -> std::io::Result<u64> {
     ffi::raise_nofile_limit()
 }
 
+/// Makes the permitted capabilities effective, for this thread and the threads it starts
+/// afterwards: a binary given capabilities as file capabilities without the effective bit
+/// (the container image's, `setcap …=p`) uses them only after this. Returns the effective
+/// set as a bit mask.
+pub fn raise_effective_capabilities() -> std::io::Result<u64> {
+    ffi::raise_effective_caps()
+}
+
 /// Puts the calling thread in the SCHED_RR real-time class (VRRP timers on a busy host).
 pub fn set_thread_realtime(priority: i32) -> std::io::Result<()> {
     ffi::set_thread_realtime(priority)

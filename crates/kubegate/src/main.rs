@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Parser)]
 #[command(
     name = "kubegate",
-    version,
+    version = kubegate::build_info::short_version(),
+    long_version = kubegate::build_info::long_version(),
     about = "One highly available, load-balanced address for a Kubernetes control plane"
 )]
 struct Cli {
@@ -122,7 +123,8 @@ enum Command {
         /// The cluster's config file; validated first.
         #[arg(long, short)]
         config: PathBuf,
-        /// Container image (default: ghcr.io/kubegate/kubegate:VERSION of this build).
+        /// Container image (default: ghcr.io/kubegate/kubegate:VERSION of this build, the name
+        /// the image archive of the packages carries).
         #[arg(long)]
         image: Option<String>,
         /// Where the file lives on the nodes (default: --config made absolute).
@@ -312,6 +314,9 @@ fn parse_node(text: &str) -> Result<(String, std::net::IpAddr), String> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread starts: the image's binary carries its capabilities as permitted-only
+    // file capabilities (so it starts under any capability set); use them.
+    let _ = kubegate_sys::raise_effective_capabilities();
     let cli = Cli::parse();
     kubegate::log::init(
         cli.log_level,

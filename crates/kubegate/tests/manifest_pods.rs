@@ -82,9 +82,14 @@ fn assert_pod_spec(spec: &PodSpec, cluster: &ClusterConfig, config: &Path, image
         )
     );
     let sc = c.security_context.as_ref().unwrap();
-    assert_eq!(sc.run_as_user, Some(0));
-    assert_eq!(sc.allow_privilege_escalation, Some(false));
-    assert_eq!(sc.privileged, None);
+    // Not root, not privileged: the image's binary holds the capabilities as permitted-only
+    // file capabilities, which no_new_privs would void, so escalation stays allowed.
+    let uid = i64::from(kubegate::manifest::POD_UID);
+    assert_eq!(sc.run_as_user, Some(uid));
+    assert_eq!(sc.run_as_group, Some(uid));
+    assert_eq!(sc.run_as_non_root, Some(true));
+    assert_eq!(sc.allow_privilege_escalation, Some(true));
+    assert_eq!(sc.privileged, Some(false));
     let caps = sc.capabilities.as_ref().unwrap();
     // Exactly the list doctor checks (its own test holds that side), SYS_NICE among them: the
     // VRRP threads run real-time.

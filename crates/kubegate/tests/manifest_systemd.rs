@@ -68,7 +68,7 @@ admin:
     // The address and token are in the unit: a broken file still reaches the daemon.
     assert_eq!(
         one(&unit, "Service", "ExecReload"),
-        "/usr/local/bin/kubegate reload --admin 127.0.0.1:9099 --token-file \
+        "/usr/bin/kubegate reload --admin 127.0.0.1:9099 --token-file \
          /etc/kubegate/admin-token"
     );
 }
@@ -89,15 +89,16 @@ fn service_keys() {
         assert_eq!(s("Type"), "notify");
         assert_eq!(
             s("ExecStart"),
-            "/usr/local/bin/kubegate run --config /etc/kubegate/kubegate.yaml"
+            "/usr/bin/kubegate run --config /etc/kubegate/kubegate.yaml"
         );
         assert_eq!(s("ExecReload"), "/bin/kill -HUP $MAINPID");
         let caps = "CAP_NET_ADMIN CAP_NET_RAW CAP_NET_BIND_SERVICE CAP_SYS_NICE";
         assert_eq!(caps, kubegate::capabilities::systemd_list());
         assert_eq!(s("AmbientCapabilities"), caps);
         assert_eq!(s("CapabilityBoundingSet"), caps);
-        assert_eq!(s("User"), "root");
-        assert_eq!(s("DynamicUser"), "no");
+        // The packages' system user, not root: only the ambient capabilities above.
+        assert_eq!(s("User"), "kubegate");
+        assert_eq!(s("Group"), "kubegate");
         assert_eq!(s("NoNewPrivileges"), "yes");
         assert_eq!(s("ProtectSystem"), "strict");
         assert_eq!(s("ProtectHome"), "yes");
@@ -146,7 +147,7 @@ fn odd_paths_are_quoted_for_systemd() {
     let unit = render(&load("node-local.yaml"), "/etc/kube gate/50%.yaml");
     assert_eq!(
         one(&unit, "Service", "ExecStart"),
-        "/usr/local/bin/kubegate run --config \"/etc/kube gate/50%%.yaml\""
+        "/usr/bin/kubegate run --config \"/etc/kube gate/50%%.yaml\""
     );
 }
 

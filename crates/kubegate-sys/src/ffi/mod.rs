@@ -487,11 +487,50 @@ pub(crate) fn raise_nofile_limit() -> io::Result<u64> {
 /// timers keep time on a saturated machine (the kernel still reserves 5 % of each second
 /// for normal tasks by default, `sched_rt_runtime_us`).
 pub(crate) fn set_thread_realtime(priority: i32) -> io::Result<()> {
-    let param = libc::sched_param {
-        sched_priority: priority,
-    };
+    // SAFETY: all-zero is a valid `sched_param` (musl's has fields glibc's lacks).
+    let mut param: libc::sched_param = unsafe { zeroed() };
+    param.sched_priority = priority;
     // SAFETY: pid 0 names the calling thread; `param` is a valid sched_param.
     check(unsafe { libc::sched_setscheduler(0, libc::SCHED_RR, &param) }).map(drop)
+}
+
+/// `capget`/`capset` header and data (`linux/capability.h`, version 3: two 32-bit words).
+#[repr(C)]
+struct CapHeader {
+    version: u32,
+    pid: c_int,
+}
+
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct CapData {
+    effective: u32,
+    permitted: u32,
+    inheritable: u32,
+}
+
+const CAP_VERSION_3: u32 = 0x2008_0522;
+
+/// Makes every permitted capability of the calling thread effective; returns the effective
+/// set as a 64-bit mask. Capabilities that file capabilities without the effective bit put
+/// in the permitted set are unused until this is done.
+pub(crate) fn raise_effective_caps() -> io::Result<u64> {
+    let mut header = CapHeader {
+        version: CAP_VERSION_3,
+        pid: 0,
+    };
+    let mut data = [CapData::default(); 2];
+    // SAFETY: a version-3 header with pid 0 (this thread) and room for the two words the
+    // kernel writes.
+    check(unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) } as c_int)?;
+    if data.iter().any(|d| d.effective != d.permitted) {
+        for d in &mut data {
+            d.effective = d.permitted;
+        }
+        // SAFETY: as above; the kernel only reads `data`.
+        check(unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) } as c_int)?;
+    }
+    Ok(u64::from(data[0].effective) | (u64::from(data[1].effective) << 32))
 }
 
 /// A close-on-exec duplicate of descriptor number `fd` (`fcntl(F_DUPFD_CLOEXEC)`). Sound for any

@@ -75,10 +75,15 @@ impl Options {
     }
 }
 
-/// `ghcr.io/kubegate/kubegate:VERSION`, the version of this build.
+/// `ghcr.io/kubegate/kubegate:VERSION`, the version of this build: the name the image
+/// archive of the packages carries.
 pub fn default_image() -> String {
-    format!("ghcr.io/kubegate/kubegate:{}", env!("CARGO_PKG_VERSION"))
+    crate::build_info::image()
 }
+
+/// The uid and gid the pods run as, and the image's user (`scripts/oci-image.sh` writes the
+/// same number; the packaging test compares them): not root, no name needed in the image.
+pub const POD_UID: u32 = 65532;
 
 /// The file's path on the nodes was unusable.
 #[derive(Debug, thiserror::Error)]

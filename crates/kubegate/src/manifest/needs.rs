@@ -148,9 +148,11 @@ pub fn warnings(kind: Kind, cluster: &ClusterConfig) -> Vec<String> {
                 )
             } else {
                 format!(
-                    "vip {}: {program} runs with a read-only file system \
-                     (ProtectSystem=strict) and only the unit's capabilities",
-                    vip.name
+                    "vip {}: {program} runs as the user {} with a read-only file system \
+                     (ProtectSystem=strict) and only the unit's capabilities: `killall -0` of \
+                     another user's process fails there (use `pgrep -x NAME`)",
+                    vip.name,
+                    super::systemd::USER
                 )
             });
         }
@@ -160,6 +162,24 @@ pub fn warnings(kind: Kind, cluster: &ClusterConfig) -> Vec<String> {
             "{} is a relative path: the daemon reads it relative to its working directory (/); \
              write it as an absolute path",
             file.display()
+        ));
+    }
+    // The daemon is not root: what it reads must be readable by its user.
+    let (user, owner) = if in_pod {
+        let uid = super::POD_UID;
+        (format!("uid {uid}, which the pod runs as"), uid.to_string())
+    } else {
+        let user = super::systemd::USER;
+        (
+            format!("the user {user}, which the unit runs as"),
+            user.to_string(),
+        )
+    };
+    let secrets = tls_files(cluster).chain(cluster.admin.token_file.as_deref());
+    for file in secrets.filter(|f| f.is_absolute()) {
+        out.push(format!(
+            "{file} must be readable by {user}: chgrp {owner} {file} && chmod g+r {file}",
+            file = file.display(),
         ));
     }
     if kind == Kind::DaemonSet && cluster.vips.is_empty() {

@@ -142,13 +142,18 @@ fn pod_spec(cluster: &ClusterConfig, options: &Options) -> String {
     let _ = writeln!(s, "    image: {}", quote(&options.image));
     s.push_str("    imagePullPolicy: IfNotPresent\n");
     let _ = writeln!(s, "    args: [\"run\", \"--config\", {}]", quote(&config));
-    // Root inside the container, but with only the granted capabilities: raw sockets (VRRP,
-    // gratuitous ARP), netlink address changes, ports below 1024, real-time VRRP threads.
-    // Added capabilities reach a non-root process only through file capabilities, which the
-    // image does not carry.
-    s.push_str(
-        "    securityContext:\n      runAsUser: 0\n      allowPrivilegeEscalation: false\n\
-         \x20     readOnlyRootFilesystem: true\n      capabilities:\n",
+    // Not root, not privileged: only the granted capabilities (raw sockets for VRRP and
+    // gratuitous ARP, netlink address changes, ports below 1024, real-time VRRP threads).
+    // Kubernetes adds them to the bounding set only; a non-root process gets them from the
+    // image's file capabilities (permitted-only; kubegate makes them effective), which
+    // no_new_privs would void: so privilege escalation stays allowed.
+    let _ = writeln!(
+        s,
+        "    securityContext:\n      runAsUser: {uid}\n      runAsGroup: {uid}\n\
+         \x20     runAsNonRoot: true\n      privileged: false\n\
+         \x20     allowPrivilegeEscalation: true\n      readOnlyRootFilesystem: true\n\
+         \x20     capabilities:",
+        uid = super::POD_UID
     );
     let _ = writeln!(s, "        add: {}", crate::capabilities::pod_list());
     s.push_str("        drop: [\"ALL\"]\n");
