@@ -6,8 +6,11 @@
 //! events and `Instant`s in and drain actions out, so tests run hours of BGP on a virtual clock.
 #![forbid(unsafe_code)]
 
-//pub mod session;
+pub mod session;
 pub mod wire;
 
-//pub use session::{Action, Config, DownReason, Input, Negotiated, Route, Session, State};
+pub use session::{
+    collision_keeps_local, Action, AnnounceError, Config, DownReason, Input, Negotiated,
+    ReceivedRoute, Route, Session, State,
+};
 pub use wire::{Error, ErrorCode, Family, Invalid, Message, Prefix};

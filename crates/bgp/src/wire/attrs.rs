@@ -226,7 +226,9 @@ fn decode(
     let length_error = || Invalid::AttributeLength(whole.to_vec());
     match code {
         ORIGIN => {
-            let [v] = value else { return Err(length_error()) };
+            let [v] = value else {
+                return Err(length_error());
+            };
             // RFC 4271 §6.3: an undefined ORIGIN value.
             attrs.origin = Some(match v {
                 0 => Origin::Igp,
@@ -331,7 +333,9 @@ fn parse_mp_reach(attrs: &mut PathAttributes, value: &[u8], whole: &[u8]) -> Res
         });
         return Ok(());
     }
-    let (nh, tail) = tail.split_at_checked(usize::from(*nh_len)).ok_or_else(error)?;
+    let (nh, tail) = tail
+        .split_at_checked(usize::from(*nh_len))
+        .ok_or_else(error)?;
     // RFC 2545 §3: 16 octets (global) or 32 (global + link-local).
     let next_hop = match nh.len() {
         16 => Ipv6NextHop {
@@ -445,7 +449,11 @@ pub(crate) fn emit(attrs: &PathAttributes, ctx: Ctx, out: &mut Vec<u8>) -> Resul
     }
     flush_raw_below(COMMUNITIES, out)?;
     if !attrs.communities.is_empty() {
-        let v: Vec<u8> = attrs.communities.iter().flat_map(|c| c.to_be_bytes()).collect();
+        let v: Vec<u8> = attrs
+            .communities
+            .iter()
+            .flat_map(|c| c.to_be_bytes())
+            .collect();
         push(out, FLAG_OPTIONAL | FLAG_TRANSITIVE, COMMUNITIES, &v)?;
     }
     flush_raw_below(MP_REACH_NLRI, out)?;

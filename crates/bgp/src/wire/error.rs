@@ -192,7 +192,9 @@ impl fmt::Display for Invalid {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Incomplete { needed } => write!(f, "incomplete BGP message: {needed} more bytes"),
+            Error::Incomplete { needed } => {
+                write!(f, "incomplete BGP message: {needed} more bytes")
+            }
             Error::Invalid(invalid) => write!(f, "invalid BGP message: {invalid}"),
         }
     }

@@ -46,9 +46,7 @@ fn check_round_trip(message: &Message, ctx: Ctx) {
             return;
         }
     }
-    let bytes = message
-        .to_bytes(ctx)
-        .expect("a parsed message re-emits");
+    let bytes = message.to_bytes(ctx).expect("a parsed message re-emits");
     let (again, used) = Message::parse_with(&bytes, ctx).expect("re-emitted message parses");
     assert_eq!(used, bytes.len());
     assert_eq!(&again, message, "round trip changed the message");

@@ -13,8 +13,8 @@ mod prefix;
 mod update;
 
 pub use attrs::{
-    Ipv6NextHop, LargeCommunity, MpReach, MpUnreach, Origin, PathAttributes, RawAttribute,
-    Segment, SegmentKind,
+    Ipv6NextHop, LargeCommunity, MpReach, MpUnreach, Origin, PathAttributes, RawAttribute, Segment,
+    SegmentKind,
 };
 pub use error::{cease, fsm, EmitError, Error, ErrorCode, Invalid};
 pub use fuzz::fuzz_parse;

@@ -112,7 +112,11 @@ impl Prefix {
         }
     }
 
-    pub(crate) fn emit_all(prefixes: &[Prefix], family: Family, out: &mut Vec<u8>) -> Result<(), EmitError> {
+    pub(crate) fn emit_all(
+        prefixes: &[Prefix],
+        family: Family,
+        out: &mut Vec<u8>,
+    ) -> Result<(), EmitError> {
         for p in prefixes {
             if p.family() != family {
                 return Err(EmitError::WrongFamily);

@@ -71,7 +71,8 @@ impl Update {
         // RFC 4271 §6.3: a syntactically incorrect prefix is an Invalid Network Field.
         let withdrawn = Prefix::parse_all(withdrawn, Family::Ipv4Unicast)
             .ok_or(Invalid::InvalidNetworkField)?;
-        let nlri = Prefix::parse_all(nlri, Family::Ipv4Unicast).ok_or(Invalid::InvalidNetworkField)?;
+        let nlri =
+            Prefix::parse_all(nlri, Family::Ipv4Unicast).ok_or(Invalid::InvalidNetworkField)?;
         let parsed = attrs::parse(attr_bytes, ctx)?;
         let mut update = Update {
             withdrawn,
@@ -101,7 +102,8 @@ impl Update {
             missing = Some(NEXT_HOP);
         }
         if let Some(code) = missing {
-            self.treat_as_withdraw.get_or_insert(Invalid::MissingWellKnown(code));
+            self.treat_as_withdraw
+                .get_or_insert(Invalid::MissingWellKnown(code));
         }
     }
 
