@@ -208,6 +208,9 @@ pub(crate) fn parse(data: &[u8], ctx: Ctx) -> Result<Parsed, Invalid> {
             }
         }
     }
+    // Kept in type-code order, the order they are emitted in, so a message compares equal
+    // to itself after a round trip whatever order the peer used.
+    attrs.other.sort_by_key(|a| a.code);
     Ok(Parsed {
         attrs,
         treat_as_withdraw: soft,
