@@ -290,6 +290,22 @@ impl Solo {
         out
     }
 
+    /// Like `advance`, with the peer sending a KEEPALIVE every second so the hold timer
+    /// never expires.
+    pub fn advance_alive(&mut self, d: Duration) -> Vec<Action> {
+        let mut out = Vec::new();
+        let mut left = d;
+        while !left.is_zero() {
+            let step = left.min(Duration::from_secs(1));
+            out.extend(self.advance(step));
+            if self.s.state() == State::Established {
+                out.extend(self.feed(&Message::Keepalive));
+            }
+            left -= step;
+        }
+        out
+    }
+
     /// ManualStart and an accepted connection: OpenSent, our OPEN sent.
     pub fn open_sent(&mut self) -> Vec<Action> {
         let mut out = self.handle(Input::ManualStart);
