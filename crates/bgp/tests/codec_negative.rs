@@ -36,9 +36,15 @@ const MARKER_HEX: &str = "ffffffffffffffffffffffffffffffff";
 #[test]
 fn partial_input_is_incomplete_not_an_error() {
     assert_eq!(Message::parse(&[]), Err(Error::Incomplete { needed: 19 }));
-    assert_eq!(Message::parse(&[0xff; 10]), Err(Error::Incomplete { needed: 9 }));
+    assert_eq!(
+        Message::parse(&[0xff; 10]),
+        Err(Error::Incomplete { needed: 9 })
+    );
     let ka = message(4, &[]);
-    assert_eq!(Message::parse(&ka[..18]), Err(Error::Incomplete { needed: 1 }));
+    assert_eq!(
+        Message::parse(&ka[..18]),
+        Err(Error::Incomplete { needed: 1 })
+    );
     let u = update(&[], &mandatory_v4(), &unhex("20 c6120a32"));
     for cut in 19..u.len() {
         assert_eq!(
@@ -68,11 +74,31 @@ fn lengths_outside_19_to_4096_or_wrong_for_the_type_are_bad_message_length() {
     };
     assert_eq!(code(&with_len(18, 4)), (1, 2, vec![0, 18]));
     assert_eq!(code(&with_len(4097, 2)), (1, 2, vec![0x10, 0x01]));
-    assert_eq!(code(&with_len(20, 4)), (1, 2, vec![0, 20]), "KEEPALIVE is 19");
-    assert_eq!(code(&with_len(28, 1)), (1, 2, vec![0, 28]), "OPEN is at least 29");
-    assert_eq!(code(&with_len(22, 2)), (1, 2, vec![0, 22]), "UPDATE is at least 23");
-    assert_eq!(code(&with_len(20, 3)), (1, 2, vec![0, 20]), "NOTIFICATION >= 21");
-    assert_eq!(code(&with_len(24, 5)), (1, 2, vec![0, 24]), "ROUTE-REFRESH is 23");
+    assert_eq!(
+        code(&with_len(20, 4)),
+        (1, 2, vec![0, 20]),
+        "KEEPALIVE is 19"
+    );
+    assert_eq!(
+        code(&with_len(28, 1)),
+        (1, 2, vec![0, 28]),
+        "OPEN is at least 29"
+    );
+    assert_eq!(
+        code(&with_len(22, 2)),
+        (1, 2, vec![0, 22]),
+        "UPDATE is at least 23"
+    );
+    assert_eq!(
+        code(&with_len(20, 3)),
+        (1, 2, vec![0, 20]),
+        "NOTIFICATION >= 21"
+    );
+    assert_eq!(
+        code(&with_len(24, 5)),
+        (1, 2, vec![0, 24]),
+        "ROUTE-REFRESH is 23"
+    );
     // The length is judged before the body arrives: no waiting for 4097 octets.
     assert!(matches!(
         Message::parse(&with_len(4097, 2)),
@@ -127,7 +153,10 @@ fn open_bgp_identifier_zero_is_bad() {
 fn open_optional_parameter_other_than_capabilities_is_unsupported() {
     // Type 1 was Authentication (deprecated by RFC 5492).
     assert_eq!(
-        code(&message(1, &open_body(4, 64500, 90, ID, &unhex("01 02 abcd")))),
+        code(&message(
+            1,
+            &open_body(4, 64500, 90, ID, &unhex("01 02 abcd"))
+        )),
         (2, 4, vec![])
     );
     assert_eq!(
@@ -139,20 +168,23 @@ fn open_optional_parameter_other_than_capabilities_is_unsupported() {
 #[test]
 fn open_parameter_and_capability_lengths_must_fit() {
     let cases = [
-        "02",                   // parameter header cut
-        "02 05 41 04 0000",     // parameter longer than the rest
-        "02 04 41 04 0000",     // capability longer than its parameter
-        "02 05 41 03 000000",   // 4-octet AS capability of 3 octets
-        "02 03 01 01 00",       // multiprotocol capability of 1 octet
-        "02 03 02 01 00",       // route refresh with a value
-        "02 05 40 03 007800",   // graceful restart: not 2 + 4n
+        "02",                 // parameter header cut
+        "02 05 41 04 0000",   // parameter longer than the rest
+        "02 04 41 04 0000",   // capability longer than its parameter
+        "02 05 41 03 000000", // 4-octet AS capability of 3 octets
+        "02 03 01 01 00",     // multiprotocol capability of 1 octet
+        "02 03 02 01 00",     // route refresh with a value
+        "02 05 40 03 007800", // graceful restart: not 2 + 4n
     ];
     for params in cases {
         let mut body = open_body(4, 64500, 90, ID, &unhex(params));
         assert_eq!(code(&message(1, &body)), (2, 0, vec![]), "{params}");
         // Optional Parameters Length disagreeing with the message.
         body[9] = body[9].wrapping_add(1);
-        assert!(matches!(Message::parse(&message(1, &body)), Err(Error::Invalid(_))));
+        assert!(matches!(
+            Message::parse(&message(1, &body)),
+            Err(Error::Invalid(_))
+        ));
     }
 }
 
@@ -181,12 +213,18 @@ fn an_unrecognized_well_known_attribute_is_refused_with_the_attribute_as_data() 
     let attr = unhex("40 63 01 07");
     let mut attrs = mandatory_v4();
     attrs.extend_from_slice(&attr);
-    assert_eq!(code(&update(&[], &attrs, &unhex("20 c6120a32"))), (3, 2, attr));
+    assert_eq!(
+        code(&update(&[], &attrs, &unhex("20 c6120a32"))),
+        (3, 2, attr)
+    );
 }
 
 #[test]
 fn prefixes_longer_than_the_address_are_invalid_network_field() {
-    assert_eq!(code(&update(&unhex("21 c6120a3200"), &[], &[])), (3, 10, vec![]));
+    assert_eq!(
+        code(&update(&unhex("21 c6120a3200"), &[], &[])),
+        (3, 10, vec![])
+    );
     assert_eq!(
         code(&update(&[], &mandatory_v4(), &unhex("21 c6120a3200"))),
         (3, 10, vec![])
@@ -261,14 +299,14 @@ fn bad_attribute_values_are_treated_as_withdraw_with_the_rfc_4271_error_kept() {
         assert_eq!(u.nlri.len(), 1, "the NLRI is still found, to be withdrawn");
     }
     for (extra, subcode) in [
-        ("80 04 03 000000", 5),          // MED length (§7.4)
-        ("40 05 05 0000000000", 5),      // LOCAL_PREF length (§7.5)
-        ("c0 08 03 fc0000", 9),          // COMMUNITIES not 4n (§7.8)
-        ("c0 08 00", 9),                 // COMMUNITIES empty (§7.8)
+        ("80 04 03 000000", 5),           // MED length (§7.4)
+        ("40 05 05 0000000000", 5),       // LOCAL_PREF length (§7.5)
+        ("c0 08 03 fc0000", 9),           // COMMUNITIES not 4n (§7.8)
+        ("c0 08 00", 9),                  // COMMUNITIES empty (§7.8)
         ("c0 20 08 0000fc0000000001", 9), // LARGE_COMMUNITY not 12n (RFC 8092 §5)
-        ("c0 01 01 00", 4),              // ORIGIN flagged optional (§3.c)
-        ("00 04 04 00000001", 4),        // MED flagged well-known (§3.c)
-        ("60 03 04 c6120002", 4),        // NEXT_HOP with the Partial bit (§3.c)
+        ("c0 01 01 00", 4),               // ORIGIN flagged optional (§3.c)
+        ("00 04 04 00000001", 4),         // MED flagged well-known (§3.c)
+        ("60 03 04 c6120002", 4),         // NEXT_HOP with the Partial bit (§3.c)
     ] {
         // Put the extra attribute first so it is seen before the valid one it repeats.
         let mut attrs = unhex(extra);
@@ -303,7 +341,9 @@ fn a_missing_well_known_attribute_is_treated_as_withdraw() {
     assert_eq!(why, Invalid::MissingWellKnown(1));
     let mut ok = unhex("40 01 01 00  40 02 00");
     ok.extend_from_slice(&unhex(reach));
-    let Ok((Message::Update(u), _)) = Message::parse(&update(&[], &ok, &[])) else { panic!() };
+    let Ok((Message::Update(u), _)) = Message::parse(&update(&[], &ok, &[])) else {
+        panic!()
+    };
     assert_eq!(u.treat_as_withdraw, None);
 }
 
@@ -311,7 +351,9 @@ fn a_missing_well_known_attribute_is_treated_as_withdraw() {
 fn unknown_families_in_mp_attributes_are_kept_raw_not_refused() {
     // RFC 4760 §7: a family not negotiated is ignored. AFI 1 SAFI 2 (multicast).
     let attr = unhex("80 0f 03 0001 02");
-    let Ok((Message::Update(u), _)) = Message::parse(&update(&[], &attr, &[])) else { panic!() };
+    let Ok((Message::Update(u), _)) = Message::parse(&update(&[], &attr, &[])) else {
+        panic!()
+    };
     assert_eq!(u.attributes.mp_unreach, None);
     assert_eq!(u.attributes.other.len(), 1);
     assert_eq!(u.end_of_rib_family(), None);
@@ -331,7 +373,10 @@ fn emitting_what_the_wire_cannot_say_is_an_error_and_leaves_the_buffer_alone() {
         withdrawn: vec![Prefix::host("2001:db8::1".parse().unwrap())],
         ..Update::default()
     });
-    assert_eq!(v6_in_v4.to_bytes(Ctx::default()), Err(EmitError::WrongFamily));
+    assert_eq!(
+        v6_in_v4.to_bytes(Ctx::default()),
+        Err(EmitError::WrongFamily)
+    );
     let long_segment = Message::Update(Update {
         attributes: PathAttributes {
             as_path: Some(vec![Segment {
@@ -342,5 +387,8 @@ fn emitting_what_the_wire_cannot_say_is_an_error_and_leaves_the_buffer_alone() {
         },
         ..Update::default()
     });
-    assert_eq!(long_segment.to_bytes(Ctx::default()), Err(EmitError::FieldTooLong));
+    assert_eq!(
+        long_segment.to_bytes(Ctx::default()),
+        Err(EmitError::FieldTooLong)
+    );
 }

@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use bgp::wire::*;
 
 fn v4_prefix() -> impl Strategy<Value = Prefix> {
-    (any::<u32>(), 0u8..=32).prop_map(|(a, l)| Prefix::new(IpAddr::V4(Ipv4Addr::from(a)), l).unwrap())
+    (any::<u32>(), 0u8..=32)
+        .prop_map(|(a, l)| Prefix::new(IpAddr::V4(Ipv4Addr::from(a)), l).unwrap())
 }
 
 fn v6_prefix() -> impl Strategy<Value = Prefix> {
@@ -74,7 +75,11 @@ fn raw_attributes() -> impl Strategy<Value = Vec<RawAttribute>> {
     // Unknown optional codes (RFC 4271 §5), with the transitive and partial bits drawn.
     prop::collection::btree_map(
         prop_oneof![20u8..32, 33u8..=255],
-        (any::<bool>(), any::<bool>(), prop::collection::vec(any::<u8>(), 0..12)),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::collection::vec(any::<u8>(), 0..12),
+        ),
         0..3,
     )
     .prop_map(|m: BTreeMap<u8, (bool, bool, Vec<u8>)>| {
@@ -89,16 +94,29 @@ fn raw_attributes() -> impl Strategy<Value = Vec<RawAttribute>> {
 }
 
 fn update(four_octet: bool) -> impl Strategy<Value = Message> {
-    let asn = if four_octet { any::<u32>().boxed() } else { (0u32..=65535).boxed() };
-    let segment = (any::<bool>(), prop::collection::vec(asn, 1..8)).prop_map(|(set, asns)| Segment {
-        kind: if set { SegmentKind::Set } else { SegmentKind::Sequence },
-        asns,
-    });
+    let asn = if four_octet {
+        any::<u32>().boxed()
+    } else {
+        (0u32..=65535).boxed()
+    };
+    let segment =
+        (any::<bool>(), prop::collection::vec(asn, 1..8)).prop_map(|(set, asns)| Segment {
+            kind: if set {
+                SegmentKind::Set
+            } else {
+                SegmentKind::Sequence
+            },
+            asns,
+        });
     (
         prop::collection::vec(v4_prefix(), 0..6),
         prop::collection::vec(v4_prefix(), 0..6),
         (
-            prop::option::of(prop_oneof![Just(Origin::Igp), Just(Origin::Egp), Just(Origin::Incomplete)]),
+            prop::option::of(prop_oneof![
+                Just(Origin::Igp),
+                Just(Origin::Egp),
+                Just(Origin::Incomplete)
+            ]),
             prop::option::of(prop::collection::vec(segment, 0..4)),
             prop::option::of(unicast_v4()),
             prop::option::of(any::<u32>()),
@@ -107,73 +125,108 @@ fn update(four_octet: bool) -> impl Strategy<Value = Message> {
         (
             prop::collection::vec(any::<u32>(), 0..5),
             prop::collection::vec(any::<(u32, u32, u32)>(), 0..3),
-            prop::option::of((any::<u128>(), prop::option::of(any::<u128>()), prop::collection::vec(v6_prefix(), 0..5))),
-            prop::option::of((any::<bool>(), prop::collection::vec(v6_prefix(), 0..5), prop::collection::vec(v4_prefix(), 0..5))),
+            prop::option::of((
+                any::<u128>(),
+                prop::option::of(any::<u128>()),
+                prop::collection::vec(v6_prefix(), 0..5),
+            )),
+            prop::option::of((
+                any::<bool>(),
+                prop::collection::vec(v6_prefix(), 0..5),
+                prop::collection::vec(v4_prefix(), 0..5),
+            )),
             raw_attributes(),
         ),
     )
-        .prop_map(|(withdrawn, nlri, (origin, as_path, next_hop, med, local_pref), (communities, large, reach, unreach, other))| {
-            let mut a = PathAttributes {
-                origin,
-                as_path,
-                next_hop,
-                med,
-                local_pref,
-                communities,
-                large_communities: large
-                    .into_iter()
-                    .map(|(global, local1, local2)| LargeCommunity { global, local1, local2 })
-                    .collect(),
-                mp_reach: reach.map(|(g, ll, nlri)| MpReach {
-                    next_hop: Ipv6NextHop {
-                        global: Ipv6Addr::from(g),
-                        link_local: ll.map(Ipv6Addr::from),
-                    },
-                    nlri,
-                }),
-                mp_unreach: unreach.map(|(v6, p6, p4)| MpUnreach {
-                    family: if v6 { Family::Ipv6Unicast } else { Family::Ipv4Unicast },
-                    withdrawn: if v6 { p6 } else { p4 },
-                }),
-                other,
-            };
-            // RFC 4271 §6.3: announcing needs ORIGIN, AS_PATH (and NEXT_HOP for IPv4).
-            let announces = !nlri.is_empty() || a.mp_reach.as_ref().is_some_and(|r| !r.nlri.is_empty());
-            if announces {
-                a.origin.get_or_insert(Origin::Igp);
-                a.as_path.get_or_insert_with(Vec::new);
-            }
-            if !nlri.is_empty() {
-                a.next_hop.get_or_insert(Ipv4Addr::new(198, 18, 0, 1));
-            }
-            Message::Update(Update {
+        .prop_map(
+            |(
                 withdrawn,
-                attributes: a,
                 nlri,
-                treat_as_withdraw: None,
-            })
-        })
+                (origin, as_path, next_hop, med, local_pref),
+                (communities, large, reach, unreach, other),
+            )| {
+                let mut a = PathAttributes {
+                    origin,
+                    as_path,
+                    next_hop,
+                    med,
+                    local_pref,
+                    communities,
+                    large_communities: large
+                        .into_iter()
+                        .map(|(global, local1, local2)| LargeCommunity {
+                            global,
+                            local1,
+                            local2,
+                        })
+                        .collect(),
+                    mp_reach: reach.map(|(g, ll, nlri)| MpReach {
+                        next_hop: Ipv6NextHop {
+                            global: Ipv6Addr::from(g),
+                            link_local: ll.map(Ipv6Addr::from),
+                        },
+                        nlri,
+                    }),
+                    mp_unreach: unreach.map(|(v6, p6, p4)| MpUnreach {
+                        family: if v6 {
+                            Family::Ipv6Unicast
+                        } else {
+                            Family::Ipv4Unicast
+                        },
+                        withdrawn: if v6 { p6 } else { p4 },
+                    }),
+                    other,
+                };
+                // RFC 4271 §6.3: announcing needs ORIGIN, AS_PATH (and NEXT_HOP for IPv4).
+                let announces =
+                    !nlri.is_empty() || a.mp_reach.as_ref().is_some_and(|r| !r.nlri.is_empty());
+                if announces {
+                    a.origin.get_or_insert(Origin::Igp);
+                    a.as_path.get_or_insert_with(Vec::new);
+                }
+                if !nlri.is_empty() {
+                    a.next_hop.get_or_insert(Ipv4Addr::new(198, 18, 0, 1));
+                }
+                Message::Update(Update {
+                    withdrawn,
+                    attributes: a,
+                    nlri,
+                    treat_as_withdraw: None,
+                })
+            },
+        )
 }
 
 fn other_message() -> impl Strategy<Value = Message> {
     prop_oneof![
         Just(Message::Keepalive),
-        (any::<u8>(), any::<u8>(), prop::collection::vec(any::<u8>(), 0..40)).prop_map(
-            |(c, subcode, data)| Message::Notification(Notification {
+        (
+            any::<u8>(),
+            any::<u8>(),
+            prop::collection::vec(any::<u8>(), 0..40)
+        )
+            .prop_map(|(c, subcode, data)| Message::Notification(Notification {
                 code: ErrorCode::from_u8(c),
                 subcode,
                 data
-            })
-        ),
-        (any::<u16>(), any::<u8>(), any::<u8>())
-            .prop_map(|(afi, subtype, safi)| Message::RouteRefresh(RouteRefresh { afi, subtype, safi })),
+            })),
+        (any::<u16>(), any::<u8>(), any::<u8>()).prop_map(|(afi, subtype, safi)| {
+            Message::RouteRefresh(RouteRefresh { afi, subtype, safi })
+        }),
     ]
 }
 
 fn case() -> impl Strategy<Value = (Message, Ctx)> {
     any::<bool>().prop_flat_map(|four| {
-        let ctx = if four { Ctx::FOUR_OCTET_AS } else { Ctx::TWO_OCTET_AS };
-        (prop_oneof![open(), update(four), other_message()], Just(ctx))
+        let ctx = if four {
+            Ctx::FOUR_OCTET_AS
+        } else {
+            Ctx::TWO_OCTET_AS
+        };
+        (
+            prop_oneof![open(), update(four), other_message()],
+            Just(ctx),
+        )
     })
 }
 

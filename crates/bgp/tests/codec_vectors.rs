@@ -65,7 +65,11 @@ fn frr_open_carries_its_capabilities() {
             _ => None,
         })
         .expect("`bgp graceful-restart` advertises the capability");
-    assert_eq!(gr, (true, 120, 2), "R bit after a start, 120 s, IPv4 and IPv6");
+    assert_eq!(
+        gr,
+        (true, 120, 2),
+        "R bit after a start, 120 s, IPv4 and IPv6"
+    );
     // FRR also sends capabilities this crate does not decode (extended message, ADD-PATH,
     // FQDN, enhanced and Cisco route refresh, long-lived GR): kept as they came.
     let unknown: Vec<u8> = caps
@@ -83,13 +87,17 @@ fn frr_open_carries_its_capabilities() {
 #[test]
 fn frr_end_of_rib_markers_are_recognized_and_reemit_byte_exact() {
     let v4 = frr_vector("update-1");
-    let Message::Update(u) = parse(&v4) else { panic!() };
+    let Message::Update(u) = parse(&v4) else {
+        panic!()
+    };
     assert_eq!(u.end_of_rib_family(), Some(Family::Ipv4Unicast));
     assert_eq!(u, Update::end_of_rib(Family::Ipv4Unicast));
     reemits(&Message::Update(u), &v4);
 
     let v6 = frr_vector("update-2");
-    let Message::Update(u) = parse(&v6) else { panic!() };
+    let Message::Update(u) = parse(&v6) else {
+        panic!()
+    };
     assert_eq!(u.end_of_rib_family(), Some(Family::Ipv6Unicast));
     assert_eq!(u, Update::end_of_rib(Family::Ipv6Unicast));
     reemits(&Message::Update(u), &v6);
@@ -116,7 +124,9 @@ fn frr_attributes() -> PathAttributes {
 #[test]
 fn frr_ipv4_announcement_with_med_and_both_communities() {
     let bytes = frr_vector("update-3");
-    let Message::Update(u) = parse(&bytes) else { panic!() };
+    let Message::Update(u) = parse(&bytes) else {
+        panic!()
+    };
     let expected = Update {
         nlri: vec![p("198.18.10.50/32")],
         attributes: PathAttributes {
@@ -144,7 +154,9 @@ fn frr_ipv4_announcement_with_med_and_both_communities() {
 
 #[test]
 fn frr_ipv6_announcement_over_ipv4_transport_uses_a_mapped_next_hop() {
-    let Message::Update(u) = parse(&frr_vector("update-4")) else { panic!() };
+    let Message::Update(u) = parse(&frr_vector("update-4")) else {
+        panic!()
+    };
     let expected = Update {
         attributes: PathAttributes {
             mp_reach: Some(MpReach {
@@ -163,10 +175,18 @@ fn frr_ipv6_announcement_over_ipv4_transport_uses_a_mapped_next_hop() {
 
 #[test]
 fn frr_notifications_bad_peer_as_and_lost_sync() {
-    let Message::Notification(n) = parse(&frr_vector("notification-1")) else { panic!() };
+    let Message::Notification(n) = parse(&frr_vector("notification-1")) else {
+        panic!()
+    };
     assert_eq!((n.code, n.subcode), (ErrorCode::OpenMessage, 2));
-    assert_eq!(n.data, 64999u16.to_be_bytes(), "FRR names the AS it refused");
-    let Message::Notification(n) = parse(&frr_vector("notification-2")) else { panic!() };
+    assert_eq!(
+        n.data,
+        64999u16.to_be_bytes(),
+        "FRR names the AS it refused"
+    );
+    let Message::Notification(n) = parse(&frr_vector("notification-2")) else {
+        panic!()
+    };
     assert_eq!((n.code, n.subcode), (ErrorCode::MessageHeader, 1));
     assert!(n.data.is_empty());
     assert_eq!(
@@ -180,7 +200,9 @@ trait ForTest {
 }
 impl ForTest for Notification {
     fn to_bytes_for_test(self) -> Vec<u8> {
-        Message::Notification(self).to_bytes(Ctx::default()).unwrap()
+        Message::Notification(self)
+            .to_bytes(Ctx::default())
+            .unwrap()
     }
 }
 
@@ -241,7 +263,9 @@ fn open_vector_with_a_four_octet_as_behind_as_trans() {
          04 5ba0 0009 c6120002 08
          02 06 41 04 fa56ea01",
     );
-    let Message::Open(open) = parse(&bytes) else { panic!() };
+    let Message::Open(open) = parse(&bytes) else {
+        panic!()
+    };
     assert_eq!(open.my_as, AS_TRANS);
     assert_eq!(open.asn(), 4_200_000_001);
     reemits(&Message::Open(open), &bytes);
@@ -257,7 +281,9 @@ fn open_vector_with_capabilities_in_separate_parameters_and_gr_families() {
          02 02 02 00
          02 08 40 06 812c 0002 01 80",
     );
-    let Message::Open(open) = parse(&bytes) else { panic!() };
+    let Message::Open(open) = parse(&bytes) else {
+        panic!()
+    };
     assert_eq!(
         open.capabilities,
         vec![
@@ -398,7 +424,9 @@ fn update_vector_unknown_optional_transitive_attribute_is_kept() {
     let mut attrs = mandatory_v4();
     attrs.extend_from_slice(&unhex("e0 63 02 abcd"));
     let bytes = update(&[], &attrs, &unhex("18 c6120a"));
-    let Message::Update(u) = parse(&bytes) else { panic!() };
+    let Message::Update(u) = parse(&bytes) else {
+        panic!()
+    };
     assert_eq!(
         u.attributes.other,
         vec![RawAttribute {
@@ -423,7 +451,9 @@ fn extended_length_attribute_is_read_and_written_when_needed() {
     attrs.extend_from_slice(&[0xd0, 0x08, 0x01, 0x18]);
     attrs.extend_from_slice(&value);
     let bytes = update(&[], &attrs, &unhex("20 c6120a32"));
-    let Message::Update(u) = parse(&bytes) else { panic!() };
+    let Message::Update(u) = parse(&bytes) else {
+        panic!()
+    };
     assert_eq!(u.attributes.communities, communities);
     reemits(&Message::Update(u), &bytes);
 }
@@ -436,8 +466,13 @@ fn notification_and_route_refresh_vectors() {
     reemits(&Message::Notification(n), &hold);
 
     let cease = unhex("ffffffffffffffffffffffffffffffff 001a 03 06 02 04 62796521");
-    let Message::Notification(n) = parse(&cease) else { panic!() };
-    assert_eq!((n.code, n.subcode, &n.data[..]), (ErrorCode::Cease, 2, &b"\x04bye!"[..]));
+    let Message::Notification(n) = parse(&cease) else {
+        panic!()
+    };
+    assert_eq!(
+        (n.code, n.subcode, &n.data[..]),
+        (ErrorCode::Cease, 2, &b"\x04bye!"[..])
+    );
 
     let rr = unhex("ffffffffffffffffffffffffffffffff 0017 05 0002 00 01");
     let r = RouteRefresh {
@@ -463,7 +498,9 @@ fn prefixes_clear_host_bits_and_encode_only_significant_octets() {
     assert_eq!(Prefix::host("2001:db8::1".parse().unwrap()).len(), 128);
     // Trailing bits set on the wire are dropped when parsing.
     let bytes = update(&[], &mandatory_v4(), &unhex("14 c6120f"));
-    let Message::Update(u) = parse(&bytes) else { panic!() };
+    let Message::Update(u) = parse(&bytes) else {
+        panic!()
+    };
     assert_eq!(u.nlri, vec![p("198.18.0.0/20")]);
 }
 

@@ -33,7 +33,11 @@ fn an_active_and_a_passive_session_reach_established() {
     assert_eq!(n.peer_as, 64500);
     assert_eq!(n.peer_id, B_ID);
     assert_eq!(n.hold_time, Duration::from_secs(9));
-    assert_eq!(n.keepalive, Duration::from_secs(3), "hold / 3 (RFC 4271 §10)");
+    assert_eq!(
+        n.keepalive,
+        Duration::from_secs(3),
+        "hold / 3 (RFC 4271 §10)"
+    );
     assert!(n.four_octet_as && n.route_refresh);
     assert_eq!(n.families, [Family::Ipv4Unicast, Family::Ipv6Unicast]);
     assert!(n.peer_restart.is_some());
@@ -50,7 +54,12 @@ fn an_active_and_a_passive_session_reach_established() {
         .collect();
     assert_eq!(
         states,
-        [State::Active, State::OpenSent, State::OpenConfirm, State::Established]
+        [
+            State::Active,
+            State::OpenSent,
+            State::OpenConfirm,
+            State::Established
+        ]
     );
     assert!(p
         .actions(Side::B, 0)
@@ -90,21 +99,36 @@ fn routes_announced_before_established_go_out_with_their_attributes_then_end_of_
         "RFC 4271 §5.1.2: our AS prepended towards an external peer"
     );
     assert_eq!(v4.next_hop, Some(A_ID));
-    assert_eq!(v4.local_pref, None, "RFC 4271 §5.1.5: never to an external peer");
+    assert_eq!(
+        v4.local_pref, None,
+        "RFC 4271 §5.1.5: never to an external peer"
+    );
     assert_eq!(v4.med, Some(10));
     assert_eq!(v4.communities, [64512 << 16 | 100]);
     assert_eq!(v4.large_communities.len(), 1);
     let v6 = updates[2].attributes.mp_reach.as_ref().unwrap();
-    assert_eq!(v6.next_hop.global, "2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap());
+    assert_eq!(
+        v6.next_hop.global,
+        "2001:db8::1".parse::<std::net::Ipv6Addr>().unwrap()
+    );
     assert_eq!(v6.nlri, [prefix("2001:db8:10::50/128")]);
 
     // B's driver hears both routes, with next hops.
     let (ann, wd) = p.routes(Side::B, 0);
-    assert_eq!(ann, [prefix("198.18.10.50/32"), prefix("2001:db8:10::50/128")]);
+    assert_eq!(
+        ann,
+        [prefix("198.18.10.50/32"), prefix("2001:db8:10::50/128")]
+    );
     assert!(wd.is_empty());
     let r = p.b.received_route(&prefix("2001:db8:10::50/128")).unwrap();
-    assert_eq!(r.next_hop, "2001:db8::1".parse::<std::net::IpAddr>().unwrap());
-    assert_eq!(r.attributes.mp_reach, None, "shared attributes without the NLRI");
+    assert_eq!(
+        r.next_hop,
+        "2001:db8::1".parse::<std::net::IpAddr>().unwrap()
+    );
+    assert_eq!(
+        r.attributes.mp_reach, None,
+        "shared attributes without the NLRI"
+    );
     assert_eq!(p.b.received_count(), 2);
 }
 
@@ -127,16 +151,23 @@ fn announce_and_withdraw_while_established_send_one_update_each() {
     p.pump();
     let sent = p.sent(Side::A, mark);
     assert_eq!(sent.len(), 4);
-    let Message::Update(w4) = &sent[2] else { panic!() };
+    let Message::Update(w4) = &sent[2] else {
+        panic!()
+    };
     assert_eq!(w4.withdrawn, [prefix("198.18.10.51/32")]);
-    let Message::Update(w6) = &sent[3] else { panic!() };
+    let Message::Update(w6) = &sent[3] else {
+        panic!()
+    };
     assert_eq!(
         w6.attributes.mp_unreach.as_ref().unwrap().withdrawn,
         [prefix("2001:db8:10::51/128")]
     );
     let (ann, wd) = p.routes(Side::B, mark);
     assert_eq!(ann.len(), 2);
-    assert_eq!(wd, [prefix("198.18.10.51/32"), prefix("2001:db8:10::51/128")]);
+    assert_eq!(
+        wd,
+        [prefix("198.18.10.51/32"), prefix("2001:db8:10::51/128")]
+    );
     assert_eq!(p.b.received_count(), 0);
     // A changed attribute is a new UPDATE replacing the route.
     let mark = p.log.len();
@@ -158,7 +189,8 @@ fn internal_peers_get_local_pref_and_an_empty_as_path() {
     b.peer_as = 64512;
     let mut p = Pair::established(a, b);
     p.a.announce(vip("198.18.10.50/32")).unwrap();
-    p.a.announce(Route::host("198.18.10.53".parse().unwrap())).unwrap();
+    p.a.announce(Route::host("198.18.10.53".parse().unwrap()))
+        .unwrap();
     p.pump();
     let lp = |s: &str| {
         p.b.received_route(&prefix(s))
@@ -171,7 +203,6 @@ fn internal_peers_get_local_pref_and_an_empty_as_path() {
         "RFC 4271 §5.1.5: 100 when none is set"
     );
 }
-
 
 #[test]
 fn a_family_the_peer_lacks_is_not_sent_and_announce_refuses_disabled_families() {
@@ -212,7 +243,9 @@ fn route_refresh_resends_the_family() {
     p.input(Side::A, Input::Message(rr));
     let sent = p.sent(Side::A, mark);
     assert_eq!(sent.len(), 1, "RFC 2918 §4: the IPv6 routes only");
-    let Message::Update(u) = &sent[0] else { panic!() };
+    let Message::Update(u) = &sent[0] else {
+        panic!()
+    };
     assert_eq!(u.attributes.mp_reach.as_ref().unwrap().nlri.len(), 1);
 }
 
@@ -222,17 +255,23 @@ fn a_large_as_towards_a_two_octet_peer_goes_as_as_trans_with_as4_path() {
     c.local_as = 4_200_000_001;
     let mut s = Solo::new(c);
     let mut open = peer_open(64500, B_ID, 9);
-    open.capabilities.retain(|c| !matches!(c, Capability::FourOctetAs(_)));
+    open.capabilities
+        .retain(|c| !matches!(c, Capability::FourOctetAs(_)));
     let out = s.establish(open);
-    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else { panic!() };
+    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else {
+        panic!()
+    };
     assert_eq!(ours.my_as, AS_TRANS, "RFC 6793 §4.1");
     assert_eq!(ours.asn(), 4_200_000_001);
     assert!(!s.s.negotiated().unwrap().four_octet_as);
     let out = {
-        s.s.announce(Route::host("198.18.10.50".parse().unwrap())).unwrap();
+        s.s.announce(Route::host("198.18.10.50".parse().unwrap()))
+            .unwrap();
         std::iter::from_fn(|| s.s.poll_action()).collect::<Vec<_>>()
     };
-    let Action::Send(bytes) = &out[0] else { panic!() };
+    let Action::Send(bytes) = &out[0] else {
+        panic!()
+    };
     let (Message::Update(u), _) = Message::parse_with(bytes, Ctx::TWO_OCTET_AS).unwrap() else {
         panic!()
     };
@@ -263,7 +302,9 @@ fn received_routes_loops_own_next_hop_and_treat_as_withdraw() {
     let mut s = Solo::new(node_config());
     s.establish(peer_open(64500, B_ID, 9));
     let out = s.feed(&router_update("198.18.99.0/24", vec![64500, 65001]));
-    let Some(Action::Routes { announced, .. }) = out.first() else { panic!("{out:?}") };
+    let Some(Action::Routes { announced, .. }) = out.first() else {
+        panic!("{out:?}")
+    };
     assert_eq!(announced[0].next_hop, std::net::IpAddr::V4(B_ID));
     assert!(Arc::strong_count(&announced[0].attributes) >= 1);
     // RFC 4271 §9.1.2: our own AS in the path: the route is not used (and replaces the old).
@@ -281,13 +322,21 @@ fn received_routes_loops_own_next_hop_and_treat_as_withdraw() {
     let bad = update_with_bad_origin("198.18.97.0/24");
     let out = s.handle(Input::Bytes(bad));
     assert_eq!(s.s.state(), State::Established);
-    assert!(matches!(&out[..], [Action::Routes { withdrawn, .. }] if withdrawn == &[prefix("198.18.97.0/24")]));
+    assert!(
+        matches!(&out[..], [Action::Routes { withdrawn, .. }] if withdrawn == &[prefix("198.18.97.0/24")])
+    );
 }
 
 fn update_with_bad_origin(nlri: &str) -> Vec<u8> {
-    let good = router_update(nlri, vec![64500]).to_bytes(Ctx::default()).unwrap();
+    let good = router_update(nlri, vec![64500])
+        .to_bytes(Ctx::default())
+        .unwrap();
     // The ORIGIN value is the octet after `40 01 01` in the attribute list.
-    let at = good.windows(3).position(|w| w == [0x40, 0x01, 0x01]).unwrap() + 3;
+    let at = good
+        .windows(3)
+        .position(|w| w == [0x40, 0x01, 0x01])
+        .unwrap()
+        + 3;
     let mut bad = good;
     bad[at] = 7;
     bad

@@ -58,7 +58,10 @@ fn our_own_identifier_is_2_3_on_internal_sessions_only() {
     s.establish(peer_open(64500, A_ID, 9));
     // Zero is refused by the codec.
     assert_eq!(
-        refused(node_config(), message(1, &open_body(4, 64500, 9, [0; 4], &[]))),
+        refused(
+            node_config(),
+            message(1, &open_body(4, 64500, 9, [0; 4], &[]))
+        ),
         (2, 3, vec![])
     );
 }
@@ -78,7 +81,10 @@ fn hold_times_of_one_or_two_or_below_our_floor_are_2_6() {
     // Zero is always acceptable (no keepalives).
     let mut s = Solo::new(c);
     s.establish(peer_open(64500, B_ID, 0));
-    assert_eq!(s.s.negotiated().unwrap().hold_time, std::time::Duration::ZERO);
+    assert_eq!(
+        s.s.negotiated().unwrap().hold_time,
+        std::time::Duration::ZERO
+    );
 }
 
 #[test]
@@ -98,9 +104,8 @@ fn a_required_family_the_peer_lacks_is_2_7_naming_it() {
     let mut c = node_config();
     c.require_families = true;
     let mut open = peer_open(64500, B_ID, 9);
-    open.capabilities.retain(|c| {
-        *c != Capability::Multiprotocol(AfiSafi { afi: 2, safi: 1 })
-    });
+    open.capabilities
+        .retain(|c| *c != Capability::Multiprotocol(AfiSafi { afi: 2, safi: 1 }));
     // RFC 5492 §5: the data holds the capability we wanted.
     assert_eq!(
         refused(c, open_bytes(open.clone())),
@@ -134,10 +139,7 @@ fn a_header_error_in_open_sent_is_answered_in_kind() {
     let mut bytes = open_bytes(peer_open(64500, B_ID, 9));
     bytes[0] = 0;
     assert_eq!(refused(node_config(), bytes), (1, 1, vec![]));
-    assert_eq!(
-        refused(node_config(), message(9, &[])),
-        (1, 3, vec![9])
-    );
+    assert_eq!(refused(node_config(), message(9, &[])), (1, 3, vec![9]));
 }
 
 #[test]
@@ -201,6 +203,10 @@ fn manual_stop_sends_a_cease_and_connections_in_idle_are_refused() {
     let out = s.handle(Input::ManualStop);
     assert_eq!(notification(&out), Some((6, 2, vec![])), "RFC 4486 §4");
     assert_eq!(s.s.state(), State::Idle);
-    assert_eq!(s.s.poll_timeout(), None, "no automatic restart after a manual stop");
+    assert_eq!(
+        s.s.poll_timeout(),
+        None,
+        "no automatic restart after a manual stop"
+    );
     assert_eq!(s.handle(Input::TcpConnected), [Action::Close]);
 }

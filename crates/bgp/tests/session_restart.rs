@@ -154,7 +154,10 @@ fn no_retention_without_the_capability_after_a_notification_or_when_we_do_not_he
 
     // RFC 4724 (before RFC 8538): a NOTIFICATION ends graceful handling.
     let mut s = with_two_routes(gr_open(true));
-    let out = s.feed(&Message::Notification(Notification::new(ErrorCode::Cease, 2)));
+    let out = s.feed(&Message::Notification(Notification::new(
+        ErrorCode::Cease,
+        2,
+    )));
     assert_eq!(withdrawn(&out).len(), 2);
 
     // Hold timer expiry: we send a NOTIFICATION, so the same.
@@ -167,7 +170,9 @@ fn no_retention_without_the_capability_after_a_notification_or_when_we_do_not_he
     c.graceful_restart = None;
     let mut s = Solo::new(c);
     let out = s.establish(gr_open(true));
-    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else { panic!() };
+    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else {
+        panic!()
+    };
     assert!(!ours
         .capabilities
         .iter()
@@ -181,7 +186,9 @@ fn no_retention_without_the_capability_after_a_notification_or_when_we_do_not_he
 fn our_open_advertises_helper_only_graceful_restart() {
     let mut s = Solo::new(node_config());
     let out = s.open_sent();
-    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else { panic!() };
+    let Some(Message::Open(ours)) = sent(&out).into_iter().next() else {
+        panic!()
+    };
     assert!(ours.capabilities.contains(&Capability::GracefulRestart {
         restarting: false,
         notification: false,

@@ -26,7 +26,10 @@ fn keepalives_every_third_of_the_hold_time_keep_the_session_up_for_hours() {
         .iter()
         .filter(|m| **m == Message::Keepalive)
         .count();
-    assert!((3599..=3601).contains(&keepalives), "{keepalives} in 3 h at 3 s");
+    assert!(
+        (3599..=3601).contains(&keepalives),
+        "{keepalives} in 3 h at 3 s"
+    );
 }
 
 #[test]
@@ -43,7 +46,10 @@ fn a_silent_peer_is_dropped_at_the_hold_time_with_notification_4() {
         .find(|(_, s, a)| *s == Side::A && matches!(a, Action::Down { .. }))
         .unwrap();
     let after = down.0 - cut;
-    assert!(after > secs(6) && after <= secs(9), "down {after:?} after the cut");
+    assert!(
+        after > secs(6) && after <= secs(9),
+        "down {after:?} after the cut"
+    );
     assert!(matches!(
         &down.2,
         Action::Down {
@@ -52,7 +58,9 @@ fn a_silent_peer_is_dropped_at_the_hold_time_with_notification_4() {
         }
     ));
     let n = p.sent(Side::A, mark);
-    assert!(matches!(n.last(), Some(Message::Notification(n)) if n.code.to_u8() == 4 && n.subcode == 0));
+    assert!(
+        matches!(n.last(), Some(Message::Notification(n)) if n.code.to_u8() == 4 && n.subcode == 0)
+    );
 }
 
 #[test]
@@ -119,7 +127,11 @@ fn the_open_wait_is_four_minutes() {
     s.open_sent();
     assert!(s.advance(secs(239)).is_empty());
     let out = s.advance(secs(1));
-    assert_eq!(notification(&out), Some((4, 0, vec![])), "RFC 4271 §8.2.2 OpenSent");
+    assert_eq!(
+        notification(&out),
+        Some((4, 0, vec![])),
+        "RFC 4271 §8.2.2 OpenSent"
+    );
     assert_eq!(s.s.state(), State::Idle);
 }
 

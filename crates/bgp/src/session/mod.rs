@@ -128,6 +128,7 @@ impl Config {
 }
 
 /// Events from the outside (RFC 4271 §8.1.2-§8.1.5, the ones a driver produces).
+#[allow(clippy::large_enum_variant)] // as `Message`: short-lived, not boxed
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     /// Event 1 (ManualStart) or 5 (ManualStart_with_PassiveTcpEstablishment, per config).

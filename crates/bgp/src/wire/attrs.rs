@@ -264,14 +264,14 @@ fn decode(
         }
         COMMUNITIES => {
             // RFC 7606 §7.8: the length must be a non-zero multiple of 4.
-            if value.is_empty() || value.len() % 4 != 0 {
+            if value.is_empty() || !value.len().is_multiple_of(4) {
                 return Err(Invalid::OptionalAttribute(whole.to_vec()));
             }
             attrs.communities = value.chunks_exact(4).map(u32_at).collect();
         }
         LARGE_COMMUNITY => {
             // RFC 8092 §5: the length must be a non-zero multiple of 12.
-            if value.is_empty() || value.len() % 12 != 0 {
+            if value.is_empty() || !value.len().is_multiple_of(12) {
                 return Err(Invalid::OptionalAttribute(whole.to_vec()));
             }
             attrs.large_communities = value

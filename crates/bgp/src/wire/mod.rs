@@ -57,6 +57,9 @@ impl Default for Ctx {
     }
 }
 
+/// One BGP message. An UPDATE is much larger than the others; messages are short-lived
+/// (parsed, handled, dropped), so it is not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Message {
     Open(Open),
@@ -157,13 +160,10 @@ impl Message {
             }
         };
         let len = out.len() - start;
-        let result = body.and_then(|()| {
-            if len > MAX_MESSAGE_LEN {
-                Err(EmitError::TooLong)
-            } else {
-                Ok(())
-            }
-        });
+        let result = match body {
+            Ok(()) if len > MAX_MESSAGE_LEN => Err(EmitError::TooLong),
+            other => other,
+        };
         match result {
             Ok(()) => {
                 out[start + 16..start + 18].copy_from_slice(&(len as u16).to_be_bytes());

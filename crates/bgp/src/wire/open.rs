@@ -85,7 +85,7 @@ impl Capability {
                 Capability::FourOctetAs(u32::from_be_bytes(b))
             }
             CAP_GRACEFUL_RESTART => {
-                if value.len() < 2 || (value.len() - 2) % 4 != 0 {
+                if value.len() < 2 || !(value.len() - 2).is_multiple_of(4) {
                     return Err(Invalid::MalformedOpen);
                 }
                 let head = u16::from_be_bytes([value[0], value[1]]);

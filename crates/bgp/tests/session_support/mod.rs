@@ -147,17 +147,13 @@ impl Pair {
                     self.queue.push_back((side, Input::TcpFailed));
                 }
             }
-            Action::Send(bytes) => {
-                if self.connected && self.link_up {
-                    self.queue.push_back((side.other(), Input::Bytes(bytes)));
-                }
+            Action::Send(bytes) if self.connected && self.link_up => {
+                self.queue.push_back((side.other(), Input::Bytes(bytes)));
             }
-            Action::Close => {
-                if self.connected {
-                    self.connected = false;
-                    if self.link_up {
-                        self.queue.push_back((side.other(), Input::TcpFailed));
-                    }
+            Action::Close if self.connected => {
+                self.connected = false;
+                if self.link_up {
+                    self.queue.push_back((side.other(), Input::TcpFailed));
                 }
             }
             _ => {}
@@ -219,7 +215,14 @@ impl Pair {
         let mut ann = Vec::new();
         let mut wd = Vec::new();
         for (_, s, a) in &self.log[from..] {
-            if let (true, Action::Routes { announced, withdrawn }) = (*s == side, a) {
+            if let (
+                true,
+                Action::Routes {
+                    announced,
+                    withdrawn,
+                },
+            ) = (*s == side, a)
+            {
                 ann.extend(announced.iter().map(|r| r.prefix));
                 wd.extend(withdrawn.iter().copied());
             }
