@@ -60,7 +60,7 @@ impl Session {
             self.set_state(State::Active);
         } else {
             self.timers
-                .start(Timer::ConnectRetry, now + self.config.connect_retry);
+                .start(Timer::ConnectRetry, now + self.connect_retry());
             self.actions.push_back(Action::Connect);
             self.set_state(State::Connect);
         }
@@ -117,7 +117,7 @@ impl Session {
                 // rather than dropping to Idle, so the session keeps retrying.
                 if !self.config.passive {
                     self.timers
-                        .start(Timer::ConnectRetry, now + self.config.connect_retry);
+                        .start(Timer::ConnectRetry, now + self.connect_retry());
                 }
                 self.set_state(State::Active);
             }
@@ -129,7 +129,7 @@ impl Session {
                 self.rx.clear();
                 if !self.config.passive {
                     self.timers
-                        .start(Timer::ConnectRetry, now + self.config.connect_retry);
+                        .start(Timer::ConnectRetry, now + self.connect_retry());
                 }
                 self.set_state(State::Active);
             }
@@ -248,13 +248,13 @@ impl Session {
             (Timer::ConnectRetry, State::Connect) => {
                 self.actions.push_back(Action::Close);
                 self.timers
-                    .start(Timer::ConnectRetry, now + self.config.connect_retry);
+                    .start(Timer::ConnectRetry, now + self.connect_retry());
                 self.actions.push_back(Action::Connect);
             }
             // RFC 4271 §8.2.2 Active, Event 9: connect, Connect.
             (Timer::ConnectRetry, State::Active) => {
                 self.timers
-                    .start(Timer::ConnectRetry, now + self.config.connect_retry);
+                    .start(Timer::ConnectRetry, now + self.connect_retry());
                 self.actions.push_back(Action::Connect);
                 self.set_state(State::Connect);
             }
@@ -275,6 +275,11 @@ impl Session {
             (Timer::GrRestart | Timer::GrStale, _) => self.on_restart_timer(),
             _ => {}
         }
+    }
+
+    /// At least a second, so a zero in the config cannot spin `handle_timeout`.
+    fn connect_retry(&self) -> Duration {
+        self.config.connect_retry.max(Duration::from_secs(1))
     }
 
     pub(super) fn hold_time(&self) -> Duration {
