@@ -40,13 +40,7 @@ fn config() -> Config {
 
 #[test]
 fn mutated_streams_never_break_a_session() {
-    let mut stream = Vec::new();
-    for (name, bytes) in vectors::frr() {
-        if name == "open-2" {
-            break;
-        }
-        stream.extend(bytes);
-    }
+    let stream = vectors::first_connection(vectors::frr());
     let mut rng = Rng(7);
     let mut outcomes = [0usize; 2];
     for _ in 0..RUNS {

@@ -25,6 +25,8 @@ def read_msgs(sock, seconds):
             chunk = sock.recv(65536)
         except socket.timeout:
             continue
+        except ConnectionResetError:
+            break
         if not chunk:
             break
         buf += chunk

@@ -1,11 +1,35 @@
 //! Byte vectors shared by the codec tests: messages captured from FRR bgpd 8.4.4
-//! (`frr-vectors.txt`, made by `capture-frr.sh`) and helpers to build messages by hand.
+//! (`frr-vectors.txt`, made by `capture-frr.sh`) and GoBGP 3.10.0 (`gobgp-vectors.txt`,
+//! `capture-gobgp.sh`), and helpers to build messages by hand.
 #![allow(dead_code)]
 
 /// The captured messages, by name (`open-1`, `update-3`, ...), in the order received.
 pub fn frr() -> Vec<(&'static str, Vec<u8>)> {
-    include_str!("frr-vectors.txt")
-        .lines()
+    captured(include_str!("frr-vectors.txt"))
+}
+
+pub fn gobgp() -> Vec<(&'static str, Vec<u8>)> {
+    captured(include_str!("gobgp-vectors.txt"))
+}
+
+pub fn gobgp_vector(name: &str) -> Vec<u8> {
+    gobgp()
+        .into_iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no captured vector {name}"))
+        .1
+}
+
+/// The messages of one implementation's capture up to its second connection.
+pub fn first_connection(all: Vec<(&'static str, Vec<u8>)>) -> Vec<u8> {
+    all.into_iter()
+        .take_while(|(n, _)| *n != "open-2")
+        .flat_map(|(_, b)| b)
+        .collect()
+}
+
+fn captured(text: &'static str) -> Vec<(&'static str, Vec<u8>)> {
+    text.lines()
         .filter_map(|line| line.split_once(' '))
         .map(|(name, hex)| (name, unhex(hex)))
         .collect()

@@ -1,6 +1,7 @@
-//! FRR bgpd 8.4.4's side of a real session (captured by vectors/capture-frr.sh) replayed
-//! into a session configured as its peer, in odd-sized chunks as a socket may deliver them:
-//! the session comes up and holds FRR's routes with their attributes.
+//! FRR bgpd 8.4.4's and GoBGP 3.10.0's side of a real session (captured by
+//! vectors/capture-*.sh) replayed into a session configured as their peer, in odd-sized
+//! chunks as a socket may deliver them: the session comes up and holds their routes with
+//! their attributes.
 
 mod session_support;
 #[path = "vectors/mod.rs"]
@@ -24,14 +25,7 @@ fn as_frr_peer() -> Config {
 
 /// FRR's messages of the first connection, in order, as one byte stream.
 fn frr_stream() -> Vec<u8> {
-    let mut stream = Vec::new();
-    for (name, bytes) in vectors::frr() {
-        if name == "open-2" {
-            break;
-        }
-        stream.extend(bytes);
-    }
-    stream
+    vectors::first_connection(vectors::frr())
 }
 
 #[test]
@@ -109,4 +103,22 @@ fn frr_refusing_our_as_is_reported_as_its_notification() {
         Action::Down { reason: bgp::session::DownReason::NotificationReceived(n), .. }
             if n.subcode == 2 && n.data == [0xfd, 0xe7]
     )));
+}
+
+#[test]
+fn gobgp_session_replayed_establishes_with_its_routes() {
+    let mut s = Solo::new(as_frr_peer());
+    s.open_sent();
+    let mut out = Vec::new();
+    for chunk in vectors::first_connection(vectors::gobgp()).chunks(13) {
+        out.extend(s.handle(Input::Bytes(chunk.to_vec())));
+    }
+    assert_eq!(s.s.state(), State::Established, "{out:?}");
+    let n = s.s.negotiated().unwrap();
+    assert!(n.route_refresh);
+    assert_eq!(n.peer_restart.as_ref().unwrap().families, []);
+    assert_eq!(s.s.received_count(), 2);
+    let v6 = s.s.received_route(&prefix("2001:db8::50/128")).unwrap();
+    assert_eq!(v6.next_hop, "2001:db8::1".parse::<IpAddr>().unwrap());
+    assert!(session_support::notification(&out).is_none());
 }
