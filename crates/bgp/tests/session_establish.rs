@@ -307,6 +307,14 @@ fn received_routes_loops_own_next_hop_and_treat_as_withdraw() {
     };
     assert_eq!(announced[0].next_hop, std::net::IpAddr::V4(B_ID));
     assert!(Arc::strong_count(&announced[0].attributes) >= 1);
+    // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored.
+    let mut with_lp = router_update("198.18.96.0/24", vec![64500]);
+    if let Message::Update(u) = &mut with_lp {
+        u.attributes.local_pref = Some(500);
+    }
+    s.feed(&with_lp);
+    let r = s.s.received_route(&prefix("198.18.96.0/24")).unwrap();
+    assert_eq!(r.attributes.local_pref, None);
     // RFC 4271 §9.1.2: our own AS in the path: the route is not used (and replaces the old).
     let out = s.feed(&router_update("198.18.99.0/24", vec![64500, 64512]));
     assert!(matches!(&out[..], [Action::Routes { announced, withdrawn }]

@@ -202,6 +202,7 @@ fn manual_stop_sends_a_cease_and_connections_in_idle_are_refused() {
     s.establish(peer_open(64500, B_ID, 9));
     let out = s.handle(Input::ManualStop);
     assert_eq!(notification(&out), Some((6, 2, vec![])), "RFC 4486 §4");
+    assert_eq!(sent(&out).len(), 1, "one Cease, nothing else");
     assert_eq!(s.s.state(), State::Idle);
     assert_eq!(
         s.s.poll_timeout(),

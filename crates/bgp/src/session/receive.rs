@@ -152,9 +152,12 @@ impl Session {
         if let Some(r) = &attrs.mp_reach {
             reach.extend(r.nlri.iter().map(|p| (*p, IpAddr::V6(r.next_hop.global))));
         }
+        let internal = self.config.is_internal();
         let shared = Arc::new(PathAttributes {
             mp_reach: None,
             mp_unreach: None,
+            // RFC 4271 §5.1.5: LOCAL_PREF from an external peer is ignored.
+            local_pref: attrs.local_pref.filter(|_| internal),
             ..attrs.clone()
         });
         let mut announced = Vec::new();
