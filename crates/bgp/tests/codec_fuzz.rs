@@ -1,5 +1,5 @@
 //! Runs the fuzz target's body (`bgp::wire::fuzz_parse`) as an ordinary test: over the seed
-//! corpus kept for `cargo fuzz` (fuzz/corpus/parse: FRR's messages and hand-built ones), then
+//! corpus kept for `cargo fuzz` (fuzz/seeds: FRR's and GoBGP's messages and a hand-built one), then
 //! over deterministic pseudo-random and mutated inputs, so the target builds and runs under
 //! `cargo test` without a fuzzing toolchain.
 
@@ -31,7 +31,7 @@ impl Rng {
 }
 
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/parse");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
     let mut seeds: Vec<Vec<u8>> = fs::read_dir(&dir)
         .expect("seed corpus")
         .map(|e| fs::read(e.unwrap().path()).unwrap())
