@@ -68,7 +68,7 @@ fn an_active_and_a_passive_session_reach_established() {
 }
 
 #[test]
-fn routes_announced_before_established_go_out_with_their_attributes_then_end_of_rib() {
+fn routes_announced_before_established_go_out_with_their_attributes_then_end_of_rib_both_ways() {
     let (a, b) = ebgp();
     let mut p = Pair::new(a, b);
     p.a.announce(vip("198.18.10.50/32")).unwrap();
@@ -130,6 +130,16 @@ fn routes_announced_before_established_go_out_with_their_attributes_then_end_of_
         "shared attributes without the NLRI"
     );
     assert_eq!(p.b.received_count(), 2);
+
+    // And the other way: B's route reaches A with B's AS and next hop.
+    let mark = p.log.len();
+    p.b.announce(Route::host("198.18.20.1".parse().unwrap()))
+        .unwrap();
+    p.pump();
+    assert_eq!(p.routes(Side::A, mark).0, [prefix("198.18.20.1/32")]);
+    let r = p.a.received_route(&prefix("198.18.20.1/32")).unwrap();
+    assert_eq!(r.next_hop, std::net::IpAddr::V4(B_ID));
+    assert_eq!(r.attributes.as_path.as_ref().unwrap()[0].asns, [64500]);
 }
 
 #[test]
