@@ -83,6 +83,17 @@ fn the_hold_time_is_the_smaller_of_both_and_zero_means_no_keepalives() {
 }
 
 #[test]
+fn a_configured_hold_time_of_one_or_two_is_sent_as_three_and_keepalive_zero_is_the_default() {
+    let (mut a, b) = ebgp();
+    a.hold_time = 2;
+    a.keepalive = Some(0);
+    let p = Pair::established(a, b);
+    let n = p.a.negotiated().unwrap();
+    assert_eq!((n.hold_time, n.keepalive), (secs(3), secs(1)));
+    assert_eq!(p.b.negotiated().unwrap().hold_time, secs(3));
+}
+
+#[test]
 fn a_configured_keepalive_shorter_than_a_third_is_used() {
     let (mut a, b) = ebgp();
     a.keepalive = Some(1);

@@ -34,6 +34,14 @@ pub struct Negotiated {
     pub peer_restart: Option<PeerRestart>,
 }
 
+/// RFC 4271 §4.2: the hold time is 0 or at least 3 s; a configured 1 or 2 becomes 3.
+fn proposed_hold(config: &Config) -> u16 {
+    match config.hold_time {
+        1 | 2 => 3,
+        h => h,
+    }
+}
+
 /// The OPEN we send.
 pub fn our_open(config: &Config) -> Message {
     let mut capabilities = Vec::new();
@@ -58,7 +66,7 @@ pub fn our_open(config: &Config) -> Message {
     capabilities.push(Capability::FourOctetAs(config.local_as));
     Message::Open(Open {
         my_as: u16::try_from(config.local_as).unwrap_or(AS_TRANS),
-        hold_time: config.hold_time,
+        hold_time: proposed_hold(config),
         bgp_id: config.router_id,
         capabilities,
     })
@@ -80,10 +88,10 @@ pub fn check_open(config: &Config, open: &Open) -> Result<Negotiated, Invalid> {
     if open.hold_time != 0 && open.hold_time < config.min_hold_time {
         return Err(Invalid::UnacceptableHoldTime(open.hold_time));
     }
-    let hold = open.hold_time.min(config.hold_time);
+    let hold = open.hold_time.min(proposed_hold(config));
     let keepalive = match config.keepalive {
-        Some(k) => k.min(hold / 3),
-        None => hold / 3,
+        Some(k) if k > 0 => k.min(hold / 3),
+        _ => hold / 3,
     };
 
     let mut offered = Vec::new();
