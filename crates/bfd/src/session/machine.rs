@@ -1,0 +1,280 @@
+//! State transitions (RFC 5880 §6.2, §6.8.6), detection (§6.8.4), Poll Sequences (§6.5,
+//! §6.8.3), transmission (§6.8.7) and administrative control (§6.8.16).
+
+use std::time::{Duration, Instant};
+
+use super::timers::{self, advertised_tx, to_us};
+use super::{Action, Discard, Session};
+use crate::packet::{Auth, ControlRepr, Diagnostic, State};
+
+impl Session {
+    /// The rest of the §6.8.6 reception procedure, for a packet `accept` let through.
+    pub(super) fn on_packet(&mut self, now: Instant, p: &ControlRepr) -> Result<(), Discard> {
+        // §6.8.6: "Set bfd.RemoteDiscr to the value of My Discriminator. Set
+        // bfd.RemoteState to the value of the State (Sta) field. Set bfd.RemoteDemandMode to
+        // the value of the Demand (D) bit. Set bfd.RemoteMinRxInterval to the value of
+        // Required Min RX Interval." The detection time inputs come from the same packet
+        // (§6.8.4).
+        let remote_rx_was_zero = self.remote_min_rx_us == 0;
+        self.remote_discr = p.my_discr;
+        self.remote_state = p.state;
+        self.remote_demand = p.demand;
+        self.remote_min_rx_us = p.required_min_rx_us;
+        self.remote_desired_tx_us = p.desired_min_tx_us;
+        self.remote_detect_mult = p.detect_mult;
+
+        // §6.8.6: "If the Final (F) bit is set and there is a Poll Sequence in progress, the
+        // Poll Sequence MUST be terminated."
+        if p.final_ && self.poll.is_some() {
+            self.finish_poll();
+        }
+
+        // §6.8.6: "If bfd.SessionState is AdminDown: Discard the packet."
+        if self.state == State::AdminDown {
+            return Err(Discard::AdminDown);
+        }
+
+        // §6.8.6, the state table of §6.2.
+        match (self.state, p.state) {
+            // "If received state is AdminDown: If bfd.SessionState is not Down: Set
+            // bfd.LocalDiag to 3 (Neighbor signaled session down), Set bfd.SessionState to
+            // Down."
+            (State::Down, State::AdminDown) => {}
+            (_, State::AdminDown) => {
+                self.go_down(now, Diagnostic::NeighborSignaledSessionDown);
+            }
+            // "If bfd.SessionState is Down: If received State is Down: Set bfd.SessionState
+            // to Init. Else if received State is Init: Set bfd.SessionState to Up."
+            (State::Down, State::Down) => self.change_state(now, State::Init),
+            (State::Down, State::Init) => self.change_state(now, State::Up),
+            // "Else if bfd.SessionState is Init: If received State is Init or Up: Set
+            // bfd.SessionState to Up."
+            (State::Init, State::Init | State::Up) => self.change_state(now, State::Up),
+            // "Else (bfd.SessionState is Up): If received State is Down: Set bfd.LocalDiag
+            // to 3 (Neighbor signaled session down), Set bfd.SessionState to Down."
+            (State::Up, State::Down) => {
+                self.go_down(now, Diagnostic::NeighborSignaledSessionDown);
+            }
+            _ => {}
+        }
+
+        // §6.8.6 / §6.8.7: "If bfd.RemoteDemandMode is 1, bfd.SessionState is Up, and
+        // bfd.RemoteSessionState is Up, Demand mode is active on the remote system and the
+        // local system MUST cease the periodic transmission of BFD Control packets." When it
+        // is not (or the remote's Required Min RX became non-zero), periodic transmission
+        // resumes; §6.8.7: the first packet then "MUST NOT be delayed".
+        if self.tx_interval().is_none() {
+            self.timers.transmit = None;
+        } else if self.timers.transmit.is_none() || remote_rx_was_zero {
+            self.timers.transmit = Some(now);
+        }
+
+        // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet to the remote
+        // system with the Poll (P) bit clear, and the Final (F) bit set"; §6.8.7: "as soon as
+        // practicable, without respect to the transmission timer".
+        if p.poll {
+            self.send(false, true);
+        }
+
+        // §6.8.4: the packet was not discarded, so Detection Time restarts from now.
+        self.timers.detect = self.detection_time().map(|d| now + d);
+        Ok(())
+    }
+
+    /// §6.8.4: "If Demand mode is not active, and a period of time equal to the Detection
+    /// Time passes without receiving a BFD Control packet from the remote system, and
+    /// bfd.SessionState is Init or Up, the session has gone down -- the local system MUST set
+    /// bfd.SessionState to Down and bfd.LocalDiag to 1 (Control Detection Time Expired)."
+    pub(super) fn on_detection_timeout(&mut self, now: Instant) {
+        if matches!(self.state, State::Init | State::Up) {
+            self.go_down(now, Diagnostic::ControlDetectionTimeExpired);
+        }
+        // §6.8.1 bfd.RemoteDiscr: "reset to zero if Detection Time passes without the
+        // receipt of a valid BFD Control packet". The remote is as good as new: Down, and
+        // bfd.RemoteMinRxInterval back to its initial 1 µs so we keep transmitting.
+        self.remote_discr = 0;
+        self.remote_state = State::Down;
+        self.remote_demand = false;
+        self.remote_detect_mult = 0;
+        if self.remote_min_rx_us == 0 {
+            self.remote_min_rx_us = 1;
+            self.timers.transmit.get_or_insert(now);
+        }
+    }
+
+    /// §6.8.7 periodic transmission; also the trickle of AdminDown packets (§6.8.16).
+    pub(super) fn on_transmit_timer(&mut self, now: Instant) {
+        if self.state == State::AdminDown {
+            if self.admin_down_left == 0 {
+                return;
+            }
+            self.admin_down_left -= 1;
+        }
+        let Some(interval) = self.tx_interval() else {
+            return;
+        };
+        // §6.5: while a Poll Sequence is in progress, periodic packets carry the P bit.
+        self.send(self.poll.is_some(), false);
+        let random = self.rng.next_u32();
+        let next = timers::jittered(interval, self.config.detect_mult, random);
+        self.timers.transmit = Some(now + next);
+    }
+
+    /// §6.8.16: "Set bfd.SessionState to AdminDown, Set bfd.LocalDiag to an appropriate value,
+    /// Cease the transmission of BFD Control packets." So that the peer learns the session is
+    /// AdminDown rather than timing out (RFC 5882 §3.2 tells the two apart), we first send
+    /// AdminDown packets for Detect Mult transmit intervals, as FRR and BIRD do, then cease.
+    pub(super) fn admin_down(&mut self, now: Instant) {
+        if self.state == State::AdminDown {
+            return;
+        }
+        self.change_state_with(now, State::AdminDown, Diagnostic::AdministrativelyDown);
+        self.admin_down_left = self.config.detect_mult.saturating_sub(1);
+        self.timers.detect = None;
+    }
+
+    /// §6.8.16: "If enabling session, Set bfd.SessionState to Down". bfd.LocalDiag keeps
+    /// telling why the session was down.
+    pub(super) fn admin_up(&mut self, now: Instant) {
+        if self.state != State::AdminDown {
+            return;
+        }
+        self.admin_down_left = 0;
+        self.change_state(now, State::Down);
+    }
+
+    /// New parameters (§6.8.3): applied at once while not Up; while Up "a Poll Sequence MUST
+    /// be initiated", "If bfd.DesiredMinTxInterval is increased ... the actual transmission
+    /// interval used MUST NOT change until the Poll Sequence ... has terminated", and "If
+    /// bfd.RequiredMinRxInterval is reduced ... the previous value ... MUST be used when
+    /// calculating the Detection Time for the remote system until the Poll Sequence ... has
+    /// terminated". Detect Mult is carried in every packet and needs no Poll.
+    pub(super) fn set_parameters(
+        &mut self,
+        now: Instant,
+        desired_min_tx: Duration,
+        required_min_rx: Duration,
+        detect_mult: u8,
+    ) {
+        let before = self.advertised();
+        self.config.desired_min_tx = desired_min_tx;
+        self.config.required_min_rx = required_min_rx;
+        self.config.detect_mult = detect_mult.max(1);
+        if self.advertised() != before {
+            self.parameters_changed();
+        }
+        if self.timers.transmit.is_none() && self.tx_interval().is_some() {
+            self.timers.transmit = Some(now);
+        }
+    }
+
+    /// (Desired Min TX, Required Min RX) as advertised now.
+    fn advertised(&self) -> (Duration, Duration) {
+        (
+            advertised_tx(self.config.desired_min_tx, self.state == State::Up),
+            self.config.required_min_rx,
+        )
+    }
+
+    /// The advertised intervals changed: apply what is safe at once, and while Up start a
+    /// Poll Sequence for the rest (§6.8.3, §6.5). A change during a Poll Sequence is polled
+    /// again when it ends: the Final in flight may answer the older values.
+    fn parameters_changed(&mut self) {
+        let (tx, rx) = self.advertised();
+        if self.state != State::Up {
+            self.tx_in_effect = tx;
+            self.rx_in_effect = rx;
+            self.poll = None;
+            return;
+        }
+        self.tx_in_effect = self.tx_in_effect.min(tx);
+        self.rx_in_effect = self.rx_in_effect.max(rx);
+        if self.poll.is_none() {
+            self.poll = Some((tx, rx));
+        }
+    }
+
+    /// §6.5: the Final arrived; the values it verified take effect (§6.8.3).
+    fn finish_poll(&mut self) {
+        let Some((tx, rx)) = self.poll.take() else {
+            return;
+        };
+        self.tx_in_effect = tx;
+        self.rx_in_effect = rx;
+        if self.advertised() != (tx, rx) {
+            self.parameters_changed();
+        }
+    }
+
+    fn go_down(&mut self, now: Instant, diag: Diagnostic) {
+        self.change_state_with(now, State::Down, diag);
+    }
+
+    fn change_state(&mut self, now: Instant, to: State) {
+        // bfd.LocalDiag is "the reason for the most recent change in the local session
+        // state" (§6.8.1); coming Up there is none.
+        let diag = if to == State::Up {
+            Diagnostic::None
+        } else {
+            self.local_diag
+        };
+        self.change_state_with(now, to, diag);
+    }
+
+    /// Changes state, reports it, re-derives the advertised intervals (§6.8.3: at least 1 s
+    /// while not Up) and sends a packet at once, so the peer learns of the change without
+    /// waiting a (slow) transmit interval — one extra packet per state change, as FRR and
+    /// BIRD send.
+    fn change_state_with(&mut self, now: Instant, to: State, diag: Diagnostic) {
+        let from = self.state;
+        let before = self.advertised();
+        self.state = to;
+        self.local_diag = diag;
+        self.actions
+            .push_back(Action::StateChanged { from, to, diag });
+        if from == State::Up || to != State::Up {
+            // Leaving Up (or moving between non-Up states) ends any Poll Sequence.
+            self.poll = None;
+        }
+        if self.advertised() != before || to != State::Up {
+            self.parameters_changed();
+        }
+        self.send(self.poll.is_some(), false);
+        if let Some(interval) = self.tx_interval() {
+            let random = self.rng.next_u32();
+            self.timers.transmit =
+                Some(now + timers::jittered(interval, self.config.detect_mult, random));
+        }
+    }
+
+    /// Whether the peer's Demand mode stops our periodic transmission (§6.8.6).
+    pub(super) fn demand_active(&self) -> bool {
+        self.remote_demand && self.state == State::Up && self.remote_state == State::Up
+    }
+
+    /// Queues one control packet with the session's current values (§6.8.7).
+    fn send(&mut self, poll: bool, final_: bool) {
+        let (tx, rx) = self.advertised();
+        let packet = ControlRepr {
+            diag: self.local_diag,
+            state: self.state,
+            poll,
+            final_,
+            control_plane_independent: false,
+            // §6.8.7: "the Demand (D) bit MUST be set to bfd.DemandMode", always 0 here.
+            demand: false,
+            detect_mult: self.config.detect_mult,
+            my_discr: self.config.local_discr,
+            your_discr: self.remote_discr,
+            desired_min_tx_us: to_us(tx),
+            required_min_rx_us: to_us(rx),
+            // §6.8.3 / §6.8.9: no Echo function, so 0.
+            required_min_echo_rx_us: 0,
+            auth: self.config.auth.map(|a| Auth::SimplePassword {
+                key_id: a.key_id,
+                password: a.password,
+            }),
+        };
+        self.actions.push_back(Action::Send(packet));
+    }
+}
