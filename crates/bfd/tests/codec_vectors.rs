@@ -75,12 +75,18 @@ fn frr_handshake_fields() {
     let init = parse(FRR_INIT);
     assert_eq!(init.state, State::Init);
     assert_eq!((init.my_discr, init.your_discr), (FRR_DISCR, BIRD_DISCR));
-    assert_eq!(init.required_min_echo_rx_us, 50_000, "FRR offers echo at 50 ms");
+    assert_eq!(
+        init.required_min_echo_rx_us, 50_000,
+        "FRR offers echo at 50 ms"
+    );
 
     let poll = parse(FRR_UP_POLL);
     assert!(poll.poll && !poll.final_);
     assert_eq!(poll.state, State::Up);
-    assert_eq!((poll.desired_min_tx_us, poll.required_min_rx_us), (300_000, 300_000));
+    assert_eq!(
+        (poll.desired_min_tx_us, poll.required_min_rx_us),
+        (300_000, 300_000)
+    );
 
     let fin = parse(FRR_UP_FINAL);
     assert!(fin.final_ && !fin.poll);
@@ -94,9 +100,15 @@ fn frr_detection_expired_fields() {
     let p = parse(FRR_DOWN_DETECT);
     assert_eq!(p.diag, Diagnostic::ControlDetectionTimeExpired);
     assert_eq!(p.state, State::Down);
-    assert_eq!(p.your_discr, 0, "RFC 5880 §6.8.1: RemoteDiscr reset on detection expiry");
+    assert_eq!(
+        p.your_discr, 0,
+        "RFC 5880 §6.8.1: RemoteDiscr reset on detection expiry"
+    );
     let slow = parse(FRR_DOWN_SLOW);
-    assert_eq!((slow.desired_min_tx_us, slow.required_min_rx_us), (1_000_000, 1_000_000));
+    assert_eq!(
+        (slow.desired_min_tx_us, slow.required_min_rx_us),
+        (1_000_000, 1_000_000)
+    );
 }
 
 #[test]
@@ -174,15 +186,87 @@ fn hand_built_flags_diag_and_state() {
     let base = up(0x0102_0304, 0x0a0b_0c0d, 300_000, 250_000);
     let cases = [
         // (diag, state, P, F, C, D, first two bytes)
-        (Diagnostic::None, State::Up, true, false, false, false, [0x20, 0xe0]),
-        (Diagnostic::None, State::Up, false, true, false, false, [0x20, 0xd0]),
-        (Diagnostic::None, State::Init, false, false, true, false, [0x20, 0x88]),
-        (Diagnostic::None, State::Up, false, false, false, true, [0x20, 0xc2]),
-        (Diagnostic::ControlDetectionTimeExpired, State::Down, false, false, false, false, [0x21, 0x40]),
-        (Diagnostic::NeighborSignaledSessionDown, State::Down, false, false, false, false, [0x23, 0x40]),
-        (Diagnostic::AdministrativelyDown, State::AdminDown, false, false, false, false, [0x27, 0x00]),
-        (Diagnostic::ReverseConcatenatedPathDown, State::Down, false, false, false, false, [0x28, 0x40]),
-        (Diagnostic::Reserved(31), State::Down, false, false, false, false, [0x3f, 0x40]),
+        (
+            Diagnostic::None,
+            State::Up,
+            true,
+            false,
+            false,
+            false,
+            [0x20, 0xe0],
+        ),
+        (
+            Diagnostic::None,
+            State::Up,
+            false,
+            true,
+            false,
+            false,
+            [0x20, 0xd0],
+        ),
+        (
+            Diagnostic::None,
+            State::Init,
+            false,
+            false,
+            true,
+            false,
+            [0x20, 0x88],
+        ),
+        (
+            Diagnostic::None,
+            State::Up,
+            false,
+            false,
+            false,
+            true,
+            [0x20, 0xc2],
+        ),
+        (
+            Diagnostic::ControlDetectionTimeExpired,
+            State::Down,
+            false,
+            false,
+            false,
+            false,
+            [0x21, 0x40],
+        ),
+        (
+            Diagnostic::NeighborSignaledSessionDown,
+            State::Down,
+            false,
+            false,
+            false,
+            false,
+            [0x23, 0x40],
+        ),
+        (
+            Diagnostic::AdministrativelyDown,
+            State::AdminDown,
+            false,
+            false,
+            false,
+            false,
+            [0x27, 0x00],
+        ),
+        (
+            Diagnostic::ReverseConcatenatedPathDown,
+            State::Down,
+            false,
+            false,
+            false,
+            false,
+            [0x28, 0x40],
+        ),
+        (
+            Diagnostic::Reserved(31),
+            State::Down,
+            false,
+            false,
+            false,
+            false,
+            [0x3f, 0x40],
+        ),
     ];
     for (diag, state, poll, final_, cpi, demand, head) in cases {
         let repr = ControlRepr {
@@ -232,7 +316,10 @@ fn hand_built_auth_sections() {
     };
     assert_eq!(
         md5.to_bytes().unwrap(),
-        hex(&format!("20440330{head}0218010001020304{}", "aa".repeat(16)))
+        hex(&format!(
+            "20440330{head}0218010001020304{}",
+            "aa".repeat(16)
+        ))
     );
     // §4.4: type 5 (meticulous), len 28, key id 2, sequence 0xffffffff, 20 hash bytes.
     let sha1 = ControlRepr {
@@ -246,7 +333,10 @@ fn hand_built_auth_sections() {
     };
     assert_eq!(
         sha1.to_bytes().unwrap(),
-        hex(&format!("20440334{head}051c0200ffffffff{}", "55".repeat(20)))
+        hex(&format!(
+            "20440334{head}051c0200ffffffff{}",
+            "55".repeat(20)
+        ))
     );
     for repr in [simple, md5, sha1] {
         assert_eq!(ControlRepr::parse(&repr.to_bytes().unwrap()).unwrap(), repr);
@@ -259,7 +349,10 @@ fn longest_password_and_bytes_after_length() {
     assert!(Password::new(&[b'p'; 17]).is_none());
     assert!(Password::new(b"").is_none());
     let repr = ControlRepr {
-        auth: Some(Auth::SimplePassword { key_id: 0, password }),
+        auth: Some(Auth::SimplePassword {
+            key_id: 0,
+            password,
+        }),
         ..up(1, 2, 1, 1)
     };
     let mut bytes = repr.to_bytes().unwrap();
@@ -278,5 +371,8 @@ fn emit_into_a_buffer() {
     assert_eq!(repr.emit(&mut buf), Ok(24));
     assert_eq!(&buf[..24], &repr.to_bytes().unwrap()[..]);
     assert_eq!(buf[24], 0xff, "nothing written past Length");
-    assert_eq!(repr.emit(&mut buf[..23]), Err(bfd::EmitError::BufferTooShort));
+    assert_eq!(
+        repr.emit(&mut buf[..23]),
+        Err(bfd::EmitError::BufferTooShort)
+    );
 }
