@@ -86,12 +86,10 @@ impl Session {
     /// bfd.SessionState is Init or Up, the session has gone down -- the local system MUST set
     /// bfd.SessionState to Down and bfd.LocalDiag to 1 (Control Detection Time Expired)."
     pub(super) fn on_detection_timeout(&mut self, now: Instant) {
-        if matches!(self.state, State::Init | State::Up) {
-            self.go_down(now, Diagnostic::ControlDetectionTimeExpired);
-        }
         // §6.8.1 bfd.RemoteDiscr: "reset to zero if Detection Time passes without the
-        // receipt of a valid BFD Control packet". The remote is as good as new: Down, and
-        // bfd.RemoteMinRxInterval back to its initial 1 µs so we keep transmitting.
+        // receipt of a valid BFD Control packet" — before the Down packet below, which so
+        // carries Your Discriminator 0 (as FRR's does). The remote is as good as new: Down,
+        // and bfd.RemoteMinRxInterval back to its initial 1 µs so we keep transmitting.
         self.remote_discr = 0;
         self.remote_state = State::Down;
         self.remote_demand = false;
@@ -99,6 +97,9 @@ impl Session {
         if self.remote_min_rx_us == 0 {
             self.remote_min_rx_us = 1;
             self.timers.transmit.get_or_insert(now);
+        }
+        if matches!(self.state, State::Init | State::Up) {
+            self.go_down(now, Diagnostic::ControlDetectionTimeExpired);
         }
     }
 
