@@ -242,3 +242,31 @@ fn source_ports_and_constants() {
     assert_ne!(source_port_for(1), source_port_for(2));
     assert!(Hops::Single.accepts_ttl(SINGLE_HOP_TTL) && !Hops::Single.accepts_ttl(254));
 }
+
+#[test]
+fn a_faster_remote_receive_interval_is_honoured_at_once() {
+    // Node 1 receives no faster than every second, so node 0 sends once a second.
+    let mut b = config(0x22, 1);
+    b.required_min_rx = ms(1000);
+    let mut link = Link::new(config(0x11, 2), b, ms(1));
+    link.run_until(ms(3000));
+    assert_eq!(link.nodes[0].session.tx_interval(), Some(ms(1000)));
+    // Node 1 now accepts 100 ms. It polls (its own detection time waits for the Final,
+    // §6.8.3); node 0 learns the new value from the Poll itself.
+    link.input(1, params_rx(100)).unwrap();
+    let t = link.elapsed();
+    link.run_for(ms(400));
+    // §6.8.3: node 0 "MUST honor the new interval immediately": its next packets come at
+    // the 100 ms rate, not after the rest of the 1 s interval.
+    let sent = link.nodes[0].sent_between(t + ms(2), link.elapsed());
+    assert!(sent.len() >= 3, "{sent:?}");
+    assert_eq!(link.nodes[0].session.tx_interval(), Some(ms(100)));
+}
+
+fn params_rx(rx: u64) -> Input {
+    Input::Parameters {
+        desired_min_tx: ms(100),
+        required_min_rx: ms(rx),
+        detect_mult: 3,
+    }
+}

@@ -16,6 +16,7 @@ impl Session {
         // Required Min RX Interval." The detection time inputs come from the same packet
         // (§6.8.4).
         let remote_rx_was_zero = self.remote_min_rx_us == 0;
+        let interval_before = self.tx_interval();
         self.remote_discr = p.my_discr;
         self.remote_state = p.state;
         self.remote_demand = p.demand;
@@ -63,10 +64,20 @@ impl Session {
         // local system MUST cease the periodic transmission of BFD Control packets." When it
         // is not (or the remote's Required Min RX became non-zero), periodic transmission
         // resumes; §6.8.7: the first packet then "MUST NOT be delayed".
-        if self.tx_interval().is_none() {
-            self.timers.transmit = None;
-        } else if self.timers.transmit.is_none() || remote_rx_was_zero {
-            self.timers.transmit = Some(now);
+        match self.tx_interval() {
+            None => self.timers.transmit = None,
+            Some(_) if self.timers.transmit.is_none() || remote_rx_was_zero => {
+                self.timers.transmit = Some(now);
+            }
+            // §6.8.3: "If the local system reduces its transmit interval due to
+            // bfd.RemoteMinRxInterval being reduced ..., the local system MUST honor the new
+            // interval immediately": a packet planned at the slower rate comes earlier.
+            Some(interval) if interval_before.is_some_and(|before| interval < before) => {
+                let random = self.rng.next_u32();
+                let sooner = now + timers::jittered(interval, self.config.detect_mult, random);
+                self.timers.transmit = self.timers.transmit.map(|t| t.min(sooner));
+            }
+            Some(_) => {}
         }
 
         // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet to the remote
@@ -158,8 +169,8 @@ impl Session {
         detect_mult: u8,
     ) {
         let before = self.advertised();
-        self.config.desired_min_tx = desired_min_tx;
-        self.config.required_min_rx = required_min_rx;
+        self.config.desired_min_tx = timers::clamp_to_wire(desired_min_tx);
+        self.config.required_min_rx = timers::clamp_to_wire(required_min_rx);
         self.config.detect_mult = detect_mult.max(1);
         if self.advertised() != before {
             self.parameters_changed();

@@ -39,6 +39,7 @@ pub struct Config {
     pub peer: IpAddr,
     pub hops: Hops,
     /// bfd.DesiredMinTxInterval while Up (§6.8.1); at least 1 s is advertised otherwise.
+    /// Intervals are microseconds on the wire: longer than `u32::MAX` µs is clamped to it.
     pub desired_min_tx: Duration,
     /// bfd.RequiredMinRxInterval (§6.8.1).
     pub required_min_rx: Duration,
@@ -152,6 +153,8 @@ impl Session {
     pub fn new(now: Instant, mut config: Config, jitter_seed: u64) -> Session {
         config.local_discr = config.local_discr.max(1);
         config.detect_mult = config.detect_mult.max(1);
+        config.desired_min_tx = timers::clamp_to_wire(config.desired_min_tx);
+        config.required_min_rx = timers::clamp_to_wire(config.required_min_rx);
         let tx_in_effect = timers::advertised_tx(config.desired_min_tx, false);
         let rx_in_effect = config.required_min_rx;
         Session {

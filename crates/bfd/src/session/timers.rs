@@ -20,6 +20,12 @@ pub fn to_us(d: Duration) -> u32 {
     u32::try_from(d.as_micros()).unwrap_or(u32::MAX)
 }
 
+/// `d` limited to what the 32-bit microsecond fields can carry (RFC 5880 §4.1), so that
+/// every interval the session uses is also the one it advertises.
+pub fn clamp_to_wire(d: Duration) -> Duration {
+    d.min(from_us(u32::MAX))
+}
+
 /// The Desired Min TX Interval to advertise (RFC 5880 §6.8.3): the configured value while
 /// Up, at least one second otherwise.
 pub fn advertised_tx(configured: Duration, up: bool) -> Duration {
