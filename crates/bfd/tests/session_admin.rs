@@ -40,11 +40,14 @@ fn admin_down_tells_the_peer_then_falls_silent() {
     );
     assert_eq!(link.nodes[1].session.remote_state(), State::AdminDown);
     link.run_for(ms(10_000));
-    // Detect Mult (3) AdminDown packets, the first at once, then nothing (§6.8.16 "Cease
-    // the transmission").
+    // AdminDown packets for one Detection Time as the peer computes it for us (3 × our
+    // 1 s transmit interval, §6.8.16 "at least a Detection Time"), the first at once, then
+    // nothing.
     let sent = link.nodes[0].sent_between(t, link.elapsed());
-    assert_eq!(sent.len(), 3, "{sent:?}");
     assert_eq!(sent[0].0, t);
+    assert!(sent.len() >= 3, "{sent:?}");
+    let last = sent.last().unwrap().0;
+    assert!(last >= t + ms(2000) && last < t + ms(3000), "{sent:?}");
     for (_, p) in &sent {
         assert_eq!(
             (p.state, p.diag),
@@ -112,10 +115,9 @@ fn admin_down_from_down_stays_quiet_for_the_peer() {
         .received
         .iter()
         .all(|(_, p)| p.state == State::AdminDown));
-    assert_eq!(
-        link.nodes[0].received.len(),
-        2,
-        "the two AdminDown packets after the first"
+    assert!(
+        link.nodes[0].received.len() >= 2,
+        "the AdminDown packets after the first"
     );
     assert_eq!(link.nodes[1].state(), State::AdminDown);
     // Node 0 heard AdminDown while Down: no change (§6.8.6 "If bfd.SessionState is not

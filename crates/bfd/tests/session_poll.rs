@@ -60,7 +60,11 @@ fn faster_transmit_is_polled_and_acknowledged() {
 
 #[test]
 fn slower_transmit_waits_for_the_final() {
-    let mut link = up_link();
+    // Node 1 with multiplier 5, so node 0 (detection time 500 ms) survives the gap below.
+    let mut b = config(0x22, 1);
+    b.detect_mult = 5;
+    let mut link = Link::new(config(0x11, 2), b, ms(1));
+    link.run_until(ms(1000));
     // Make the peer slow to answer: drop node 1's packets for a while.
     link.up[1] = false;
     let t = link.elapsed();
@@ -165,21 +169,25 @@ fn detect_mult_changes_need_no_poll() {
 }
 
 #[test]
-fn changes_while_down_apply_at_once() {
+fn changes_while_down_apply_at_once_and_are_polled() {
     let mut link = Link::pair();
     link.up = [false, false];
     link.run_until(ms(100));
     link.input(0, params(20, 20, 3)).unwrap();
-    assert!(!link.nodes[0].session.polling());
-    // Still advertising the slow rate while not Up (§6.8.3).
+    // §6.8.3 polls any change, Up or not; nobody answers yet.
+    assert!(link.nodes[0].session.polling());
+    // Still advertising the slow rate while not Up (§6.8.3), the new receive interval at
+    // once, with P until a Final comes.
     link.run_for(ms(2000));
     let sent = link.nodes[0].sent_between(ms(100), ms(2100));
     assert!(sent
         .iter()
-        .all(|(_, p)| p.desired_min_tx_us == 1_000_000 && !p.poll));
+        .all(|(_, p)| p.desired_min_tx_us == 1_000_000 && p.poll));
     assert!(sent.iter().all(|(_, p)| p.required_min_rx_us == 20_000));
+    assert_eq!(link.nodes[0].session.tx_interval(), Some(ms(1000)));
     link.up = [true, true];
     link.run_for(ms(3000));
+    assert!(!link.nodes[0].session.polling());
     assert_eq!(
         link.nodes[0].session.tx_interval(),
         Some(ms(100)),
@@ -191,4 +199,104 @@ fn changes_while_down_apply_at_once() {
         Some(ms(300)),
         "3 × max(100, 20)"
     );
+}
+
+/// A lone session brought Up by hand-fed packets from 198.18.0.2, its own Poll (1 s →
+/// 100 ms on coming Up) answered. Returns the session and the instant.
+fn lone_up() -> (std::time::Instant, bfd::Session) {
+    let t0 = std::time::Instant::now();
+    let mut s = bfd::Session::new(t0, config(0x11, 2), 9);
+    s.handle(t0, packet(State::Down, false, false)).unwrap();
+    s.handle(t0, packet(State::Up, false, false)).unwrap();
+    assert_eq!(s.state(), State::Up);
+    assert!(s.polling());
+    s.handle(t0, packet(State::Up, false, true)).unwrap();
+    assert!(!s.polling());
+    drain(&mut s);
+    (t0, s)
+}
+
+fn packet(state: State, poll: bool, final_: bool) -> Input {
+    Input::Packet {
+        from: addr(2),
+        ttl: 255,
+        packet: bfd::ControlRepr {
+            diag: bfd::Diagnostic::None,
+            state,
+            poll,
+            final_,
+            control_plane_independent: false,
+            demand: false,
+            detect_mult: 3,
+            my_discr: 0x22,
+            your_discr: if state == State::Down { 0 } else { 0x11 },
+            desired_min_tx_us: 100_000,
+            required_min_rx_us: 100_000,
+            required_min_echo_rx_us: 0,
+            auth: None,
+        },
+    }
+}
+
+#[test]
+fn a_second_poll_waits_for_a_packet_without_final() {
+    let (t0, mut s) = lone_up();
+    s.handle(t0, params(200, 100, 3)).unwrap();
+    s.handle(t0, params(300, 100, 3)).unwrap();
+    assert!(s.polling());
+    // The Final may answer the 200 ms packets: that sequence ends, 200 ms applies …
+    s.handle(t0 + ms(10), packet(State::Up, false, true))
+        .unwrap();
+    assert!(!s.polling());
+    assert_eq!(s.tx_interval(), Some(ms(200)));
+    // … and the 300 ms one is polled only after a packet with F clear (§6.8.3, choice 3).
+    s.handle(t0 + ms(20), packet(State::Up, false, true))
+        .unwrap();
+    assert!(!s.polling());
+    s.handle(t0 + ms(30), packet(State::Up, false, false))
+        .unwrap();
+    assert!(s.polling());
+    s.handle(t0 + ms(40), packet(State::Up, false, true))
+        .unwrap();
+    assert!(!s.polling());
+    assert_eq!(s.tx_interval(), Some(ms(300)));
+}
+
+#[test]
+fn a_faster_transmit_reschedules_the_next_packet() {
+    let mut b = config(0x22, 1);
+    b.required_min_rx = ms(10);
+    let mut a = config(0x11, 2);
+    a.desired_min_tx = ms(1000);
+    let mut link = Link::new(a, b, ms(1));
+    link.run_until(ms(5000));
+    assert_eq!(link.nodes[0].session.tx_interval(), Some(ms(1000)));
+    let t = link.elapsed();
+    link.input(0, params(50, 100, 3)).unwrap();
+    link.run_for(ms(60));
+    // §6.8.7: recalculated at once; the next packet within 50 ms, not up to a second later.
+    assert!(!link.nodes[0].sent_between(t + ms(1), t + ms(51)).is_empty());
+}
+
+#[test]
+fn a_poll_is_sent_even_while_the_peer_demands_silence() {
+    let (t0, mut s) = lone_up();
+    let mut demand = packet(State::Up, false, false);
+    if let Input::Packet { packet, .. } = &mut demand {
+        packet.demand = true;
+    }
+    s.handle(t0 + ms(5), demand).unwrap();
+    assert_eq!(s.tx_interval(), None);
+    assert_eq!(
+        s.poll_timeout(),
+        Some(t0 + ms(5) + ms(300)),
+        "detection only"
+    );
+    // §6.8.7: periodic transmission stops only while no Poll Sequence is being sent.
+    s.handle(t0 + ms(10), params(50, 100, 3)).unwrap();
+    assert_eq!(s.tx_interval(), Some(ms(100)));
+    assert_eq!(s.poll_timeout(), Some(t0 + ms(10)));
+    s.handle_timeout(t0 + ms(10));
+    let sent = drain(&mut s);
+    assert!(matches!(sent.as_slice(), [bfd::Action::Send(p)] if p.poll));
 }

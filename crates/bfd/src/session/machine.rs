@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::timers::{self, advertised_tx, to_us};
+use super::timers::{self, to_us};
 use super::{Action, Discard, Session};
 use crate::packet::{Auth, ControlRepr, Diagnostic, State};
 
@@ -24,10 +24,12 @@ impl Session {
         self.remote_desired_tx_us = p.desired_min_tx_us;
         self.remote_detect_mult = p.detect_mult;
 
-        // §6.8.6: "If the Final (F) bit is set and there is a Poll Sequence in progress, the
-        // Poll Sequence MUST be terminated."
-        if p.final_ && self.poll.is_some() {
+        // §6.8.6: a Final terminates the Poll Sequence in progress (see `poll`); a packet
+        // without it lets a held-back one start.
+        if p.final_ {
             self.finish_poll();
+        } else {
+            self.start_held_poll();
         }
 
         // §6.8.6: "If bfd.SessionState is AdminDown: Discard the packet."
@@ -59,30 +61,25 @@ impl Session {
             _ => {}
         }
 
-        // §6.8.6 / §6.8.7: "If bfd.RemoteDemandMode is 1, bfd.SessionState is Up, and
+        // §6.8.6: "If bfd.RemoteDemandMode is 1, bfd.SessionState is Up, and
         // bfd.RemoteSessionState is Up, Demand mode is active on the remote system and the
-        // local system MUST cease the periodic transmission of BFD Control packets." When it
-        // is not (or the remote's Required Min RX became non-zero), periodic transmission
-        // resumes; §6.8.7: the first packet then "MUST NOT be delayed".
+        // local system MUST cease the periodic transmission of BFD Control packets"; otherwise
+        // it "MUST send periodic BFD Control packets". `tx_interval` says which (§6.8.7).
         match self.tx_interval() {
             None => self.timers.transmit = None,
+            // Periodic transmission (re)starts: the first packet goes now.
             Some(_) if self.timers.transmit.is_none() || remote_rx_was_zero => {
                 self.timers.transmit = Some(now);
             }
             // §6.8.3: "If the local system reduces its transmit interval due to
             // bfd.RemoteMinRxInterval being reduced ..., the local system MUST honor the new
-            // interval immediately": a packet planned at the slower rate comes earlier.
-            Some(interval) if interval_before.is_some_and(|before| interval < before) => {
-                let random = self.rng.next_u32();
-                let sooner = now + timers::jittered(interval, self.config.detect_mult, random);
-                self.timers.transmit = self.timers.transmit.map(|t| t.min(sooner));
-            }
-            Some(_) => {}
+            // interval immediately."
+            Some(_) => self.transmit_sooner_if_faster(now, interval_before),
         }
 
         // §6.8.6: "If the Poll (P) bit is set, send a BFD Control packet to the remote
-        // system with the Poll (P) bit clear, and the Final (F) bit set"; §6.8.7: "as soon as
-        // practicable, without respect to the transmission timer".
+        // system with the Poll (P) bit clear, and the Final (F) bit set"; §6.8.7: as soon as
+        // practicable, whatever the transmission timer, the state or Demand mode.
         if p.poll {
             self.send(false, true);
         }
@@ -114,34 +111,58 @@ impl Session {
         }
     }
 
-    /// §6.8.7 periodic transmission; also the trickle of AdminDown packets (§6.8.16).
+    /// §6.8.7 periodic transmission, jittered; also the AdminDown packets (§6.8.16).
     pub(super) fn on_transmit_timer(&mut self, now: Instant) {
-        if self.state == State::AdminDown {
-            if self.admin_down_left == 0 {
-                return;
-            }
-            self.admin_down_left -= 1;
-        }
         let Some(interval) = self.tx_interval() else {
             return;
         };
-        // §6.5: while a Poll Sequence is in progress, periodic packets carry the P bit.
+        if self.state == State::AdminDown {
+            // §6.8.16: "BFD Control packets SHOULD be transmitted for at least a Detection
+            // Time after transitioning to AdminDown state"; we then stop.
+            match self.admin_down_until {
+                Some(until) if now < until => {}
+                _ => return,
+            }
+        }
+        // §6.5: while a Poll Sequence is in progress, the scheduled periodic packets carry
+        // the P bit.
         self.send(self.poll.is_some(), false);
+        self.schedule_transmit(now, interval);
+    }
+
+    /// Arms the transmit timer one jittered `interval` from `now` (§6.8.7).
+    fn schedule_transmit(&mut self, now: Instant, interval: Duration) {
         let random = self.rng.next_u32();
         let next = timers::jittered(interval, self.config.detect_mult, random);
         self.timers.transmit = Some(now + next);
     }
 
-    /// §6.8.16: "Set bfd.SessionState to AdminDown, Set bfd.LocalDiag to an appropriate value,
-    /// Cease the transmission of BFD Control packets." So that the peer learns the session is
-    /// AdminDown rather than timing out (RFC 5882 §3.2 tells the two apart), we first send
-    /// AdminDown packets for Detect Mult transmit intervals, as FRR and BIRD do, then cease.
+    /// §6.8.7: "The transmit interval MUST be recalculated whenever bfd.DesiredMinTxInterval
+    /// changes, or whenever bfd.RemoteMinRxInterval changes"; when it got shorter, a packet
+    /// planned at the slower rate comes earlier.
+    fn transmit_sooner_if_faster(&mut self, now: Instant, before: Option<Duration>) {
+        let (Some(interval), Some(planned)) = (self.tx_interval(), self.timers.transmit) else {
+            return;
+        };
+        if before.is_some_and(|before| interval < before) {
+            let random = self.rng.next_u32();
+            let sooner = now + timers::jittered(interval, self.config.detect_mult, random);
+            self.timers.transmit = Some(planned.min(sooner));
+        }
+    }
+
+    /// §6.8.16: "Set bfd.SessionState to AdminDown, Set bfd.LocalDiag to an appropriate
+    /// value" (7, Administratively Down). The peer learns it from AdminDown packets sent for
+    /// one Detection Time as it computes it for us (our Detect Mult × our transmit interval),
+    /// then transmission stops; a peer then tells AdminDown from a failure (RFC 5882 §3.2).
     pub(super) fn admin_down(&mut self, now: Instant) {
         if self.state == State::AdminDown {
             return;
         }
         self.change_state_with(now, State::AdminDown, Diagnostic::AdministrativelyDown);
-        self.admin_down_left = self.config.detect_mult.saturating_sub(1);
+        self.admin_down_until = self
+            .tx_interval()
+            .map(|i| now + i * u32::from(self.config.detect_mult));
         self.timers.detect = None;
     }
 
@@ -151,16 +172,12 @@ impl Session {
         if self.state != State::AdminDown {
             return;
         }
-        self.admin_down_left = 0;
+        self.admin_down_until = None;
         self.change_state(now, State::Down);
     }
 
-    /// New parameters (§6.8.3): applied at once while not Up; while Up "a Poll Sequence MUST
-    /// be initiated", "If bfd.DesiredMinTxInterval is increased ... the actual transmission
-    /// interval used MUST NOT change until the Poll Sequence ... has terminated", and "If
-    /// bfd.RequiredMinRxInterval is reduced ... the previous value ... MUST be used when
-    /// calculating the Detection Time for the remote system until the Poll Sequence ... has
-    /// terminated". Detect Mult is carried in every packet and needs no Poll.
+    /// New parameters (§6.8.3; the Poll Sequence and which values apply when: `poll`).
+    /// Detect Mult is carried in every packet and needs no Poll.
     pub(super) fn set_parameters(
         &mut self,
         now: Instant,
@@ -169,52 +186,18 @@ impl Session {
         detect_mult: u8,
     ) {
         let before = self.advertised();
+        let interval_before = self.tx_interval();
         self.config.desired_min_tx = timers::clamp_to_wire(desired_min_tx);
         self.config.required_min_rx = timers::clamp_to_wire(required_min_rx);
         self.config.detect_mult = detect_mult.max(1);
         if self.advertised() != before {
             self.parameters_changed();
         }
-        if self.timers.transmit.is_none() && self.tx_interval().is_some() {
-            self.timers.transmit = Some(now);
-        }
-    }
-
-    /// (Desired Min TX, Required Min RX) as advertised now.
-    fn advertised(&self) -> (Duration, Duration) {
-        (
-            advertised_tx(self.config.desired_min_tx, self.state == State::Up),
-            self.config.required_min_rx,
-        )
-    }
-
-    /// The advertised intervals changed: apply what is safe at once, and while Up start a
-    /// Poll Sequence for the rest (§6.8.3, §6.5). A change during a Poll Sequence is polled
-    /// again when it ends: the Final in flight may answer the older values.
-    fn parameters_changed(&mut self) {
-        let (tx, rx) = self.advertised();
-        if self.state != State::Up {
-            self.tx_in_effect = tx;
-            self.rx_in_effect = rx;
-            self.poll = None;
-            return;
-        }
-        self.tx_in_effect = self.tx_in_effect.min(tx);
-        self.rx_in_effect = self.rx_in_effect.max(rx);
-        if self.poll.is_none() {
-            self.poll = Some((tx, rx));
-        }
-    }
-
-    /// §6.5: the Final arrived; the values it verified take effect (§6.8.3).
-    fn finish_poll(&mut self) {
-        let Some((tx, rx)) = self.poll.take() else {
-            return;
-        };
-        self.tx_in_effect = tx;
-        self.rx_in_effect = rx;
-        if self.advertised() != (tx, rx) {
-            self.parameters_changed();
+        if self.timers.transmit.is_none() && self.state != State::AdminDown {
+            // Periodic transmission may start (a Poll while the peer's Demand mode is on).
+            self.timers.transmit = self.tx_interval().map(|_| now);
+        } else {
+            self.transmit_sooner_if_faster(now, interval_before);
         }
     }
 
@@ -234,9 +217,10 @@ impl Session {
     }
 
     /// Changes state, reports it, re-derives the advertised intervals (§6.8.3: at least 1 s
-    /// while not Up) and sends a packet at once, so the peer learns of the change without
-    /// waiting a (slow) transmit interval — one extra packet per state change, as FRR and
-    /// BIRD send.
+    /// while not Up; a change is polled) and sends a packet at once, so the peer learns of
+    /// the change without waiting a (slow) transmit interval. That one extra packet per
+    /// state change is what FRR and BIRD send too (see tests/vectors/frr-bird.trace), though
+    /// §6.5 would have a Poll ride only the scheduled packets.
     fn change_state_with(&mut self, now: Instant, to: State, diag: Diagnostic) {
         let from = self.state;
         let before = self.advertised();
@@ -244,24 +228,24 @@ impl Session {
         self.local_diag = diag;
         self.actions
             .push_back(Action::StateChanged { from, to, diag });
-        if from == State::Up || to != State::Up {
-            // Leaving Up (or moving between non-Up states) ends any Poll Sequence.
-            self.poll = None;
-        }
-        if self.advertised() != before || to != State::Up {
+        if self.advertised() != before || to == State::AdminDown {
             self.parameters_changed();
         }
         self.send(self.poll.is_some(), false);
         if let Some(interval) = self.tx_interval() {
-            let random = self.rng.next_u32();
-            self.timers.transmit =
-                Some(now + timers::jittered(interval, self.config.detect_mult, random));
+            self.schedule_transmit(now, interval);
         }
     }
 
-    /// Whether the peer's Demand mode stops our periodic transmission (§6.8.6).
-    pub(super) fn demand_active(&self) -> bool {
-        self.remote_demand && self.state == State::Up && self.remote_state == State::Up
+    /// Whether the peer's Demand mode stops our periodic transmission: §6.8.7 "A system MUST
+    /// NOT periodically transmit BFD Control packets if Demand mode is active on the remote
+    /// system (bfd.RemoteDemandMode is 1, bfd.SessionState is Up, and
+    /// bfd.RemoteSessionState is Up) and a Poll Sequence is not being transmitted."
+    pub(super) fn demand_stops_transmission(&self) -> bool {
+        self.remote_demand
+            && self.state == State::Up
+            && self.remote_state == State::Up
+            && self.poll.is_none()
     }
 
     /// Queues one control packet with the session's current values (§6.8.7).

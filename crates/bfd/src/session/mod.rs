@@ -12,6 +12,7 @@
 //! function; such packets parse but a session cannot be configured with them).
 
 mod machine;
+mod poll;
 mod receive;
 pub mod timers;
 
@@ -140,8 +141,11 @@ pub struct Session {
     rx_in_effect: Duration,
     /// A Poll Sequence in progress, with the (Desired Min TX, Required Min RX) it verifies.
     poll: Option<(Duration, Duration)>,
-    /// Packets still to send after going AdminDown before transmission ceases.
-    admin_down_left: u8,
+    /// The advertised values changed during the last Poll Sequence: poll again once a
+    /// packet without the Final bit arrives (§6.8.3).
+    repoll: bool,
+    /// AdminDown packets are sent until this instant (§6.8.16).
+    admin_down_until: Option<Instant>,
     timers: timers::Timers,
     rng: timers::Rng,
     actions: VecDeque<Action>,
@@ -170,7 +174,8 @@ impl Session {
             tx_in_effect,
             rx_in_effect,
             poll: None,
-            admin_down_left: 0,
+            repoll: false,
+            admin_down_until: None,
             timers: timers::Timers {
                 detect: None,
                 transmit: Some(now),
@@ -257,9 +262,10 @@ impl Session {
     }
 
     /// The periodic transmit interval before jitter (§6.8.7), `None` while periodic
-    /// transmission is off (remote Required Min RX 0, or the peer's Demand mode).
+    /// transmission is off (remote Required Min RX 0, or the peer's Demand mode with no Poll
+    /// Sequence of ours in progress).
     pub fn tx_interval(&self) -> Option<Duration> {
-        if self.demand_active() {
+        if self.demand_stops_transmission() {
             return None;
         }
         timers::tx_interval(self.tx_in_effect, self.remote_min_rx_us)
