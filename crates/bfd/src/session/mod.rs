@@ -2,14 +2,15 @@
 //!
 //! This file owns the public types and the `Session` facade; the protocol lives in
 //! `receive` (session-level acceptance of a packet, §6.8.6 and RFC 5881 §5), `timers`
-//! (interval arithmetic, §6.8.2–6.8.4, §6.8.7) and `machine` (state transitions, Poll
-//! sequences, transmission: §6.2, §6.5, §6.8.6, §6.8.7, §6.8.16).
+//! (interval arithmetic, §6.8.2–6.8.4, §6.8.7), `poll` (Poll Sequences and which intervals
+//! are in effect meanwhile, §6.5, §6.8.3) and `machine` (state transitions, detection,
+//! transmission, administrative control: §6.2, §6.8.4, §6.8.6, §6.8.7, §6.8.16).
 //!
-//! Not implemented: Demand mode is never requested by this side (bfd.DemandMode stays 0,
-//! §6.6), though a peer's request is honoured as §6.8.6 / §6.8.7 demand; the Echo function
-//! (§6.4, Required Min Echo RX Interval is sent as 0); the Passive role (§6.1: this side is
-//! always Active); keyed MD5 / SHA1 authentication (§6.7.3, §6.7.4: they need a hash
-//! function; such packets parse but a session cannot be configured with them).
+//! Not implemented: Demand mode on this side (bfd.DemandMode stays 0, §6.6; a peer's Demand
+//! mode is honoured, §6.8.6, §6.8.7); the Echo function (§6.4, Required Min Echo RX Interval
+//! is sent as 0); the Passive role (§6.1: this side is always Active); keyed MD5 / SHA1
+//! authentication (§6.7.3, §6.7.4: they need a hash function; such packets parse, but a
+//! session cannot be configured with them).
 
 mod machine;
 mod poll;
