@@ -69,6 +69,16 @@ fn the_vrrp_core_depends_on_nothing() {
 }
 
 #[test]
+fn the_bfd_core_depends_on_nothing() {
+    let deps = dependencies("bfd", &[]);
+    assert_eq!(
+        deps,
+        vec!["bfd".to_string()],
+        "the sans-IO BFD crate must stay free of dependencies"
+    );
+}
+
+#[test]
 fn config_and_import_are_pure() {
     let why = "config and import are pure: file text and local addresses are passed in";
     assert_none_of("kubegate-config", &[], IO, why);
