@@ -69,6 +69,16 @@ fn the_vrrp_core_depends_on_nothing() {
 }
 
 #[test]
+fn the_bgp_core_depends_on_nothing() {
+    let deps = dependencies("bgp", &[]);
+    assert_eq!(
+        deps,
+        vec!["bgp".to_string()],
+        "the sans-IO BGP crate must stay free of dependencies"
+    );
+}
+
+#[test]
 fn the_bfd_core_depends_on_nothing() {
     let deps = dependencies("bfd", &[]);
     assert_eq!(
