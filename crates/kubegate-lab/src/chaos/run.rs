@@ -22,6 +22,10 @@ use crate::https_probe::Event;
 use crate::stage::{Stack, Stage};
 use crate::topologies::{Layout, Topology, APISERVER_PORT};
 
+/// The longest a stopped balancer may take to exit: its handover, the default 30 s drain and a
+/// margin.
+const STOP_WAIT: Duration = Duration::from_secs(40);
+
 /// After the last fault: time for the lab to settle on the preferred holders.
 pub const SETTLE: Duration = Duration::from_secs(12);
 
@@ -343,9 +347,12 @@ fn apply(
         }
         Fault::Start(h) => {
             let host = host_of(stage, h)?;
-            if !stage.wait_balancer_exit(host, Duration::from_secs(15))? {
+            // A planned stop hands the VIP over, then drains established connections for at
+            // most the frontend's `timeouts.drain` (30 s): connections to apiservers it is cut
+            // off from hold it that long.
+            if !stage.wait_balancer_exit(host, STOP_WAIT)? {
                 return Err(io::Error::other(format!(
-                    "{h}: the balancer did not stop within 15 s of its signal"
+                    "{h}: the balancer did not stop within {STOP_WAIT:?} of its signal"
                 )));
             }
             stage.start_balancer(host)?;
