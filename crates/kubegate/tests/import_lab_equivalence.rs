@@ -145,9 +145,9 @@ fn lb_pair_with_the_node_addresses_given() {
         SocketAddr::from((vip, layout.frontend_port))
     );
     // No weight in the pair's files: the frontend tracker steps aside instead of FAULT, by
-    // the pair's priority span + 1 (100 - 50 + 1), so the VIP never leaves both nodes.
+    // the pair's priority span + 2 (100 - 50 + 2), so the VIP never leaves both nodes.
     assert_eq!(
-        got.vips[0].track[0].weight, -51,
+        got.vips[0].track[0].weight, -52,
         "{:?}",
         got.vips[0].track[0]
     );

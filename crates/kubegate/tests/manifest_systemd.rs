@@ -128,8 +128,9 @@ fn stop_timeout_covers_the_drain() {
     };
     // Frontends only, default drain 30 s: 30 + 10.
     assert_eq!(stop(&load("node-local.yaml")), 40);
-    // A v3 VIP at the default 200 ms (handover at most 1 s), default drain: 1 + 30 + 10.
-    assert_eq!(stop(&load("lb-pair-with-ingress.yaml")), 41);
+    // A v3 VIP at the default 200 ms tracking its frontend (the offer to ready nodes, 0.9 s,
+    // then priority 0 and at most 1 s), default drain: 0.9 + 1 + 30 + 10, rounded up.
+    assert_eq!(stop(&load("lb-pair-with-ingress.yaml")), 42);
     // VIPs only (v2, 1 s adverts: handover at most 4 s): 4 + 10.
     assert_eq!(stop(&load("three-masters.yaml")), 14);
 

@@ -133,6 +133,10 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
         wait_until(&mut stage, &world, t0, e.at_ms, &mut observed, &mut sampler)?;
         let at = t0.elapsed().as_millis() as u64;
         say(&format!("{:>9.3}s  {}", at as f64 / 1000.0, e.fault));
+        // A balancer about to be stopped no longer owes the watcher an answer.
+        if let Some(r) = &running {
+            stop_running(r, &e.fault);
+        }
         if let Err(err) = apply(&mut stage, &world, &e.fault, say) {
             stage.keep_files();
             say(&format!(
@@ -144,8 +148,10 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
         }
         world.apply(&e.fault);
         observed.events.push((at, e.fault.clone()));
-        if let Some(r) = &running {
-            follow_running(r, &e.fault);
+        if let (Some(r), Fault::Start(h)) = (&running, &e.fault) {
+            r.lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(h.clone(), Instant::now());
         }
     }
     // Settle: the preferred holders alone, or the time is up.
@@ -269,8 +275,9 @@ fn reap(stage: &mut Stage, world: &World, t0: Instant, observed: &mut Observed) 
     Ok(())
 }
 
-/// Keeps the watcher's list of admin endpoints that must answer in step with the faults.
-fn follow_running(running: &Running, fault: &Fault) {
+/// Takes the balancers a stop is about to end off the watcher's list of admin endpoints that
+/// must answer (before the signal, so the watcher never asks one on its way out).
+fn stop_running(running: &Running, fault: &Fault) {
     let mut r = running.lock().unwrap_or_else(|p| p.into_inner());
     match fault {
         Fault::Kill(h) | Fault::Term(h) => {
@@ -279,9 +286,6 @@ fn follow_running(running: &Running, fault: &Fault) {
         Fault::TermTwo(a, b, _) => {
             r.remove(a);
             r.remove(b);
-        }
-        Fault::Start(h) => {
-            r.insert(h.clone(), Instant::now());
         }
         _ => {}
     }
