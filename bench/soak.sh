@@ -10,24 +10,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "bench/soak.sh: run as root (the lab creates network namespaces)" >&2
-  exit 1
-fi
+. bench/lib.sh
+require_root bench/soak.sh
 minutes="${1:-30}"
 topology="${2:-lb-pair}"
-
-packages=(iproute2 nftables procps)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "installing: ${missing[*]}" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_missing iproute2 nftables procps
 
 cargo build --release --quiet
 kubegate="${CARGO_TARGET_DIR:-target}/release/kubegate"
