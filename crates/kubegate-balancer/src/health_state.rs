@@ -218,7 +218,7 @@ impl Registry {
 
 impl Target {
     fn new(frontend: Arc<FrontendState>, check: &HealthCheck) -> Target {
-        Target {
+        let mut target = Target {
             frontend,
             rise: check.rise,
             fall: check.fall,
@@ -230,7 +230,10 @@ impl Target {
             changed_at: None,
             latency: LatencyHistogram::default(),
             first: false,
-        }
+        };
+        // Nothing vouches for a backend before its first probe (see `record_probed`).
+        target.probes.reset(Verdict::Failed);
+        target
     }
 
     fn state(&self) -> CheckState {
@@ -242,10 +245,12 @@ impl Target {
         }
     }
 
-    /// One probe into the probes-only counter (the first probe of an unchecked backend
-    /// decides, as for the pool); its verdict to the pool's `probed`.
+    /// One probe into the probes-only counter; its verdict to the pool's `probed`. The first
+    /// probe of a target decides (of an unchecked backend as for the pool; of any other
+    /// because until then the counter vouches for nothing: a node that just started must
+    /// not claim ready backends for its VIPs before it has checked one).
     fn record_probed(&mut self, addr: SocketAddr, ok: bool, first: bool) {
-        if first {
+        if first || self.last.is_none() {
             self.probes.reset(if ok {
                 Verdict::Healthy
             } else {
@@ -286,13 +291,12 @@ impl Target {
         if self.first {
             return;
         }
+        // A rebuilt pool's members take the probes' view the checker keeps.
+        self.set_pool_probed(key.1);
         let mine = pool_health(self.counter.health());
         match (mine, in_pool) {
             // A rebuilt frontend's unchecked member the checker knows: its verdict holds.
-            (_, _) if unchecked => {
-                self.set_pool(key.1, mine);
-                self.set_pool_probed(key.1);
-            }
+            (_, _) if unchecked => self.set_pool(key.1, mine),
             (Health::Down, Health::Up) => self.set_pool(key.1, Health::Down),
             (Health::Up, Health::Down) => {
                 self.counter.reset(Verdict::Failed);

@@ -126,10 +126,20 @@ mod tests {
     }
 
     #[test]
-    fn serving_needs_a_live_accept_loop_and_a_ready_backend() {
+    fn serving_needs_a_live_accept_loop_and_a_probed_ready_backend() {
         let f = frontend();
-        assert!(f.pool().has_ready());
-        assert!(!f.serving(), "nothing accepts yet");
+        assert!(
+            f.pool().has_ready(),
+            "clients are served before the first probe"
+        );
+        let first = f.accept_guard();
+        assert!(
+            !f.serving(),
+            "a frontend whose backends were never probed must not vouch for them"
+        );
+        assert!(f.pool().set_probed(0, Health::Up));
+        drop(first);
+        assert!(!f.serving(), "nothing accepts");
         let first = f.accept_guard();
         let second = f.accept_guard();
         assert!(f.serving());
@@ -143,6 +153,7 @@ mod tests {
     fn serving_follows_the_probes_not_this_nodes_passive_marks() {
         let f = frontend();
         let _accepting = f.accept_guard();
+        assert!(f.pool().set_probed(0, Health::Up));
         // Failed connects of this node's clients mark the backend down for them at once...
         assert!(f
             .pool()

@@ -90,3 +90,25 @@ fn a_node_without_a_ready_backend_does_not_take_the_vip_from_a_handed_over_one()
     .expect("a valid schedule");
     no_violation(Topology::LbPair, schedule, "the schedule in this test");
 }
+
+/// Found by `bench/chaos.sh` (lb-pair, seed 2): lb1, cut off from every apiserver, was
+/// restarted; before its first health checks had timed out it believed its backends ready
+/// (they start up for traffic), took the VIP from lb2 and refused every request until its
+/// checks failed. A `frontend:` tracker now starts at the balancer's probed verdict, and no
+/// backend is vouched for before its first probe: the new lb1 starts stepped aside and leaves
+/// the VIP where it is served. The same file, replayed: the settle time runs from the last
+/// fault as applied (the stop's 30 s drain made this one late).
+#[test]
+fn a_restarted_node_that_has_not_checked_its_backends_does_not_take_the_vip() {
+    let schedule = schedule::Schedule::parse(
+        "    2000 cut-apis lb1
+    6500 term lb1
+    7000 start lb1
+    7300 handover lb2
+   11000 release lb2
+   11500 mend-apis lb1
+",
+    )
+    .expect("a valid schedule");
+    no_violation(Topology::LbPair, schedule, "the schedule in this test");
+}

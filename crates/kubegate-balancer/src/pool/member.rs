@@ -51,7 +51,8 @@ pub struct Member {
     /// verdict (haproxy's `init-state down`).
     pub(super) unchecked: bool,
     /// What the health checker's own probes say, without the passive marks of the data path
-    /// (which only this node's clients cause): the view every node shares.
+    /// (which only this node's clients cause): the view every node shares. Down until the
+    /// first probe: a node that has not checked a backend does not vouch for it.
     pub(super) probed: Health,
 }
 
@@ -73,7 +74,7 @@ impl Member {
             down_before: Duration::ZERO,
             current: 0,
             unchecked: false,
-            probed: Health::Up,
+            probed: Health::Down,
         }
     }
 
@@ -82,7 +83,6 @@ impl Member {
         Member {
             health: Health::Down,
             unchecked: true,
-            probed: Health::Down,
             ..Member::new(address, weight)
         }
     }

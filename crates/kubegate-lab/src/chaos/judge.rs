@@ -57,6 +57,30 @@ pub struct Bounds {
     pub outage_gap: Duration,
     /// The same for frame loss (TCP retransmits at 1 s, then 2 s).
     pub loss_gap: Duration,
+    /// How long the health checks take to see backends that stop answering (no refusal: the
+    /// probes time out): `fall` probes an interval apart, the last one timing out. A fault
+    /// that makes a balancer's backends unreachable (`cut-apis`) gets this on top of its
+    /// blame window and its outage bound, as the VIP can move only after it.
+    pub unreachable_detect: Duration,
+}
+
+impl Bounds {
+    /// How long after `fault` a failed request or a gap may be blamed on it.
+    fn blame_window_of(&self, fault: &Fault) -> Duration {
+        match fault {
+            Fault::CutApis(_) => self.blame_window + self.unreachable_detect,
+            _ => self.blame_window,
+        }
+    }
+
+    /// The longest gap `fault` (unplanned) may cost.
+    fn gap_of(&self, fault: &Fault) -> Duration {
+        match fault {
+            Fault::Loss(..) => self.loss_gap,
+            Fault::CutApis(_) => self.outage_gap + self.unreachable_detect,
+            _ => self.outage_gap,
+        }
+    }
 }
 
 /// A broken promise.
@@ -234,7 +258,6 @@ fn requests<'a>(
     world_at: &dyn Fn(u64) -> &'a World,
     v: &mut Verdict,
 ) {
-    let window = bounds.blame_window.as_millis() as u64;
     // A split segment (a node cut off from its peers, frames lost) lasts until it heals and
     // may cost requests all along (a cut-off node holds the VIP in its island, and clients
     // that follow its announcements reach it): its faults answer for them however long ago
@@ -254,7 +277,7 @@ fn requests<'a>(
     let around = |from: u64, to: u64| -> Vec<&Fault> {
         seen.events
             .iter()
-            .filter(|(t, _)| *t + window >= from && *t <= to)
+            .filter(|(t, f)| *t + bounds.blame_window_of(f).as_millis() as u64 >= from && *t <= to)
             .map(|(_, f)| f)
             .collect()
     };
@@ -326,10 +349,7 @@ fn requests<'a>(
         let allowed: u64 = near
             .iter()
             .filter(|f| !f.planned())
-            .map(|f| match f {
-                Fault::Loss(..) => bounds.loss_gap,
-                _ => bounds.outage_gap,
-            })
+            .map(|f| bounds.gap_of(f))
             .sum::<Duration>()
             .as_millis() as u64;
         let planned_only = near.iter().all(|f| f.planned());
@@ -380,6 +400,7 @@ mod tests {
             blame_window: Duration::from_secs(3),
             outage_gap: Duration::from_secs(2),
             loss_gap: Duration::from_secs(5),
+            unreachable_detect: Duration::from_secs(2),
         }
     }
 
@@ -483,6 +504,42 @@ mod tests {
         assert!(v.kinds["link-down"].worst_gap_ms >= 1500);
         assert_eq!(v.kinds["term"].violations, 1);
         assert_eq!(v.failed, 2);
+    }
+
+    #[test]
+    fn unreachable_backends_get_the_checks_detection_time_on_top_of_an_outage() {
+        let ok = |s: u64| Request {
+            start_ms: s,
+            end_ms: s + 5,
+            ok: true,
+        };
+        // bounds(): outage 2 s, detection 2 s, blame window 3 s (+2 s for cut-apis).
+        let with_gap = |fault: Fault, silent_ms: u64| {
+            let mut o = seen(vec![(1000, fault)], every_100ms(0, 20_000, &["lb1"]));
+            o.requests = (0..1000)
+                .map(|i| i * 20)
+                .filter(|t| !(1000..1000 + silent_ms).contains(t))
+                .map(ok)
+                .collect();
+            // The last request of the gap fails 4.5 s after the fault.
+            o.requests.push(Request {
+                start_ms: 5_500,
+                end_ms: 5_600,
+                ok: false,
+            });
+            judge(&cast(), &o, &bounds()).violations
+        };
+        let v = with_gap(Fault::CutApis("lb1".into()), 3_900);
+        assert!(v.is_empty(), "within outage + detection: {v:?}");
+        let v = with_gap(Fault::CutApis("lb1".into()), 4_300);
+        assert_eq!(v.len(), 1, "beyond outage + detection: {v:?}");
+        assert!(v[0].what.contains("cut-apis lb1"), "{v:?}");
+        let v = with_gap(Fault::LinkDown("lb1".into()), 3_900);
+        assert_eq!(
+            v.len(),
+            2,
+            "a link loss gets the outage bound alone, and its blame window: {v:?}"
+        );
     }
 
     #[test]

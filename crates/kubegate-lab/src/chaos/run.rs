@@ -20,13 +20,14 @@ use super::watch::{self, Running};
 use super::world::{Cast, World};
 use crate::https_probe::Event;
 use crate::stage::{Stack, Stage};
-use crate::topologies::{Layout, Topology, APISERVER_PORT};
+use crate::topologies::{Layout, Topology, APISERVER_PORT, LAB_CHECK_INTERVAL};
 
 /// The longest a stopped balancer may take to exit: its handover, the default 30 s drain and a
 /// margin.
 const STOP_WAIT: Duration = Duration::from_secs(40);
 
-/// After the last fault: time for the lab to settle on the preferred holders.
+/// After the last fault (as applied, or as scheduled if that is later): time for the lab to
+/// settle on the preferred holders.
 pub const SETTLE: Duration = Duration::from_secs(12);
 
 /// What one campaign is.
@@ -72,6 +73,16 @@ pub fn bounds_for(stack: Stack) -> Bounds {
         Stack::Kubegate => (Duration::from_millis(200), Duration::from_millis(200)),
         Stack::KeepalivedHaproxy => (Duration::from_secs(1), Duration::ZERO),
     };
+    let unreachable_detect = match stack {
+        // The lab's checks: every LAB_CHECK_INTERVAL, the default timeout and fall.
+        Stack::Kubegate => {
+            let defaults = kubegate_config::model::HealthCheck::default();
+            LAB_CHECK_INTERVAL * defaults.fall + defaults.timeout
+        }
+        // haproxy's `check inter 2000 fall 5` (its check times out at `inter`); keepalived's
+        // script looks only for haproxy's listener, so the VIP does not follow at all.
+        Stack::KeepalivedHaproxy => Duration::from_secs(2) * 5 + Duration::from_secs(2),
+    };
     let samples = watch::SAMPLE * 2;
     let master_down = interval * 4;
     let no_holder = master_down + samples + Duration::from_millis(500);
@@ -81,6 +92,7 @@ pub fn bounds_for(stack: Stack) -> Bounds {
         blame_window: Duration::from_secs(3) + master_down,
         outage_gap: no_holder + Duration::from_secs(1),
         loss_gap: Duration::from_secs(5),
+        unreachable_detect,
     }
 }
 
@@ -161,7 +173,8 @@ pub fn run(binary: &Path, o: &Options, say: &mut dyn FnMut(&str)) -> io::Result<
         .iter()
         .map(|v| vec![v.by_priority[0]])
         .collect();
-    let until = t0 + o.schedule.length() + SETTLE;
+    // From the last fault as applied: operator commands and stops can make it run late.
+    let until = Instant::now().max(t0 + o.schedule.length()) + SETTLE;
     while Instant::now() < until {
         reap(&mut stage, &world, t0, &mut observed)?;
         sampler.sample(&stage, t0);

@@ -170,7 +170,9 @@ pub fn start_one(s: &Starting, vip: &Vip, id: u64) -> Result<VipHandle> {
             .with_context(|| format!("vip {}: removing a leftover {address}", vip.name))?;
         if leftover {
             tracing::warn!(
-                "vip {}: removed {address} from {interface}, left there by an earlier run that                  did not stop cleanly (or added by hand); it comes back if this node becomes                  master",
+                "vip {}: removed {address} from {interface}, left there by an earlier run that \
+                 did not stop cleanly (or added by hand); it comes back if this node becomes \
+                 master",
                 vip.name,
             );
         }
@@ -270,13 +272,14 @@ pub fn lock(groups: &SharedGroups) -> std::sync::MutexGuard<'_, super::vip_group
     groups.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Starts `vip`'s trackers at `base`, each at its `starting` health (healthy when missing);
+/// Starts `vip`'s trackers at `base`, each at its `starting` health (`score::fresh` when
+/// missing);
 /// their changes go to the VIP thread and their reasons to the hub. Also what they say before
 /// any probe ran.
 fn spawn_trackers(
     base: u8,
     vip: &Vip,
-    starting: Vec<Health>,
+    starting: Vec<Option<Health>>,
     control: &VipControl,
     frontend_ready: track::FrontendReady,
     hub: &Arc<Hub>,

@@ -8,7 +8,7 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use super::probe::{self, FrontendReady};
-use super::score::{carried_over, effective, Effective, Health, Hysteresis};
+use super::score::{carried_over, effective, fresh, Effective, Health, Hysteresis};
 use kubegate_config::model::Tracker;
 
 /// What the trackers say now, with each tracker's health for status output.
@@ -36,7 +36,7 @@ impl TrackerHandle {
 
     /// The health `new` trackers start with when they replace these (a reload): see
     /// `score::carried_over`.
-    pub fn carried_to(&self, new: &[Tracker]) -> Vec<Health> {
+    pub fn carried_to(&self, new: &[Tracker]) -> Vec<Option<Health>> {
         let now = self.current.lock().unwrap_or_else(|p| p.into_inner());
         carried_over(&self.trackers, &now.health, new)
     }
@@ -51,19 +51,24 @@ impl Drop for TrackerHandle {
     }
 }
 
-/// Start probing, each tracker at its `starting` health (healthy at start-up, carried over on
-/// a reload); `on_change` is called from a tracker thread after each change.
+/// Start probing, each tracker at its `starting` health (carried over on a reload; where
+/// there is none, `score::fresh`); `on_change` is called from a tracker thread after each
+/// change.
 pub fn spawn(
     base: u8,
     trackers: Vec<Tracker>,
-    starting: Vec<Health>,
+    mut starting: Vec<Option<Health>>,
     frontend_ready: FrontendReady,
     on_change: impl Fn(TrackerUpdate) + Send + 'static,
 ) -> TrackerHandle {
     let stop = Arc::new(AtomicBool::new(false));
     let weights: Vec<i16> = trackers.iter().map(|t| t.weight).collect();
-    let mut initial_health = starting;
-    initial_health.resize(trackers.len(), Health::Healthy);
+    starting.resize(trackers.len(), None);
+    let initial_health: Vec<Health> = trackers
+        .iter()
+        .zip(starting)
+        .map(|(t, h)| h.unwrap_or_else(|| fresh(&t.kind, |name| frontend_ready(name))))
+        .collect();
     let initial = TrackerUpdate {
         effective: effective(
             base,
@@ -202,7 +207,7 @@ mod tests {
         // The reload changes the weight and the base priority of the same check.
         let reloaded = script("false", -30);
         let starting = first.carried_to(std::slice::from_ref(&reloaded));
-        assert_eq!(starting, [Health::Failed]);
+        assert_eq!(starting, [Some(Health::Failed)]);
         drop(first);
         let again = Arc::new(Mutex::new(Vec::<u8>::new()));
         let sink = again.clone();

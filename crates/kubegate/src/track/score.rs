@@ -5,10 +5,13 @@
 //! - weight > 0: added to the priority while the tracker is healthy;
 //! - weight < 0: added (subtracted) while the tracker has failed;
 //! - the result is clamped to 1..=254; an address owner's 255 never changes;
-//! - a reload carries each tracker's health over to the tracker that probes the same thing.
+//! - a reload carries each tracker's health over to the tracker that probes the same thing;
+//! - a tracker with nothing to carry starts healthy, except a `frontend:` tracker, which
+//!   starts at its balancer's verdict: a node that has not yet probed its backends does not
+//!   claim them (and so does not take a VIP handed over to it before its checks ran).
 
 pub use kubegate_balancer::rise_fall::{Health, Hysteresis};
-use kubegate_config::model::Tracker;
+use kubegate_config::model::{Tracker, TrackerKind};
 
 /// The priority a VRRP instance should run with, and whether it must be in FAULT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,24 +41,37 @@ pub fn effective(base: u8, trackers: impl IntoIterator<Item = (i16, Health)>) ->
 }
 
 /// The health each tracker of `new` starts with after a reload: that of the running tracker
-/// that probes the same thing (same kind and target), else healthy as at start-up. A reload
+/// that probes the same thing (same kind and target), else `None` (see [`fresh`]). A reload
 /// that changes a weight, a timing or the priority then does not forget a failing check (and
 /// let the VIP move away and back).
-pub fn carried_over(old: &[Tracker], old_health: &[Health], new: &[Tracker]) -> Vec<Health> {
+pub fn carried_over(
+    old: &[Tracker],
+    old_health: &[Health],
+    new: &[Tracker],
+) -> Vec<Option<Health>> {
     new.iter()
         .map(|t| {
             old.iter()
                 .zip(old_health)
                 .find(|(o, _)| o.kind == t.kind)
-                .map_or(Health::Healthy, |(_, &h)| h)
+                .map(|(_, &h)| h)
         })
         .collect()
+}
+
+/// The health of a tracker with no predecessor (at start-up, or added by a reload): a
+/// `frontend:` tracker starts at the balancer's verdict now (`frontend_ready`: a backend the
+/// probes found ready — none before the first probe), any other healthy as keepalived's.
+pub fn fresh(kind: &TrackerKind, frontend_ready: impl Fn(&str) -> bool) -> Health {
+    match kind {
+        TrackerKind::Frontend(name) if !frontend_ready(name) => Health::Failed,
+        _ => Health::Healthy,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubegate_config::model::TrackerKind;
     use std::time::Duration;
 
     fn tracker(kind: TrackerKind, weight: i16) -> Tracker {
@@ -84,9 +100,25 @@ mod tests {
         ];
         assert_eq!(
             carried_over(&old, &health, &new),
-            [Health::Healthy, Health::Healthy, Health::Failed]
+            [None, Some(Health::Healthy), Some(Health::Failed)]
         );
         assert!(carried_over(&old, &health, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_new_frontend_tracker_starts_at_the_balancers_verdict_and_others_healthy() {
+        let api = TrackerKind::Frontend("api".into());
+        let nothing_probed = |_: &str| false;
+        assert_eq!(fresh(&api, nothing_probed), Health::Failed);
+        assert_eq!(fresh(&api, |name: &str| name == "api"), Health::Healthy);
+        assert_eq!(
+            fresh(&TrackerKind::Script("/bin/check".into()), nothing_probed),
+            Health::Healthy
+        );
+        assert_eq!(
+            fresh(&TrackerKind::Interface("eth0".into()), nothing_probed),
+            Health::Healthy
+        );
     }
 
     #[test]
