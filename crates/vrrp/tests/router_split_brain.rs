@@ -6,7 +6,9 @@
 mod router_support;
 
 use router_support::*;
-use vrrp::{Action, Reason, State};
+use std::time::Duration;
+
+use vrrp::{Action, Input, Reason, State};
 
 /// A (150) and B (100); the partition starts at 2 s and B becomes master at 2302.34375 ms.
 /// From then on B advertises at …002.34375 and A at …041.40625 (every 100 ms).
@@ -152,4 +154,31 @@ fn parting_advert_does_not_loop() {
             "node {i}"
         );
     }
+}
+
+/// Found by `bench/chaos.sh` (lb-pair, seed 2): B, master in its island, is stopped while the
+/// segment is split; hosts last heard B's announcement. The split heals while B says priority
+/// 0: A answers and must announce too, or hosts keep sending to B's MAC after B lets the
+/// VIP go (4 s without an answer in the lab, until their ARP entries expired).
+#[test]
+fn a_master_that_hears_a_stopping_master_announces() {
+    let mut net = partitioned();
+    net.input(1, Input::Shutdown);
+    net.run_until(ms(10_050));
+    net.heal();
+    net.run_until(ms(12_000));
+    let announced: Vec<Duration> = net.nodes[0]
+        .log
+        .iter()
+        .filter(|(at, a)| *at >= ms(10_050) && *a == Action::Announce)
+        .map(|(at, _)| *at)
+        .collect();
+    assert_eq!(
+        announced.len(),
+        1,
+        "A announces once, on the first priority-0 advert it hears: {:?}",
+        net.log_after(0, ms(10_050))
+    );
+    assert_eq!(net.state(1), State::Stopped);
+    assert_eq!(net.masters(), vec![0]);
 }

@@ -163,16 +163,30 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
     v
 }
 
-/// The world after each event, with the event's time.
+/// The world after each event, with the event's time. A flapping link counts as down from
+/// the flap's start to its end: no up phase of a flap lasts the Master_Down_Interval a
+/// backup needs to take over (RFC 5798 §6.4.2), so nobody can be expected to hold a VIP on
+/// it meanwhile.
 fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
     let mut w = World::default();
-    events
-        .iter()
-        .map(|(t, f)| {
-            w.apply(f);
-            (*t, w.clone())
-        })
-        .collect()
+    let mut out = Vec::new();
+    for (t, f) in events {
+        match f {
+            Fault::Flap(host, phases) => {
+                w.apply(&Fault::LinkDown(host.clone()));
+                out.push((*t, w.clone()));
+                w.apply(&Fault::LinkUp(host.clone()));
+                out.push((t + phases.iter().sum::<u64>(), w.clone()));
+            }
+            _ => {
+                w.apply(f);
+                out.push((*t, w.clone()));
+            }
+        }
+    }
+    // Events applied during a flap (none: a flap holds the schedule) would come after it.
+    out.sort_by_key(|(t, _)| *t);
+    out
 }
 
 /// A condition that has held since some instant, and whether it was reported already.
@@ -453,6 +467,30 @@ mod tests {
         let events = vec![(1000, Fault::Kill("lb1".into()))];
         let v = judge(&cast(), &seen(events, run), &bounds());
         assert!(v.violations.is_empty(), "{:?}", v.violations);
+    }
+
+    #[test]
+    fn nobody_is_expected_to_hold_a_vip_on_a_flapping_link() {
+        // lb2 is stopped; lb1's link flaps for 1.5 s from 1 s; lb1 holds again 0.8 s after.
+        let mut run = every_100ms(0, 1000, &["lb1"]);
+        run.extend(every_100ms(1000, 3300, &[]));
+        run.extend(every_100ms(3300, 5000, &["lb1"]));
+        let events = vec![
+            (500, Fault::Term("lb2".into())),
+            (1000, Fault::Flap("lb1".into(), vec![400, 200, 300, 600])),
+        ];
+        let v = judge(&cast(), &seen(events, run.clone()), &bounds());
+        assert!(v.violations.is_empty(), "{:?}", v.violations);
+        // Still a violation when nobody holds long after the flap ended.
+        let mut late = every_100ms(0, 1000, &["lb1"]);
+        late.extend(every_100ms(1000, 5000, &[]));
+        let events = vec![
+            (500, Fault::Term("lb2".into())),
+            (1000, Fault::Flap("lb1".into(), vec![400, 200, 300, 600])),
+        ];
+        let v = judge(&cast(), &seen(events, late), &bounds());
+        assert_eq!(v.violations.len(), 1, "{:?}", v.violations);
+        assert_eq!(v.violations[0].at_ms, 2500, "{:?}", v.violations);
     }
 
     #[test]

@@ -415,9 +415,13 @@ impl Router {
     fn master_rx(&mut self, now: Instant, from: IpAddr, advert: &AdvertRepr) {
         let our_addr = self.config.primary_address;
         if advert.priority == 0 {
-            // A master that is stopping: answer at once so backups need not take over.
+            // A master that is stopping: answer at once so backups need not take over
+            // (RFC 5798 §6.4.3). Beyond the RFC, as keepalived does for any lower priority:
+            // two masters means the segment was split, and hosts may have learned the
+            // stopping one's MAC for the VIPs; announce so they come back to us.
             self.send_advert(self.priority);
             self.arm_adver(now);
+            self.actions.push_back(Action::Announce);
         } else if receive::outranks(advert.priority, from, self.priority, our_addr) {
             // Higher priority, or equal and a greater primary address: step down.
             //
