@@ -247,14 +247,16 @@ fn passing(t: &Tracker) -> String {
 
 fn failing(cfg: &ClusterConfig, t: &Tracker) -> String {
     let what = match &t.kind {
-        TrackerKind::Frontend(f) => return match cfg.frontend(f) {
-            Some(fe) => format!(
+        TrackerKind::Frontend(f) => {
+            return match cfg.frontend(f) {
+                Some(fe) => format!(
                 "frontend {f} has none (a backend counts as down after {} failed checks, {} apart)",
                 fe.check.fall,
                 human(fe.check.interval)
             ),
-            None => format!("frontend {f} has none"),
-        },
+                None => format!("frontend {f} has none"),
+            }
+        }
         TrackerKind::Interface(n) => return format!("interface {n} goes down"),
         TrackerKind::Script(cmd) => format!("`{cmd}`"),
         TrackerKind::Tcp(a) => format!("the TCP check of {a}"),

@@ -60,20 +60,8 @@ pub fn bgp(d: &mut Diag, raw: &Sp<RawFile>, nodes: &[LocatedNode], needs: &Needs
     if let Some(list) = &r.peers {
         for (i, p) in list.value.iter().enumerate() {
             let path = format!("bgp.peers[{i}]");
-            let Some(peer) = bgp_peer::peer(d, p, &path, nodes, &needs.vip_addresses) else {
-                continue;
-            };
-            let loc = p
-                .value
-                .address
-                .as_ref()
-                .map_or(p.referenced, |v| v.referenced);
-            if let Some((_, line)) = seen.iter().find(|(a, _)| *a == peer.address) {
-                d.err(&loc, &join(&path, "address"), format!("{} is already the peer at line {line}; list each router once (a peer only some nodes talk to takes `nodes: [...]`)", peer.address));
-                continue;
-            }
-            seen.push((peer.address, loc.line()));
-            peers.push(peer);
+            let peer = bgp_peer::peer(d, p, &path, nodes, &needs.vip_addresses, &mut seen);
+            peers.extend(peer);
         }
     }
     let bgp = Bgp {

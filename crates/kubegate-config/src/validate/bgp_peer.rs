@@ -1,5 +1,6 @@
-//! One `bgp.peers:` entry: the router's address and AS, the session's timers and transport
-//! (port, TCP-MD5 key file, TTL), BFD, which nodes talk to it, and who opens the connection.
+//! One `bgp.peers:` entry: the router's address (unique) and AS, the session's timers and
+//! transport (port, TCP-MD5 key file, TTL), BFD, which nodes talk to it, and who opens the
+//! connection.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ pub fn peer(
     path: &str,
     nodes: &[LocatedNode],
     vip_addresses: &[(IpAddr, u64)],
+    seen: &mut Vec<(IpAddr, u64)>,
 ) -> Option<BgpPeer> {
     let r = &p.value;
     let here = &p.referenced;
@@ -38,6 +40,10 @@ pub fn peer(
         peer_address,
     );
     if let (Some(a), Some(v)) = (address, r.address.as_ref()) {
+        if let Some((_, line)) = seen.iter().find(|(s, _)| *s == a) {
+            d.err(&v.referenced, &k("address"), format!("{a} is already the peer at line {line}; list each router once (a peer only some nodes talk to takes `nodes: [...]`)"));
+        }
+        seen.push((a, v.referenced.line()));
         if let Some(n) = nodes.iter().find(|n| n.node.address == a) {
             d.err(&v.referenced, &k("address"), format!("{a} is node '{}''s own address; a peer is a router the nodes talk to, not one of them", n.node.name));
         } else if let Some((_, line)) = vip_addresses.iter().find(|(ip, _)| *ip == a) {

@@ -96,9 +96,6 @@ fn refuse_vrrp_keys(d: &mut Diag, r: &RawVip, path: &str) {
             d.err(loc, &join(path, key), format!("{why}: remove `{key}`"));
         }
     };
-    let both = "this VIP has both `vrrp:` and `bgp:`; a VIP is either held by one node at a \
-                time (`vrrp:`) or announced over BGP by every healthy node (`bgp:`), so keep one";
-    refuse(r.vrrp.as_ref().map(|v| &v.referenced), "vrrp", both);
     refuse(loc_of(&r.interface), "interface", ROUTED);
     refuse(loc_of(&r.label), "label", ROUTED);
     refuse(
@@ -130,6 +127,14 @@ fn refuse_vrrp_keys(d: &mut Diag, r: &RawVip, path: &str) {
             key,
             "notify programs are run on VRRP state changes (MASTER, BACKUP, FAULT); a BGP VIP \
              has no such states, and has no notify hook yet",
+        );
+    }
+    if let Some(v) = &r.vrrp {
+        d.err(
+            &v.referenced,
+            &join(path, "vrrp"),
+            "this VIP has both `vrrp:` and `bgp:`; a VIP is either held by one node at a time \
+             (`vrrp:`) or announced over BGP by every healthy node (`bgp:`): keep one of them",
         );
     }
 }
