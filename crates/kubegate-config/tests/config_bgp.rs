@@ -527,3 +527,25 @@ fn a_bgp_section_without_bgp_vips_is_valid_and_warned_about() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn names_and_addresses_are_unique_across_vrrp_and_bgp_vips() {
+    assert_eq!(
+        errors(&file(
+            SECTION,
+            "  - { name: api, address: 198.18.10.50/24, vrrp: { vrid: 51 } }
+  - { name: api, address: 198.18.10.50, bgp: {} }
+  - { name: web, address: 198.18.10.60, bgp: {} }
+  - { name: web, address: 198.18.10.60/24, vrrp: { vrid: 52 } }
+"
+        )),
+        "cluster.yaml:11:13: vips[1].name: VIP name 'api' is already used at line 10; names must \
+         be unique
+cluster.yaml:11:27: vips[1].address: 198.18.10.50 is already the address of the VIP at line \
+         10; each VIP needs its own address
+cluster.yaml:13:13: vips[3].name: VIP name 'web' is already used at line 12; names must be \
+         unique
+cluster.yaml:13:27: vips[3].address: 198.18.10.60 is already the address of the VIP at line \
+         12; each VIP needs its own address"
+    );
+}
