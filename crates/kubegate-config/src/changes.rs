@@ -3,7 +3,11 @@
 //! advert interval, authentication, announcements and hook are applied to the running router;
 //! a change of its VRID, address, interface, VRRP version, transport, label, checksum form,
 //! of the owner's 255 or of this node's own entry needs a new router: the VIP is handed over
-//! first (as on SIGTERM), then started again.
+//! first (as on SIGTERM), then started again. BGP VIPs and sessions in `changes/bgp.rs`.
+
+mod bgp;
+
+pub use bgp::{BgpVipChange, SessionChange};
 
 use crate::model::{Admin, ClusterConfig, Node, Vip};
 
@@ -54,8 +58,13 @@ impl VipChange {
 /// Everything a reload changes for one node.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Changes {
-    /// In the new file's order, then the removed ones; unchanged VIPs are not listed.
+    /// The VRRP VIPs, in the new file's order, then the removed ones; unchanged VIPs are not
+    /// listed.
     pub vips: Vec<VipChange>,
+    /// The BGP VIPs, in the same order.
+    pub bgp_vips: Vec<BgpVipChange>,
+    /// This node's BGP sessions, by peer, in the new file's order, then the removed ones.
+    pub bgp_sessions: Vec<SessionChange>,
     /// Node names added to and removed from `nodes:`.
     pub nodes_added: Vec<String>,
     pub nodes_removed: Vec<String>,
@@ -81,6 +90,8 @@ impl Changes {
             lines.push(format!("nodes removed: {}", self.nodes_removed.join(", ")));
         }
         lines.extend(self.vips.iter().map(VipChange::describe));
+        lines.extend(self.bgp_vips.iter().map(BgpVipChange::describe));
+        lines.extend(self.bgp_sessions.iter().map(SessionChange::describe));
         if self.frontends {
             lines.push("frontends changed (applied live)".to_string());
         }
@@ -94,7 +105,7 @@ pub fn changes(old: &ClusterConfig, new: &ClusterConfig, me: &str) -> Result<Cha
     let old_me = old.nodes.iter().find(|n| n.name == me);
     let new_me = new.nodes.iter().find(|n| n.name == me);
     let me_changed = match (old_me, new_me) {
-        (Some(_), None) if !new.vips.is_empty() => {
+        (Some(_), None) if new.needs_identity() => {
             return Err(format!(
                 "this node ({me}) is not in nodes: of the new file; the running config is kept"
             ))
@@ -108,6 +119,8 @@ pub fn changes(old: &ClusterConfig, new: &ClusterConfig, me: &str) -> Result<Cha
         admin: (old.admin != new.admin).then(|| new.admin.clone()),
         frontends: old.frontends != new.frontends,
         vips: Vec::new(),
+        bgp_vips: bgp::vip_changes(old, new),
+        bgp_sessions: bgp::session_changes(old, new, me, me_changed),
     };
     for vip in &new.vips {
         let Some(before) = old.vips.iter().find(|v| v.name == vip.name) else {

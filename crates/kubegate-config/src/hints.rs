@@ -103,6 +103,35 @@ pub(super) const FILE_WORDS: &[(&str, &str)] = &[
     ),
 ];
 
+/// Words from FRR, BIRD, GoBGP and kube-vip in the `bgp:` sections, and what to write instead.
+pub(super) const BGP_WORDS: &[(&str, &str)] = &[
+    ("remote_as", "write `asn` (the peer's AS)"),
+    ("peer_as", "write `asn` (the peer's AS)"),
+    (
+        "local_as",
+        "write `asn` under the top-level `bgp:` (or `nodes[].bgp.asn` for one node)",
+    ),
+    ("neighbor", "write the peer's `address`"),
+    ("neighbor_address", "write `address`"),
+    ("holdtime", "write `hold_time` with a unit, like 9s"),
+    ("keepalive_time", "write `keepalive` with a unit, like 3s"),
+    (
+        "password",
+        "write the key into a file readable by its owner only and name it in `password_file`",
+    ),
+    (
+        "ebgp_multihop",
+        "write `multihop: TTL` (1 = directly connected)",
+    ),
+    ("local_preference", "write `local_pref`"),
+    ("community", "write `communities: [\"64512:100\"]`"),
+    (
+        "large_community",
+        "write `large_communities: [\"64512:1:1\"]`",
+    ),
+    ("metric", "write `med`"),
+];
+
 /// What to write instead of `key`, a word from another tool, in a section whose hints are
 /// `words`.
 pub(super) fn hint(words: &[&[(&str, &'static str)]], key: &str) -> Option<&'static str> {

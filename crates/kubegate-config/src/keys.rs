@@ -12,11 +12,12 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::error::ConfigError;
 use super::hints::{
-    hint, CHECK_WORDS, FILE_WORDS, FRONTEND_WORDS, KEEPALIVED_WORDS, TIMEOUTS_WORDS,
+    hint, BGP_WORDS, CHECK_WORDS, FILE_WORDS, FRONTEND_WORDS, KEEPALIVED_WORDS, TIMEOUTS_WORDS,
 };
 use super::raw::{
-    Sp, ADMIN_KEYS, ANNOUNCE_KEYS, BACKEND_KEYS, CHECK_KEYS, FILE_KEYS, FRONTEND_KEYS, NODE_KEYS,
-    TIMEOUTS_KEYS, TRACK_KEYS, VIP_KEYS, VRRP_KEYS,
+    Sp, ADMIN_KEYS, ANNOUNCE_KEYS, BACKEND_KEYS, BFD_KEYS, BGP_KEYS, CHECK_KEYS, FILE_KEYS,
+    FRONTEND_KEYS, NODE_BGP_KEYS, NODE_KEYS, PEER_KEYS, TIMEOUTS_KEYS, TRACK_KEYS, VIP_BGP_KEYS,
+    VIP_KEYS, VRRP_KEYS,
 };
 
 /// A YAML node with its position.
@@ -107,6 +108,14 @@ enum Section {
     Check,
     Timeouts,
     Admin,
+    /// Top-level `bgp:`, one of its `peers:`, its `bfd:`.
+    Bgp,
+    Peer,
+    Bfd,
+    /// `nodes[].bgp:`.
+    NodeBgp,
+    /// `vips[].bgp:`.
+    VipBgp,
     /// Free keys (`priority: { NODE: N }`).
     Free,
 }
@@ -125,6 +134,11 @@ impl Section {
             Section::Check => CHECK_KEYS,
             Section::Timeouts => TIMEOUTS_KEYS,
             Section::Admin => ADMIN_KEYS,
+            Section::Bgp => BGP_KEYS,
+            Section::Peer => PEER_KEYS,
+            Section::Bfd => BFD_KEYS,
+            Section::NodeBgp => NODE_BGP_KEYS,
+            Section::VipBgp => VIP_BGP_KEYS,
             Section::Free => return None,
         })
     }
@@ -136,6 +150,11 @@ impl Section {
             (Section::File, "vips") => Some(Section::Vip),
             (Section::File, "frontends") => Some(Section::Frontend),
             (Section::File, "admin") => Some(Section::Admin),
+            (Section::File, "bgp") => Some(Section::Bgp),
+            (Section::Bgp, "peers") => Some(Section::Peer),
+            (Section::Bgp, "bfd") => Some(Section::Bfd),
+            (Section::Node, "bgp") => Some(Section::NodeBgp),
+            (Section::Vip, "bgp") => Some(Section::VipBgp),
             (Section::Frontend, "backends") => Some(Section::Backend),
             (Section::Frontend, "check") => Some(Section::Check),
             (Section::Frontend, "timeouts") => Some(Section::Timeouts),
@@ -217,6 +236,9 @@ fn unknown_key_message(section: Section, key: &str, path: &str, known: &[&str]) 
         Section::Frontend => &[FRONTEND_WORDS],
         Section::Check => &[CHECK_WORDS],
         Section::Timeouts => &[TIMEOUTS_WORDS],
+        Section::Bgp | Section::Peer | Section::Bfd | Section::NodeBgp | Section::VipBgp => {
+            &[BGP_WORDS]
+        }
         _ => &[KEEPALIVED_WORDS],
     };
     if let Some(hint) = hint(words, key) {

@@ -25,6 +25,7 @@ pub mod local_addrs;
 pub mod model;
 pub mod plan;
 mod raw;
+mod raw_bgp;
 mod scalar;
 mod validate;
 pub mod yaml;

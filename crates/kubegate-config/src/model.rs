@@ -8,6 +8,12 @@ use std::time::Duration;
 
 pub use vrrp::{ChecksumForm, Version};
 
+mod bgp;
+pub use bgp::{
+    BfdSettings, Bgp, BgpPeer, BgpVip, Community, LargeCommunity, NodeBgp, RouterId,
+    DEFAULT_BFD_INTERVAL, DEFAULT_BFD_MULTIPLIER, DEFAULT_BGP_PORT, DEFAULT_HOLD_TIME,
+};
+
 /// The whole file: the same on every node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterConfig {
@@ -16,8 +22,14 @@ pub struct ClusterConfig {
     /// In file order; names and addresses are unique. Empty only when there are no VIPs (a
     /// node-local balancer needs no node identity: its frontends are the same everywhere).
     pub nodes: Vec<Node>,
-    /// In file order; names, addresses and (interface-independent) VRIDs are unique.
+    /// The VRRP VIPs, in file order; names, addresses and (interface-independent) VRIDs are
+    /// unique.
     pub vips: Vec<Vip>,
+    /// The VIPs with `bgp:` instead of `vrrp:`, in file order. Names and addresses are unique
+    /// across both lists.
+    pub bgp_vips: Vec<BgpVip>,
+    /// `bgp:`; present whenever `bgp_vips` is not empty.
+    pub bgp: Option<Bgp>,
     /// In file order; names and bind addresses unique. At least one VIP or one frontend.
     pub frontends: Vec<Frontend>,
     /// The admin endpoint (status page, JSON API, `/metrics`, runtime control).
@@ -205,7 +217,11 @@ impl ClusterConfig {
     /// Whether this machine must find itself among `nodes` (VIPs are per node; frontends are
     /// the same on every node).
     pub fn needs_identity(&self) -> bool {
-        !self.vips.is_empty()
+        !self.vips.is_empty() || !self.bgp_vips.is_empty()
+    }
+
+    pub fn bgp_vip(&self, name: &str) -> Option<&BgpVip> {
+        self.bgp_vips.iter().find(|v| v.name == name)
     }
 }
 

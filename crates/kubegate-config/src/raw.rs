@@ -13,6 +13,11 @@ use serde_saphyr::Spanned;
 
 use super::scalar::{Scalar, ScalarVisitor};
 
+pub use super::raw_bgp::{
+    present, RawBfd, RawBgp, RawNodeBgp, RawPeer, RawVipBgp, BFD_KEYS, BGP_KEYS, NODE_BGP_KEYS,
+    PEER_KEYS, VIP_BGP_KEYS,
+};
+
 pub type Sp<T> = Spanned<T>;
 pub type Value = Sp<Scalar>;
 
@@ -23,8 +28,9 @@ pub struct RawFile {
     pub vips: Option<Sp<Vec<Sp<RawVip>>>>,
     pub frontends: Option<Sp<Vec<Sp<RawFrontend>>>>,
     pub admin: Option<Sp<RawAdmin>>,
+    pub bgp: Option<Sp<RawBgp>>,
 }
-pub const FILE_KEYS: &[&str] = &["nodes", "vips", "frontends", "admin"];
+pub const FILE_KEYS: &[&str] = &["nodes", "vips", "frontends", "admin", "bgp"];
 
 /// `admin:` — the status page, JSON API and `/metrics` endpoint.
 #[derive(Debug, DeriveDeserialize)]
@@ -40,8 +46,10 @@ pub const ADMIN_KEYS: &[&str] = &["bind", "token_file"];
 pub struct RawNode {
     pub name: Option<Value>,
     pub address: Option<Value>,
+    /// This node's own BGP settings (`raw_bgp.rs`).
+    pub bgp: Option<Sp<RawNodeBgp>>,
 }
-pub const NODE_KEYS: &[&str] = &["name", "address"];
+pub const NODE_KEYS: &[&str] = &["name", "address", "bgp"];
 
 #[derive(Debug, DeriveDeserialize)]
 #[serde(deny_unknown_fields)]
@@ -60,6 +68,9 @@ pub struct RawVip {
     pub notify_fault: Option<Value>,
     pub announce: Option<Sp<RawAnnounce>>,
     pub group: Option<Value>,
+    /// `bgp: {}` (or `bgp:` alone) instead of `vrrp:`; present even when written empty.
+    #[serde(default, deserialize_with = "present")]
+    pub bgp: Option<Sp<RawVipBgp>>,
 }
 pub const VIP_KEYS: &[&str] = &[
     "name",
@@ -75,6 +86,7 @@ pub const VIP_KEYS: &[&str] = &[
     "notify_fault",
     "announce",
     "group",
+    "bgp",
 ];
 
 #[derive(Debug, DeriveDeserialize)]
@@ -333,6 +345,14 @@ mod tests {
         assert_eq!(serde_fields::<RawFrontend>(), FRONTEND_KEYS);
         assert_eq!(serde_fields::<RawCheck>(), CHECK_KEYS);
         assert_eq!(serde_fields::<RawTimeouts>(), TIMEOUTS_KEYS);
+        assert_eq!(serde_fields::<RawBgp>(), BGP_KEYS);
+        assert_eq!(serde_fields::<RawPeer>(), PEER_KEYS);
+        assert_eq!(serde_fields::<RawBfd>(), BFD_KEYS);
+        assert_eq!(serde_fields::<RawNodeBgp>(), NODE_BGP_KEYS);
+        assert_eq!(
+            serde_fields::<super::super::raw_bgp::RawVipBgpKeys>(),
+            VIP_BGP_KEYS
+        );
     }
 
     #[test]

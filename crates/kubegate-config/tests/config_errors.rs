@@ -53,7 +53,7 @@ fn unknown_keys_get_a_suggestion_and_all_are_reported() {
 fn an_unknown_key_far_from_any_known_one_lists_the_keys() {
     assert_eq!(
         errors("nodes:\n  - { name: a, address: 10.0.0.1, zone: x }\n"),
-        "cluster.yaml:2:35: unknown key 'zone' in nodes[0]; known keys here: name, address"
+        "cluster.yaml:2:35: unknown key 'zone' in nodes[0]; known keys here: name, address, bgp"
     );
 }
 

@@ -78,6 +78,10 @@ pub fn check(path: &Path, node: Option<&str>) -> Result<ExitCode> {
         text.push_str(&warning);
         text.push('\n');
     }
+    for warning in md5_key_warnings(&cluster)? {
+        text.push_str(&warning);
+        text.push('\n');
+    }
     if let Some(note) = crate::admin::peers::loopback_note(&cluster) {
         text.push_str(&note);
         text.push('\n');
@@ -103,6 +107,40 @@ fn token_warning(cluster: &ClusterConfig) -> Result<Option<String>> {
     Ok(Some(format!(
         "warning: {e:#}; `kubegate run` refuses to start until it can read the token"
     )))
+}
+
+/// The TCP-MD5 key files of `bgp.peers`, read as the BGP driver reads them: one that others
+/// may access is an error (a leaked secret, as for `admin.token_file`); one that cannot be
+/// read or holds no usable key, a warning naming the peers that use it.
+fn md5_key_warnings(cluster: &ClusterConfig) -> Result<Vec<String>> {
+    let Some(bgp) = &cluster.bgp else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    let mut files: Vec<&Path> = Vec::new();
+    for file in bgp.peers.iter().filter_map(|p| p.password_file.as_deref()) {
+        if files.contains(&file) {
+            continue;
+        }
+        files.push(file);
+        let Err(e) = crate::bgp_key::Md5Key::load(file) else {
+            continue;
+        };
+        if let Some(open) = e.downcast_ref::<crate::bgp_key::KeyTooOpen>() {
+            return Err(anyhow!("{open}"));
+        }
+        let peers: Vec<String> = bgp
+            .peers
+            .iter()
+            .filter(|p| p.password_file.as_deref() == Some(file))
+            .map(|p| p.address.to_string())
+            .collect();
+        out.push(format!(
+            "warning: {e:#}; the BGP session with {} needs it",
+            peers.join(", ")
+        ));
+    }
+    Ok(out)
 }
 
 /// `kubegate doctor`: every finding on stdout (text or JSON); exit non-zero when one fails. A

@@ -42,6 +42,11 @@ fn where_(cfg: &ClusterConfig, ip: IpAddr) -> String {
             " (VIP {}'s address: bound before this node holds it)",
             v.name
         )
+    } else if let Some(v) = cfg.bgp_vips.iter().find(|v| v.address == ip) {
+        format!(
+            " (BGP VIP {}'s address: bound before this node announces it)",
+            v.name
+        )
     } else if ip.is_loopback() {
         " (loopback: for clients on this node only)".into()
     } else if ip.is_unspecified() {
@@ -200,7 +205,19 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
     // A wildcard bind on a node backend's port is refused by validation (`overlap.rs`); a VIP
     // bind there only collides when the server holds the port on all addresses, as the
     // apiserver does by default.
-    if let Some(v) = cfg.vips.iter().find(|v| v.has_address(f.bind.ip())) {
+    let ip = f.bind.ip();
+    let vip_name = cfg
+        .vips
+        .iter()
+        .find(|v| v.has_address(ip))
+        .map(|v| &v.name)
+        .or_else(|| {
+            cfg.bgp_vips
+                .iter()
+                .find(|v| v.address == ip)
+                .map(|v| &v.name)
+        });
+    if let Some(vip_name) = vip_name {
         let port = f.bind.port();
         let on_nodes: Vec<String> = cfg
             .nodes
@@ -213,7 +230,7 @@ fn warnings(cfg: &ClusterConfig, f: &Frontend) -> Vec<String> {
             .map(|n| n.name.clone())
             .collect();
         if !on_nodes.is_empty() {
-            let place = format!("VIP {}'s address", v.name);
+            let place = format!("VIP {vip_name}'s address");
             out.push(format!(
                 "warning: frontend {} listens on port {port} of {place}, and its backends on {} \
                  use port {port} too: where the apiserver runs beside kubegate it usually holds \

@@ -1,9 +1,10 @@
 //! The plan in plain words: what this node will do for each VIP, how fast it takes over, what its
 //! checks can and cannot change, and warnings for the classic priority / weight / nopreempt
 //! mistakes, and a VIP no node's subnet holds or only one node can hold (`reach.rs`); then each
-//! frontend (`frontends.rs`); several addresses and per-state notify programs in `parity.rs`; VIP groups in `groups.rs`. Printed by `kubegate check`; pure (reads only
+//! frontend (`frontends.rs`); several addresses and per-state notify programs in `parity.rs`; VIP groups in `groups.rs`; BGP sessions and VIPs in `bgp.rs`. Printed by `kubegate check`; pure (reads only
 //! the validated config).
 
+mod bgp;
 mod frontends;
 mod groups;
 mod parity;
@@ -27,6 +28,7 @@ pub fn explain(cfg: &ClusterConfig, me: &Node) -> Vec<String> {
         InterfaceChoice::Named(n) => n.clone(),
         InterfaceChoice::Auto => format!("the interface that carries {}", me.address),
     });
+    out.extend(bgp::explain(cfg, me));
     out.extend(frontends::explain(cfg));
     out
 }
@@ -47,11 +49,11 @@ pub fn check_report(cfg: &ClusterConfig, me: &Node, local: &[LocalAddr]) -> Stri
 /// `config::identity::resolve_if_needed`).
 pub fn report(cfg: &ClusterConfig, me: Option<&Node>, local: &[LocalAddr]) -> String {
     let mut counts = Vec::new();
-    if !cfg.nodes.is_empty() || !cfg.vips.is_empty() {
+    if !cfg.nodes.is_empty() || cfg.needs_identity() {
         counts.push(count(cfg.nodes.len(), "node"));
     }
-    if !cfg.vips.is_empty() {
-        counts.push(count(cfg.vips.len(), "VIP"));
+    if !cfg.vips.is_empty() || !cfg.bgp_vips.is_empty() {
+        counts.push(count(cfg.vips.len() + cfg.bgp_vips.len(), "VIP"));
     }
     if !cfg.frontends.is_empty() {
         counts.push(count(cfg.frontends.len(), "frontend"));
@@ -95,6 +97,7 @@ pub fn report(cfg: &ClusterConfig, me: Option<&Node>, local: &[LocalAddr]) -> St
     };
     let lines = explain_with(cfg, me, names)
         .into_iter()
+        .chain(bgp::explain(cfg, me))
         .chain(frontends::explain(cfg))
         .chain([admin_line(cfg)]);
     for line in lines {

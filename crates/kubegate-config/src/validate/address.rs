@@ -3,7 +3,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use super::super::model::Vip;
+use super::super::model::{BgpVip, Vip};
 use super::super::scalar::Scalar;
 
 pub fn bracketed(ip: IpAddr) -> String {
@@ -45,17 +45,16 @@ fn socket_address(s: &Scalar, role: &str, example: &str) -> Result<SocketAddr, S
 }
 
 /// Where a frontend listens; a VIP's address without a port is named as such.
-pub fn bind_address(s: &Scalar, vips: &[Vip]) -> Result<SocketAddr, String> {
-    if let Some(v) = s
-        .text()
-        .ok()
-        .and_then(|t| t.parse::<IpAddr>().ok())
-        .and_then(|ip| vips.iter().find(|v| v.has_address(ip)).map(|v| (v, ip)))
-    {
-        let (v, ip) = v;
+pub fn bind_address(s: &Scalar, vips: &[Vip], bgp_vips: &[BgpVip]) -> Result<SocketAddr, String> {
+    let ip = s.text().ok().and_then(|t| t.parse::<IpAddr>().ok());
+    let vip = ip.and_then(|ip| {
+        let vrrp = vips.iter().find(|v| v.has_address(ip)).map(|v| &v.name);
+        let bgp = || bgp_vips.iter().find(|v| v.address == ip).map(|v| &v.name);
+        vrrp.or_else(bgp).map(|name| (name, ip))
+    });
+    if let Some((name, ip)) = vip {
         return Err(format!(
-            "{ip} is VIP {}'s address; a frontend binding the VIP's address must use a port, like {}:8443",
-            v.name,
+            "{ip} is VIP {name}'s address; a frontend binding the VIP's address must use a port, like {}:8443",
             bracketed(ip)
         ));
     }

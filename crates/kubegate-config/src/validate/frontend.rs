@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde_saphyr::Location;
 
 use super::super::duration::duration_of;
-use super::super::model::{Backend, Balance, Frontend, HealthCheck, Timeouts, Vip};
+use super::super::model::{Backend, Balance, BgpVip, Frontend, HealthCheck, Timeouts, Vip};
 use super::super::raw::{RawBackend, RawFrontend, Sp};
 use super::super::scalar::Scalar;
 use super::address::{backend_address, bind_address};
@@ -28,6 +28,7 @@ pub fn frontend(
     path: &str,
     nodes: &[LocatedNode],
     vips: &[Vip],
+    bgp_vips: &[BgpVip],
     seen: &mut Seen,
 ) -> Option<Frontend> {
     let r = &f.value;
@@ -58,7 +59,7 @@ pub fn frontend(
         path,
         "bind",
         "write the address and port to listen on, like 10.0.0.50:8443 or 127.0.0.1:6443",
-        |s| bind_address(s, vips),
+        |s| bind_address(s, vips, bgp_vips),
     );
     if let (Some(b), Some(loc)) = (bind, r.bind.as_ref()) {
         bind_conflicts(d, b, &loc.referenced, &p("bind"), nm.as_deref(), seen);

@@ -3,11 +3,17 @@
 //! `vip_addresses.rs`, its VRRP settings in
 //! `vrrp.rs`, its trackers and announcements in `track.rs`; one frontend in `frontend.rs`, its
 //! addresses in `address.rs`, its listener against its own backends in `overlap.rs`, its health
-//! check and timeouts in `check.rs`; `admin:` in `admin.rs`.
+//! check and timeouts in `check.rs`; `admin:` in `admin.rs`; a VIP with `bgp:` in `bgp_vip.rs`
+//! (its communities in `community.rs`), the top-level `bgp:` in `bgp.rs`, one peer in
+//! `bgp_peer.rs`.
 
 mod address;
 mod admin;
+mod bgp;
+mod bgp_peer;
+mod bgp_vip;
 mod check;
+mod community;
 mod diag;
 mod frontend;
 mod overlap;
@@ -45,22 +51,38 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
     // leave them out.
     let nodes = nodes(&mut d, raw, vip_list.is_some());
     let mut vips = Vec::new();
+    let mut bgp_vips = Vec::new();
     let mut seen = vip::Seen::default();
     seen.nodes_complete = d.errors.is_empty();
+    seen.bgp_section = r.bgp.is_some();
+    let mut first_bgp_vip = None;
     if let Some(list) = vip_list {
         for (i, v) in list.value.iter().enumerate() {
-            if let Some(vip) = vip::vip(&mut d, v, &format!("vips[{i}]"), &nodes, &mut seen) {
+            let path = format!("vips[{i}]");
+            if let Some(b) = &v.value.bgp {
+                first_bgp_vip.get_or_insert_with(|| (b.referenced, join(&path, "bgp")));
+                if let Some(vip) = bgp_vip::bgp_vip(&mut d, v, b, &path, &nodes, &mut seen) {
+                    bgp_vips.push(vip);
+                }
+            } else if let Some(vip) = vip::vip(&mut d, v, &path, &nodes, &mut seen) {
                 vips.push(vip);
             }
         }
     }
     vip::check_groups(&mut d, &seen, &vips, &nodes);
+    let needs = bgp::Needs {
+        first_bgp_vip,
+        vip_addresses: seen.addresses.clone(),
+    };
+    let bgp = bgp::bgp(&mut d, raw, &nodes, &needs);
     let mut frontends = Vec::new();
     let mut fseen = frontend::Seen::default();
     if let Some(list) = frontend_list {
         for (i, f) in list.value.iter().enumerate() {
             let path = format!("frontends[{i}]");
-            if let Some(f) = frontend::frontend(&mut d, f, &path, &nodes, &vips, &mut fseen) {
+            if let Some(f) =
+                frontend::frontend(&mut d, f, &path, &nodes, &vips, &bgp_vips, &mut fseen)
+            {
                 frontends.push(f);
             }
         }
@@ -78,6 +100,8 @@ pub fn validate(raw: &Sp<RawFile>, file: &Path) -> Result<ClusterConfig, Vec<Con
         source: file.to_path_buf(),
         nodes: nodes.into_iter().map(|n| n.node).collect(),
         vips,
+        bgp_vips,
+        bgp,
         frontends,
     })
 }

@@ -22,6 +22,8 @@ pub struct Seen {
     pub frontend_refs: Vec<track::FrontendRef>,
     /// `group:` entries as written.
     pub groups: Vec<GroupEntry>,
+    /// The file has a top-level `bgp:` section (a VIP may then use `bgp:` instead of `vrrp:`).
+    pub bgp_section: bool,
 }
 
 /// A VIP's `group:` as written.
@@ -51,16 +53,7 @@ pub fn vip(
         "give the VIP a name, like api",
         name,
     );
-    if let (Some(n), Some(loc)) = (&nm, r.name.as_ref()) {
-        if let Some((_, line)) = seen.names.iter().find(|(s, _)| s == n) {
-            d.err(
-                &loc.referenced,
-                &join(path, "name"),
-                format!("VIP name '{n}' is already used at line {line}; names must be unique"),
-            );
-        }
-        seen.names.push((n.clone(), loc.referenced.line()));
-    }
+    unique_name(d, nm.as_deref(), r, path, seen);
 
     let addrs = vip_addresses::addresses(d, r, here, path, nodes, seen);
     let first = addrs.as_ref().and_then(|a| a.first().copied());
@@ -91,7 +84,15 @@ pub fn vip(
     let vrrp = match &r.vrrp {
         Some(raw) => vrrp::vrrp(d, raw, &join(path, "vrrp"), first.map(|a| a.0), nodes, seen),
         None => {
-            d.err(here, path, "missing key 'vrrp'; it needs at least `vrid:`, a number from 1 to 255 (the same on every node of this VIP)");
+            let mut msg = "missing key 'vrrp'; it needs at least `vrid:`, a number from 1 to 255 \
+                           (the same on every node of this VIP)"
+                .to_string();
+            if seen.bgp_section {
+                msg.push_str(
+                    ", or write `bgp: {}` instead to have every healthy node announce it over BGP",
+                );
+            }
+            d.err(here, path, msg);
             None
         }
     };
@@ -135,6 +136,22 @@ pub fn vip(
         announce,
         group,
     })
+}
+
+/// Reports a VIP name (`nm`, as validated from `r.name`) used before, by a VRRP or a BGP VIP;
+/// records it.
+pub(super) fn unique_name(d: &mut Diag, nm: Option<&str>, r: &RawVip, path: &str, seen: &mut Seen) {
+    let (Some(n), Some(loc)) = (nm, r.name.as_ref()) else {
+        return;
+    };
+    if let Some((_, line)) = seen.names.iter().find(|(s, _)| s == n) {
+        d.err(
+            &loc.referenced,
+            &join(path, "name"),
+            format!("VIP name '{n}' is already used at line {line}; names must be unique"),
+        );
+    }
+    seen.names.push((n.to_string(), loc.referenced.line()));
 }
 
 /// keepalived's `vrrp_sync_group` (not RFC). A group of one VIP moves nothing with it, which

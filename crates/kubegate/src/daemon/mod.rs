@@ -71,6 +71,13 @@ pub fn run(
             ));
         }
     }
+    if !cluster.bgp_vips.is_empty() {
+        let names: Vec<&str> = cluster.bgp_vips.iter().map(|v| v.name.as_str()).collect();
+        tracing::warn!(
+            "BGP VIPs {} are not announced: this build reads BGP mode but does not run it yet",
+            names.join(", ")
+        );
+    }
     let hub = Hub::new(me.as_ref().map(|m| m.name.clone()));
     reload::publish_start(&hub, &options.config_path);
     let main_beat = Arc::new(Heartbeat::default());

@@ -65,8 +65,16 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
                 .to_string(),
         );
     }
+    // The config reads BGP mode, but this daemon does not run it yet: say so rather than
+    // describe changes nothing applies.
+    let bgp_unrun = (!diff.bgp_vips.is_empty() || !diff.bgp_sessions.is_empty()).then(|| {
+        diff.bgp_vips.clear();
+        diff.bgp_sessions.clear();
+        "BGP VIPs and peers changed: not applied, this build does not run BGP mode yet".to_string()
+    });
     let mut lines = diff.describe();
     lines.extend(unidentified);
+    lines.extend(bgp_unrun);
     lines.extend(run.vips.apply(&diff, &next));
     let mut after = After::Nothing;
     let admin = match &diff.admin {
