@@ -8,6 +8,7 @@
 
 pub mod addresses;
 pub mod announce;
+pub mod bfd_socket;
 mod ffi;
 pub mod interface;
 pub mod netlink;
