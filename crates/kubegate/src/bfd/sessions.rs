@@ -373,3 +373,96 @@ impl Sessions {
 pub fn first_source_port(local_discr: u32) -> u16 {
     transport::source_port_for(local_discr)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bfd::KeyedKind;
+    use proptest::prelude::*;
+    use std::time::Duration;
+
+    const PEER: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 18, 0, 1));
+
+    fn peer(auth: Option<BfdAuth>) -> BfdPeer {
+        BfdPeer {
+            peer: PEER,
+            local: IpAddr::V4(std::net::Ipv4Addr::new(198, 18, 0, 11)),
+            multihop: false,
+            interval: Duration::from_millis(300),
+            multiplier: 3,
+            auth,
+        }
+    }
+
+    fn sha1() -> Option<BfdAuth> {
+        Some(BfdAuth::Keyed {
+            kind: KeyedKind::MeticulousKeyedSha1,
+            key_id: 1,
+            secret: b"k".to_vec(),
+        })
+    }
+
+    #[test]
+    fn two_sessions_to_one_peer_and_bad_keys_are_refused() {
+        let now = Instant::now();
+        assert!(Sessions::new(now, vec![peer(None), peer(None)], 1).is_err());
+        let long = BfdAuth::Keyed {
+            kind: KeyedKind::KeyedMd5,
+            key_id: 1,
+            secret: vec![1; 17],
+        };
+        assert!(Sessions::new(now, vec![peer(Some(long))], 1).is_err());
+        let empty = BfdAuth::SimplePassword {
+            key_id: 1,
+            password: Vec::new(),
+        };
+        assert!(Sessions::new(now, vec![peer(Some(empty))], 1).is_err());
+    }
+
+    #[test]
+    fn two_drivers_with_keyed_authentication_come_up() {
+        // Our sessions on both ends, packets handed across by hand.
+        let now = Instant::now();
+        let mut a = Sessions::new(now, vec![peer(sha1())], 1).unwrap();
+        let mut b_peer = peer(sha1());
+        b_peer.peer = b_peer.local;
+        b_peer.local = PEER;
+        let mut b = Sessions::new(now, vec![b_peer], 2).unwrap();
+        let mut t = now;
+        for _ in 0..40 {
+            a.timeout(t);
+            b.timeout(t);
+            for _ in 0..4 {
+                let (out_a, _) = a.take();
+                let (out_b, _) = b.take();
+                for p in out_a {
+                    b.receive(t, false, IpAddr::V4([198, 18, 0, 11].into()), 255, &p.bytes);
+                }
+                for p in out_b {
+                    a.receive(t, false, PEER, 255, &p.bytes);
+                }
+            }
+            t += Duration::from_millis(100);
+        }
+        assert_eq!(a.status()[0].state, State::Up, "{:?}", a.status());
+        assert_eq!(b.status()[0].state, State::Up, "{:?}", b.status());
+        assert_eq!(a.status()[0].dropped, 0);
+    }
+
+    proptest! {
+        /// Whatever arrives from the network: no panic, nothing accepted that is not signed.
+        #[test]
+        fn random_datagrams_never_panic_nor_authenticate(
+            bytes in proptest::collection::vec(any::<u8>(), 0..80),
+            ttl in any::<u8>(),
+        ) {
+            let now = Instant::now();
+            let mut s = Sessions::new(now, vec![peer(sha1())], 3).unwrap();
+            s.receive(now, false, PEER, ttl, &bytes);
+            s.receive(now, true, PEER, ttl, &bytes);
+            prop_assert_eq!(s.status()[0].packets_in, 0);
+            let mut plain = Sessions::new(now, vec![peer(None)], 3).unwrap();
+            plain.receive(now, false, PEER, ttl, &bytes);
+        }
+    }
+}
