@@ -74,6 +74,8 @@ pub struct PeerConfig {
     pub interface: String,
     pub interval: Duration,
     pub multiplier: u8,
+    /// RFC 5883 multihop (UDP 4784) instead of RFC 5881 single hop.
+    pub multihop: bool,
     /// BIRD only: the form, key id and password.
     pub auth: Option<(PeerAuthKind, u8, String)>,
 }
@@ -108,7 +110,12 @@ fn bfdd_config(c: &PeerConfig) -> String {
     let mut s = String::new();
     let ms = c.interval.as_millis();
     let _ = writeln!(s, "bfd");
-    let _ = writeln!(s, " peer {} local-address {}", c.neighbor, c.local);
+    let multihop = if c.multihop { " multihop" } else { "" };
+    let _ = writeln!(
+        s,
+        " peer {}{multihop} local-address {}",
+        c.neighbor, c.local
+    );
     let _ = writeln!(s, "  receive-interval {ms}");
     let _ = writeln!(s, "  transmit-interval {ms}");
     let _ = writeln!(s, "  detect-multiplier {}", c.multiplier);
@@ -126,7 +133,13 @@ fn bird_config(c: &PeerConfig) -> String {
     let _ = writeln!(s, "router id {router_id};");
     let _ = writeln!(s, "protocol device {{}}");
     let _ = writeln!(s, "protocol bfd {BIRD_PROTOCOL} {{");
-    let _ = writeln!(s, "  interface \"{}\" {{", c.interface);
+    // Single-hop sessions take their options from the interface, multihop ones from the
+    // `multihop` block.
+    if c.multihop {
+        let _ = writeln!(s, "  multihop {{");
+    } else {
+        let _ = writeln!(s, "  interface \"{}\" {{", c.interface);
+    }
     let _ = writeln!(s, "    interval {} ms;", c.interval.as_millis());
     let _ = writeln!(s, "    multiplier {};", c.multiplier);
     if let Some((kind, id, password)) = &c.auth {
@@ -134,7 +147,11 @@ fn bird_config(c: &PeerConfig) -> String {
         let _ = writeln!(s, "    password \"{password}\" {{ id {id}; }};");
     }
     let _ = writeln!(s, "  }};");
-    let _ = writeln!(s, "  neighbor {} dev \"{}\";", c.neighbor, c.interface);
+    if c.multihop {
+        let _ = writeln!(s, "  neighbor {} local {} multihop;", c.neighbor, c.local);
+    } else {
+        let _ = writeln!(s, "  neighbor {} dev \"{}\";", c.neighbor, c.interface);
+    }
     let _ = writeln!(s, "}}");
     s
 }
@@ -373,6 +390,7 @@ mod tests {
             interface: "eth0".into(),
             interval: Duration::from_millis(300),
             multiplier: 3,
+            multihop: false,
             auth: Some((PeerAuthKind::MeticulousKeyedSha1, 5, "kgsecret".into())),
         }
     }

@@ -4,8 +4,8 @@
 //! (SIGKILL) or a cut link is detected within the detection time and a margin, with
 //! diagnostic 1 (RFC 5880 §6.8.4); the peer's return brings it Up again; our `stop()` shows
 //! at the peer as AdminDown (§6.8.16); keyed MD5 / SHA1 (BIRD: FRR 8.4 has no BFD
-//! authentication) comes Up with the right key and never with a wrong one. Detection times
-//! are printed.
+//! authentication) comes Up with the right key and never with a wrong one; RFC 5883 multihop
+//! (UDP 4784) comes Up and detects a crash too. Detection times are printed.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -35,6 +35,7 @@ struct Lab {
     events: mpsc::Receiver<Event>,
     peer: PeerDaemon,
     segment: Segment,
+    multihop: bool,
 }
 
 fn router() -> IpAddr {
@@ -42,6 +43,14 @@ fn router() -> IpAddr {
 }
 
 fn lab(kind: PeerKind, peer_auth: Option<(PeerAuthKind, u8, &str)>) -> io::Result<Lab> {
+    lab_with(kind, peer_auth, false)
+}
+
+fn lab_with(
+    kind: PeerKind,
+    peer_auth: Option<(PeerAuthKind, u8, &str)>,
+    multihop: bool,
+) -> io::Result<Lab> {
     require_root()?;
     kubegate_lab::bfd_peers::require(kind)?;
     let segment = Segment::new(&[("router", ROUTER), ("node", NODE)])?;
@@ -54,6 +63,7 @@ fn lab(kind: PeerKind, peer_auth: Option<(PeerAuthKind, u8, &str)>) -> io::Resul
             interface: "eth0".into(),
             interval: INTERVAL,
             multiplier: MULTIPLIER,
+            multihop,
             auth: peer_auth.map(|(k, id, p)| (k, id, p.to_owned())),
         },
     )?;
@@ -63,6 +73,7 @@ fn lab(kind: PeerKind, peer_auth: Option<(PeerAuthKind, u8, &str)>) -> io::Resul
         events,
         peer,
         segment,
+        multihop,
     };
     lab.start_ours(None)?;
     Ok(lab)
@@ -78,7 +89,7 @@ impl Lab {
         let peers = vec![BfdPeer {
             peer: router(),
             local: IpAddr::V4(NODE),
-            multihop: false,
+            multihop: self.multihop,
             interval: INTERVAL,
             multiplier: MULTIPLIER,
             auth,
@@ -140,15 +151,15 @@ impl Lab {
     }
 }
 
-fn crash_is_detected_and_the_peer_comes_back(kind: PeerKind) -> io::Result<()> {
+fn crash_is_detected_and_the_peer_comes_back(kind: PeerKind, multihop: bool) -> io::Result<()> {
     let _serial = serial();
-    let mut lab = lab(kind, None)?;
+    let mut lab = lab_with(kind, None, multihop)?;
     lab.wait_up();
     let killed = Instant::now();
     lab.peer.kill()?;
     let (diag, at) = lab.wait_ours(BfdState::Down, Duration::from_secs(3));
     let took = at - killed;
-    println!("{kind:?} killed (SIGKILL): our side Down after {took:?}");
+    println!("{kind:?} killed (SIGKILL, multihop {multihop}): our side Down after {took:?}");
     assert_eq!(diag, Diagnostic::ControlDetectionTimeExpired);
     assert!(
         took <= CRASH_BOUND,
@@ -274,12 +285,12 @@ fn authentication_with_bird(peer_kind: PeerAuthKind, kind: Option<KeyedKind>) ->
 
 #[test]
 fn frr_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, false)
 }
 
 #[test]
 fn bird_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, false)
 }
 
 #[test]
@@ -331,4 +342,14 @@ fn bird_meticulous_keyed_md5() -> io::Result<()> {
 #[test]
 fn bird_simple_password() -> io::Result<()> {
     authentication_with_bird(PeerAuthKind::Simple, None)
+}
+
+#[test]
+fn frr_multihop_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, true)
+}
+
+#[test]
+fn bird_multihop_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, true)
 }
