@@ -5,7 +5,8 @@
 //! diagnostic 1 (RFC 5880 §6.8.4); the peer's return brings it Up again; our `stop()` shows
 //! at the peer as AdminDown (§6.8.16); keyed MD5 / SHA1 (BIRD: FRR 8.4 has no BFD
 //! authentication) comes Up with the right key and never with a wrong one; RFC 5883 multihop
-//! (UDP 4784) comes Up and detects a crash too. Detection times are printed.
+//! (UDP 4784) and IPv6 (hop limit through IPV6_RECVHOPLIMIT) come Up and detect a crash too.
+//! Detection times are printed.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -36,30 +37,36 @@ struct Lab {
     peer: PeerDaemon,
     segment: Segment,
     multihop: bool,
-}
-
-fn router() -> IpAddr {
-    IpAddr::V4(ROUTER)
+    router_ip: IpAddr,
+    node_ip: IpAddr,
 }
 
 fn lab(kind: PeerKind, peer_auth: Option<(PeerAuthKind, u8, &str)>) -> io::Result<Lab> {
-    lab_with(kind, peer_auth, false)
+    lab_with(kind, peer_auth, false, false)
 }
 
 fn lab_with(
     kind: PeerKind,
     peer_auth: Option<(PeerAuthKind, u8, &str)>,
     multihop: bool,
+    ipv6: bool,
 ) -> io::Result<Lab> {
     require_root()?;
     kubegate_lab::bfd_peers::require(kind)?;
     let segment = Segment::new(&[("router", ROUTER), ("node", NODE)])?;
+    // The segment gives every host an IPv6 address too (2001:2::/48, RFC 5180).
+    let (router_ip, node_ip) = if ipv6 {
+        let v6 = |host| segment.host(host).map(|h| IpAddr::V6(h.address6));
+        (v6("router")?, v6("node")?)
+    } else {
+        (IpAddr::V4(ROUTER), IpAddr::V4(NODE))
+    };
     let peer = PeerDaemon::start(
         segment.netns("router")?,
         PeerConfig {
             kind,
-            local: router(),
-            neighbor: IpAddr::V4(NODE),
+            local: router_ip,
+            neighbor: node_ip,
             interface: "eth0".into(),
             interval: INTERVAL,
             multiplier: MULTIPLIER,
@@ -74,6 +81,8 @@ fn lab_with(
         peer,
         segment,
         multihop,
+        router_ip,
+        node_ip,
     };
     lab.start_ours(None)?;
     Ok(lab)
@@ -87,8 +96,8 @@ impl Lab {
         }
         let (tx, events) = mpsc::channel();
         let peers = vec![BfdPeer {
-            peer: router(),
-            local: IpAddr::V4(NODE),
+            peer: self.router_ip,
+            local: self.node_ip,
             multihop: self.multihop,
             interval: INTERVAL,
             multiplier: MULTIPLIER,
@@ -117,7 +126,7 @@ impl Lab {
             let left = until.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
                 Ok((peer, to, diag, at)) if to == state => {
-                    assert_eq!(peer, router());
+                    assert_eq!(peer, self.router_ip);
                     return (diag, at);
                 }
                 Ok(_) => {}
@@ -125,7 +134,7 @@ impl Lab {
                     "our session did not go {state:?} within {timeout:?}; status {:?}; peer \
                      {:?}; peer log:\n{}",
                     self.bfd().status(),
-                    self.peer.session(IpAddr::V4(NODE)),
+                    self.peer.session(self.node_ip),
                     self.peer.log()
                 ),
             }
@@ -136,7 +145,7 @@ impl Lab {
     fn wait_up(&self) {
         self.wait_ours(BfdState::Up, UP_WAIT);
         self.peer
-            .wait_for(IpAddr::V4(NODE), UP_WAIT, |s| s.state == "up")
+            .wait_for(self.node_ip, UP_WAIT, |s| s.state == "up")
             .unwrap_or_else(|e| panic!("{e}\npeer log:\n{}", self.peer.log()));
         let status = self.bfd().status();
         assert_eq!(status.len(), 1);
@@ -151,15 +160,22 @@ impl Lab {
     }
 }
 
-fn crash_is_detected_and_the_peer_comes_back(kind: PeerKind, multihop: bool) -> io::Result<()> {
+fn crash_is_detected_and_the_peer_comes_back(
+    kind: PeerKind,
+    multihop: bool,
+    ipv6: bool,
+) -> io::Result<()> {
     let _serial = serial();
-    let mut lab = lab_with(kind, None, multihop)?;
+    let mut lab = lab_with(kind, None, multihop, ipv6)?;
     lab.wait_up();
     let killed = Instant::now();
     lab.peer.kill()?;
     let (diag, at) = lab.wait_ours(BfdState::Down, Duration::from_secs(3));
     let took = at - killed;
-    println!("{kind:?} killed (SIGKILL, multihop {multihop}): our side Down after {took:?}");
+    println!(
+        "{kind:?} killed (SIGKILL, multihop {multihop}, IPv6 {ipv6}): our side Down after \
+         {took:?}"
+    );
     assert_eq!(diag, Diagnostic::ControlDetectionTimeExpired);
     assert!(
         took <= CRASH_BOUND,
@@ -202,9 +218,7 @@ fn stop_shows_admin_down_at_the_peer(kind: PeerKind) -> io::Result<()> {
     let stopping = std::thread::spawn(move || bfd.stop());
     let seen = lab
         .peer
-        .wait_for(IpAddr::V4(NODE), Duration::from_secs(3), |s| {
-            s.state == "down"
-        })?;
+        .wait_for(lab.node_ip, Duration::from_secs(3), |s| s.state == "down")?;
     let took = stopped.elapsed();
     stopping.join().expect("stop() returns");
     println!("{kind:?} shows our stop after {took:?}: {seen:?}");
@@ -254,16 +268,14 @@ fn authentication_with_bird(peer_kind: PeerAuthKind, kind: Option<KeyedKind>) ->
     // talks to us from the start.
     lab.peer.restart()?;
     lab.peer
-        .wait_for(IpAddr::V4(NODE), Duration::from_secs(3), |s| {
-            s.state != "up"
-        })?;
+        .wait_for(lab.node_ip, Duration::from_secs(3), |s| s.state != "up")?;
     let watch_until = Instant::now() + Duration::from_millis(2500);
     while Instant::now() < watch_until {
         if let Ok((_, state, _, _)) = lab.events.recv_timeout(Duration::from_millis(100)) {
             assert_ne!(state, BfdState::Up, "came Up with a wrong key");
             assert_ne!(state, BfdState::Init, "heard the peer with a wrong key");
         }
-        let peer = lab.peer.session(IpAddr::V4(NODE))?;
+        let peer = lab.peer.session(lab.node_ip)?;
         assert!(
             peer.as_ref().is_none_or(|s| s.state != "up"),
             "BIRD Up with a wrong key: {peer:?}"
@@ -285,12 +297,12 @@ fn authentication_with_bird(peer_kind: PeerAuthKind, kind: Option<KeyedKind>) ->
 
 #[test]
 fn frr_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, false)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, false, false)
 }
 
 #[test]
 fn bird_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, false)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, false, false)
 }
 
 #[test]
@@ -346,10 +358,20 @@ fn bird_simple_password() -> io::Result<()> {
 
 #[test]
 fn frr_multihop_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, true)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, true, false)
 }
 
 #[test]
 fn bird_multihop_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
-    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, true)
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, true, false)
+}
+
+#[test]
+fn frr_ipv6_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Frr, false, true)
+}
+
+#[test]
+fn bird_ipv6_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
+    crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, false, true)
 }
