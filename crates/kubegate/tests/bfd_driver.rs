@@ -152,6 +152,8 @@ impl Lab {
         let s = &status[0];
         assert_eq!(s.state, BfdState::Up);
         assert_eq!(s.tx_interval, Some(INTERVAL), "300 ms negotiated: {s:?}");
+        assert_eq!(s.rx_interval, Some(INTERVAL), "{s:?}");
+        assert_eq!(s.remote_multiplier, Some(MULTIPLIER), "{s:?}");
         assert_eq!(s.detect_time, Some(INTERVAL * 3), "{s:?}");
         assert!(
             s.packets_in > 0 && s.packets_out > 0 && s.remote_discr != 0,

@@ -272,6 +272,19 @@ impl Session {
         timers::tx_interval(self.tx_in_effect, self.remote_min_rx_us)
     }
 
+    /// The negotiated receive interval: the larger of our Required Min RX Interval in effect
+    /// and the peer's last Desired Min TX Interval (§6.8.4), `None` until the peer has been
+    /// heard. The Detection Time is this times the peer's Detect Mult.
+    pub fn rx_interval(&self) -> Option<Duration> {
+        (self.remote_detect_mult != 0)
+            .then(|| timers::detection_time(1, self.rx_in_effect, self.remote_desired_tx_us))
+    }
+
+    /// The peer's last Detect Mult (§6.8.4), `None` until the peer has been heard.
+    pub fn remote_detect_mult(&self) -> Option<u8> {
+        (self.remote_detect_mult != 0).then_some(self.remote_detect_mult)
+    }
+
     /// The Detection Time (§6.8.4), `None` until the peer has been heard.
     pub fn detection_time(&self) -> Option<Duration> {
         (self.remote_detect_mult != 0).then(|| {

@@ -356,6 +356,8 @@ impl Sessions {
                 local_discr: e.session.config().local_discr,
                 remote_discr: e.session.remote_discr(),
                 tx_interval: e.session.tx_interval(),
+                rx_interval: e.session.rx_interval(),
+                remote_multiplier: e.session.remote_detect_mult(),
                 detect_time: e.session.detection_time(),
                 last_diag: e.session.local_diag(),
                 auth: e.peer.auth.as_ref().map(BfdAuth::name),

@@ -24,6 +24,11 @@ pub struct BfdStatus {
     /// The negotiated transmit interval before jitter (RFC 5880 §6.8.7); `None` while the
     /// peer asks for no packets.
     pub tx_interval: Option<Duration>,
+    /// The negotiated receive interval (§6.8.4): the larger of our Required Min RX and the
+    /// peer's Desired Min TX; `None` until the peer is heard.
+    pub rx_interval: Option<Duration>,
+    /// The peer's Detect Mult, `None` until it is heard.
+    pub remote_multiplier: Option<u8>,
     /// The Detection Time (§6.8.4): the negotiated receive interval × the peer's Detect
     /// Mult; `None` until the peer is heard.
     pub detect_time: Option<Duration>,
