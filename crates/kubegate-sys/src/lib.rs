@@ -1,4 +1,4 @@
-//! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
+//! Thin, blocking Linux adapters: raw VRRP sockets, BFD UDP sockets, netlink addresses and link state,
 //! gratuitous ARP / neighbour advertisements, interface facts, and the balancer's TCP
 //! options and zero-copy `splice(2)` pipes; systemd readiness notification.
 //!

@@ -377,3 +377,51 @@ fn frr_ipv6_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
 fn bird_ipv6_crash_is_detected_and_the_peer_comes_back() -> io::Result<()> {
     crash_is_detected_and_the_peer_comes_back(PeerKind::Bird, false, true)
 }
+
+/// RFC 5881 §5: a single-hop session drops a packet whose TTL is not 255, even one that is
+/// otherwise right (our discriminator, from the peer's address); the TTL comes from the
+/// socket (IP_RECVTTL), so this checks the whole receive path.
+#[test]
+fn a_packet_with_a_ttl_below_255_is_dropped() -> io::Result<()> {
+    let _serial = serial();
+    let lab = lab(PeerKind::Frr, None)?;
+    lab.wait_up();
+    let ours = lab.bfd().status()[0].clone();
+    let forged = bfd::ControlRepr {
+        diag: Diagnostic::None,
+        state: BfdState::Down,
+        poll: false,
+        final_: false,
+        control_plane_independent: false,
+        demand: false,
+        detect_mult: 3,
+        my_discr: ours.remote_discr,
+        your_discr: ours.local_discr,
+        desired_min_tx_us: 300_000,
+        required_min_rx_us: 300_000,
+        required_min_echo_rx_us: 0,
+        auth: None,
+    }
+    .to_bytes()
+    .expect("a valid packet");
+    lab.segment.netns("router")?.enter(|| -> io::Result<()> {
+        let socket = std::net::UdpSocket::bind((ROUTER, 49999))?;
+        socket.set_ttl(64)?;
+        socket.send_to(&forged, (NODE, 3784))?;
+        Ok(())
+    })??;
+    let until = Instant::now() + Duration::from_secs(2);
+    loop {
+        let status = lab.bfd().status()[0].clone();
+        if status.last_drop.as_deref() == Some("BadTtl(64)") {
+            // A Down packet accepted would have taken the session Down (§6.8.6).
+            assert_eq!(status.state, BfdState::Up, "{status:?}");
+            return Ok(());
+        }
+        assert!(
+            Instant::now() < until,
+            "not dropped for its TTL: {status:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
