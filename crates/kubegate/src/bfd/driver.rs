@@ -21,6 +21,10 @@ use super::{BfdPeer, Command, OnChange};
 
 /// At most this long is spent repeating AdminDown on stop.
 const MAX_LINGER: Duration = Duration::from_secs(1);
+/// Room for a datagram: a control packet is at most `MAX_PACKET` (52) bytes, but a payload
+/// may run past its Length field (RFC 5880 §6.8.6 discards only the opposite), so padding
+/// is tolerated; anything longer is dropped as truncated.
+const RECV_BUFFER: usize = 4 * MAX_PACKET;
 /// Datagrams read from one socket per round, so one busy socket cannot starve the timers.
 const READ_BUDGET: usize = 64;
 
@@ -106,7 +110,7 @@ impl Driver {
     fn run(&mut self) {
         let mut stopping: Option<(Instant, Duration)> = None;
         let mut next_repeat: Option<Instant> = None;
-        let mut buf = [0u8; MAX_PACKET + 1];
+        let mut buf = [0u8; RECV_BUFFER];
         loop {
             let now = Instant::now();
             self.sessions.timeout(now);
