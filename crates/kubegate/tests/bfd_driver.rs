@@ -425,3 +425,24 @@ fn a_packet_with_a_ttl_below_255_is_dropped() -> io::Result<()> {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// `set_admin_down` takes one session AdminDown (FRR shows the diagnostic) and back Up.
+#[test]
+fn frr_follows_our_admin_down_and_up() -> io::Result<()> {
+    let _serial = serial();
+    let lab = lab(PeerKind::Frr, None)?;
+    lab.wait_up();
+    lab.bfd().set_admin_down(lab.router_ip, true);
+    let (diag, _) = lab.wait_ours(BfdState::AdminDown, Duration::from_secs(1));
+    assert_eq!(diag, Diagnostic::AdministrativelyDown);
+    let seen = lab
+        .peer
+        .wait_for(lab.node_ip, Duration::from_secs(1), |s| s.state == "down")?;
+    assert_eq!(
+        seen.remote_diagnostic.as_deref(),
+        Some("administratively down")
+    );
+    lab.bfd().set_admin_down(lab.router_ip, false);
+    lab.wait_up();
+    Ok(())
+}

@@ -182,16 +182,22 @@ impl Driver {
         }
     }
 
-    /// Drains the wake socket and the channel; `Some(linger)` when asked to stop (or when
-    /// the handle is gone).
+    /// Drains the wake socket and the channel and carries out the commands; `Some(linger)`
+    /// when asked to stop (or when the handle is gone).
     fn commands_pending(&mut self) -> Option<Duration> {
         let mut sink = [0u8; 64];
         while matches!(self.wake.read(&mut sink), Ok(n) if n > 0) {}
-        let stop = match self.commands.try_recv() {
-            Ok(Command::Stop) | Err(mpsc::TryRecvError::Disconnected) => true,
-            Err(mpsc::TryRecvError::Empty) => false,
-        };
-        stop.then(|| self.linger())
+        loop {
+            match self.commands.try_recv() {
+                Ok(Command::AdminDown(peer, down)) => {
+                    self.sessions.set_admin_down(Instant::now(), peer, down);
+                }
+                Ok(Command::Stop) | Err(mpsc::TryRecvError::Disconnected) => {
+                    return Some(self.linger());
+                }
+                Err(mpsc::TryRecvError::Empty) => return None,
+            }
+        }
     }
 
     /// One Detection Time as the peers see it (interval × multiplier), at most a second.

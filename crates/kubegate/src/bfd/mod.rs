@@ -41,6 +41,8 @@ pub type OnChange = Box<dyn Fn(IpAddr, BfdState, Diagnostic) + Send>;
 enum Command {
     /// Every session AdminDown (§6.8.16), a short linger for the peers to hear it, then end.
     Stop,
+    /// One session AdminDown (`true`) or enabled again (`false`), RFC 5880 §6.8.16.
+    AdminDown(IpAddr, bool),
 }
 
 /// The running BFD sessions of this node.
@@ -77,6 +79,19 @@ impl Bfd {
             .clone()
     }
 
+    /// Takes the session with `peer` administratively down (`true`: the peer sees AdminDown,
+    /// diagnostic 7, and does not count it as a path failure) or enables it again (`false`:
+    /// Down, then the usual three-way handshake), RFC 5880 §6.8.16. Unknown peers are ignored.
+    pub fn set_admin_down(&self, peer: IpAddr, down: bool) {
+        self.send(Command::AdminDown(peer, down));
+    }
+
+    fn send(&self, command: Command) {
+        if self.control.send(command).is_ok() {
+            let _ = (&self.wake).write(&[1]);
+        }
+    }
+
     /// Takes every session AdminDown (RFC 5880 §6.8.16: the peers see diagnostic 7 and do not
     /// count it as a path failure, RFC 5882 §3.2), repeats that for up to one detection time
     /// (at most a second), then closes the sockets. Returns once the thread has ended.
@@ -88,8 +103,7 @@ impl Bfd {
         let Some(thread) = self.thread.take() else {
             return;
         };
-        let _ = self.control.send(Command::Stop);
-        let _ = self.wake.write(&[1]);
+        self.send(Command::Stop);
         if thread.join().is_err() {
             tracing::error!("the BFD thread panicked");
         }

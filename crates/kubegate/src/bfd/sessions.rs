@@ -249,6 +249,21 @@ impl Sessions {
         }
     }
 
+    /// Takes the session with `peer` AdminDown or enables it again (§6.8.16).
+    pub fn set_admin_down(&mut self, now: Instant, peer: IpAddr, down: bool) {
+        let input = if down {
+            Input::AdminDown
+        } else {
+            Input::AdminUp
+        };
+        for i in 0..self.entries.len() {
+            if self.entries[i].peer.peer == peer {
+                let _ = self.entries[i].session.handle(now, input.clone());
+                self.collect(i);
+            }
+        }
+    }
+
     /// Sends the last packet of every AdminDown session again, so a lost one does not leave
     /// the peer to find out by its detection timer (§6.8.16 wants AdminDown packets sent
     /// for a Detection Time).
