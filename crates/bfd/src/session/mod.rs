@@ -10,7 +10,8 @@
 //! mode is honoured, §6.8.6, §6.8.7); the Echo function (§6.4, Required Min Echo RX Interval
 //! is sent as 0); the Passive role (§6.1: this side is always Active); keyed MD5 / SHA1
 //! authentication (§6.7.3, §6.7.4: they need a hash function; such packets parse, but a
-//! session cannot be configured with them).
+//! session cannot be configured with them; the daemon's BFD driver verifies and signs them
+//! around a session configured without authentication).
 
 mod machine;
 mod poll;
