@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(keepalived frr iproute2 nftables tcpdump iputils-ping procps chromium chromium-driver
+packages=(keepalived frr bird2 iproute2 nftables tcpdump iputils-ping procps chromium chromium-driver
   lintian rpm skopeo qemu-user-static libcap2-bin file util-linux systemd)
 missing=()
 for p in "${packages[@]}"; do

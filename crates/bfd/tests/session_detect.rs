@@ -71,6 +71,10 @@ fn detection_time_follows_the_remote_multiplier() {
     a.detect_mult = 5;
     let mut link = Link::new(a, config(0x22, 1), ms(1));
     link.run_until(ms(1000));
+    let b = &link.nodes[1].session;
+    assert_eq!(b.rx_interval(), Some(ms(100)));
+    assert_eq!(b.remote_detect_mult(), Some(5));
+    assert_eq!(b.detection_time(), Some(ms(500)));
     link.up[0] = false; // only the direction 0 → 1 fails
     link.run_until(ms(2000));
     let last = link.last_received(1).unwrap();

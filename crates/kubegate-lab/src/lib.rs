@@ -5,6 +5,7 @@
 
 pub mod apiserver;
 pub mod bench;
+pub mod bfd_peers;
 pub mod chaos;
 pub mod cluster;
 pub mod compare;

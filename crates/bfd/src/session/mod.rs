@@ -10,7 +10,8 @@
 //! mode is honoured, §6.8.6, §6.8.7); the Echo function (§6.4, Required Min Echo RX Interval
 //! is sent as 0); the Passive role (§6.1: this side is always Active); keyed MD5 / SHA1
 //! authentication (§6.7.3, §6.7.4: they need a hash function; such packets parse, but a
-//! session cannot be configured with them).
+//! session cannot be configured with them; the daemon's BFD driver verifies and signs them
+//! around a session configured without authentication).
 
 mod machine;
 mod poll;
@@ -270,6 +271,19 @@ impl Session {
             return None;
         }
         timers::tx_interval(self.tx_in_effect, self.remote_min_rx_us)
+    }
+
+    /// The negotiated receive interval: the larger of our Required Min RX Interval in effect
+    /// and the peer's last Desired Min TX Interval (§6.8.4), `None` until the peer has been
+    /// heard. The Detection Time is this times the peer's Detect Mult.
+    pub fn rx_interval(&self) -> Option<Duration> {
+        (self.remote_detect_mult != 0)
+            .then(|| timers::detection_time(1, self.rx_in_effect, self.remote_desired_tx_us))
+    }
+
+    /// The peer's last Detect Mult (§6.8.4), `None` until the peer has been heard.
+    pub fn remote_detect_mult(&self) -> Option<u8> {
+        (self.remote_detect_mult != 0).then_some(self.remote_detect_mult)
     }
 
     /// The Detection Time (§6.8.4), `None` until the peer has been heard.

@@ -8,6 +8,7 @@
 #![allow(unsafe_code)]
 
 pub(crate) mod ifaddrs;
+pub(crate) mod udp_ttl;
 
 use std::io;
 use std::mem::{size_of, zeroed};
