@@ -163,29 +163,47 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
     v
 }
 
+/// Linux sends an unanswered ARP request (neighbour solicitation) again after this long
+/// (`retrans_time_ms`): a resolution lost to frame loss holds the unicast adverts to that
+/// neighbour until then, so a loss's effects last this long after it ends.
+const ARP_RETRANSMIT_MS: u64 = 1000;
+
 /// The world after each event, with the event's time. A flapping link counts as down from
 /// the flap's start to its end: no up phase of a flap lasts the Master_Down_Interval a
 /// backup needs to take over (RFC 5798 §6.4.2), so nobody can be expected to hold a VIP on
-/// it meanwhile.
+/// it meanwhile. Frame loss counts until one ARP retransmission after it ends.
 fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
     let mut w = World::default();
     let mut out = Vec::new();
+    // Effects that come later than their event: (when, what), in time order.
+    let mut later: Vec<(u64, Fault)> = Vec::new();
+    let mut apply_due =
+        |until: u64, w: &mut World, later: &mut Vec<(u64, Fault)>, out: &mut Vec<(u64, World)>| {
+            while later.first().is_some_and(|(at, _)| *at <= until) {
+                let (at, f) = later.remove(0);
+                w.apply(&f);
+                out.push((at, w.clone()));
+            }
+        };
     for (t, f) in events {
+        apply_due(*t, &mut w, &mut later, &mut out);
         match f {
             Fault::Flap(host, phases) => {
                 w.apply(&Fault::LinkDown(host.clone()));
-                out.push((*t, w.clone()));
-                w.apply(&Fault::LinkUp(host.clone()));
-                out.push((t + phases.iter().sum::<u64>(), w.clone()));
+                later.push((t + phases.iter().sum::<u64>(), Fault::LinkUp(host.clone())));
             }
-            _ => {
+            Fault::LossEnd(_) => later.push((t + ARP_RETRANSMIT_MS, f.clone())),
+            Fault::Loss(host, _) => {
+                // A new loss on the host outlasts the end of its previous one.
+                later.retain(|(_, l)| !matches!(l, Fault::LossEnd(h) if h == host));
                 w.apply(f);
-                out.push((*t, w.clone()));
             }
+            _ => w.apply(f),
         }
+        later.sort_by_key(|(at, _)| *at);
+        out.push((*t, w.clone()));
     }
-    // Events applied during a flap (none: a flap holds the schedule) would come after it.
-    out.sort_by_key(|(t, _)| *t);
+    apply_due(u64::MAX, &mut w, &mut later, &mut out);
     out
 }
 
@@ -467,6 +485,36 @@ mod tests {
         let events = vec![(1000, Fault::Kill("lb1".into()))];
         let v = judge(&cast(), &seen(events, run), &bounds());
         assert!(v.violations.is_empty(), "{:?}", v.violations);
+    }
+
+    #[test]
+    fn frame_loss_counts_as_a_split_until_one_arp_retransmission_after_it_ends() {
+        // Two holders from 1 s, during 20 % loss on lb2 that ends at 2 s; one holder again
+        // 1.9 s after the end (ARP retried after 1 s, then the bound of 0.9 s), or never.
+        let run_until = |two_until: u64| {
+            let mut run = every_100ms(0, 1000, &["lb1"]);
+            run.extend(every_100ms(1000, two_until, &["lb1", "lb2"]));
+            run.extend(every_100ms(two_until, 8000, &["lb1"]));
+            let events = vec![
+                (500, Fault::Loss("lb2".into(), 20)),
+                (2000, Fault::LossEnd("lb2".into())),
+            ];
+            judge(&cast(), &seen(events, run), &bounds()).violations
+        };
+        assert!(run_until(3800).is_empty(), "{:?}", run_until(3800));
+        let v = run_until(6000);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].at_ms, 3000, "{v:?}");
+        // A new loss on the same host right after the end keeps the split.
+        let mut run = every_100ms(0, 1000, &["lb1"]);
+        run.extend(every_100ms(1000, 8000, &["lb1", "lb2"]));
+        let events = vec![
+            (500, Fault::Loss("lb2".into(), 20)),
+            (2000, Fault::LossEnd("lb2".into())),
+            (2500, Fault::Loss("lb2".into(), 5)),
+        ];
+        let v = judge(&cast(), &seen(events, run), &bounds()).violations;
+        assert!(v.is_empty(), "{v:?}");
     }
 
     #[test]
