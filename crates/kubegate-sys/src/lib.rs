@@ -1,6 +1,7 @@
 //! Thin, blocking Linux adapters: raw VRRP sockets, netlink addresses and link state,
 //! gratuitous ARP / neighbour advertisements, interface facts, and the balancer's TCP
-//! options and zero-copy `splice(2)` pipes; systemd readiness notification.
+//! options and zero-copy `splice(2)` pipes; the BGP connection's TCP-MD5 key and TTL;
+//! systemd readiness notification.
 //!
 //! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
 //! the private `ffi` module; the rest is safe code.
@@ -8,6 +9,7 @@
 
 pub mod addresses;
 pub mod announce;
+pub mod bgp_socket;
 mod ffi;
 pub mod interface;
 pub mod netlink;

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod bgp;
 pub mod build_info;
 pub mod capabilities;
 
