@@ -206,6 +206,7 @@ fn stop_withdraws(lab: &mut Lab, router: &dyn BgpRouter, i: usize, remaining: &[
     let why = router
         .last_error(IpAddr::V4(NODES[i].1))
         .expect("router's view");
+    println!("{}: says of the stopped node: {why}", router.kind());
     assert!(
         why.to_lowercase().contains("shutdown") || why.to_lowercase().contains("cease"),
         "{} should have seen a Cease (administrative shutdown) from node{}: {why}",
@@ -311,6 +312,7 @@ fn md5_with_the_right_key_comes_up_and_with_a_wrong_one_never_does() {
                 .filter(|_| st.state != bgp::State::Established))
         })
         .unwrap();
+        println!("node{}: {why}", i + 1);
         assert!(
             why.contains("MD5"),
             "node{}'s last error should point at MD5: {why}",
