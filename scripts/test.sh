@@ -3,8 +3,9 @@
 # (real keepalived and FRR as VRRP peers, FRR, BIRD 2 and GoBGP as BGP routers, iproute2 and
 # nftables for the network-namespace lab, tcpdump, headless chromium and its chromedriver for
 # the status page, lintian, rpm, skopeo, qemu-user and libcap's tools for the packages) and
-# cargo-deny, checks formatting, lints and the dependencies (deny.toml), builds the packages into dist/ (scripts/package.sh; the
-# packaging tests check them), then runs `cargo test` for the whole workspace.
+# cargo-deny, checks formatting, lints and the dependencies (deny.toml), builds the packages
+# into dist/ (scripts/package.sh; the packaging tests check them), then runs `cargo test` for
+# the whole workspace.
 # Needs root: the lab tests create network namespaces.
 set -euo pipefail
 cd "$(dirname "$0")/.."
