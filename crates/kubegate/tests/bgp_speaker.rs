@@ -274,7 +274,7 @@ fn bird_holds_one_path_per_speaker_and_drops_withdrawn_and_stopped_ones() {
 }
 
 #[test]
-fn gobgp_holds_every_path_and_a_reset_from_outside_drops_the_session_at_once() {
+fn gobgp_holds_every_path_and_drops_reset_and_withdrawn_ones() {
     let _lab = lab_lock();
     let segment = segment();
     let ns = segment.netns("router").unwrap();
@@ -295,6 +295,12 @@ fn gobgp_holds_every_path_and_a_reset_from_outside_drops_the_session_at_once() {
     assert_eq!(st.last_error.as_deref(), Some("reset: BFD session down"));
     // It comes back by itself (the IdleHoldTime, RFC 4271 §8.1.1) with its route.
     wait_paths(&router, &[all_nodes()[0], all_nodes()[2]], SESSION_UP);
+
+    // SIGTERM's first step: every route withdrawn, confirmed once written.
+    assert!(lab.speaker(2).withdraw_all(Duration::from_secs(1)));
+    wait_paths(&router, &[all_nodes()[0]], WITHDRAWN);
+    assert!(lab.speaker(2).announcements().is_empty());
+    assert_eq!(lab.speaker(2).status()[0].state, bgp::State::Established);
 }
 
 #[test]
