@@ -336,7 +336,12 @@ fn md5_with_the_right_key_comes_up_and_with_a_wrong_one_never_does() {
         );
     }
     // Several connection attempts later, still only the right key is up.
-    std::thread::sleep(Duration::from_secs(3));
+    for i in [1, 2] {
+        wait_until(SESSION_UP, "three more connection attempts", || {
+            Ok((lab.speaker(i).status()[0].connect_attempts >= 3).then_some(()))
+        })
+        .unwrap_or_else(|e| panic!("node{}: {e}: {:?}", i + 1, lab.speaker(i).status()));
+    }
     assert_eq!(router.established().unwrap(), vec![all_nodes()[0]]);
     for i in [1, 2] {
         let st = &lab.speaker(i).status()[0];

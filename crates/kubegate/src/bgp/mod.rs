@@ -89,8 +89,10 @@ impl Speaker {
         }
     }
 
-    /// Withdraws every route from every peer; true once each peer's thread has written the
-    /// withdrawals to its Established session (or had none up) within `wait`.
+    /// Withdraws every route from every peer; true once each peer that was Established when
+    /// called has written the withdrawals to its connection, within `wait`. Peers not
+    /// Established withdraw too (they are told the same) but are not waited for: they have no
+    /// route to take back.
     pub fn withdraw_all(&self, wait: Duration) -> bool {
         self.lock_routes().clear();
         let until = Instant::now() + wait;
@@ -98,12 +100,13 @@ impl Speaker {
             .peers
             .iter()
             .map(|p| {
+                let up = p.status().state == ::bgp::State::Established;
                 let (tx, rx) = mpsc::channel();
                 p.send(Command::WithdrawAll(tx));
-                rx
+                (up, rx)
             })
             .collect();
-        replies.into_iter().all(|rx| {
+        replies.into_iter().filter(|(up, _)| *up).all(|(_, rx)| {
             let left = until.saturating_duration_since(Instant::now());
             rx.recv_timeout(left).unwrap_or(false)
         })

@@ -334,6 +334,7 @@ impl PeerTask {
         let local = self
             .local
             .expect("a session exists only with its local address");
+        lock(&self.status).connect_attempts += 1;
         let timeout = CONNECT_TIMEOUT.min(self.peer.connect_retry.max(Duration::from_millis(100)));
         match connect::connect(&self.peer, local, timeout) {
             Ok(stream) => {

@@ -27,6 +27,8 @@ pub struct PeerStatus {
     pub messages_out: u64,
     /// Times the session reached Established.
     pub established_count: u64,
+    /// TCP connections tried (RFC 4271 §8: each ConnectRetryTimer expiry or restart).
+    pub connect_attempts: u64,
 }
 
 impl PeerStatus {
@@ -42,6 +44,7 @@ impl PeerStatus {
             messages_in: 0,
             messages_out: 0,
             established_count: 0,
+            connect_attempts: 0,
         }
     }
 }
