@@ -194,6 +194,20 @@ fn sessions_paths_and_withdrawal(lab: &Lab, router: &dyn BgpRouter) {
     );
 }
 
+/// Waits until the router's kernel table has one next hop per address in `want` for the VIP
+/// (the router installs its ECMP paths a moment after its BGP table has them).
+fn wait_kernel_ecmp(lab: &Lab, want: &[IpAddr]) {
+    let rns = lab.segment.netns("router").expect("router namespace");
+    let mut want = want.to_vec();
+    want.sort();
+    wait_until(WITHDRAWN, "ECMP next hops in the router's kernel", || {
+        let mut hops = kernel_next_hops(rns, VIP_PREFIX)?;
+        hops.sort();
+        Ok((hops == want).then_some(()))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", kernel_next_hops(rns, VIP_PREFIX)));
+}
+
 /// `stop()` sends a Cease: the router drops the session and the path at once.
 fn stop_withdraws(lab: &mut Lab, router: &dyn BgpRouter, i: usize, remaining: &[IpAddr]) {
     let started = Instant::now();
@@ -229,14 +243,7 @@ fn frr_holds_one_path_per_speaker_and_drops_withdrawn_stopped_and_reset_ones() {
     .expect("FRR starts");
     let mut lab = Lab::start(segment, &[None, None, None]);
     sessions_paths_and_withdrawal(&lab, &router);
-    let rns = lab.segment.netns("router").unwrap();
-    let mut fib = kernel_next_hops(rns, VIP_PREFIX).unwrap();
-    fib.sort();
-    assert_eq!(
-        fib,
-        vec![all_nodes()[0], all_nodes()[2]],
-        "ECMP in the kernel"
-    );
+    wait_kernel_ecmp(&lab, &[all_nodes()[0], all_nodes()[2]]);
     stop_withdraws(&mut lab, &router, 2, &[all_nodes()[0]]);
 
     // A connection that just closes (what a killed process or a BFD reset leaves): FRR is a
@@ -258,18 +265,7 @@ fn bird_holds_one_path_per_speaker_and_drops_withdrawn_and_stopped_ones() {
         .expect("BIRD starts");
     let mut lab = Lab::start(segment, &[None, None, None]);
     sessions_paths_and_withdrawal(&lab, &router);
-    let rns = lab.segment.netns("router").unwrap();
-    let mut fib = wait_until(WITHDRAWN, "BIRD's merged kernel route", || {
-        let hops = kernel_next_hops(rns, VIP_PREFIX)?;
-        Ok((hops.len() == 2).then_some(hops))
-    })
-    .unwrap_or_else(|e| panic!("{e}: {:?}", kernel_next_hops(rns, VIP_PREFIX)));
-    fib.sort();
-    assert_eq!(
-        fib,
-        vec![all_nodes()[0], all_nodes()[2]],
-        "ECMP in the kernel"
-    );
+    wait_kernel_ecmp(&lab, &[all_nodes()[0], all_nodes()[2]]);
     stop_withdraws(&mut lab, &router, 2, &[all_nodes()[0]]);
 }
 
