@@ -5,7 +5,8 @@
 //! withdrawal or a stop (Cease) removes that path within a second; a peer reset from outside
 //! (BFD) drops the session at once, with nothing kept stale; TCP-MD5 with the right key comes
 //! up, with a wrong one it never does and the status says why; an IPv6 /128 over an IPv6
-//! session.
+//! session; a router that starts late is reached by retrying, and one that falls silent
+//! expires the hold timer on both sides.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -267,6 +268,54 @@ fn bird_holds_one_path_per_speaker_and_drops_withdrawn_and_stopped_ones() {
     sessions_paths_and_withdrawal(&lab, &router);
     wait_kernel_ecmp(&lab, &[all_nodes()[0], all_nodes()[2]]);
     stop_withdraws(&mut lab, &router, 2, &[all_nodes()[0]]);
+}
+
+#[test]
+fn a_late_router_is_reached_by_retrying_and_a_silent_one_expires_the_hold_timer() {
+    let _lab = lab_lock();
+    let segment = segment();
+    // No router yet: the kernel refuses the connections, and the speakers keep trying.
+    let mut lab = Lab::start(segment, &[None, None, None]);
+    let why = wait_until(SESSION_UP, "a refused connection reported", || {
+        Ok(lab.speaker(0).status()[0].last_error.clone())
+    })
+    .unwrap();
+    assert_eq!(why, "connection refused");
+
+    let mut config = RouterConfig::new(ROUTER_AS, ROUTER, neighbors(None));
+    config.hold_time = 3;
+    config.keepalive = 1;
+    let ns = lab.segment.netns("router").unwrap();
+    let router = BirdRouter::start(ns, config).expect("BIRD starts");
+    wait_established(&router, &all_nodes());
+    wait_paths(&router, &all_nodes(), SESSION_UP);
+
+    // node1 and the router stop hearing each other: both hold timers (3 s, the smallest
+    // RFC 4271 §4.2 allows) expire; the router drops the path, the speaker says why.
+    let started = Instant::now();
+    lab.segment
+        .partition("router", "node1")
+        .expect("partition (nftables)");
+    let bound = Duration::from_secs(3) + WITHDRAWN;
+    wait_paths(&router, &all_nodes()[1..], bound);
+    println!("bird: silent node withdrawn after {:?}", started.elapsed());
+    let why = wait_until(WITHDRAWN, "the speaker's hold timer", || {
+        let st = &lab.speaker(0).status()[0];
+        Ok(st
+            .last_error
+            .clone()
+            .filter(|_| st.state != bgp::State::Established))
+    })
+    .unwrap();
+    assert_eq!(why, "hold timer expired");
+    assert!(
+        started.elapsed() <= bound + WITHDRAWN,
+        "{:?}",
+        started.elapsed()
+    );
+
+    lab.segment.heal("router", "node1").unwrap();
+    wait_paths(&router, &all_nodes(), SESSION_UP + SESSION_UP);
 }
 
 #[test]

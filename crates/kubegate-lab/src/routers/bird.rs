@@ -48,6 +48,9 @@ pub fn bird_config(c: &RouterConfig) -> String {
         let _ = writeln!(s, "  local as {};", c.asn);
         let _ = writeln!(s, "  neighbor {} as {};", n.address, n.asn);
         let _ = writeln!(s, "  passive on;");
+        // BIRD waits 60 s after an error before it takes a connection again by default;
+        // the lab's fault steps heal in seconds.
+        let _ = writeln!(s, "  error wait time 1, 5;");
         let _ = writeln!(
             s,
             "  hold time {}; keepalive time {};",
