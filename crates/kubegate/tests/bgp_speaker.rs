@@ -453,10 +453,14 @@ fn bad_peer_settings_are_refused_before_anything_starts() {
     long_key.md5_key = Some(vec![b'k'; 81]);
     let mut other_family = base();
     other_family.local_address = Some("2001:2::11".parse().unwrap());
+    let link_local = PeerConfig::new("fe80::1".parse().unwrap(), ROUTER_AS);
+    let as_zero = PeerConfig::new(IpAddr::V4(ROUTER), 0);
     for (p, why) in [
         (short_hold, "hold time"),
         (long_key, "MD5 key"),
         (other_family, "other IP version"),
+        (link_local, "link-local"),
+        (as_zero, "AS 0"),
     ] {
         let err = Speaker::start(SpeakerConfig {
             local_as: CLUSTER_AS,
@@ -474,4 +478,14 @@ fn bad_peer_settings_are_refused_before_anything_starts() {
         peers: vec![base(), base()],
     });
     assert!(dup.err().expect("refused").to_string().contains("twice"));
+    let no_id = Speaker::start(SpeakerConfig {
+        local_as: CLUSTER_AS,
+        router_id: Ipv4Addr::UNSPECIFIED,
+        peers: vec![base()],
+    });
+    assert!(no_id
+        .err()
+        .expect("refused")
+        .to_string()
+        .contains("router id"));
 }

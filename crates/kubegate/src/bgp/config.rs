@@ -45,6 +45,35 @@ pub struct PeerConfig {
     pub connect_retry: Duration,
 }
 
+impl SpeakerConfig {
+    /// Refuses what the protocol would refuse later, and peers configured twice.
+    pub fn validate(&self) -> io::Result<()> {
+        let invalid = |why: String| Err(io::Error::new(io::ErrorKind::InvalidInput, why));
+        // RFC 4271 §4.2, §6.2: the BGP Identifier is a non-zero unicast address; AS 0 is
+        // reserved (RFC 7607 §2).
+        if self.router_id.is_unspecified() || self.router_id.is_multicast() {
+            return invalid(format!(
+                "router id {} is not a unicast address",
+                self.router_id
+            ));
+        }
+        if self.local_as == 0 {
+            return invalid("AS 0 is reserved (RFC 7607)".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for p in &self.peers {
+            p.validate()?;
+            if p.peer_as == 0 {
+                return invalid(format!("peer {}: AS 0 is reserved (RFC 7607)", p.address));
+            }
+            if !seen.insert(p.address) {
+                return invalid(format!("peer {} is configured twice", p.address));
+            }
+        }
+        Ok(())
+    }
+}
+
 impl PeerConfig {
     /// A peer on port 179 with hold time 9 s, keepalive 3 s, TTL 1, no MD5 key and a 5 s
     /// connect retry (RFC 4271 §10 suggests 120 s; a VIP must come back sooner).
@@ -83,6 +112,14 @@ impl PeerConfig {
             if key.is_empty() || key.len() > kubegate_sys::bgp_socket::MAX_MD5_KEY_LEN {
                 return invalid(format!(
                     "peer {}: the MD5 key must be 1 to 80 octets",
+                    self.address
+                ));
+            }
+        }
+        if let IpAddr::V6(v6) = self.address {
+            if v6.is_unicast_link_local() {
+                return invalid(format!(
+                    "peer {}: link-local peers (which need an interface) are not supported",
                     self.address
                 ));
             }

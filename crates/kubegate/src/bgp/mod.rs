@@ -46,16 +46,7 @@ impl Speaker {
     /// Validates the config and starts one thread per peer. Threads (and their sockets) live
     /// in the network namespace of the calling thread.
     pub fn start(config: SpeakerConfig) -> io::Result<Speaker> {
-        for p in &config.peers {
-            p.validate()?;
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        if let Some(dup) = config.peers.iter().find(|p| !seen.insert(p.address)) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("peer {} is configured twice", dup.address),
-            ));
-        }
+        config.validate()?;
         let mut peers = Vec::with_capacity(config.peers.len());
         for p in config.peers {
             peers.push(peer::spawn(
