@@ -6,7 +6,8 @@
 //! (BFD) drops the session at once, with nothing kept stale; TCP-MD5 with the right key comes
 //! up, with a wrong one it never does and the status says why; an IPv6 /128 over an IPv6
 //! session; a router that starts late is reached by retrying, and one that falls silent
-//! expires the hold timer on both sides.
+//! expires the hold timer on both sides; a node whose address changes reconnects from the
+//! new one (the next hop follows).
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -316,6 +317,42 @@ fn a_late_router_is_reached_by_retrying_and_a_silent_one_expires_the_hold_timer(
 
     lab.segment.heal("router", "node1").unwrap();
     wait_paths(&router, &all_nodes(), SESSION_UP + SESSION_UP);
+}
+
+#[test]
+fn a_node_whose_address_changes_reconnects_from_the_new_one() {
+    let _lab = lab_lock();
+    let segment = segment();
+    let moved = Ipv4Addr::new(198, 18, 0, 21);
+    let mut neighbors = neighbors(None);
+    neighbors.push(Neighbor {
+        address: IpAddr::V4(moved),
+        asn: CLUSTER_AS,
+        password: None,
+    });
+    let mut config = RouterConfig::new(ROUTER_AS, ROUTER, neighbors);
+    config.hold_time = 3;
+    config.keepalive = 1;
+    let ns = segment.netns("router").unwrap();
+    let router = BirdRouter::start(ns, config).expect("BIRD starts");
+    let lab = Lab::start(segment, &[None, None, None]);
+    wait_paths(&router, &all_nodes(), SESSION_UP);
+
+    let node1 = lab.segment.netns("node1").unwrap();
+    node1
+        .ip(&["addr", "del", "198.18.0.11/24", "dev", "eth0"])
+        .unwrap();
+    node1
+        .ip(&["addr", "add", "198.18.0.21/24", "dev", "eth0"])
+        .unwrap();
+    // The hold timer (3 s) ends the old session, the idle hold (5 s) passes, the old
+    // address cannot be bound: the session is made again from the new one.
+    let mut want = all_nodes()[1..].to_vec();
+    want.push(IpAddr::V4(moved));
+    wait_paths(&router, &want, SESSION_UP + SESSION_UP);
+    let st = &lab.speaker(0).status()[0];
+    assert_eq!(st.local_address, Some(IpAddr::V4(moved)), "{st:?}");
+    assert_eq!(st.state, bgp::State::Established, "{st:?}");
 }
 
 #[test]

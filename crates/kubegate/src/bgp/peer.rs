@@ -101,6 +101,7 @@ pub(crate) fn spawn(
         desired: routes.into_iter().map(|r| (r.prefix, r)).collect(),
         session: None,
         local: None,
+        local_gone: false,
         stream: None,
         status: Arc::clone(&status),
         received: MessageCounter::default(),
@@ -128,6 +129,8 @@ struct PeerTask {
     /// Made once our local address for the peer is known.
     session: Option<Session>,
     local: Option<IpAddr>,
+    /// Our address is gone from this host: make the session again with a fresh one.
+    local_gone: bool,
     stream: Option<TcpStream>,
     status: Arc<Mutex<PeerStatus>>,
     received: MessageCounter,
@@ -142,6 +145,12 @@ impl PeerTask {
         loop {
             if !self.take_commands() {
                 break;
+            }
+            if std::mem::take(&mut self.local_gone) {
+                tracing::warn!("BGP peer {peer}: our address {:?} is gone", self.local);
+                self.close();
+                self.session = None;
+                self.local = None;
             }
             let now = Instant::now();
             let timeout = match self.session.as_mut() {
@@ -347,6 +356,12 @@ impl PeerTask {
                 session.handle(Instant::now(), Input::TcpConnected);
             }
             Err(e) => {
+                // The address the routing table gave us earlier is no longer ours: look
+                // again (a configured one stays: the operator chose it).
+                if e.kind() == io::ErrorKind::AddrNotAvailable && self.peer.local_address.is_none()
+                {
+                    self.local_gone = true;
+                }
                 let why = describe_connect_error(&e);
                 tracing::warn!("BGP peer {}: {why}", self.peer.address);
                 self.set_error(why);
