@@ -7,7 +7,7 @@
 //! up, with a wrong one it never does and the status says why; an IPv6 /128 over an IPv6
 //! session; a router that starts late is reached by retrying, and one that falls silent
 //! expires the hold timer on both sides; a node whose address changes reconnects from the
-//! new one (the next hop follows).
+//! new one (the next hop follows); a router that floods us with routes is reset with a Cease.
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use kubegate::bgp::{Announcement, PeerConfig, Speaker, SpeakerConfig};
 use kubegate_lab::routers::bird::BirdRouter;
-use kubegate_lab::routers::frr::FrrRouter;
+use kubegate_lab::routers::frr::{FrrOptions, FrrRouter};
 use kubegate_lab::routers::gobgp::GobgpRouter;
 use kubegate_lab::routers::{
     kernel_next_hops, wait_until, BgpRouter, Neighbor, Path, RouterConfig,
@@ -240,7 +240,7 @@ fn frr_holds_one_path_per_speaker_and_drops_withdrawn_stopped_and_reset_ones() {
     let router = FrrRouter::start(
         ns,
         RouterConfig::new(ROUTER_AS, ROUTER, neighbors(None)),
-        false,
+        &FrrOptions::default(),
     )
     .expect("FRR starts");
     let mut lab = Lab::start(segment, &[None, None, None]);
@@ -356,6 +356,45 @@ fn a_node_whose_address_changes_reconnects_from_the_new_one() {
 }
 
 #[test]
+fn a_router_flooding_us_with_routes_is_reset_with_a_cease() {
+    let _lab = lab_lock();
+    let segment = segment();
+    // One more route than the speaker keeps, originated by FRR itself.
+    let networks: Vec<String> = (0..=kubegate::bgp::MAX_RECEIVED_ROUTES)
+        .map(|i| format!("198.19.{}.{}/32", i / 256, i % 256))
+        .collect();
+    let ns = segment.netns("router").unwrap();
+    let options = FrrOptions {
+        bfd: false,
+        networks,
+    };
+    let router = FrrRouter::start(
+        ns,
+        RouterConfig::new(ROUTER_AS, ROUTER, neighbors(None)),
+        &options,
+    )
+    .expect("FRR starts");
+    let lab = Lab::start(segment, &[None, None, None]);
+    // RFC 4486 §4: Cease, subcode 1, maximum number of prefixes reached.
+    let why = wait_until(SESSION_UP, "the speaker resets the flooding router", || {
+        Ok(lab.speaker(0).status()[0]
+            .last_error
+            .clone()
+            .filter(|e| e.starts_with("we sent")))
+    })
+    .unwrap();
+    assert_eq!(
+        why,
+        "we sent NOTIFICATION 6/1 cease: maximum number of prefixes reached"
+    );
+    let seen = router.last_error(IpAddr::V4(NODES[0].1)).unwrap();
+    assert!(
+        seen.contains("Maximum Number of Prefixes"),
+        "FRR should have received the Cease: {seen}"
+    );
+}
+
+#[test]
 fn gobgp_holds_every_path_and_drops_reset_and_withdrawn_ones() {
     let _lab = lab_lock();
     let segment = segment();
@@ -393,7 +432,7 @@ fn md5_with_the_right_key_comes_up_and_with_a_wrong_one_never_does() {
     let router = FrrRouter::start(
         ns,
         RouterConfig::new(ROUTER_AS, ROUTER, neighbors(Some("kubegate-md5"))),
-        false,
+        &FrrOptions::default(),
     )
     .expect("FRR starts");
     let right: &[u8] = b"kubegate-md5";
@@ -447,7 +486,7 @@ fn an_ipv6_host_route_goes_over_an_ipv6_session_to_frr() {
             password: None,
         }],
     );
-    let router = FrrRouter::start(ns, config, false).expect("FRR starts");
+    let router = FrrRouter::start(ns, config, &FrrOptions::default()).expect("FRR starts");
     let vip6: IpAddr = "2001:2:0:10::50".parse().unwrap();
     let speaker = segment
         .netns("node1")

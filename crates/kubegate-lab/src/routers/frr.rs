@@ -31,15 +31,27 @@ pub struct FrrRouter {
     dir: RouterDir,
 }
 
+/// What else FRR is asked to do.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FrrOptions {
+    /// Run bfdd and turn BFD on towards every neighbour.
+    pub bfd: bool,
+    /// Prefixes FRR originates itself (`network`), sent to every neighbour: a router that
+    /// floods the speakers with routes.
+    pub networks: Vec<String>,
+}
+
 /// bgpd's configuration: the router passive towards each neighbour (our speakers connect),
 /// eBGP routes accepted without a policy, and up to 16 equal paths installed (ECMP; the
 /// AS_PATH need not be the same, `multipath-relax`).
-pub fn bgpd_config(c: &RouterConfig, bfd: bool) -> String {
+pub fn bgpd_config(c: &RouterConfig, options: &FrrOptions) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "router bgp {}", c.asn);
     let _ = writeln!(s, " bgp router-id {}", c.router_id);
     let _ = writeln!(s, " no bgp ebgp-requires-policy");
     let _ = writeln!(s, " no bgp default ipv4-unicast");
+    // `network` statements are announced without a matching route in the table.
+    let _ = writeln!(s, " no bgp network import-check");
     let _ = writeln!(s, " bgp bestpath as-path multipath-relax");
     for n in &c.neighbors {
         let a = n.address;
@@ -49,7 +61,7 @@ pub fn bgpd_config(c: &RouterConfig, bfd: bool) -> String {
         if let Some(p) = &n.password {
             let _ = writeln!(s, " neighbor {a} password {p}");
         }
-        if bfd {
+        if options.bfd {
             let _ = writeln!(s, " neighbor {a} bfd");
         }
     }
@@ -60,14 +72,22 @@ pub fn bgpd_config(c: &RouterConfig, bfd: bool) -> String {
         for n in c.neighbors.iter().filter(|n| n.address.is_ipv4() == v4) {
             let _ = writeln!(s, "  neighbor {} activate", n.address);
         }
+        for net in options.networks.iter().filter(|n| n.contains(':') != v4) {
+            let _ = writeln!(s, "  network {net}");
+        }
         let _ = writeln!(s, " exit-address-family");
     }
     s
 }
 
 impl FrrRouter {
-    /// Starts zebra, bgpd and, with `bfd`, bfdd in `netns`.
-    pub fn start(netns: &Netns, config: RouterConfig, bfd: bool) -> io::Result<FrrRouter> {
+    /// Starts zebra, bgpd and, with `options.bfd`, bfdd in `netns`.
+    pub fn start(
+        netns: &Netns,
+        config: RouterConfig,
+        options: &FrrOptions,
+    ) -> io::Result<FrrRouter> {
+        let bfd = options.bfd;
         for d in ["zebra", "bgpd"].into_iter().chain(bfd.then_some("bfdd")) {
             if !FsPath::new(FRR_DIR).join(d).exists() {
                 return Err(io::Error::new(io::ErrorKind::NotFound, NEED_FRR_BGP));
@@ -76,7 +96,7 @@ impl FrrRouter {
         let dir = RouterDir::create(netns.name(), "frr")?;
         fs::write(dir.file("zebra.conf"), "")?;
         fs::write(dir.file("bfdd.conf"), "")?;
-        fs::write(dir.file("bgpd.conf"), bgpd_config(&config, bfd))?;
+        fs::write(dir.file("bgpd.conf"), bgpd_config(&config, options))?;
         // FRR's daemons drop to the `frr` user and create their sockets here.
         run(std::process::Command::new("chown").args(["-R", "frr:frr", &dir.file("")]))?;
         let mut router = FrrRouter {
@@ -249,7 +269,11 @@ mod tests {
                 password: Some("s3cret".into()),
             }],
         );
-        let text = bgpd_config(&c, true);
+        let options = FrrOptions {
+            bfd: true,
+            networks: vec!["198.19.0.1/32".into()],
+        };
+        let text = bgpd_config(&c, &options);
         for line in [
             "router bgp 64500",
             " neighbor 198.18.0.11 remote-as 64512",
@@ -258,6 +282,7 @@ mod tests {
             " neighbor 198.18.0.11 bfd",
             "  maximum-paths 16",
             "  neighbor 198.18.0.11 activate",
+            "  network 198.19.0.1/32",
         ] {
             assert!(
                 text.lines().any(|l| l == line),
