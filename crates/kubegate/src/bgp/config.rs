@@ -230,3 +230,40 @@ pub(crate) fn unspecified_like(peer: IpAddr) -> IpAddr {
         IpAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_session_uses_our_connection_address_as_next_hop_and_bounds_received_routes() {
+        let peer = PeerConfig::new("198.18.0.1".parse().unwrap(), 64500);
+        let id = Ipv4Addr::new(198, 18, 0, 11);
+        let c = peer.session_config(64512, id, "198.18.0.21".parse().unwrap());
+        assert_eq!(c.next_hop_v4, Ipv4Addr::new(198, 18, 0, 21));
+        assert!(c.ipv4_unicast && !c.ipv6_unicast && !c.passive);
+        assert_eq!(c.max_prefixes, Some(MAX_RECEIVED_ROUTES));
+        assert_eq!((c.hold_time, c.keepalive), (9, Some(3)));
+        // RFC 4724 §3: helper only, so a router keeps nothing of ours when we are gone.
+        assert!(c.graceful_restart.is_some());
+
+        let peer6 = PeerConfig::new("2001:2::1".parse().unwrap(), 64500);
+        let c = peer6.session_config(64512, id, "2001:2::11".parse().unwrap());
+        assert_eq!(c.next_hop_v6, Some("2001:2::11".parse().unwrap()));
+        assert!(c.ipv6_unicast && !c.ipv4_unicast);
+    }
+
+    #[test]
+    fn announcements_become_host_routes_with_their_attributes() {
+        let mut a = Announcement::host("198.18.10.50".parse().unwrap());
+        a.communities = vec![64512 << 16 | 100];
+        a.large_communities = vec![(64512, 1, 1)];
+        a.local_pref = Some(200);
+        let r = a.route();
+        assert_eq!(r.prefix, Prefix::host(a.prefix));
+        assert_eq!(r.prefix.len(), 32);
+        assert_eq!(r.communities, a.communities);
+        assert_eq!(r.large_communities[0].local2, 1);
+        assert_eq!(r.local_pref, Some(200));
+    }
+}

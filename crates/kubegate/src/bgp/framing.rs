@@ -53,6 +53,20 @@ mod tests {
         m
     }
 
+    proptest::proptest! {
+        /// Any bytes from the network: no panic, and the held header never exceeds 19 octets.
+        #[test]
+        fn any_bytes_are_counted_within_bounds(chunks in proptest::collection::vec(
+            proptest::collection::vec(proptest::num::u8::ANY, 0..300), 0..20)) {
+            let mut c = MessageCounter::default();
+            for chunk in &chunks {
+                c.feed(chunk);
+                proptest::prop_assert!(c.header.len() < HEADER_LEN);
+                proptest::prop_assert!(c.remaining < usize::from(u16::MAX));
+            }
+        }
+    }
+
     #[test]
     fn counts_messages_split_anywhere() {
         let mut stream = message(19);
