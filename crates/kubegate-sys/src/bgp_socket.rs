@@ -28,6 +28,26 @@ pub fn set_ttl(fd: BorrowedFd<'_>, ipv6: bool, ttl: u8) -> io::Result<()> {
     }
 }
 
+/// Starts a non-blocking `connect` on `socket` (already non-blocking): `Ok(true)` when it
+/// completed at once, `Ok(false)` while the handshake is under way (wait for writability,
+/// then [`finish_connect`]).
+pub fn start_connect(socket: &socket2::Socket, to: std::net::SocketAddr) -> io::Result<bool> {
+    match socket.connect(&to.into()) {
+        Ok(()) => Ok(true),
+        Err(e) if super::ffi::is_in_progress(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The outcome of a non-blocking `connect` once the socket is writable: the pending error
+/// (`SO_ERROR`), if any.
+pub fn finish_connect(socket: &socket2::Socket) -> io::Result<()> {
+    match socket.take_error()? {
+        Some(e) => Err(e),
+        None => socket.peer_addr().map(drop),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,6 +39,16 @@ pub fn wait_any(
     ffi::poll_many(fds, timeout)
 }
 
+/// Waits until any of `fds` is ready or `timeout` passes (`poll(2)`): each entry is a
+/// descriptor and whether to wait for writability (a connection being made) rather than
+/// readability. One flag per fd; an interrupted wait returns all flags false.
+pub fn wait_any_for(
+    fds: &[(std::os::fd::BorrowedFd<'_>, bool)],
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Vec<bool>> {
+    ffi::poll_many_for(fds, timeout)
+}
+
 /// Raise this process's open-file soft limit to its hard limit (a balancer holds two
 /// descriptors per proxied connection); returns the limit now in force.
 pub fn raise_fd_limit() -> std::io::Result<u64> {

@@ -437,7 +437,7 @@ fn md5_with_the_right_key_comes_up_and_with_a_wrong_one_never_does() {
     .expect("FRR starts");
     let right: &[u8] = b"kubegate-md5";
     let wrong: &[u8] = b"not-the-key";
-    let lab = Lab::start(segment, &[Some(right), Some(wrong), None]);
+    let mut lab = Lab::start(segment, &[Some(right), Some(wrong), None]);
     wait_established(&router, &[all_nodes()[0]]);
     wait_paths(&router, &[all_nodes()[0]], SESSION_UP);
     for i in [1, 2] {
@@ -468,6 +468,14 @@ fn md5_with_the_right_key_comes_up_and_with_a_wrong_one_never_does() {
         let st = &lab.speaker(i).status()[0];
         assert_eq!(st.established_count, 0, "node{}: {st:?}", i + 1);
     }
+    // A speaker whose router does not answer stops at once: no thread sits in a connect.
+    let started = Instant::now();
+    lab.speakers[1].1.take().expect("running").stop();
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "stop took {:?}",
+        started.elapsed()
+    );
 }
 
 #[test]

@@ -71,6 +71,11 @@ pub(crate) fn multicast_if_v4(fd: BorrowedFd<'_>, ifindex: u32) -> io::Result<()
     setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &req)
 }
 
+/// Whether a non-blocking `connect` error only says the handshake is under way.
+pub(crate) fn is_in_progress(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
 /// Linux's `struct tcp_md5sig` (include/uapi/linux/tcp.h), which libc does not define.
 #[repr(C)]
 struct TcpMd5Sig {
@@ -444,11 +449,21 @@ pub(crate) fn poll_many(
     fds: &[BorrowedFd<'_>],
     timeout: Option<Duration>,
 ) -> io::Result<Vec<bool>> {
+    let fds: Vec<(BorrowedFd<'_>, bool)> = fds.iter().map(|fd| (*fd, false)).collect();
+    poll_many_for(&fds, timeout)
+}
+
+/// `poll(2)` on several descriptors, each for readability or (`true`) writability; entry
+/// `i` is true when `fds[i]` is ready (or has an error / hang-up to report).
+pub(crate) fn poll_many_for(
+    fds: &[(BorrowedFd<'_>, bool)],
+    timeout: Option<Duration>,
+) -> io::Result<Vec<bool>> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
-        .map(|fd| libc::pollfd {
+        .map(|(fd, write)| libc::pollfd {
             fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
+            events: if *write { libc::POLLOUT } else { libc::POLLIN },
             revents: 0,
         })
         .collect();

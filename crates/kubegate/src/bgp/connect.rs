@@ -1,6 +1,6 @@
 //! Opening the TCP connection to a router: our address (the routes' next hop) from the
 //! config or the routing table, the RFC 2385 TCP-MD5 key and the TTL set before `connect`,
-//! and a bounded wait for the handshake.
+//! and a handshake that never blocks the peer's thread.
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpStream, UdpSocket};
@@ -27,13 +27,11 @@ pub(crate) fn local_address(peer: &PeerConfig) -> io::Result<IpAddr> {
     }
 }
 
-/// Connects to the peer from `local` (so the connection's local address is the next hop we
-/// announce), signed with the peer's MD5 key, waiting at most `timeout` for the handshake.
-pub(crate) fn connect(
-    peer: &PeerConfig,
-    local: IpAddr,
-    timeout: Duration,
-) -> io::Result<TcpStream> {
+/// Starts connecting to the peer from `local` (so the connection's local address is the
+/// next hop we announce), signed with the peer's MD5 key, without blocking: the socket and
+/// whether the handshake is already done. Otherwise wait for the socket to be writable, then
+/// [`finish`].
+pub(crate) fn start(peer: &PeerConfig, local: IpAddr) -> io::Result<(Socket, bool)> {
     let domain = if peer.address.is_ipv4() {
         Domain::IPV4
     } else {
@@ -48,9 +46,17 @@ pub(crate) fn connect(
     // BGP messages are small and latency matters (a withdrawal): no Nagle delay.
     socket.set_tcp_nodelay(true)?;
     socket.bind(&SockAddr::from(SocketAddr::new(local, 0)))?;
-    socket.connect_timeout(
-        &SockAddr::from(SocketAddr::new(peer.address, peer.port)),
-        timeout,
-    )?;
+    socket.set_nonblocking(true)?;
+    let done =
+        kubegate_sys::bgp_socket::start_connect(&socket, SocketAddr::new(peer.address, peer.port))?;
+    Ok((socket, done))
+}
+
+/// The connection, once the socket of [`start`] is writable (or the handshake failed).
+/// It is blocking from here on, with writes bounded by `write_timeout`.
+pub(crate) fn finish(socket: Socket, write_timeout: Duration) -> io::Result<TcpStream> {
+    kubegate_sys::bgp_socket::finish_connect(&socket)?;
+    socket.set_nonblocking(false)?;
+    socket.set_write_timeout(Some(write_timeout))?;
     Ok(socket.into())
 }

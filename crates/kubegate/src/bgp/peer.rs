@@ -13,6 +13,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use ::bgp::{Action, Input, Prefix, Route, Session, State};
+use socket2::Socket;
 
 use super::config::PeerConfig;
 use super::connect;
@@ -75,6 +76,12 @@ impl Drop for PeerHandle {
     }
 }
 
+/// Whether a connecting socket has finished its handshake, successfully or not.
+fn socket_ready(socket: &Socket) -> bool {
+    kubegate_sys::wait_any_for(&[(socket.as_fd(), true)], Some(Duration::ZERO))
+        .is_ok_and(|r| r.first() == Some(&true))
+}
+
 fn lock(status: &Mutex<PeerStatus>) -> MutexGuard<'_, PeerStatus> {
     status
         .lock()
@@ -103,6 +110,7 @@ pub(crate) fn spawn(
         local: None,
         local_gone: false,
         stream: None,
+        connecting: None,
         status: Arc::clone(&status),
         received: MessageCounter::default(),
         wake: wake_rx,
@@ -132,6 +140,8 @@ struct PeerTask {
     /// Our address is gone from this host: make the session again with a fresh one.
     local_gone: bool,
     stream: Option<TcpStream>,
+    /// A connection being made, and when we give up on it.
+    connecting: Option<(Socket, Instant)>,
     status: Arc<Mutex<PeerStatus>>,
     received: MessageCounter,
     wake: UnixStream,
@@ -338,36 +348,59 @@ impl PeerTask {
         self.session = Some(session);
     }
 
+    /// RFC 4271 §8.2.2 Connect: starts the TCP handshake; it completes in `wait`.
     fn connect(&mut self, session: &mut Session) {
         self.close();
         let local = self
             .local
             .expect("a session exists only with its local address");
         lock(&self.status).connect_attempts += 1;
-        let timeout = CONNECT_TIMEOUT.min(self.peer.connect_retry.max(Duration::from_millis(100)));
-        match connect::connect(&self.peer, local, timeout) {
-            Ok(stream) => {
-                if let Err(e) = stream.set_write_timeout(Some(WRITE_TIMEOUT)) {
-                    tracing::warn!("BGP peer {}: {e}", self.peer.address);
+        match connect::start(&self.peer, local) {
+            Ok((socket, done)) => {
+                let timeout =
+                    CONNECT_TIMEOUT.min(self.peer.connect_retry.max(Duration::from_millis(100)));
+                self.connecting = Some((socket, Instant::now() + timeout));
+                if done {
+                    self.connected(session);
                 }
-                tracing::debug!("BGP peer {}: connected from {local}", self.peer.address);
+            }
+            Err(e) => self.connect_failed(session, e),
+        }
+    }
+
+    /// The handshake under way has ended (the socket is writable) or timed out.
+    fn connected(&mut self, session: &mut Session) {
+        let Some((socket, deadline)) = self.connecting.take() else {
+            return;
+        };
+        let result = if Instant::now() >= deadline && !socket_ready(&socket) {
+            Err(io::Error::from(io::ErrorKind::TimedOut))
+        } else {
+            connect::finish(socket, WRITE_TIMEOUT)
+        };
+        match result {
+            Ok(stream) => {
+                tracing::debug!("BGP peer {}: connected", self.peer.address);
                 self.received.reset();
                 self.stream = Some(stream);
+                // RFC 4271 §8.2.2 Event 16/17.
                 session.handle(Instant::now(), Input::TcpConnected);
             }
-            Err(e) => {
-                // The address the routing table gave us earlier is no longer ours: look
-                // again (a configured one stays: the operator chose it).
-                if e.kind() == io::ErrorKind::AddrNotAvailable && self.peer.local_address.is_none()
-                {
-                    self.local_gone = true;
-                }
-                let why = describe_connect_error(&e);
-                tracing::warn!("BGP peer {}: {why}", self.peer.address);
-                self.set_error(why);
-                session.handle(Instant::now(), Input::TcpFailed);
-            }
+            Err(e) => self.connect_failed(session, e),
         }
+    }
+
+    fn connect_failed(&mut self, session: &mut Session, e: io::Error) {
+        // The address the routing table gave us earlier is no longer ours: look again (a
+        // configured one stays: the operator chose it).
+        if e.kind() == io::ErrorKind::AddrNotAvailable && self.peer.local_address.is_none() {
+            self.local_gone = true;
+        }
+        let why = describe_connect_error(&e);
+        tracing::warn!("BGP peer {}: {why}", self.peer.address);
+        self.set_error(why);
+        // RFC 4271 §8.2.2 Event 18.
+        session.handle(Instant::now(), Input::TcpFailed);
     }
 
     fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
@@ -380,6 +413,7 @@ impl PeerTask {
     }
 
     fn close(&mut self) {
+        self.connecting = None;
         if let Some(stream) = self.stream.take() {
             let _ = stream.shutdown(Shutdown::Both);
         }
@@ -400,20 +434,38 @@ impl PeerTask {
         lock(&self.status).last_error = Some(why);
     }
 
-    /// Waits for a command, bytes from the peer or the timeout, and handles what came.
+    /// Waits for a command, bytes from the peer, the end of a handshake or the timeout, and
+    /// handles what came.
     fn wait(&mut self, timeout: Option<Duration>) -> io::Result<()> {
-        let ready = {
-            let mut fds = vec![self.wake.as_fd()];
-            if let Some(stream) = &self.stream {
-                fds.push(stream.as_fd());
+        let timeout = match &self.connecting {
+            Some((_, deadline)) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                Some(timeout.map_or(left, |t| t.min(left)))
             }
-            kubegate_sys::wait_any(&fds, timeout)?
+            None => timeout,
+        };
+        let ready = {
+            let mut fds = vec![(self.wake.as_fd(), false)];
+            if let Some(stream) = &self.stream {
+                fds.push((stream.as_fd(), false));
+            } else if let Some((socket, _)) = &self.connecting {
+                fds.push((socket.as_fd(), true));
+            }
+            kubegate_sys::wait_any_for(&fds, timeout)?
         };
         if ready.first() == Some(&true) {
             let mut sink = [0u8; 64];
             while matches!((&self.wake).read(&mut sink), Ok(n) if n > 0) {}
         }
-        if ready.get(1) == Some(&true) {
+        if let Some((_, deadline)) = &self.connecting {
+            if ready.get(1) == Some(&true) || Instant::now() >= *deadline {
+                if let Some(mut session) = self.session.take() {
+                    self.connected(&mut session);
+                    self.session = Some(session);
+                }
+                self.carry_out();
+            }
+        } else if ready.get(1) == Some(&true) {
             self.read();
         }
         Ok(())
