@@ -395,6 +395,36 @@ fn a_router_flooding_us_with_routes_is_reset_with_a_cease() {
 }
 
 #[test]
+fn frr_with_bfdd_runs_a_bfd_session_towards_each_speaker() {
+    let _lab = lab_lock();
+    let segment = segment();
+    let ns = segment.netns("router").unwrap();
+    let options = FrrOptions {
+        bfd: true,
+        networks: Vec::new(),
+    };
+    let router = FrrRouter::start(
+        ns,
+        RouterConfig::new(ROUTER_AS, ROUTER, neighbors(None)),
+        &options,
+    )
+    .expect("FRR with bfdd starts");
+    let _lab_speakers = Lab::start(segment, &[None, None, None]);
+    wait_established(&router, &all_nodes());
+    // No BFD speaks for the nodes yet (that is the BFD driver's part): bfdd has a session
+    // for each, not up, and BGP does not wait for it.
+    let peers = wait_until(SESSION_UP, "bfdd's sessions", || {
+        let p = router.bfd_peers()?;
+        Ok((p.len() == NODES.len()).then_some(p))
+    })
+    .unwrap_or_else(|e| panic!("{e}: {:?}", router.bfd_peers()));
+    let mut addresses: Vec<IpAddr> = peers.iter().map(|(a, _)| *a).collect();
+    addresses.sort();
+    assert_eq!(addresses, all_nodes());
+    assert!(peers.iter().all(|(_, status)| status != "up"), "{peers:?}");
+}
+
+#[test]
 fn gobgp_holds_every_path_and_drops_reset_and_withdrawn_ones() {
     let _lab = lab_lock();
     let segment = segment();

@@ -167,6 +167,21 @@ impl FrrRouter {
             .map_err(|e| io::Error::other(format!("vtysh -c {command:?}: not JSON ({e}): {out}")))
     }
 
+    /// bfdd's sessions (`show bfd peers json`): each peer's address and status (`up`,
+    /// `down`, `init`, `shutdown`).
+    pub fn bfd_peers(&self) -> io::Result<Vec<(IpAddr, String)>> {
+        let v = self.json("show bfd peers json")?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                let peer = p.get("peer").and_then(Value::as_str)?.parse().ok()?;
+                let status = p.get("status").and_then(Value::as_str)?.to_string();
+                Some((peer, status))
+            })
+            .collect())
+    }
+
     pub fn config(&self) -> &RouterConfig {
         &self.config
     }
