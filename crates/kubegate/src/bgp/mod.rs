@@ -13,12 +13,14 @@
 //!   IPv6 routes over IPv6 sessions.
 //! - A peer with a password gets an RFC 2385 TCP-MD5 key on the socket before `connect`.
 //!
-//! Files: `config` (what we are told), `connect` (the socket), `peer` (the per-peer thread),
+//! Files: `config` (what we are told), `connect` (the socket), `handle` (commands to a peer's
+//! thread), `peer` (the thread itself),
 //! `status` (what we report, in words), `framing` (counting messages in).
 
 mod config;
 mod connect;
 mod framing;
+mod handle;
 mod peer;
 mod status;
 
@@ -33,7 +35,7 @@ pub use config::{Announcement, PeerConfig, SpeakerConfig, MAX_RECEIVED_ROUTES};
 pub use status::{describe_connect_error, describe_down, describe_notification, PeerStatus};
 
 use ::bgp::Prefix;
-use peer::{Command, PeerHandle};
+use handle::{Command, PeerHandle};
 
 /// The running speaker. Dropping it stops it as [`Speaker::stop`] does.
 pub struct Speaker {
@@ -49,7 +51,7 @@ impl Speaker {
         config.validate()?;
         let mut peers = Vec::with_capacity(config.peers.len());
         for p in config.peers {
-            peers.push(peer::spawn(
+            peers.push(handle::spawn(
                 config.local_as,
                 config.router_id,
                 p,

@@ -1,15 +1,14 @@
 //! One peer's thread: it owns the `bgp::Session` and its TCP connection, waits with
 //! `poll(2)` on the connection, a wake socket and the session's next timer, and carries out
-//! the session's actions. Commands from the `Speaker` arrive on a channel.
+//! the session's actions. Commands from the `Speaker` arrive on a channel (`handle`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, TcpStream};
 use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use ::bgp::{Action, Input, Prefix, Route, Session, State};
@@ -18,7 +17,8 @@ use socket2::Socket;
 use super::config::PeerConfig;
 use super::connect;
 use super::framing::MessageCounter;
-use super::status::{describe_connect_error, describe_down, PeerStatus};
+use super::handle::Command;
+use super::status::{describe_connect_error, describe_down, lock, PeerStatus};
 
 /// The longest we wait for a TCP handshake (less when the connect retry time is shorter).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -29,106 +29,13 @@ const NO_ROUTE_RETRY: Duration = Duration::from_secs(1);
 /// One read: a BGP message is at most 4096 octets (RFC 4271 §4.1).
 const READ_CHUNK: usize = 4096;
 
-pub(crate) enum Command {
-    Announce(Route),
-    Withdraw(Prefix),
-    /// Withdraw every route; answer whether the withdrawals reached the connection (true,
-    /// too, when no session was up to send them to).
-    WithdrawAll(Sender<bool>),
-    /// Something outside BGP (BFD) says the peer is gone: drop the session now.
-    Down(String),
-    Stop,
-}
-
-/// The speaker's handle on one peer thread.
-pub(crate) struct PeerHandle {
-    pub(crate) address: IpAddr,
-    commands: Sender<Command>,
-    wake: UnixStream,
-    pub(crate) status: Arc<Mutex<PeerStatus>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl PeerHandle {
-    pub(crate) fn send(&self, command: Command) {
-        if self.commands.send(command).is_ok() {
-            // A full wake socket already wakes the thread: a failed write loses nothing.
-            let _ = (&self.wake).write(&[1]);
-        }
-    }
-
-    pub(crate) fn status(&self) -> PeerStatus {
-        lock(&self.status).clone()
-    }
-
-    /// Stops the session (Cease) and waits for the thread.
-    pub(crate) fn stop(&mut self) {
-        self.send(Command::Stop);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for PeerHandle {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 /// Whether a connecting socket has finished its handshake, successfully or not.
 fn socket_ready(socket: &Socket) -> bool {
     kubegate_sys::wait_any_for(&[(socket.as_fd(), true)], Some(Duration::ZERO))
         .is_ok_and(|r| r.first() == Some(&true))
 }
 
-fn lock(status: &Mutex<PeerStatus>) -> MutexGuard<'_, PeerStatus> {
-    status
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Starts the thread for `peer`, which announces `routes` once Established.
-pub(crate) fn spawn(
-    local_as: u32,
-    router_id: Ipv4Addr,
-    peer: PeerConfig,
-    routes: Vec<Route>,
-) -> io::Result<PeerHandle> {
-    let (commands, commands_rx) = mpsc::channel();
-    let (wake, wake_rx) = UnixStream::pair()?;
-    wake.set_nonblocking(true)?;
-    wake_rx.set_nonblocking(true)?;
-    let address = peer.address;
-    let status = Arc::new(Mutex::new(PeerStatus::new(address)));
-    let task = PeerTask {
-        local_as,
-        router_id,
-        peer,
-        desired: routes.into_iter().map(|r| (r.prefix, r)).collect(),
-        session: None,
-        local: None,
-        local_gone: false,
-        stream: None,
-        connecting: None,
-        status: Arc::clone(&status),
-        received: MessageCounter::default(),
-        wake: wake_rx,
-        commands: commands_rx,
-    };
-    let thread = std::thread::Builder::new()
-        .name(format!("bgp-{address}"))
-        .spawn(move || task.run())?;
-    Ok(PeerHandle {
-        address,
-        commands,
-        wake,
-        status,
-        thread: Some(thread),
-    })
-}
-
-struct PeerTask {
+pub(super) struct PeerTask {
     local_as: u32,
     router_id: Ipv4Addr,
     peer: PeerConfig,
@@ -149,7 +56,33 @@ struct PeerTask {
 }
 
 impl PeerTask {
-    fn run(mut self) {
+    pub(super) fn new(
+        local_as: u32,
+        router_id: Ipv4Addr,
+        peer: PeerConfig,
+        routes: Vec<Route>,
+        status: Arc<Mutex<PeerStatus>>,
+        wake: UnixStream,
+        commands: Receiver<Command>,
+    ) -> PeerTask {
+        PeerTask {
+            local_as,
+            router_id,
+            peer,
+            desired: routes.into_iter().map(|r| (r.prefix, r)).collect(),
+            session: None,
+            local: None,
+            local_gone: false,
+            stream: None,
+            connecting: None,
+            status,
+            received: MessageCounter::default(),
+            wake,
+            commands,
+        }
+    }
+
+    pub(super) fn run(mut self) {
         let peer = self.peer.address;
         tracing::info!("BGP peer {peer}: starting, we connect to it (active side)");
         loop {

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Instant, SystemTime};
 
 use ::bgp::wire::{ErrorCode, Notification};
@@ -47,6 +48,12 @@ impl PeerStatus {
             connect_attempts: 0,
         }
     }
+}
+
+pub(crate) fn lock(status: &Mutex<PeerStatus>) -> MutexGuard<'_, PeerStatus> {
+    status
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Why a session went down, in words.
