@@ -14,6 +14,7 @@ pub mod host_tools;
 pub mod https_probe;
 pub mod keepalived;
 pub mod netns;
+pub mod routers;
 pub mod scenario;
 pub mod service;
 pub mod stage;

@@ -1,6 +1,7 @@
 //! Thin, blocking Linux adapters: raw VRRP sockets, BFD UDP sockets, netlink addresses and
 //! link state, gratuitous ARP / neighbour advertisements, interface facts, and the balancer's
-//! TCP options and zero-copy `splice(2)` pipes; systemd readiness notification.
+//! TCP options and zero-copy `splice(2)` pipes; the BGP connection's TCP-MD5 key and TTL;
+//! systemd readiness notification.
 //!
 //! Everything is file-descriptor based and can be driven with `poll(2)`. All `unsafe` lives in
 //! the private `ffi` module; the rest is safe code.
@@ -9,6 +10,7 @@
 pub mod addresses;
 pub mod announce;
 pub mod bfd_socket;
+pub mod bgp_socket;
 mod ffi;
 pub mod interface;
 pub mod netlink;
@@ -36,6 +38,16 @@ pub fn wait_any(
     timeout: Option<std::time::Duration>,
 ) -> std::io::Result<Vec<bool>> {
     ffi::poll_many(fds, timeout)
+}
+
+/// Waits until any of `fds` is ready or `timeout` passes (`poll(2)`): each entry is a
+/// descriptor and whether to wait for writability (a connection being made) rather than
+/// readability. One flag per fd; an interrupted wait returns all flags false.
+pub fn wait_any_for(
+    fds: &[(std::os::fd::BorrowedFd<'_>, bool)],
+    timeout: Option<std::time::Duration>,
+) -> std::io::Result<Vec<bool>> {
+    ffi::poll_many_for(fds, timeout)
 }
 
 /// Raise this process's open-file soft limit to its hard limit (a balancer holds two

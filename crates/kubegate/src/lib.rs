@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod bfd;
+pub mod bgp;
 pub mod bgp_key;
 pub mod build_info;
 pub mod capabilities;

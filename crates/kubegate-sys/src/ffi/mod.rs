@@ -72,6 +72,66 @@ pub(crate) fn multicast_if_v4(fd: BorrowedFd<'_>, ifindex: u32) -> io::Result<()
     setsockopt(fd, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &req)
 }
 
+/// Whether a non-blocking `connect` error only says the handshake is under way.
+pub(crate) fn is_in_progress(e: &io::Error) -> bool {
+    e.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
+/// Linux's `struct tcp_md5sig` (include/uapi/linux/tcp.h), which libc does not define.
+#[repr(C)]
+struct TcpMd5Sig {
+    addr: libc::sockaddr_storage,
+    flags: u8,
+    prefixlen: u8,
+    keylen: u16,
+    ifindex: c_int,
+    key: [u8; TCP_MD5SIG_MAXKEYLEN],
+}
+
+// The kernel's structure is 216 octets with no padding.
+const _: () = assert!(size_of::<TcpMd5Sig>() == 216);
+
+/// `TCP_MD5SIG_MAXKEYLEN`: the longest key the kernel takes.
+pub(crate) const TCP_MD5SIG_MAXKEYLEN: usize = 80;
+
+/// `TCP_MD5SIG`: sign (and require signatures on) segments to and from `peer` with `key`
+/// (RFC 2385 §2); an empty key removes it. The caller checks the key's length.
+pub(crate) fn tcp_md5sig(fd: BorrowedFd<'_>, peer: std::net::IpAddr, key: &[u8]) -> io::Result<()> {
+    if key.len() > TCP_MD5SIG_MAXKEYLEN {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "TCP-MD5 key longer than 80 octets",
+        ));
+    }
+    // SAFETY: all-zero is a valid `TcpMd5Sig` (plain integers and byte arrays).
+    let mut sig: TcpMd5Sig = unsafe { zeroed() };
+    match peer {
+        std::net::IpAddr::V4(a) => {
+            // SAFETY: `sockaddr_storage` is large and aligned enough for any socket address.
+            let sin = unsafe {
+                &mut *(&mut sig.addr as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
+            };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_addr = libc::in_addr {
+                s_addr: u32::from_ne_bytes(a.octets()),
+            };
+        }
+        std::net::IpAddr::V6(a) => {
+            // SAFETY: as above.
+            let sin6 = unsafe {
+                &mut *(&mut sig.addr as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
+            };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_addr = libc::in6_addr {
+                s6_addr: a.octets(),
+            };
+        }
+    }
+    sig.keylen = key.len() as u16;
+    sig.key[..key.len()].copy_from_slice(key);
+    setsockopt(fd, libc::IPPROTO_TCP, libc::TCP_MD5SIG, &sig)
+}
+
 /// Binds a netlink socket with a kernel-chosen port id to the multicast `groups` bitmask.
 pub(crate) fn bind_netlink(fd: BorrowedFd<'_>, groups: u32) -> io::Result<()> {
     // SAFETY: all-zero is a valid `sockaddr_nl`.
@@ -390,11 +450,21 @@ pub(crate) fn poll_many(
     fds: &[BorrowedFd<'_>],
     timeout: Option<Duration>,
 ) -> io::Result<Vec<bool>> {
+    let fds: Vec<(BorrowedFd<'_>, bool)> = fds.iter().map(|fd| (*fd, false)).collect();
+    poll_many_for(&fds, timeout)
+}
+
+/// `poll(2)` on several descriptors, each for readability or (`true`) writability; entry
+/// `i` is true when `fds[i]` is ready (or has an error / hang-up to report).
+pub(crate) fn poll_many_for(
+    fds: &[(BorrowedFd<'_>, bool)],
+    timeout: Option<Duration>,
+) -> io::Result<Vec<bool>> {
     let mut pfds: Vec<libc::pollfd> = fds
         .iter()
-        .map(|fd| libc::pollfd {
+        .map(|(fd, write)| libc::pollfd {
             fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
+            events: if *write { libc::POLLOUT } else { libc::POLLIN },
             revents: 0,
         })
         .collect();
