@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use crate::admin::auth::OPEN_TO_OTHERS;
 
 /// The longest key Linux accepts for `TCP_MD5SIG` (`TCP_MD5SIG_MAXKEYLEN`).
-pub const MAX_MD5_KEY_LEN: usize = 80;
+pub use kubegate_sys::bgp_socket::MAX_MD5_KEY_LEN;
 
 /// A key file whose mode gives its group or other users any access: refused with the fix.
 #[derive(Debug, Clone, PartialEq, Eq)]

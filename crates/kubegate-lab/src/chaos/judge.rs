@@ -177,7 +177,7 @@ fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
     let mut out = Vec::new();
     // Effects that come later than their event: (when, what), in time order.
     let mut later: Vec<(u64, Fault)> = Vec::new();
-    let mut apply_due =
+    let apply_due =
         |until: u64, w: &mut World, later: &mut Vec<(u64, Fault)>, out: &mut Vec<(u64, World)>| {
             while later.first().is_some_and(|(at, _)| *at <= until) {
                 let (at, f) = later.remove(0);

@@ -39,6 +39,8 @@ pub struct DaemonApi {
     pub checker_beat: Arc<Heartbeat>,
     /// Every node's admin endpoint, for the cluster view (fixed at start, as `nodes:` is).
     pub peers: Vec<crate::admin::peers::Peer>,
+    /// The BGP VIPs of this node (fixed at start).
+    pub bgp: Option<Arc<super::bgp_vips::BgpVips>>,
 }
 
 /// Serves `api` on `bind`. The VIPs and frontends matter more than their status page: when
@@ -224,6 +226,22 @@ impl Api for DaemonApi {
     }
 
     fn release(&self, vip: &str) -> Result<String, ActionError> {
+        if let Some(bgp) = self.bgp.as_ref().filter(|b| b.has(vip)) {
+            if !bgp.handed_over(vip) {
+                return Ok(format!("VIP {vip}: not handed over; nothing to release"));
+            }
+            bgp.hand_over(vip, false);
+            self.hub.push_event(
+                EventKind::Operator,
+                vip,
+                "handover released (by the operator)".to_string(),
+            );
+            tracing::info!("admin: bgp vip {vip}: handover released by the operator");
+            return Ok(format!(
+                "VIP {vip}: handover released; this node announces it again while its trackers \
+                 pass"
+            ));
+        }
         let control = self.vip(vip)?;
         let handed_over = self
             .hub
@@ -255,6 +273,19 @@ impl Api for DaemonApi {
     }
 
     fn hand_over(&self, vip: &str) -> Result<String, ActionError> {
+        if let Some(bgp) = self.bgp.as_ref().filter(|b| b.has(vip)) {
+            bgp.hand_over(vip, true);
+            self.hub.push_event(
+                EventKind::Operator,
+                vip,
+                "withdrawn (by the operator, until kubegate handover --release)".to_string(),
+            );
+            tracing::info!("admin: bgp vip {vip}: handover requested by the operator");
+            return Ok(format!(
+                "VIP {vip}: this node withdrew its route; the other nodes whose trackers pass \
+                 keep announcing it, until `kubegate handover --release {vip}` or a restart"
+            ));
+        }
         let control = self.vip(vip)?;
         let sample = self.hub.vips().into_iter().find(|v| v.name == vip);
         if sample

@@ -10,6 +10,7 @@
 
 mod admin;
 mod admin_rebind;
+pub mod bgp_vips;
 mod binds;
 mod control;
 mod frontends;
@@ -71,13 +72,6 @@ pub fn run(
             ));
         }
     }
-    if !cluster.bgp_vips.is_empty() {
-        let names: Vec<&str> = cluster.bgp_vips.iter().map(|v| v.name.as_str()).collect();
-        tracing::warn!(
-            "BGP VIPs {} are not announced: this build reads BGP mode but does not run it yet",
-            names.join(", ")
-        );
-    }
     let hub = Hub::new(me.as_ref().map(|m| m.name.clone()));
     reload::publish_start(&hub, &options.config_path);
     let main_beat = Arc::new(Heartbeat::default());
@@ -91,7 +85,10 @@ pub fn run(
         &inbox.sender,
         &hub,
     )?;
+    let bgp =
+        bgp_vips::BgpVips::start(&cluster, me.as_ref(), frontends.ready_lookup())?.map(Arc::new);
     let api = admin::DaemonApi {
+        bgp: bgp.clone(),
         hub: hub.clone(),
         frontends: frontends.states(),
         health: frontends.health_view(),
@@ -168,6 +165,10 @@ pub fn run(
                     vips.threads()
                 );
                 vips.shutdown(None);
+                // The routers move the flows away before the listeners close.
+                if let Some(bgp) = &bgp {
+                    bgp.withdraw_for_stop();
+                }
             }
             Ok(Event::VipEnded { name, id, result }) => match (vips.ended(&name, id), result) {
                 (Ended::Retired, Ok(())) => tracing::info!("vip {name}: stopped (reload)"),
@@ -195,6 +196,9 @@ pub fn run(
     }
     frontends.shutdown(drain);
     drop(admin);
+    if let Some(bgp) = &bgp {
+        bgp.shutdown();
+    }
     match failure {
         Some(e) => Err(e),
         None => Ok(()),

@@ -65,12 +65,12 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
                 .to_string(),
         );
     }
-    // The config reads BGP mode, but this daemon does not run it yet: say so rather than
+    // BGP mode runs as started: a reload does not change it yet. Say so rather than
     // describe changes nothing applies.
     let bgp_unrun = (!diff.bgp_vips.is_empty() || !diff.bgp_sessions.is_empty()).then(|| {
         diff.bgp_vips.clear();
         diff.bgp_sessions.clear();
-        "BGP VIPs and peers changed: not applied, this build does not run BGP mode yet".to_string()
+        "BGP VIPs and peers changed: a reload does not apply them yet; restart kubegate to apply them".to_string()
     });
     let mut lines = diff.describe();
     lines.extend(unidentified);

@@ -7,5 +7,5 @@ pub(crate) mod runner;
 pub(crate) mod score;
 
 pub use probe::FrontendReady;
-pub use runner::{spawn, TrackerHandle};
+pub use runner::{spawn, TrackerHandle, TrackerUpdate};
 pub use score::{Effective, Health};

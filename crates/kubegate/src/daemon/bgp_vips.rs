@@ -1,0 +1,383 @@
+//! The daemon's BGP VIPs (`vips[].bgp`): each is made local on `lo`, so traffic the routers
+//! send to it is accepted and the frontends can bind it, and announced as a host route to
+//! every peer of this node while all of its trackers pass; withdrawn when one fails, when the
+//! operator hands it over, and first of all when the daemon stops (the routers move the flows
+//! to the other nodes before this one drains). BFD sessions beside the BGP sessions bring a
+//! session down at once when the peer stops answering (RFC 5882 §4.2, §10.2).
+//!
+//! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::bfd::{diagnostic_name, Bfd, BfdPeer};
+use crate::bgp::{Announcement, PeerConfig, Speaker, SpeakerConfig};
+use crate::bgp_key::Md5Key;
+use crate::track::{self, FrontendReady, Health, TrackerHandle};
+use kubegate_config::model::{Bgp, BgpVip, ClusterConfig, Node};
+
+/// How long a stopping node waits after its withdrawals left for the routers to take its
+/// paths out of their forwarding tables, before it stops accepting connections. FRR and
+/// BIRD act on a withdrawal in milliseconds; the rest is margin for the kernel's FIB and
+/// for flows already on their way.
+pub const CONVERGE_AFTER_WITHDRAW: Duration = Duration::from_secs(1);
+
+/// Whether this node announces a VIP now: every tracker passes, the operator has not handed
+/// it over, and the daemon is not stopping.
+pub fn wanted(trackers_pass: bool, handed_over: bool, stopping: bool) -> bool {
+    trackers_pass && !handed_over && !stopping
+}
+
+/// One BGP VIP as this node runs it.
+struct Route {
+    vip: BgpVip,
+    announcement: Announcement,
+    trackers_pass: bool,
+    handed_over: bool,
+    announced: bool,
+}
+
+/// What the trackers' threads, the operator and the stop share.
+struct Shared {
+    routes: Vec<Route>,
+    stopping: bool,
+}
+
+impl Shared {
+    /// Announces or withdraws each route whose wanted state changed.
+    fn apply(&mut self, speaker: &Speaker) {
+        for r in &mut self.routes {
+            let want = wanted(r.trackers_pass, r.handed_over, self.stopping);
+            if want == r.announced {
+                continue;
+            }
+            r.announced = want;
+            let address = r.vip.address;
+            if want {
+                tracing::info!("bgp vip {}: announcing {address}", r.vip.name);
+                speaker.announce(r.announcement.clone());
+            } else {
+                let why = if self.stopping {
+                    "stopping"
+                } else if r.handed_over {
+                    "handed over by the operator"
+                } else {
+                    "a tracker fails"
+                };
+                tracing::info!("bgp vip {}: withdrawing {address} ({why})", r.vip.name);
+                speaker.withdraw(address);
+            }
+        }
+    }
+}
+
+/// The running BGP side of this node: the speaker, BFD, the trackers and the local
+/// addresses. Dropping it stops everything and takes the addresses off `lo`.
+pub struct BgpVips {
+    /// `None` once shut down.
+    speaker: Mutex<Option<Arc<Speaker>>>,
+    shared: Arc<Mutex<Shared>>,
+    bfd: Mutex<Option<Bfd>>,
+    trackers: Mutex<Vec<TrackerHandle>>,
+    /// The addresses put on `lo` (taken off at shutdown).
+    local: Mutex<Vec<IpAddr>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl BgpVips {
+    /// Starts BGP mode for `me` when the file has BGP VIPs; `None` when it has none.
+    pub fn start(
+        cluster: &ClusterConfig,
+        me: Option<&Node>,
+        frontend_ready: FrontendReady,
+    ) -> Result<Option<BgpVips>> {
+        let (Some(bgp), Some(me)) = (&cluster.bgp, me) else {
+            return Ok(None);
+        };
+        if cluster.bgp_vips.is_empty() {
+            return Ok(None);
+        }
+        let local = make_local(&cluster.bgp_vips)?;
+        let config = speaker_config(bgp, me)?;
+        let peers: Vec<String> = config.peers.iter().map(|p| p.address.to_string()).collect();
+        let speaker = Arc::new(Speaker::start(config).context("starting the BGP speaker")?);
+        tracing::info!(
+            "bgp: AS {} router id {}, peers {}",
+            bgp.asn_of(me),
+            bgp.router_id_of(me)
+                .map_or_else(|| "?".to_string(), |id| id.to_string()),
+            peers.join(", ")
+        );
+        let shared = Arc::new(Mutex::new(Shared {
+            routes: Vec::new(),
+            stopping: false,
+        }));
+        let mut trackers = Vec::new();
+        for (index, vip) in cluster.bgp_vips.iter().enumerate() {
+            let on_change = {
+                let (shared, speaker) = (shared.clone(), speaker.clone());
+                move |update: track::TrackerUpdate| {
+                    let pass = update.health.iter().all(|h| *h == Health::Healthy);
+                    let mut s = lock(&shared);
+                    if let Some(r) = s.routes.get_mut(index) {
+                        r.trackers_pass = pass;
+                    }
+                    s.apply(&speaker);
+                }
+            };
+            let handle = track::spawn(
+                100,
+                vip.track.clone(),
+                Vec::new(),
+                frontend_ready.clone(),
+                on_change,
+            );
+            let pass = handle
+                .initial()
+                .health
+                .iter()
+                .all(|h| *h == Health::Healthy);
+            let mut s = lock(&shared);
+            s.routes.push(Route {
+                vip: vip.clone(),
+                announcement: announcement_of(vip, bgp, me),
+                trackers_pass: pass,
+                handed_over: false,
+                announced: false,
+            });
+            s.apply(&speaker);
+            drop(s);
+            trackers.push(handle);
+        }
+        let bfd = start_bfd(bgp, me, &speaker)?;
+        Ok(Some(BgpVips {
+            speaker: Mutex::new(Some(speaker)),
+            shared,
+            bfd: Mutex::new(bfd),
+            trackers: Mutex::new(trackers),
+            local: Mutex::new(local),
+        }))
+    }
+
+    /// Whether a BGP VIP has that name.
+    pub fn has(&self, name: &str) -> bool {
+        lock(&self.shared).routes.iter().any(|r| r.vip.name == name)
+    }
+
+    /// Whether the operator handed VIP `name` over on this node.
+    pub fn handed_over(&self, name: &str) -> bool {
+        lock(&self.shared)
+            .routes
+            .iter()
+            .any(|r| r.vip.name == name && r.handed_over)
+    }
+
+    /// The operator hands VIP `name` over (`true`: withdraw it here) or takes it back; false
+    /// when no BGP VIP has that name.
+    pub fn hand_over(&self, name: &str, handed_over: bool) -> bool {
+        let Some(speaker) = self.speaker() else {
+            return false;
+        };
+        let mut s = lock(&self.shared);
+        let Some(r) = s.routes.iter_mut().find(|r| r.vip.name == name) else {
+            return false;
+        };
+        r.handed_over = handed_over;
+        s.apply(&speaker);
+        true
+    }
+
+    /// The first step of a stop: every route withdrawn, then a pause for the routers to
+    /// converge, so no new flow arrives once the listeners close.
+    pub fn withdraw_for_stop(&self) {
+        let Some(speaker) = self.speaker() else {
+            return;
+        };
+        let announced = {
+            let mut s = lock(&self.shared);
+            s.stopping = true;
+            let n = s.routes.iter().filter(|r| r.announced).count();
+            s.apply(&speaker);
+            n
+        };
+        let sent = speaker.withdraw_all(Duration::from_secs(2));
+        if !sent {
+            tracing::warn!("bgp: some peer did not take the withdrawals within 2s");
+        }
+        if announced > 0 {
+            tracing::info!(
+                "bgp: {announced} route(s) withdrawn; waiting {CONVERGE_AFTER_WITHDRAW:?} for the \
+                 routers"
+            );
+            thread::sleep(CONVERGE_AFTER_WITHDRAW);
+        }
+    }
+
+    /// The speaker (its sessions' status), until shut down.
+    pub fn speaker(&self) -> Option<Arc<Speaker>> {
+        lock(&self.speaker).clone()
+    }
+
+    /// The BFD sessions' status (empty when no peer has `bfd: true`).
+    pub fn bfd_status(&self) -> Vec<crate::bfd::BfdStatus> {
+        lock(&self.bfd)
+            .as_ref()
+            .map(Bfd::status)
+            .unwrap_or_default()
+    }
+
+    /// The end, after the drain: trackers and BFD stopped, every session closed with a Cease
+    /// (RFC 4486 §4), the VIPs taken off `lo`. Later calls do nothing.
+    pub fn shutdown(&self) {
+        lock(&self.trackers).clear();
+        // BFD first: its callback holds the speaker.
+        if let Some(bfd) = lock(&self.bfd).take() {
+            bfd.stop();
+        }
+        lock(&self.shared).stopping = true;
+        // Now the last holder of the speaker: dropping it closes the sessions.
+        drop(lock(&self.speaker).take());
+        let local = std::mem::take(&mut *lock(&self.local));
+        if let Err(e) = remove_local(&local) {
+            tracing::warn!("bgp: removing the VIPs from lo: {e}");
+        }
+    }
+}
+
+impl Drop for BgpVips {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// The speaker's settings for `me`: its AS and router id, and each peer it talks to.
+fn speaker_config(bgp: &Bgp, me: &Node) -> Result<SpeakerConfig> {
+    let router_id = bgp
+        .router_id_of(me)
+        .ok_or_else(|| anyhow!("bgp: node {} has no IPv4 router id", me.name))?;
+    let mut peers = Vec::new();
+    for p in bgp.peers_of(me) {
+        let mut c = PeerConfig::new(p.address, p.asn);
+        c.port = p.port;
+        c.hold_time = p.hold_time;
+        c.keepalive = p.keepalive;
+        c.ttl = p.multihop;
+        c.connect_retry = Duration::from_secs(1);
+        if p.address.is_ipv4() == me.address.is_ipv4() {
+            c.local_address = Some(me.address);
+        }
+        if let Some(path) = &p.password_file {
+            let key = Md5Key::load(path)?;
+            c.md5_key = Some(key.expose().to_vec());
+        }
+        peers.push(c);
+    }
+    Ok(SpeakerConfig {
+        local_as: bgp.asn_of(me),
+        router_id,
+        peers,
+    })
+}
+
+/// What the routers are told about `vip`: communities, large communities, MED, and
+/// LOCAL_PREF (which the speaker sends to internal peers only, RFC 4271 §5.1.5).
+fn announcement_of(vip: &BgpVip, _bgp: &Bgp, _me: &Node) -> Announcement {
+    let mut a = Announcement::host(vip.address);
+    a.communities = vip.communities.iter().map(|c| c.0).collect();
+    a.large_communities = vip
+        .large_communities
+        .iter()
+        .map(|l| (l.global_admin, l.local1, l.local2))
+        .collect();
+    a.local_pref = vip.local_pref;
+    a.med = vip.med;
+    a
+}
+
+/// BFD beside each peer with `bfd: true`: a session that goes down takes the BGP session down
+/// with it.
+fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>> {
+    let peers: Vec<BfdPeer> = bgp
+        .peers_of(me)
+        .filter(|p| p.bfd && p.address.is_ipv4() == me.address.is_ipv4())
+        .map(|p| BfdPeer {
+            peer: p.address,
+            local: me.address,
+            multihop: p.multihop > 1,
+            interval: bgp.bfd.interval,
+            multiplier: bgp.bfd.multiplier,
+            auth: None,
+        })
+        .collect();
+    if peers.is_empty() {
+        return Ok(None);
+    }
+    let speaker = speaker.clone();
+    let up: Mutex<HashMap<IpAddr, bool>> = Mutex::new(HashMap::new());
+    let bfd = Bfd::start(
+        peers,
+        Box::new(move |peer, state, diag| {
+            let is_up = state == ::bfd::State::Up;
+            let was_up = up
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(peer, is_up)
+                .unwrap_or(false);
+            if is_up && !was_up {
+                tracing::info!("bfd: session with {peer} is up");
+            }
+            if was_up && !is_up {
+                let why = format!("BFD session down: {}", diagnostic_name(diag));
+                tracing::warn!("bfd: {peer}: {why}; resetting its BGP session");
+                speaker.peer_down(peer, &why);
+            }
+        }),
+    )
+    .context("starting BFD")?;
+    Ok(Some(bfd))
+}
+
+/// Puts each BGP VIP on `lo` as a host address (already there is fine).
+fn make_local(vips: &[BgpVip]) -> Result<Vec<IpAddr>> {
+    let mut netlink = kubegate_sys::netlink::Netlink::open()?;
+    let lo = kubegate_sys::interface::index("lo").context("interface lo")?;
+    let mut out = Vec::new();
+    for v in vips {
+        netlink
+            .add_address(lo, v.address, v.prefix_len(), None)
+            .with_context(|| format!("bgp vip {}: adding {} to lo", v.name, v.address))?;
+        out.push(v.address);
+    }
+    Ok(out)
+}
+
+fn remove_local(addresses: &[IpAddr]) -> std::io::Result<()> {
+    let mut netlink = kubegate_sys::netlink::Netlink::open()?;
+    let lo = kubegate_sys::interface::index("lo")?;
+    for a in addresses {
+        let len = if a.is_ipv4() { 32 } else { 128 };
+        netlink.del_address(lo, *a, len)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wanted;
+
+    #[test]
+    fn a_route_is_wanted_only_while_its_trackers_pass_and_nobody_asked_it_away() {
+        assert!(wanted(true, false, false));
+        assert!(!wanted(false, false, false), "a failing tracker withdraws");
+        assert!(!wanted(true, true, false), "a handover withdraws");
+        assert!(!wanted(true, false, true), "a stop withdraws");
+    }
+}

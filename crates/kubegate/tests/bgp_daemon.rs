@@ -1,0 +1,305 @@
+//! BGP mode of the daemon (the real binary, three nodes, real FRR with bfdd as the router and
+//! the client behind it): every node whose trackers pass announces the VIP's /32 with its
+//! communities, the router holds one path per node and spreads connections across them
+//! (ECMP); a node whose backends fail withdraws within the check's fall time + 1 s and
+//! announces again when they return; SIGTERM withdraws before the process exits and no
+//! client connection fails; a lost link is noticed by BFD (300 ms × 3) within a second, and
+//! SIGKILL at once (the kernel closes the session).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use kubegate_lab::cluster::SERVICE_PORT;
+use kubegate_lab::netns::enter_named;
+use kubegate_lab::routers::frr::{FrrOptions, FrrRouter};
+use kubegate_lab::routers::{kernel_next_hops, BgpRouter, Neighbor, RouterConfig};
+use kubegate_lab::{self as lab, Cluster, Netns};
+
+const ROUTER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
+const NODES: [(&str, Ipv4Addr); 3] = [
+    ("node1", Ipv4Addr::new(198, 18, 0, 11)),
+    ("node2", Ipv4Addr::new(198, 18, 0, 12)),
+    ("node3", Ipv4Addr::new(198, 18, 0, 13)),
+];
+const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 10, 50);
+const VIP_PREFIX: &str = "198.18.10.50/32";
+const FRONTEND: SocketAddr = SocketAddr::new(IpAddr::V4(VIP), 6443);
+/// The frontend's checks: every 200 ms, 200 ms timeout, `fall: 2`.
+const CHECK_INTERVAL: Duration = Duration::from_millis(200);
+const FALL: u32 = 2;
+/// BFD: 300 ms × 3 (the default), so a silent node is down after 900 ms.
+const BFD_BOUND: Duration = Duration::from_secs(1);
+/// How often the router's kernel table is read while a withdrawal is timed.
+const POLL: Duration = Duration::from_millis(20);
+
+fn yaml() -> String {
+    format!(
+        "nodes:
+  - {{ name: node1, address: 198.18.0.11 }}
+  - {{ name: node2, address: 198.18.0.12 }}
+  - {{ name: node3, address: 198.18.0.13 }}
+bgp:
+  asn: 64512
+  peers:
+    - {{ address: {ROUTER}, asn: 64500, hold_time: 3s, bfd: true }}
+vips:
+  - name: api
+    address: {VIP}/32
+    bgp: {{ communities: [\"64512:100\"], large_communities: [\"64512:1:1\"] }}
+    track:
+      - frontend: api
+frontends:
+  - name: api
+    bind: {FRONTEND}
+    backends: [127.0.0.1:{SERVICE_PORT}]
+    check: {{ tcp: true, interval: {}ms, timeout: 200ms, rise: 1, fall: {FALL} }}
+",
+        CHECK_INTERVAL.as_millis()
+    )
+}
+
+/// The router's (and the client's) namespace.
+fn rns(cluster: &Cluster) -> &Netns {
+    cluster
+        .segment
+        .netns("client")
+        .expect("the client namespace")
+}
+
+fn node_address(name: &str) -> IpAddr {
+    IpAddr::V4(NODES.iter().find(|(n, _)| *n == name).expect("a node").1)
+}
+
+/// The next hops the router's kernel has for the VIP, sorted.
+fn kernel_hops(router_ns: &Netns) -> Vec<IpAddr> {
+    let mut hops = kernel_next_hops(router_ns, VIP_PREFIX).unwrap_or_default();
+    hops.sort();
+    hops
+}
+
+/// Waits until the router's kernel routes the VIP to exactly `nodes`; how long it took.
+fn wait_hops(router_ns: &Netns, nodes: &[&str], within: Duration) -> Duration {
+    let mut want: Vec<IpAddr> = nodes.iter().map(|n| node_address(n)).collect();
+    want.sort();
+    let started = Instant::now();
+    loop {
+        let hops = kernel_hops(router_ns);
+        if hops == want {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < within,
+            "the router should route {VIP_PREFIX} to {want:?} within {within:?}; it has {hops:?}"
+        );
+        thread::sleep(POLL);
+    }
+}
+
+/// One connection from the client (the router's namespace, by name) to the VIP: the name of
+/// the node whose backend answered.
+fn ask(router_ns: &str) -> Result<String, String> {
+    enter_named(router_ns, || {
+        let mut s = TcpStream::connect_timeout(&FRONTEND, Duration::from_secs(1))
+            .map_err(|e| format!("connect: {e}"))?;
+        s.set_read_timeout(Some(Duration::from_secs(1)))
+            .map_err(|e| e.to_string())?;
+        let mut name = String::new();
+        s.read_to_string(&mut name)
+            .map_err(|e| format!("read: {e}"))?;
+        Ok(name.trim().to_string())
+    })
+    .map_err(|e| e.to_string())?
+}
+
+/// A client connecting every 20 ms until stopped; counts answers and failures.
+struct Client {
+    stop: Arc<AtomicBool>,
+    answered: Arc<AtomicUsize>,
+    failures: Arc<std::sync::Mutex<Vec<String>>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Client {
+    fn start(router_ns: String) -> Client {
+        let stop = Arc::new(AtomicBool::new(false));
+        let answered = Arc::new(AtomicUsize::new(0));
+        let failures = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (s, a, f) = (stop.clone(), answered.clone(), failures.clone());
+        let thread = thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                match ask(&router_ns) {
+                    Ok(_) => {
+                        a.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => f.lock().unwrap().push(e),
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        });
+        Client {
+            stop,
+            answered,
+            failures,
+            thread: Some(thread),
+        }
+    }
+
+    /// Stops it; (answered, failures).
+    fn finish(mut self) -> (usize, Vec<String>) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let failures = self.failures.lock().unwrap().clone();
+        (self.answered.load(Ordering::SeqCst), failures)
+    }
+}
+
+/// Rejects (`reject = true`) or accepts again TCP to the node's own backend, in its namespace.
+fn set_backend_refused(node_ns: &Netns, reject: bool) {
+    let script = if reject {
+        format!(
+            "add table inet kgtest\n\
+             add chain inet kgtest out {{ type filter hook output priority 0; }}\n\
+             add rule inet kgtest out ip daddr 127.0.0.1 tcp dport {SERVICE_PORT} reject with tcp reset\n"
+        )
+    } else {
+        "delete table inet kgtest\n".to_string()
+    };
+    let mut child = node_ns
+        .command("nft")
+        .args(["-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("nft runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(script.as_bytes())
+        .expect("nft reads its script");
+    assert!(child.wait().expect("nft ends").success(), "nft {script}");
+}
+
+#[test]
+fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
+    let router_ns = rns(&cluster);
+    let router_name = router_ns.name().to_string();
+    // The router spreads its own connections by port too (the default hashes addresses).
+    router_ns
+        .sysctl("net.ipv4.fib_multipath_hash_policy", "1")
+        .expect("sysctl");
+    let neighbors = NODES
+        .iter()
+        .map(|&(_, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: None,
+        })
+        .collect();
+    let router = FrrRouter::start(
+        router_ns,
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd: true,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    cluster.start_all().expect("the daemons start");
+    let router_ns = rns(&cluster);
+
+    // Every node announces: three paths with the communities, ECMP in the kernel.
+    let all = ["node1", "node2", "node3"];
+    wait_hops(router_ns, &all, Duration::from_secs(15));
+    let paths = router.paths(VIP_PREFIX).expect("FRR's paths");
+    assert_eq!(paths.len(), 3, "one path per node: {paths:?}");
+    for p in &paths {
+        assert_eq!(p.communities, vec![(64512, 100)], "{p:?}");
+        assert_eq!(p.large_communities, vec![(64512, 1, 1)], "{p:?}");
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for _ in 0..60 {
+        let name = ask(&router_name).unwrap_or_else(|e| panic!("a connection failed: {e}"));
+        *seen.entry(name).or_default() += 1;
+    }
+    assert_eq!(
+        seen.len(),
+        3,
+        "60 connections should reach every node: {seen:?}"
+    );
+
+    // Backend loss on node2: withdrawn within the check's fall time + 1 s; back when it
+    // returns.
+    set_backend_refused(cluster.segment.netns("node2").expect("node2"), true);
+    let fall_time = CHECK_INTERVAL * FALL;
+    let took = wait_hops(
+        router_ns,
+        &["node1", "node3"],
+        fall_time + Duration::from_secs(1),
+    );
+    println!(
+        "backend loss: withdrawn after {took:?} (bound {:?})",
+        fall_time + Duration::from_secs(1)
+    );
+    set_backend_refused(cluster.segment.netns("node2").expect("node2"), false);
+    wait_hops(router_ns, &all, Duration::from_secs(3));
+
+    // SIGTERM node3: the route leaves before the process does, and no connection fails.
+    let client = Client::start(router_name.clone());
+    thread::sleep(Duration::from_millis(500));
+    let pid = cluster.daemon_pid("node3").expect("node3 runs");
+    let sent = Instant::now();
+    cluster.signal("node3", "TERM").expect("SIGTERM");
+    let took = wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(3));
+    assert!(
+        Path::new(&format!("/proc/{pid}")).exists(),
+        "node3 should still run when its route is gone ({took:?} after SIGTERM)"
+    );
+    let code = cluster
+        .wait_exit("node3", Duration::from_secs(40))
+        .expect("node3 exits");
+    println!(
+        "SIGTERM: withdrawn after {took:?}, exited after {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(code, Some(0), "a stop is a clean exit");
+    thread::sleep(Duration::from_millis(500));
+    let (answered, failures) = client.finish();
+    assert!(answered > 20, "the client kept connecting: {answered}");
+    assert!(
+        failures.is_empty(),
+        "no connection may fail across a SIGTERM: {failures:?}\n{}",
+        cluster.logs()
+    );
+
+    // node1's link lost: the kernel cannot close the session, so BFD (300 ms × 3) is what
+    // tells FRR, which drops the path within a second (the hold time is 3 s).
+    cluster
+        .segment
+        .cut_carrier("node1")
+        .expect("cut node1's link");
+    let took = wait_hops(rns(&cluster), &["node2"], BFD_BOUND + POLL);
+    println!("link loss with BFD: withdrawn after {took:?}");
+    cluster
+        .segment
+        .restore_carrier("node1")
+        .expect("restore node1's link");
+    wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(10));
+
+    // SIGKILL node2: its kernel closes the session, FRR drops the path at once.
+    cluster.signal("node2", "KILL").expect("SIGKILL");
+    let took = wait_hops(rns(&cluster), &["node1"], BFD_BOUND + POLL);
+    println!("SIGKILL: withdrawn after {took:?}");
+    drop(router);
+}
