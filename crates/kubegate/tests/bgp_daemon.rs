@@ -39,6 +39,11 @@ const BFD_BOUND: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(20);
 
 fn yaml() -> String {
+    yaml_with_peer("")
+}
+
+/// The lab's file with more settings for the peer (`, password_file: …`).
+fn yaml_with_peer(peer_extra: &str) -> String {
     format!(
         "nodes:
   - {{ name: node1, address: 198.18.0.11 }}
@@ -47,7 +52,7 @@ fn yaml() -> String {
 bgp:
   asn: 64512
   peers:
-    - {{ address: {ROUTER}, asn: 64500, hold_time: 3s, bfd: true }}
+    - {{ address: {ROUTER}, asn: 64500, hold_time: 3s, bfd: true{peer_extra} }}
 vips:
   - name: api
     address: {VIP}/32
@@ -301,5 +306,117 @@ fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
     cluster.signal("node2", "KILL").expect("SIGKILL");
     let took = wait_hops(rns(&cluster), &["node1"], BFD_BOUND + POLL);
     println!("SIGKILL: withdrawn after {took:?}");
+    drop(router);
+}
+
+/// Runs `kubegate ARGS --config FILE` in `node`'s namespace (the operator's commands).
+fn operator(cluster: &Cluster, node: &str, args: &[&str]) -> String {
+    let out = cluster
+        .command_in(node)
+        .expect("the node's namespace")
+        .args(args)
+        .arg("--config")
+        .arg(cluster.config_path())
+        .output()
+        .expect("kubegate runs");
+    assert!(
+        out.status.success(),
+        "kubegate {args:?} on {node}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_handover_withdraws_one_node_and_a_wrong_tcp_md5_key_is_told_in_the_log() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    // The nodes read one key file; the router expects it from node1 and node2 only.
+    let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
+    let key = cluster.dir().join("leaf.key");
+    std::fs::write(&key, "s3cret-leaf\n").expect("key file");
+    let token = cluster.dir().join("admin.token");
+    std::fs::write(&token, "an-operator-token-long-enough-for-the-lab\n").expect("token file");
+    for f in [&key, &token] {
+        std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod 600");
+    }
+    std::fs::write(
+        cluster.config_path(),
+        format!(
+            "{}admin: {{ token_file: {} }}\n",
+            yaml_with_peer(&format!(", password_file: {}", key.display())),
+            token.display()
+        ),
+    )
+    .expect("the config with the key");
+    let neighbors = NODES
+        .iter()
+        .map(|&(name, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: Some(
+                if name == "node3" {
+                    "another-key"
+                } else {
+                    "s3cret-leaf"
+                }
+                .into(),
+            ),
+        })
+        .collect();
+    let router = FrrRouter::start(
+        rns(&cluster),
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd: false,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    cluster.start_all().expect("the daemons start");
+    wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(15));
+
+    // node3's segments carry a signature the router does not accept: it never peers, and
+    // its log says what that looks like.
+    let started = Instant::now();
+    let said = loop {
+        let logs = cluster.logs();
+        if let Some(line) = logs
+            .lines()
+            .find(|l| l.contains("node3") && l.contains("MD5 mismatch"))
+        {
+            break line.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "node3's log should say why its session does not come up:\n{logs}"
+        );
+        thread::sleep(Duration::from_millis(200));
+    };
+    println!("node3 says: {said}");
+    assert_eq!(
+        router.established().expect("FRR's sessions").len(),
+        2,
+        "only the nodes with the right key peer"
+    );
+    let repeats = cluster
+        .logs()
+        .lines()
+        .filter(|l| l.contains("node3") && l.contains("MD5 mismatch"))
+        .count();
+    assert_eq!(
+        repeats, 1,
+        "a retry failing the same way is not logged again"
+    );
+
+    // The operator hands the VIP over on node1: its route goes, node2's stays; released, it
+    // comes back.
+    let said = operator(&cluster, "node1", &["handover", "api"]);
+    assert!(said.contains("withdrew its route"), "{said}");
+    wait_hops(rns(&cluster), &["node2"], Duration::from_secs(1));
+    let said = operator(&cluster, "node1", &["handover", "--release", "api"]);
+    assert!(said.contains("announces it again"), "{said}");
+    wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(1));
     drop(router);
 }
