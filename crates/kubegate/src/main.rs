@@ -422,15 +422,17 @@ fn main() -> ExitCode {
             minutes,
             schedule,
             soak,
-        } => kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
-            topology,
-            seed,
-            minutes,
-            schedule,
-            compare: compare.is_some(),
-            keep,
-            binary,
-            soak,
+        } => kubegate::lab_interrupt::run(keep, || {
+            kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
+                topology,
+                seed,
+                minutes,
+                schedule,
+                compare: compare.is_some(),
+                keep,
+                binary,
+                soak,
+            })
         }),
         #[cfg(feature = "lab")]
         Command::Lab {
@@ -439,12 +441,14 @@ fn main() -> ExitCode {
             compare,
             binary,
             ..
-        } => kubegate::lab_cli::lab(
-            topology.as_deref().unwrap_or("stacked"),
-            keep,
-            compare.is_some(),
-            binary,
-        ),
+        } => kubegate::lab_interrupt::run(keep, || {
+            kubegate::lab_cli::lab(
+                topology.as_deref().unwrap_or("stacked"),
+                keep,
+                compare.is_some(),
+                binary,
+            )
+        }),
         #[cfg(feature = "lab")]
         Command::LabBench {
             which: _,
