@@ -23,7 +23,7 @@ fn namespaces_of(pid: u32) -> Vec<String> {
 fn interrupted_by(signal: &str) {
     let _turn = kubegate_lab::serial();
     kubegate_lab::require_root().expect("root is needed for the lab's namespaces");
-    let mut lab = Command::new(env!("CARGO_BIN_EXE_kubegate"))
+    let lab = Command::new(env!("CARGO_BIN_EXE_kubegate"))
         .args(["lab", "--topology", "lb-pair"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
