@@ -420,3 +420,130 @@ fn a_handover_withdraws_one_node_and_a_wrong_tcp_md5_key_is_told_in_the_log() {
     wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(1));
     drop(router);
 }
+
+/// Waits until FRR holds `n` paths for `prefix`, every one with `community`.
+fn wait_paths_with(router: &FrrRouter, prefix: &str, n: usize, community: Option<(u16, u16)>) {
+    let started = Instant::now();
+    loop {
+        let paths = router.paths(prefix).unwrap_or_default();
+        let ok = paths.len() == n
+            && community.is_none_or(|c| paths.iter().all(|p| p.communities == vec![c]));
+        if ok {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "FRR should hold {n} paths for {prefix} with {community:?}: {paths:?}"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Sends SIGHUP to every daemon and waits until each has logged one more reload.
+fn reload_all(cluster: &mut Cluster, yaml: &str) {
+    let before = cluster.logs().matches("reloaded ").count();
+    std::fs::write(cluster.config_path(), yaml).expect("the new file");
+    for (node, _) in NODES {
+        cluster.signal(node, "HUP").expect("SIGHUP");
+    }
+    let started = Instant::now();
+    while cluster.logs().matches("reloaded ").count() < before + NODES.len() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "every node should reload:\n{}",
+            cluster.logs()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn lo_has(cluster: &Cluster, node: &str, address: &str) -> bool {
+    cluster
+        .segment
+        .netns(node)
+        .expect("node")
+        .ip(&["-o", "addr", "show", "dev", "lo"])
+        .expect("ip addr")
+        .contains(&format!(" {address}/"))
+}
+
+#[test]
+fn a_reload_applies_bgp_changes_without_dropping_the_sessions() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
+    let neighbors = NODES
+        .iter()
+        .map(|&(_, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: None,
+        })
+        .collect();
+    let router = FrrRouter::start(
+        rns(&cluster),
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd: true,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    cluster.start_all().expect("the daemons start");
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 100)));
+
+    // New communities for api, and a second VIP.
+    let second = "  - name: ingress
+    address: 198.18.10.60/32
+    bgp: {}
+    track:
+      - frontend: api
+";
+    let more = yaml()
+        .replace("64512:100", "64512:200")
+        .replace("frontends:\n", &format!("{second}frontends:\n"));
+    reload_all(&mut cluster, &more);
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
+    wait_paths_with(&router, "198.18.10.60/32", 3, None);
+    assert!(
+        lo_has(&cluster, "node1", "198.18.10.60"),
+        "the new VIP is local"
+    );
+
+    // The second VIP removed again: withdrawn everywhere, off lo.
+    reload_all(&mut cluster, &more.replace(second, ""));
+    wait_paths_with(&router, "198.18.10.60/32", 0, None);
+    assert!(
+        !lo_has(&cluster, "node1", "198.18.10.60"),
+        "the removed VIP is not local"
+    );
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
+    let logs = cluster.logs();
+    assert!(
+        !logs.contains("Established -> "),
+        "no session went down across the reloads:\n{logs}"
+    );
+
+    // A new hold time is sent in OPEN: the sessions start again and the routes come back.
+    reload_all(
+        &mut cluster,
+        &more
+            .replace(second, "")
+            .replace("hold_time: 3s", "hold_time: 6s"),
+    );
+    let started = Instant::now();
+    while cluster
+        .logs()
+        .matches("session state OpenConfirm -> Established")
+        .count()
+        < 6
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "each node's session should start again:\n{}",
+            cluster.logs()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
+}

@@ -5,10 +5,14 @@
 //! to the other nodes before this one drains). BFD sessions beside the BGP sessions bring a
 //! session down at once when the peer stops answering (RFC 5882 §4.2, §10.2).
 //!
-//! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O.
+//! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O;
+//! `reload` applies a reload's changes.
+
+mod reload;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
@@ -19,7 +23,7 @@ use crate::bfd::{diagnostic_name, Bfd, BfdPeer};
 use crate::bgp::{Announcement, PeerConfig, Speaker, SpeakerConfig};
 use crate::bgp_key::Md5Key;
 use crate::track::{self, FrontendReady, Health, TrackerHandle};
-use kubegate_config::model::{Bgp, BgpVip, ClusterConfig, Node};
+use kubegate_config::model::{Bgp, BgpPeer, BgpVip, ClusterConfig, Node};
 
 /// How long a stopping node waits after its withdrawals left for the routers to take its
 /// paths out of their forwarding tables, before it stops accepting connections. FRR and
@@ -40,6 +44,14 @@ struct Route {
     trackers_pass: bool,
     handed_over: bool,
     announced: bool,
+}
+
+/// The BFD sessions, the peers they were started for, and the switch that lets their changes
+/// reach the speaker (off before they are replaced, so their own stop resets no session).
+struct RunningBfd {
+    bfd: Bfd,
+    peers: Vec<BfdPeer>,
+    on: Arc<AtomicBool>,
 }
 
 /// What the trackers' threads, the operator and the stop share.
@@ -82,10 +94,12 @@ pub struct BgpVips {
     /// `None` once shut down.
     speaker: Mutex<Option<Arc<Speaker>>>,
     shared: Arc<Mutex<Shared>>,
-    bfd: Mutex<Option<Bfd>>,
-    trackers: Mutex<Vec<TrackerHandle>>,
+    bfd: Mutex<Option<RunningBfd>>,
+    /// Each BGP VIP's trackers, by VIP name.
+    trackers: Mutex<Vec<(String, TrackerHandle)>>,
     /// The addresses put on `lo` (taken off at shutdown).
     local: Mutex<Vec<IpAddr>>,
+    frontend_ready: FrontendReady,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -120,51 +134,63 @@ impl BgpVips {
             routes: Vec::new(),
             stopping: false,
         }));
-        let mut trackers = Vec::new();
-        for (index, vip) in cluster.bgp_vips.iter().enumerate() {
-            let on_change = {
-                let (shared, speaker) = (shared.clone(), speaker.clone());
-                move |update: track::TrackerUpdate| {
-                    let pass = update.health.iter().all(|h| *h == Health::Healthy);
-                    let mut s = lock(&shared);
-                    if let Some(r) = s.routes.get_mut(index) {
-                        r.trackers_pass = pass;
-                    }
-                    s.apply(&speaker);
-                }
-            };
-            let handle = track::spawn(
-                100,
-                vip.track.clone(),
-                Vec::new(),
-                frontend_ready.clone(),
-                on_change,
-            );
-            let pass = handle
-                .initial()
-                .health
-                .iter()
-                .all(|h| *h == Health::Healthy);
-            let mut s = lock(&shared);
-            s.routes.push(Route {
-                vip: vip.clone(),
-                announcement: announcement_of(vip, bgp, me),
-                trackers_pass: pass,
-                handed_over: false,
-                announced: false,
-            });
-            s.apply(&speaker);
-            drop(s);
-            trackers.push(handle);
-        }
-        let bfd = start_bfd(bgp, me, &speaker)?;
-        Ok(Some(BgpVips {
+        let bfd = start_bfd(bfd_peers(bgp, me), &speaker)?;
+        let vips = BgpVips {
             speaker: Mutex::new(Some(speaker)),
             shared,
             bfd: Mutex::new(bfd),
-            trackers: Mutex::new(trackers),
+            trackers: Mutex::new(Vec::new()),
             local: Mutex::new(local),
-        }))
+            frontend_ready,
+        };
+        for vip in &cluster.bgp_vips {
+            vips.add_route(vip, announcement_of(vip), Vec::new());
+        }
+        Ok(Some(vips))
+    }
+
+    /// Starts `vip`'s trackers (each at its `starting` health, `score::fresh` when missing)
+    /// and takes the route in; announces it if they pass.
+    fn add_route(&self, vip: &BgpVip, announcement: Announcement, starting: Vec<Option<Health>>) {
+        let Some(speaker) = self.speaker() else {
+            return;
+        };
+        let handle = self.spawn_trackers(vip, starting, &speaker);
+        let pass = passes(&handle.initial().health);
+        let mut s = lock(&self.shared);
+        s.routes.push(Route {
+            vip: vip.clone(),
+            announcement,
+            trackers_pass: pass,
+            handed_over: false,
+            announced: false,
+        });
+        s.apply(&speaker);
+        drop(s);
+        lock(&self.trackers).push((vip.name.clone(), handle));
+    }
+
+    /// `vip`'s trackers; each change goes to the route of that name.
+    fn spawn_trackers(
+        &self,
+        vip: &BgpVip,
+        starting: Vec<Option<Health>>,
+        speaker: &Arc<Speaker>,
+    ) -> TrackerHandle {
+        let (shared, speaker, name) = (self.shared.clone(), speaker.clone(), vip.name.clone());
+        track::spawn(
+            100,
+            vip.track.clone(),
+            starting,
+            self.frontend_ready.clone(),
+            move |update: track::TrackerUpdate| {
+                let mut s = lock(&shared);
+                if let Some(r) = s.routes.iter_mut().find(|r| r.vip.name == name) {
+                    r.trackers_pass = passes(&update.health);
+                }
+                s.apply(&speaker);
+            },
+        )
     }
 
     /// Whether a BGP VIP has that name.
@@ -230,7 +256,7 @@ impl BgpVips {
     pub fn bfd_status(&self) -> Vec<crate::bfd::BfdStatus> {
         lock(&self.bfd)
             .as_ref()
-            .map(Bfd::status)
+            .map(|b| b.bfd.status())
             .unwrap_or_default()
     }
 
@@ -239,8 +265,8 @@ impl BgpVips {
     pub fn shutdown(&self) {
         lock(&self.trackers).clear();
         // BFD first: its callback holds the speaker.
-        if let Some(bfd) = lock(&self.bfd).take() {
-            bfd.stop();
+        if let Some(running) = lock(&self.bfd).take() {
+            running.stop();
         }
         lock(&self.shared).stopping = true;
         // Now the last holder of the speaker: dropping it closes the sessions.
@@ -260,36 +286,47 @@ impl Drop for BgpVips {
 
 /// The speaker's settings for `me`: its AS and router id, and each peer it talks to.
 fn speaker_config(bgp: &Bgp, me: &Node) -> Result<SpeakerConfig> {
-    let router_id = bgp
-        .router_id_of(me)
-        .ok_or_else(|| anyhow!("bgp: node {} has no IPv4 router id", me.name))?;
-    let mut peers = Vec::new();
-    for p in bgp.peers_of(me) {
-        let mut c = PeerConfig::new(p.address, p.asn);
-        c.port = p.port;
-        c.hold_time = p.hold_time;
-        c.keepalive = p.keepalive;
-        c.ttl = p.multihop;
-        c.connect_retry = Duration::from_secs(1);
-        if p.address.is_ipv4() == me.address.is_ipv4() {
-            c.local_address = Some(me.address);
-        }
-        if let Some(path) = &p.password_file {
-            let key = Md5Key::load(path)?;
-            c.md5_key = Some(key.expose().to_vec());
-        }
-        peers.push(c);
-    }
+    let (local_as, router_id) = identity(bgp, me)?;
+    let peers = bgp
+        .peers_of(me)
+        .map(|p| peer_config(p, me))
+        .collect::<Result<Vec<_>>>()?;
     Ok(SpeakerConfig {
-        local_as: bgp.asn_of(me),
+        local_as,
         router_id,
         peers,
     })
 }
 
+/// `me`'s AS and BGP Identifier.
+fn identity(bgp: &Bgp, me: &Node) -> Result<(u32, std::net::Ipv4Addr)> {
+    let router_id = bgp
+        .router_id_of(me)
+        .ok_or_else(|| anyhow!("bgp: node {} has no IPv4 router id", me.name))?;
+    Ok((bgp.asn_of(me), router_id))
+}
+
+/// One peer's session settings as `me` runs them (its TCP-MD5 key read now).
+fn peer_config(p: &BgpPeer, me: &Node) -> Result<PeerConfig> {
+    let mut c = PeerConfig::new(p.address, p.asn);
+    c.port = p.port;
+    c.hold_time = p.hold_time;
+    c.keepalive = p.keepalive;
+    c.ttl = p.multihop;
+    c.connect_retry = Duration::from_secs(1);
+    if p.address.is_ipv4() == me.address.is_ipv4() {
+        c.local_address = Some(me.address);
+    }
+    if let Some(path) = &p.password_file {
+        let key = Md5Key::load(path)?;
+        c.md5_key = Some(key.expose().to_vec());
+    }
+    Ok(c)
+}
+
 /// What the routers are told about `vip`: communities, large communities, MED, and
 /// LOCAL_PREF (which the speaker sends to internal peers only, RFC 4271 §5.1.5).
-fn announcement_of(vip: &BgpVip, _bgp: &Bgp, _me: &Node) -> Announcement {
+fn announcement_of(vip: &BgpVip) -> Announcement {
     let mut a = Announcement::host(vip.address);
     a.communities = vip.communities.iter().map(|c| c.0).collect();
     a.large_communities = vip
@@ -302,11 +339,9 @@ fn announcement_of(vip: &BgpVip, _bgp: &Bgp, _me: &Node) -> Announcement {
     a
 }
 
-/// BFD beside each peer with `bfd: true`: a session that goes down takes the BGP session down
-/// with it.
-fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>> {
-    let peers: Vec<BfdPeer> = bgp
-        .peers_of(me)
+/// The BFD sessions `me` runs: one beside each peer with `bfd: true` (of its address family).
+fn bfd_peers(bgp: &Bgp, me: &Node) -> Vec<BfdPeer> {
+    bgp.peers_of(me)
         .filter(|p| p.bfd && p.address.is_ipv4() == me.address.is_ipv4())
         .map(|p| BfdPeer {
             peer: p.address,
@@ -316,21 +351,26 @@ fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>
             multiplier: bgp.bfd.multiplier,
             auth: None,
         })
-        .collect();
+        .collect()
+}
+
+/// BFD beside each peer with `bfd: true`: a session that goes down takes the BGP session down
+/// with it. `None` when no peer has BFD.
+fn start_bfd(peers: Vec<BfdPeer>, speaker: &Arc<Speaker>) -> Result<Option<RunningBfd>> {
     if peers.is_empty() {
         return Ok(None);
     }
-    let speaker = speaker.clone();
+    let on = Arc::new(AtomicBool::new(true));
+    let (speaker, reach) = (speaker.clone(), on.clone());
     let up: Mutex<HashMap<IpAddr, bool>> = Mutex::new(HashMap::new());
     let bfd = Bfd::start(
-        peers,
+        peers.clone(),
         Box::new(move |peer, state, diag| {
             let is_up = state == ::bfd::State::Up;
-            let was_up = up
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(peer, is_up)
-                .unwrap_or(false);
+            let was_up = lock(&up).insert(peer, is_up).unwrap_or(false);
+            if !reach.load(Ordering::SeqCst) {
+                return;
+            }
             if is_up && !was_up {
                 tracing::info!("bfd: session with {peer} is up");
             }
@@ -342,7 +382,21 @@ fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>
         }),
     )
     .context("starting BFD")?;
-    Ok(Some(bfd))
+    Ok(Some(RunningBfd { bfd, peers, on }))
+}
+
+impl RunningBfd {
+    /// AdminDown to every peer and the end of the thread; the sessions' going down resets
+    /// nothing.
+    fn stop(self) {
+        self.on.store(false, Ordering::SeqCst);
+        self.bfd.stop();
+    }
+}
+
+/// Whether every tracker passes (a BGP VIP has no weights).
+fn passes(health: &[Health]) -> bool {
+    health.iter().all(|h| *h == Health::Healthy)
 }
 
 /// Puts each BGP VIP on `lo` as a host address (already there is fine).
