@@ -31,6 +31,13 @@ use kubegate_config::model::{Bgp, BgpPeer, BgpVip, ClusterConfig, Node};
 /// for flows already on their way.
 pub const CONVERGE_AFTER_WITHDRAW: Duration = Duration::from_secs(1);
 
+/// How long the withdrawals may take to reach every established peer at a stop.
+pub const WITHDRAW_WAIT: Duration = Duration::from_secs(2);
+
+/// The longest the BGP side adds to a stop before the drain: the withdrawals, then the pause.
+pub const STOP_BOUND: Duration =
+    Duration::from_secs(WITHDRAW_WAIT.as_secs() + CONVERGE_AFTER_WITHDRAW.as_secs());
+
 /// Whether this node announces a VIP now: every tracker passes, the operator has not handed
 /// it over, and the daemon is not stopping.
 pub fn wanted(trackers_pass: bool, handed_over: bool, stopping: bool) -> bool {
@@ -234,9 +241,9 @@ impl BgpVips {
             s.apply(&speaker);
             n
         };
-        let sent = speaker.withdraw_all(Duration::from_secs(2));
+        let sent = speaker.withdraw_all(WITHDRAW_WAIT);
         if !sent {
-            tracing::warn!("bgp: some peer did not take the withdrawals within 2s");
+            tracing::warn!("bgp: some peer did not take the withdrawals within {WITHDRAW_WAIT:?}");
         }
         if announced > 0 {
             tracing::info!(
