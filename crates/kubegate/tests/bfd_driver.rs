@@ -103,7 +103,7 @@ impl Lab {
             multiplier: MULTIPLIER,
             auth,
         }];
-        let on_change = Box::new(move |peer, state, diag| {
+        let on_change = Box::new(move |peer, state, diag, _remote| {
             let _ = tx.send((peer, state, diag, Instant::now()));
         });
         let bfd = self

@@ -238,7 +238,7 @@ impl Driver {
                 change.to,
                 diagnostic_name(change.diag)
             );
-            (self.on_change)(change.peer, change.to, change.diag);
+            (self.on_change)(change.peer, change.to, change.diag, change.remote);
         }
         self.publish();
     }

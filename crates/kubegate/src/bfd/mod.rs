@@ -31,10 +31,11 @@ pub use auth::KeyedKind;
 pub use config::{BfdAuth, BfdPeer};
 pub use status::{diagnostic_name, BfdStatus};
 
-/// Called on the BFD thread for every state change of a session: the peer, the new state and
-/// bfd.LocalDiag, why (RFC 5880 §6.8.1). A change to Down means the path failed (or the peer
-/// said so): a BGP session over it goes down at once (RFC 5882 §3.2).
-pub type OnChange = Box<dyn Fn(IpAddr, BfdState, Diagnostic) + Send>;
+/// Called on the BFD thread for every state change of a session: the peer, the new state,
+/// bfd.LocalDiag, why (RFC 5880 §6.8.1), and the peer's last state. A change to Down means the
+/// path failed (or the peer said so): a BGP session over it goes down at once (RFC 5882
+/// §3.2), unless the peer's state is AdminDown (it took the session down on purpose).
+pub type OnChange = Box<dyn Fn(IpAddr, BfdState, Diagnostic, BfdState) + Send>;
 
 /// What the handle asks of the thread.
 #[derive(Debug)]

@@ -31,6 +31,9 @@ pub struct Change {
     pub peer: IpAddr,
     pub to: State,
     pub diag: Diagnostic,
+    /// The peer's state as its last packet said (AdminDown: the peer took the session down
+    /// on purpose, RFC 5882 §3.2).
+    pub remote: State,
 }
 
 struct Entry {
@@ -304,6 +307,7 @@ impl Sessions {
                         peer: entry.peer.peer,
                         to,
                         diag,
+                        remote: entry.session.remote_state(),
                     });
                 }
             }

@@ -372,7 +372,7 @@ fn start_bfd(peers: Vec<BfdPeer>, speaker: &Arc<Speaker>) -> Result<Option<Runni
     let up: Mutex<HashMap<IpAddr, bool>> = Mutex::new(HashMap::new());
     let bfd = Bfd::start(
         peers.clone(),
-        Box::new(move |peer, state, diag| {
+        Box::new(move |peer, state, diag, remote| {
             let is_up = state == ::bfd::State::Up;
             let was_up = lock(&up).insert(peer, is_up).unwrap_or(false);
             if !reach.load(Ordering::SeqCst) {
@@ -381,7 +381,11 @@ fn start_bfd(peers: Vec<BfdPeer>, speaker: &Arc<Speaker>) -> Result<Option<Runni
             if is_up && !was_up {
                 tracing::info!("bfd: session with {peer} is up");
             }
-            if was_up && !is_up {
+            if was_up && !is_up && remote == ::bfd::State::AdminDown {
+                // RFC 5882 §3.2: the peer took BFD down on purpose; the path may be fine, and
+                // the BGP session is left to its own hold timer.
+                tracing::info!("bfd: {peer} took its session administratively down");
+            } else if was_up && !is_up {
                 let why = format!("BFD session down: {}", diagnostic_name(diag));
                 tracing::warn!("bfd: {peer}: {why}; resetting its BGP session");
                 speaker.peer_down(peer, &why);

@@ -374,7 +374,7 @@ mod tests {
             multihop: 1,
             bfd: false,
             nodes: None,
-            passive: false,
+
         }
     }
 
