@@ -8,7 +8,7 @@
 //! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
@@ -33,10 +33,45 @@ pub fn wanted(trackers_pass: bool, handed_over: bool, stopping: bool) -> bool {
     trackers_pass && !handed_over && !stopping
 }
 
+/// The words for a route withheld because one of its trackers fails.
+pub const A_TRACKER_FAILS: &str = "a tracker fails";
+
+/// Why a route is not wanted, in words; `None` when it is (see [`wanted`]).
+pub fn withheld_because(
+    trackers_pass: bool,
+    handed_over: bool,
+    stopping: bool,
+) -> Option<&'static str> {
+    if stopping {
+        Some("stopping")
+    } else if handed_over {
+        Some("handed over by the operator")
+    } else if !trackers_pass {
+        Some(A_TRACKER_FAILS)
+    } else {
+        None
+    }
+}
+
+/// One BGP VIP as the status shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    pub name: String,
+    pub address: IpAddr,
+    pub prefix_len: u8,
+    /// Announced now.
+    pub announced: bool,
+    /// Why not, with the failing trackers named (`a tracker fails: frontend api: no ready
+    /// backend`); `None` while announced.
+    pub reason: Option<String>,
+}
+
 /// One BGP VIP as this node runs it.
 struct Route {
     vip: BgpVip,
     announcement: Announcement,
+    /// Each tracker's health as last reported, in the order of `vip.track`.
+    health: Vec<Health>,
     trackers_pass: bool,
     handed_over: bool,
     announced: bool,
@@ -62,13 +97,8 @@ impl Shared {
                 tracing::info!("bgp vip {}: announcing {address}", r.vip.name);
                 speaker.announce(r.announcement.clone());
             } else {
-                let why = if self.stopping {
-                    "stopping"
-                } else if r.handed_over {
-                    "handed over by the operator"
-                } else {
-                    "a tracker fails"
-                };
+                let why = withheld_because(r.trackers_pass, r.handed_over, self.stopping)
+                    .unwrap_or("not wanted");
                 tracing::info!("bgp vip {}: withdrawing {address} ({why})", r.vip.name);
                 speaker.withdraw(address);
             }
@@ -86,6 +116,8 @@ pub struct BgpVips {
     trackers: Mutex<Vec<TrackerHandle>>,
     /// The addresses put on `lo` (taken off at shutdown).
     local: Mutex<Vec<IpAddr>>,
+    asn: u32,
+    router_id: Option<Ipv4Addr>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -129,6 +161,7 @@ impl BgpVips {
                     let mut s = lock(&shared);
                     if let Some(r) = s.routes.get_mut(index) {
                         r.trackers_pass = pass;
+                        r.health = update.health;
                     }
                     s.apply(&speaker);
                 }
@@ -140,15 +173,13 @@ impl BgpVips {
                 frontend_ready.clone(),
                 on_change,
             );
-            let pass = handle
-                .initial()
-                .health
-                .iter()
-                .all(|h| *h == Health::Healthy);
+            let health = handle.initial().health.clone();
+            let pass = health.iter().all(|h| *h == Health::Healthy);
             let mut s = lock(&shared);
             s.routes.push(Route {
                 vip: vip.clone(),
                 announcement: announcement_of(vip, bgp, me),
+                health,
                 trackers_pass: pass,
                 handed_over: false,
                 announced: false,
@@ -164,6 +195,8 @@ impl BgpVips {
             bfd: Mutex::new(bfd),
             trackers: Mutex::new(trackers),
             local: Mutex::new(local),
+            asn: bgp.asn_of(me),
+            router_id: bgp.router_id_of(me),
         }))
     }
 
@@ -224,6 +257,51 @@ impl BgpVips {
     /// The speaker (its sessions' status), until shut down.
     pub fn speaker(&self) -> Option<Arc<Speaker>> {
         lock(&self.speaker).clone()
+    }
+
+    /// This node's AS and BGP Identifier.
+    pub fn asn(&self) -> u32 {
+        self.asn
+    }
+
+    pub fn router_id(&self) -> Option<Ipv4Addr> {
+        self.router_id
+    }
+
+    /// Each BGP VIP: announced now, or why not.
+    pub fn routes(&self) -> Vec<RouteView> {
+        let s = lock(&self.shared);
+        s.routes
+            .iter()
+            .map(|r| {
+                let reason = if r.announced {
+                    None
+                } else {
+                    withheld_because(r.trackers_pass, r.handed_over, s.stopping).map(|why| {
+                        let failing: Vec<String> = r
+                            .vip
+                            .track
+                            .iter()
+                            .zip(&r.health)
+                            .filter(|(_, h)| **h == Health::Failed)
+                            .map(|(t, _)| super::vips::failing(&t.kind))
+                            .collect();
+                        if why == A_TRACKER_FAILS && !failing.is_empty() {
+                            format!("{why}: {}", failing.join("; "))
+                        } else {
+                            why.to_string()
+                        }
+                    })
+                };
+                RouteView {
+                    name: r.vip.name.clone(),
+                    address: r.vip.address,
+                    prefix_len: r.vip.prefix_len(),
+                    announced: r.announced,
+                    reason,
+                }
+            })
+            .collect()
     }
 
     /// The BFD sessions' status (empty when no peer has `bfd: true`).
@@ -371,7 +449,7 @@ fn remove_local(addresses: &[IpAddr]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::wanted;
+    use super::{wanted, withheld_because};
 
     #[test]
     fn a_route_is_wanted_only_while_its_trackers_pass_and_nobody_asked_it_away() {
@@ -379,5 +457,28 @@ mod tests {
         assert!(!wanted(false, false, false), "a failing tracker withdraws");
         assert!(!wanted(true, true, false), "a handover withdraws");
         assert!(!wanted(true, false, true), "a stop withdraws");
+    }
+
+    #[test]
+    fn a_withheld_route_says_why_in_the_order_that_matters_most() {
+        for pass in [true, false] {
+            for handed in [true, false] {
+                for stopping in [true, false] {
+                    assert_eq!(
+                        withheld_because(pass, handed, stopping).is_none(),
+                        wanted(pass, handed, stopping)
+                    );
+                }
+            }
+        }
+        assert_eq!(withheld_because(false, true, true), Some("stopping"));
+        assert_eq!(
+            withheld_because(false, true, false),
+            Some("handed over by the operator")
+        );
+        assert_eq!(
+            withheld_because(false, false, false),
+            Some("a tracker fails")
+        );
     }
 }
