@@ -23,3 +23,4 @@ pub(crate) mod server;
 pub mod snapshot;
 pub mod snapshot_bgp;
 pub(crate) mod table;
+pub(crate) mod table_bgp;
