@@ -49,6 +49,10 @@ frontends:
 
 /// `GET path` on the node's own admin endpoint, with curl inside its namespace.
 fn get_in(c: &Cluster, node: &str, path: &str) -> String {
+    try_get_in(c, node, path).unwrap_or_else(|e| panic!("GET {path} on {node}: {e}"))
+}
+
+fn try_get_in(c: &Cluster, node: &str, path: &str) -> Result<String, String> {
     let out = c
         .segment
         .netns(node)
@@ -63,15 +67,14 @@ fn get_in(c: &Cluster, node: &str, path: &str) -> String {
         ])
         .output()
         .expect("this test needs curl to ask the admin endpoint inside the namespace");
-    assert!(
-        out.status.success(),
-        "GET {path} on {node}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
-/// The node's `status.bgp` once `pred` holds (polled; at most `within`).
+/// The node's `status.bgp` once `pred` holds (polled; at most `within`; the endpoint may
+/// not listen yet when the daemon has just started).
 fn wait_bgp(
     c: &Cluster,
     node: &str,
@@ -81,17 +84,22 @@ fn wait_bgp(
 ) -> BgpStatus {
     let until = Instant::now() + within;
     loop {
-        let status: Status =
-            serde_json::from_str(&get_in(c, node, "/api/v1/status")).expect("the status parses");
-        let bgp = status
-            .bgp
-            .unwrap_or_else(|| panic!("{node} runs BGP mode, so its status has a bgp section"));
-        if pred(&bgp) {
-            return bgp;
-        }
+        let last = match try_get_in(c, node, "/api/v1/status") {
+            Ok(json) => {
+                let status: Status = serde_json::from_str(&json).expect("the status parses");
+                let bgp = status.bgp.unwrap_or_else(|| {
+                    panic!("{node} runs BGP mode, so its status has a bgp section")
+                });
+                if pred(&bgp) {
+                    return bgp;
+                }
+                format!("{bgp:#?}")
+            }
+            Err(e) => format!("GET /api/v1/status: {e}"),
+        };
         assert!(
             Instant::now() < until,
-            "waited {within:?} on {node} for {what}; last: {bgp:#?}\n{}",
+            "waited {within:?} on {node} for {what}; last: {last}\n{}",
             c.logs()
         );
         thread::sleep(Duration::from_millis(100));
