@@ -166,6 +166,9 @@ impl BgpVips {
                     s.apply(&speaker);
                 }
             };
+            // Locked before the trackers start: a change they report at once waits for the
+            // route to exist instead of being lost (it then overrides the initial state).
+            let mut s = lock(&shared);
             let handle = track::spawn(
                 100,
                 vip.track.clone(),
@@ -175,7 +178,6 @@ impl BgpVips {
             );
             let health = handle.initial().health.clone();
             let pass = health.iter().all(|h| *h == Health::Healthy);
-            let mut s = lock(&shared);
             s.routes.push(Route {
                 vip: vip.clone(),
                 announcement: announcement_of(vip, bgp, me),
