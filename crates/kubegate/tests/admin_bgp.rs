@@ -170,6 +170,18 @@ fn sessions_routes_and_bfd_on_the_json_page_and_metrics() {
         },
     )
     .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    // bgpd has read its neighbours once it has asked bfdd for their sessions.
+    let until = Instant::now() + Duration::from_secs(5);
+    while !router
+        .bfd_peers()
+        .is_ok_and(|peers| peers.iter().any(|(a, _)| *a == IpAddr::V4(NODE1)))
+    {
+        assert!(
+            Instant::now() < until,
+            "FRR should configure its BFD peer within 5 s"
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
     cluster.start_all().expect("the daemons start");
     let peer = ROUTER.to_string();
 
