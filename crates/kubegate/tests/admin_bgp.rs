@@ -5,13 +5,15 @@
 //! and the reason names the failing tracker. node2's only peer is an address where no router
 //! answers: its session never comes up and says why in words.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use kubegate::admin::snapshot::{BgpStatus, Status};
 use kubegate_lab::cluster::SERVICE_PORT;
+use kubegate_lab::netns::enter_named;
 use kubegate_lab::routers::frr::{FrrOptions, FrrRouter};
 use kubegate_lab::routers::{Neighbor, RouterConfig};
 use kubegate_lab::{self as lab, Cluster, Netns};
@@ -21,6 +23,8 @@ const ROUTER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
 const NO_ROUTER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 200);
 const NODE1: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 11);
 const VIP_PREFIX: &str = "198.18.10.50/32";
+/// Each node's admin endpoint, in its own namespace.
+const ADMIN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 9099);
 
 fn yaml() -> String {
     format!(
@@ -47,30 +51,33 @@ frontends:
     )
 }
 
-/// `GET path` on the node's own admin endpoint, with curl inside its namespace.
+/// `GET path` on the node's own admin endpoint, from inside its namespace.
 fn get_in(c: &Cluster, node: &str, path: &str) -> String {
     try_get_in(c, node, path).unwrap_or_else(|e| panic!("GET {path} on {node}: {e}"))
 }
 
 fn try_get_in(c: &Cluster, node: &str, path: &str) -> Result<String, String> {
-    let out = c
-        .segment
-        .netns(node)
-        .expect("the node's namespace")
-        .command("curl")
-        .args([
-            "-sS",
-            "-m",
-            "3",
-            "-f",
-            &format!("http://127.0.0.1:9099{path}"),
-        ])
-        .output()
-        .expect("this test needs curl to ask the admin endpoint inside the namespace");
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    let ns = c.segment.netns(node).expect("the node's namespace").name();
+    let response = enter_named(ns, || -> std::io::Result<String> {
+        let mut s = TcpStream::connect_timeout(&ADMIN, Duration::from_secs(1))?;
+        s.set_read_timeout(Some(Duration::from_secs(3)))?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )?;
+        let mut response = String::new();
+        s.read_to_string(&mut response)?;
+        Ok(response)
+    })
+    .map_err(|e| format!("entering {ns}: {e}"))?
+    .map_err(|e| e.to_string())?;
+    let (head, body) = response
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("not an HTTP response: {response:?}"))?;
+    if !head.starts_with("HTTP/1.1 200") {
+        return Err(format!("answered {head:?}"));
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    Ok(body.to_string())
 }
 
 /// The node's `status.bgp` once `pred` holds (polled; at most `within`; the endpoint may
@@ -134,7 +141,6 @@ fn set_backend_refused(node_ns: &Netns, reject: bool) {
         .stdin(std::process::Stdio::piped())
         .spawn()
         .expect("nft runs");
-    use std::io::Write;
     child
         .stdin
         .take()

@@ -1,7 +1,7 @@
 //! The one read-only picture of the daemon that the admin endpoint shows: VIPs, frontends with
-//! their backends, the recent events, and BGP mode (`snapshot_bgp`). The same types are the JSON of `/api/v1/status`
-//! (documented in docs/admin.md), the input of the status page and of `/metrics`, and what
-//! `kubegate status` reads back. Times are milliseconds since the Unix epoch.
+//! their backends, the recent events, and BGP mode (`snapshot_bgp`). The same types are the
+//! JSON of `/api/v1/status` (documented in docs/admin.md), the input of the status page and of
+//! `/metrics`, and what `kubegate status` reads back. Times are milliseconds since the Unix epoch.
 
 use serde::{Deserialize, Serialize};
 
