@@ -70,7 +70,6 @@ fn every_default() {
                 multihop: 1,
                 bfd: false,
                 nodes: None,
-                passive: false,
             }],
             bfd: BfdSettings {
                 interval: Duration::from_millis(300),
@@ -152,7 +151,6 @@ bgp:
       multihop: 2
       bfd: true
       nodes: [kg1, kg2]
-      passive: true
     - { address: 198.18.0.2, asn: 64512 }
     - { address: \"2001:db8::1\", asn: 64500 }
 vips:
@@ -204,7 +202,6 @@ fn a_full_example_is_read_into_the_model() {
             multihop: 2,
             bfd: true,
             nodes: Some(vec!["kg1".into(), "kg2".into()]),
-            passive: true,
         }
     );
     assert_eq!(bgp.peers.len(), 3);

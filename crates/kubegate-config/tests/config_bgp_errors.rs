@@ -258,3 +258,26 @@ cluster.yaml:13:27: vips[3].address: 198.18.10.60 is already the address of the 
          12; each VIP needs its own address"
     );
 }
+
+#[test]
+fn a_passive_peer_is_refused_with_what_to_do() {
+    let text = "nodes:
+  - { name: kg1, address: 198.18.0.11 }
+bgp:
+  asn: 64512
+  peers:
+    - { address: 198.18.0.1, asn: 64500, passive: true }
+vips:
+  - { name: api, address: 198.18.10.50/32, bgp: {} }
+";
+    let errors = kubegate_config::parse_str(text, std::path::Path::new("cluster.yaml"))
+        .expect_err("passive: true is refused")
+        .to_string();
+    assert!(
+        errors.contains(
+            "cluster.yaml:6:51: bgp.peers[0].passive: kubegate connects to the router itself"
+        ),
+        "{errors}"
+    );
+    assert!(errors.contains("leave it out"), "{errors}");
+}

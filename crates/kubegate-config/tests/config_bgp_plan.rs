@@ -159,7 +159,7 @@ fn check_explains_each_session_and_each_bgp_vip() {
         "  asn: 64512
   peers:
     - { address: 198.18.0.1, asn: 64500, bfd: true }
-    - { address: 198.18.0.2, asn: 64512, passive: true, password_file: /etc/kubegate/rr.key, multihop: 2, hold_time: 30s }
+    - { address: 198.18.0.2, asn: 64512, password_file: /etc/kubegate/rr.key, multihop: 2, hold_time: 30s }
 ",
         "  - name: api
     address: 198.18.10.50/32
@@ -174,7 +174,7 @@ fn check_explains_each_session_and_each_bgp_vip() {
         "BGP: kg1 speaks as AS 64512 with router id 198.18.0.11, to 2 peers.",
         "kg1 connects to 198.18.0.1 port 179 (AS 64500, eBGP); hold time 9 s, keepalive every 3 s; \
          BFD 300 ms × 3: a dead node or link is noticed within 900 ms.",
-        "kg1 waits for 198.18.0.2 to connect to its port 179 (AS 64512, iBGP); hold time 30 s, \
+        "kg1 connects to 198.18.0.2 port 179 (AS 64512, iBGP); hold time 30 s, \
          keepalive every 10 s; no BFD: a dead node or link is noticed only when the hold time \
          runs out (30 s); TCP-MD5 (RFC 2385) with the key in /etc/kubegate/rr.key; TTL 2 \
          (multihop).",

@@ -147,6 +147,10 @@ pub fn enter_named<T: Send>(name: &str, f: impl FnOnce() -> T + Send) -> io::Res
 
 impl Drop for Netns {
     fn drop(&mut self) {
+        // Already gone: an interrupted lab's clean-up removed it from under its owner.
+        if !std::path::Path::new("/run/netns").join(&self.name).exists() {
+            return;
+        }
         self.kill_processes();
         if let Err(e) = run(ip().args(["netns", "del", &self.name])) {
             eprintln!("lab: cannot delete network namespace {}: {e}", self.name);
@@ -238,12 +242,28 @@ fn owner_pid(name: &str) -> Option<u32> {
 /// Deletes lab namespaces whose creating process no longer runs; returns their names.
 /// Namespaces without our prefix, or of live processes, are never touched.
 pub fn remove_stale() -> io::Result<Vec<String>> {
+    remove_where(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Deletes the lab namespaces process `pid` created (an interrupted lab cleaning up after
+/// itself), killing every process in them; returns their names.
+pub fn remove_owned_by(pid: u32) -> io::Result<Vec<String>> {
+    remove_where(|owner| owner == pid)
+}
+
+/// The tag of a lab namespace name (`TAG-role`): what its lab's files are named by.
+pub fn tag_of(name: &str) -> Option<&str> {
+    owner_pid(name)?;
+    name.split_once('-').map(|(tag, _)| tag)
+}
+
+fn remove_where(remove: impl Fn(u32) -> bool) -> io::Result<Vec<String>> {
     let mut removed = Vec::new();
     for name in list()? {
         let Some(pid) = owner_pid(&name) else {
             continue;
         };
-        if std::path::Path::new(&format!("/proc/{pid}")).exists() {
+        if !remove(pid) {
             continue;
         }
         drop(Netns { name: name.clone() });
@@ -268,5 +288,7 @@ mod tests {
         assert_eq!(owner_pid("kgtestfoo-x"), None, "pid beyond pid_max");
         assert_eq!(owner_pid("kg"), None);
         assert_eq!(base36(4_194_304, 5), "2hwcg");
+        assert_eq!(tag_of(&format!("{a}-sw")), Some(a.as_str()));
+        assert_eq!(tag_of("other-sw"), None);
     }
 }

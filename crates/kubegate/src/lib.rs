@@ -16,6 +16,8 @@ pub mod doctor;
 pub mod host;
 #[cfg(feature = "lab")]
 pub mod lab_cli;
+#[cfg(feature = "lab")]
+pub mod lab_interrupt;
 pub mod log;
 pub mod manifest;
 pub mod out;

@@ -91,12 +91,15 @@ enum Command {
         #[command(flatten)]
         admin: AdminOpts,
     },
-    /// Preflight checks: certificate SANs, VRID on the segment, interface, ports, capabilities.
+    /// Preflight checks: certificate SANs, VRID on the segment, interface, ports, capabilities,
+    /// BGP peers.
     ///
     /// Connects to every apiserver and reads its certificate (the VIP must be among its SANs),
     /// listens for VRRP adverts using the VIPs' VRIDs, checks each VIP's interface and subnet,
-    /// binds every listening address once, and reads the process's capabilities. One line per
-    /// finding with what to do; exits non-zero when a finding is FAIL.
+    /// binds every listening address once, and reads the process's capabilities. In BGP mode
+    /// it checks that router ids are unique and exchanges OPENs with every peer of this node
+    /// (its AS, router id, families). One line per finding with what to do; exits non-zero
+    /// when a finding is FAIL.
     Doctor {
         /// The cluster's config file (the one the daemon reads).
         #[arg(long, short)]
@@ -422,15 +425,17 @@ fn main() -> ExitCode {
             minutes,
             schedule,
             soak,
-        } => kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
-            topology,
-            seed,
-            minutes,
-            schedule,
-            compare: compare.is_some(),
-            keep,
-            binary,
-            soak,
+        } => kubegate::lab_interrupt::run(keep, || {
+            kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
+                topology,
+                seed,
+                minutes,
+                schedule,
+                compare: compare.is_some(),
+                keep,
+                binary,
+                soak,
+            })
         }),
         #[cfg(feature = "lab")]
         Command::Lab {
@@ -439,12 +444,14 @@ fn main() -> ExitCode {
             compare,
             binary,
             ..
-        } => kubegate::lab_cli::lab(
-            topology.as_deref().unwrap_or("stacked"),
-            keep,
-            compare.is_some(),
-            binary,
-        ),
+        } => kubegate::lab_interrupt::run(keep, || {
+            kubegate::lab_cli::lab(
+                topology.as_deref().unwrap_or("stacked"),
+                keep,
+                compare.is_some(),
+                binary,
+            )
+        }),
         #[cfg(feature = "lab")]
         Command::LabBench {
             which: _,

@@ -1,6 +1,7 @@
-//! A reload that brings BGP VIPs and peers into a running `kubegate run` (in-process): the
-//! file is accepted, and the reload's summary says plainly that this build does not run BGP
-//! mode yet instead of listing announcements it does not make.
+//! A reload that brings BGP VIPs and peers into a running `kubegate run` (in-process) that
+//! started without them: the file is accepted, and the reload's summary says plainly that BGP
+//! mode starts at the next restart instead of listing announcements it does not make. (A
+//! reload of a node that runs BGP mode applies the changes: tests/bgp_daemon.rs.)
 
 mod admin_support;
 
@@ -17,7 +18,7 @@ vips:
 ";
 
 #[test]
-fn a_reload_with_bgp_vips_says_they_are_not_run() {
+fn a_reload_that_starts_bgp_mode_says_a_restart_applies_it() {
     let a = name_server("a");
     let d = Daemon::start("reload-bgp", &[a], true);
     let admin = d.admin.to_string();
@@ -33,9 +34,9 @@ fn a_reload_with_bgp_vips_says_they_are_not_run() {
         .unwrap_or_else(|| panic!("no config event: {:?}", s.events));
     assert!(
         last.message.starts_with("accepted: reloaded")
-            && last.message.contains(
-                "BGP VIPs and peers changed: not applied, this build does not run BGP mode yet"
-            ),
+            && last
+                .message
+                .contains("BGP mode starts or stops: restart kubegate to apply it"),
         "{last:?}"
     );
     assert!(!last.message.contains("bgp vip api-bgp added"), "{last:?}");

@@ -39,6 +39,11 @@ const BFD_BOUND: Duration = Duration::from_secs(1);
 const POLL: Duration = Duration::from_millis(20);
 
 fn yaml() -> String {
+    yaml_with_peer("")
+}
+
+/// The lab's file with more settings for the peer (`, password_file: …`).
+fn yaml_with_peer(peer_extra: &str) -> String {
     format!(
         "nodes:
   - {{ name: node1, address: 198.18.0.11 }}
@@ -47,7 +52,7 @@ fn yaml() -> String {
 bgp:
   asn: 64512
   peers:
-    - {{ address: {ROUTER}, asn: 64500, hold_time: 3s, bfd: true }}
+    - {{ address: {ROUTER}, asn: 64500, hold_time: 3s, bfd: true{peer_extra} }}
 vips:
   - name: api
     address: {VIP}/32
@@ -302,4 +307,243 @@ fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
     let took = wait_hops(rns(&cluster), &["node1"], BFD_BOUND + POLL);
     println!("SIGKILL: withdrawn after {took:?}");
     drop(router);
+}
+
+/// Runs `kubegate ARGS --config FILE` in `node`'s namespace (the operator's commands).
+fn operator(cluster: &Cluster, node: &str, args: &[&str]) -> String {
+    let out = cluster
+        .command_in(node)
+        .expect("the node's namespace")
+        .args(args)
+        .arg("--config")
+        .arg(cluster.config_path())
+        .output()
+        .expect("kubegate runs");
+    assert!(
+        out.status.success(),
+        "kubegate {args:?} on {node}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn a_handover_withdraws_one_node_and_a_wrong_tcp_md5_key_is_told_in_the_log() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    // The nodes read one key file; the router expects it from node1 and node2 only.
+    let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
+    let key = cluster.dir().join("leaf.key");
+    std::fs::write(&key, "s3cret-leaf\n").expect("key file");
+    let token = cluster.dir().join("admin.token");
+    std::fs::write(&token, "an-operator-token-long-enough-for-the-lab\n").expect("token file");
+    for f in [&key, &token] {
+        std::fs::set_permissions(f, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .expect("chmod 600");
+    }
+    std::fs::write(
+        cluster.config_path(),
+        format!(
+            "{}admin: {{ token_file: {} }}\n",
+            yaml_with_peer(&format!(", password_file: {}", key.display())),
+            token.display()
+        ),
+    )
+    .expect("the config with the key");
+    let neighbors = NODES
+        .iter()
+        .map(|&(name, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: Some(
+                if name == "node3" {
+                    "another-key"
+                } else {
+                    "s3cret-leaf"
+                }
+                .into(),
+            ),
+        })
+        .collect();
+    let router = FrrRouter::start(
+        rns(&cluster),
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd: false,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    cluster.start_all().expect("the daemons start");
+    wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(15));
+
+    // node3's segments carry a signature the router does not accept: it never peers, and
+    // its log says what that looks like.
+    let started = Instant::now();
+    let said = loop {
+        let logs = cluster.logs();
+        if let Some(line) = logs
+            .lines()
+            .find(|l| l.contains("node3") && l.contains("MD5 mismatch"))
+        {
+            break line.to_string();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "node3's log should say why its session does not come up:\n{logs}"
+        );
+        thread::sleep(Duration::from_millis(200));
+    };
+    println!("node3 says: {said}");
+    assert_eq!(
+        router.established().expect("FRR's sessions").len(),
+        2,
+        "only the nodes with the right key peer"
+    );
+    let repeats = cluster
+        .logs()
+        .lines()
+        .filter(|l| l.contains("node3") && l.contains("MD5 mismatch"))
+        .count();
+    assert_eq!(
+        repeats, 1,
+        "a retry failing the same way is not logged again"
+    );
+
+    // The operator hands the VIP over on node1: its route goes, node2's stays; released, it
+    // comes back.
+    let said = operator(&cluster, "node1", &["handover", "api"]);
+    assert!(said.contains("withdrew its route"), "{said}");
+    wait_hops(rns(&cluster), &["node2"], Duration::from_secs(1));
+    let said = operator(&cluster, "node1", &["handover", "--release", "api"]);
+    assert!(said.contains("announces it again"), "{said}");
+    wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(1));
+    drop(router);
+}
+
+/// Waits until FRR holds `n` paths for `prefix`, every one with `community`.
+fn wait_paths_with(router: &FrrRouter, prefix: &str, n: usize, community: Option<(u16, u16)>) {
+    let started = Instant::now();
+    loop {
+        let paths = router.paths(prefix).unwrap_or_default();
+        let ok = paths.len() == n
+            && community.is_none_or(|c| paths.iter().all(|p| p.communities == vec![c]));
+        if ok {
+            return;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "FRR should hold {n} paths for {prefix} with {community:?}: {paths:?}"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Sends SIGHUP to every daemon and waits until each has logged one more reload.
+fn reload_all(cluster: &mut Cluster, yaml: &str) {
+    let before = cluster.logs().matches("reloaded ").count();
+    std::fs::write(cluster.config_path(), yaml).expect("the new file");
+    for (node, _) in NODES {
+        cluster.signal(node, "HUP").expect("SIGHUP");
+    }
+    let started = Instant::now();
+    while cluster.logs().matches("reloaded ").count() < before + NODES.len() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "every node should reload:\n{}",
+            cluster.logs()
+        );
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn lo_has(cluster: &Cluster, node: &str, address: &str) -> bool {
+    cluster
+        .segment
+        .netns(node)
+        .expect("node")
+        .ip(&["-o", "addr", "show", "dev", "lo"])
+        .expect("ip addr")
+        .contains(&format!(" {address}/"))
+}
+
+#[test]
+fn a_reload_applies_bgp_changes_without_dropping_the_sessions() {
+    let _turn = lab::serial();
+    let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
+    let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
+    let neighbors = NODES
+        .iter()
+        .map(|&(_, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: None,
+        })
+        .collect();
+    let router = FrrRouter::start(
+        rns(&cluster),
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd: true,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    cluster.start_all().expect("the daemons start");
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 100)));
+
+    // New communities for api, and a second VIP.
+    let second = "  - name: ingress
+    address: 198.18.10.60/32
+    bgp: {}
+    track:
+      - frontend: api
+";
+    let more = yaml()
+        .replace("64512:100", "64512:200")
+        .replace("frontends:\n", &format!("{second}frontends:\n"));
+    reload_all(&mut cluster, &more);
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
+    wait_paths_with(&router, "198.18.10.60/32", 3, None);
+    assert!(
+        lo_has(&cluster, "node1", "198.18.10.60"),
+        "the new VIP is local"
+    );
+
+    // The second VIP removed again: withdrawn everywhere, off lo.
+    reload_all(&mut cluster, &more.replace(second, ""));
+    wait_paths_with(&router, "198.18.10.60/32", 0, None);
+    assert!(
+        !lo_has(&cluster, "node1", "198.18.10.60"),
+        "the removed VIP is not local"
+    );
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
+    let logs = cluster.logs();
+    assert!(
+        !logs.contains("Established -> "),
+        "no session went down across the reloads:\n{logs}"
+    );
+
+    // A new hold time is sent in OPEN: the sessions start again and the routes come back.
+    reload_all(
+        &mut cluster,
+        &more
+            .replace(second, "")
+            .replace("hold_time: 3s", "hold_time: 6s"),
+    );
+    let started = Instant::now();
+    while cluster
+        .logs()
+        .matches("session state OpenConfirm -> Established")
+        .count()
+        < 6
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "each node's session should start again:\n{}",
+            cluster.logs()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 200)));
 }

@@ -619,3 +619,49 @@ fn script_trackers_need_a_named_image() {
     )
     .is_ok());
 }
+
+/// The directory of each BGP peer's TCP-MD5 key file is mounted from the host, read-only.
+#[test]
+fn bgp_key_files_are_mounted() {
+    let text = "\
+nodes: [ { name: kg1, address: 198.18.0.11 } ]
+bgp:
+  asn: 64512
+  peers: [ { address: 198.18.0.1, asn: 64500, password_file: /etc/kubegate-bgp/leaf.key } ]
+vips: [ { name: api, address: 198.18.10.50/32, bgp: {} } ]
+frontends: [ { name: api, bind: \"198.18.10.50:6443\", backends: [198.18.0.11:6443] } ]
+";
+    let cluster = config::parse_str(text, Path::new("bgp.yaml")).unwrap();
+    let pod = parse_pod(
+        &manifest::render(
+            Kind::StaticPod,
+            &cluster,
+            &Options::new("/etc/kubegate/kubegate.yaml"),
+        )
+        .unwrap(),
+    );
+    let spec = pod.spec.unwrap();
+    let mount = spec.containers[0]
+        .volume_mounts
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .find(|m| m.mount_path == "/etc/kubegate-bgp")
+        .unwrap_or_else(|| {
+            panic!(
+                "the key's directory is mounted: {:?}",
+                spec.containers[0].volume_mounts
+            )
+        });
+    assert_eq!(mount.read_only, Some(true));
+    let volume = spec
+        .volumes
+        .unwrap()
+        .into_iter()
+        .find(|v| v.name == mount.name)
+        .unwrap();
+    assert_eq!(
+        volume.host_path.map(|h| h.path),
+        Some("/etc/kubegate-bgp".to_string())
+    );
+}

@@ -141,6 +141,17 @@ frontends:
 ";
     let cluster = config::parse_str(text, Path::new("drain.yaml")).unwrap();
     assert_eq!(stop(&cluster), 130);
+
+    // A BGP VIP: its withdrawal (at most 2 s) and the routers' pause (1 s), then the default
+    // drain: 3 + 30 + 10.
+    let bgp = "\
+nodes: [ { name: kg1, address: 198.18.0.11 } ]
+bgp: { asn: 64512, peers: [ { address: 198.18.0.1, asn: 64500 } ] }
+vips: [ { name: api, address: 198.18.10.50/32, bgp: {} } ]
+frontends: [ { name: api, bind: \"198.18.10.50:6443\", backends: [198.18.0.11:6443] } ]
+";
+    let cluster = config::parse_str(bgp, Path::new("bgp.yaml")).unwrap();
+    assert_eq!(stop(&cluster), 43);
 }
 
 #[test]

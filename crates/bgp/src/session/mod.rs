@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use crate::wire::{Ctx, Family, Message, Notification, Prefix};
 
-pub use negotiate::{Negotiated, PeerRestart};
+pub use negotiate::{our_open, Negotiated, PeerRestart};
 pub use rib_in::ReceivedRoute;
 pub use rib_out::{Route, DEFAULT_LOCAL_PREF};
 

@@ -51,6 +51,7 @@ impl ErrorCode {
 pub mod cease {
     pub const MAX_PREFIXES: u8 = 1;
     pub const ADMIN_SHUTDOWN: u8 = 2;
+    pub const ADMIN_RESET: u8 = 4;
     pub const CONNECTION_REJECTED: u8 = 5;
     pub const COLLISION_RESOLUTION: u8 = 7;
 }

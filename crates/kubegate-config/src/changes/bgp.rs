@@ -174,7 +174,6 @@ pub fn session_changes(
             (before.password_file != p.password_file, "password_file"),
             (before.hold_time != p.hold_time, "hold_time"),
             (before.multihop != p.multihop, "multihop"),
-            (before.passive != p.passive, "passive"),
         ]
         .into_iter()
         .filter_map(|(changed, what)| changed.then_some(what))

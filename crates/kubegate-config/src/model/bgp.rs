@@ -76,9 +76,6 @@ pub struct BgpPeer {
     pub bfd: bool,
     /// The nodes that talk to this peer, in file order; `None` = every node.
     pub nodes: Option<Vec<String>>,
-    /// `true`: we wait for the router to connect; `false` (default): we connect. Connections
-    /// from addresses that are not configured peers are refused either way.
-    pub passive: bool,
 }
 
 /// `bgp.bfd:` (RFC 5880 §6.8.1 Desired Min TX / Required Min RX, §6.8.4 Detect Mult).

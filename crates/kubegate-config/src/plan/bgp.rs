@@ -51,14 +51,7 @@ pub fn explain(cfg: &ClusterConfig, me: &Node) -> Vec<String> {
 
 /// `kg1 connects to 198.18.0.1 port 179 (AS 64500, eBGP): …`.
 fn session(bgp: &Bgp, me: &Node, p: &BgpPeer) -> String {
-    let who = if p.passive {
-        format!(
-            "{} waits for {} to connect to its port {}",
-            me.name, p.address, p.port
-        )
-    } else {
-        format!("{} connects to {} port {}", me.name, p.address, p.port)
-    };
+    let who = format!("{} connects to {} port {}", me.name, p.address, p.port);
     let mut parts = vec![format!(
         "{who} ({}); hold time {}",
         peer_words(bgp, me, p),

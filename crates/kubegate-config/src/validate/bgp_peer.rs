@@ -96,6 +96,20 @@ pub fn peer(
     let passive = d
         .opt(r.passive.as_ref(), &k("passive"), Scalar::boolean)
         .unwrap_or(false);
+    if passive {
+        if let Some(at) = r.passive.as_ref() {
+            // The speaker is always the active side (RFC 4271 §8.1.1) and listens on no
+            // port: a node that waited would never peer.
+            d.err(
+                &at.referenced,
+                &k("passive"),
+                "kubegate connects to the router itself and does not listen for BGP \
+                 connections, so `passive: true` is not supported; leave it out (FRR, BIRD \
+                 and GoBGP accept a configured neighbour's connection)"
+                    .to_string(),
+            );
+        }
+    }
     let peer_nodes = match &r.nodes {
         Some(list) => Some(node_names(d, list, &k("nodes"), nodes)?),
         None => None,
@@ -111,7 +125,6 @@ pub fn peer(
         multihop,
         bfd,
         nodes: peer_nodes,
-        passive,
     })
 }
 

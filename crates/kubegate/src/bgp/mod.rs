@@ -26,7 +26,7 @@ mod status;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::mpsc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -39,7 +39,8 @@ use handle::{Command, PeerHandle};
 
 /// The running speaker. Dropping it stops it as [`Speaker::stop`] does.
 pub struct Speaker {
-    peers: Vec<PeerHandle>,
+    /// One per peer; changed by a reload (`set_peer`, `remove_peer`).
+    peers: Mutex<Vec<PeerHandle>>,
     /// What we announce, so `status` and late callers see the same list the peers have.
     routes: Mutex<BTreeMap<IpAddr, Announcement>>,
 }
@@ -59,9 +60,47 @@ impl Speaker {
             )?);
         }
         Ok(Speaker {
-            peers,
+            peers: Mutex::new(peers),
             routes: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// Starts the session with `peer` (a reload added it), or starts it again with new
+    /// settings or a new identity (a reload changed them); the routes announced now go out
+    /// once it is Established. Sessions with other peers are untouched.
+    pub fn set_peer(&self, local_as: u32, router_id: Ipv4Addr, peer: PeerConfig) -> io::Result<()> {
+        SpeakerConfig {
+            local_as,
+            router_id,
+            peers: vec![peer.clone()],
+        }
+        .validate()?;
+        self.remove_peer(peer.address);
+        let routes = self
+            .lock_routes()
+            .values()
+            .map(Announcement::route)
+            .collect();
+        let handle = handle::spawn(local_as, router_id, peer, routes)?;
+        self.lock_peers().push(handle);
+        Ok(())
+    }
+
+    /// Closes the session with `address` (Cease) and forgets the peer; false if there was
+    /// none.
+    pub fn remove_peer(&self, address: IpAddr) -> bool {
+        let gone: Vec<PeerHandle> = {
+            let mut peers = self.lock_peers();
+            let (gone, kept) = std::mem::take(&mut *peers)
+                .into_iter()
+                .partition(|p| p.address == address);
+            *peers = kept;
+            gone
+        };
+        let found = !gone.is_empty();
+        // Dropping a handle sends the Cease and waits for its thread.
+        drop(gone);
+        found
     }
 
     /// Announces (or changes) a host route to every peer, now if Established and after every
@@ -69,7 +108,7 @@ impl Speaker {
     pub fn announce(&self, a: Announcement) {
         let route = a.route();
         self.lock_routes().insert(a.prefix, a);
-        for p in &self.peers {
+        for p in self.lock_peers().iter() {
             p.send(Command::Announce(route.clone()));
         }
     }
@@ -77,7 +116,7 @@ impl Speaker {
     /// Withdraws a host route from every peer.
     pub fn withdraw(&self, prefix: IpAddr) {
         self.lock_routes().remove(&prefix);
-        for p in &self.peers {
+        for p in self.lock_peers().iter() {
             p.send(Command::Withdraw(Prefix::host(prefix)));
         }
     }
@@ -90,7 +129,7 @@ impl Speaker {
         self.lock_routes().clear();
         let until = Instant::now() + wait;
         let replies: Vec<_> = self
-            .peers
+            .lock_peers()
             .iter()
             .map(|p| {
                 let up = p.status().state == ::bgp::State::Established;
@@ -108,14 +147,14 @@ impl Speaker {
     /// Something outside BGP (a BFD session, RFC 5882 §10.2) says the peer is gone: drop its
     /// session now rather than at the hold timer. It reconnects by itself afterwards.
     pub fn peer_down(&self, address: IpAddr, why: &str) {
-        for p in self.peers.iter().filter(|p| p.address == address) {
+        for p in self.lock_peers().iter().filter(|p| p.address == address) {
             p.send(Command::Down(why.to_string()));
         }
     }
 
     /// Every peer's session as last reported by its thread.
     pub fn status(&self) -> Vec<PeerStatus> {
-        self.peers.iter().map(PeerHandle::status).collect()
+        self.lock_peers().iter().map(PeerHandle::status).collect()
     }
 
     /// The routes announced (to peers that are up, or as soon as they are).
@@ -129,6 +168,12 @@ impl Speaker {
         drop(self);
     }
 
+    fn lock_peers(&self) -> std::sync::MutexGuard<'_, Vec<PeerHandle>> {
+        self.peers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn lock_routes(&self) -> std::sync::MutexGuard<'_, BTreeMap<IpAddr, Announcement>> {
         self.routes
             .lock()
@@ -139,10 +184,14 @@ impl Speaker {
 impl Drop for Speaker {
     fn drop(&mut self) {
         // Tell every thread first, so the Ceases leave together, then wait for each.
-        for p in &self.peers {
+        let peers = self
+            .peers
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for p in peers.iter() {
             p.send(Command::Stop);
         }
-        for p in &mut self.peers {
+        for p in peers.iter_mut() {
             p.stop();
         }
     }

@@ -50,6 +50,8 @@ pub(super) struct PeerTask {
     /// A connection being made, and when we give up on it.
     connecting: Option<(Socket, Instant)>,
     status: Arc<Mutex<PeerStatus>>,
+    /// The connection failure last logged, so a retry failing the same way is not.
+    said_failure: Option<String>,
     received: MessageCounter,
     wake: UnixStream,
     commands: Receiver<Command>,
@@ -76,6 +78,7 @@ impl PeerTask {
             stream: None,
             connecting: None,
             status,
+            said_failure: None,
             received: MessageCounter::default(),
             wake,
             commands,
@@ -330,7 +333,13 @@ impl PeerTask {
             self.local_gone = true;
         }
         let why = describe_connect_error(&e);
-        tracing::warn!("BGP peer {}: {why}", self.peer.address);
+        // Said once while it keeps failing the same way (a retry every connect-retry time).
+        if self.said_failure.as_deref() == Some(why.as_str()) {
+            tracing::debug!("BGP peer {}: {why} (again)", self.peer.address);
+        } else {
+            tracing::warn!("BGP peer {}: {why}", self.peer.address);
+            self.said_failure = Some(why.clone());
+        }
         self.set_error(why);
         // RFC 4271 §8.2.2 Event 18.
         session.handle(Instant::now(), Input::TcpFailed);
@@ -353,10 +362,21 @@ impl PeerTask {
     }
 
     fn state_changed(&mut self, from: State, to: State) {
-        tracing::info!(
-            "BGP peer {}: session state {from:?} -> {to:?}",
-            self.peer.address
-        );
+        // Coming up and going down are news; the Connect / Active round of each retry is not.
+        if to == State::Established {
+            self.said_failure = None;
+        }
+        if from == State::Established || to == State::Established {
+            tracing::info!(
+                "BGP peer {}: session state {from:?} -> {to:?}",
+                self.peer.address
+            );
+        } else {
+            tracing::debug!(
+                "BGP peer {}: session state {from:?} -> {to:?}",
+                self.peer.address
+            );
+        }
         let mut status = lock(&self.status);
         status.state = to;
         status.since = Instant::now();

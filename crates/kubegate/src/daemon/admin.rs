@@ -101,8 +101,8 @@ impl DaemonApi {
 /// What BGP mode reports now: the speaker's sessions, the routes, BFD.
 fn bgp_sample(b: &super::bgp_vips::BgpVips) -> BgpSample {
     BgpSample {
-        asn: b.asn(),
-        router_id: b.router_id(),
+        asn: b.identity().0,
+        router_id: Some(b.identity().1),
         sessions: b.speaker().map(|s| s.status()).unwrap_or_default(),
         routes: b
             .routes()

@@ -5,10 +5,15 @@
 //! to the other nodes before this one drains). BFD sessions beside the BGP sessions bring a
 //! session down at once when the peer stops answering (RFC 5882 §4.2, §10.2).
 //!
-//! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O.
+//! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O;
+//! `reload` applies a reload's changes. The accessors at the end (`routes`, `identity`,
+//! `bfd_status`, `speaker`) feed the admin endpoint.
+
+mod reload;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
@@ -19,13 +24,20 @@ use crate::bfd::{diagnostic_name, Bfd, BfdPeer};
 use crate::bgp::{Announcement, PeerConfig, Speaker, SpeakerConfig};
 use crate::bgp_key::Md5Key;
 use crate::track::{self, FrontendReady, Health, TrackerHandle};
-use kubegate_config::model::{Bgp, BgpVip, ClusterConfig, Node};
+use kubegate_config::model::{Bgp, BgpPeer, BgpVip, ClusterConfig, Node};
 
 /// How long a stopping node waits after its withdrawals left for the routers to take its
 /// paths out of their forwarding tables, before it stops accepting connections. FRR and
 /// BIRD act on a withdrawal in milliseconds; the rest is margin for the kernel's FIB and
 /// for flows already on their way.
 pub const CONVERGE_AFTER_WITHDRAW: Duration = Duration::from_secs(1);
+
+/// How long the withdrawals may take to reach every established peer at a stop.
+pub const WITHDRAW_WAIT: Duration = Duration::from_secs(2);
+
+/// The longest the BGP side adds to a stop before the drain: the withdrawals, then the pause.
+pub const STOP_BOUND: Duration =
+    Duration::from_secs(WITHDRAW_WAIT.as_secs() + CONVERGE_AFTER_WITHDRAW.as_secs());
 
 /// Whether this node announces a VIP now: every tracker passes, the operator has not handed
 /// it over, and the daemon is not stopping.
@@ -77,6 +89,14 @@ struct Route {
     announced: bool,
 }
 
+/// The BFD sessions, the peers they were started for, and the switch that lets their changes
+/// reach the speaker (off before they are replaced, so their own stop resets no session).
+struct RunningBfd {
+    bfd: Bfd,
+    peers: Vec<BfdPeer>,
+    on: Arc<AtomicBool>,
+}
+
 /// What the trackers' threads, the operator and the stop share.
 struct Shared {
     routes: Vec<Route>,
@@ -112,12 +132,14 @@ pub struct BgpVips {
     /// `None` once shut down.
     speaker: Mutex<Option<Arc<Speaker>>>,
     shared: Arc<Mutex<Shared>>,
-    bfd: Mutex<Option<Bfd>>,
-    trackers: Mutex<Vec<TrackerHandle>>,
+    bfd: Mutex<Option<RunningBfd>>,
+    /// Each BGP VIP's trackers, by VIP name.
+    trackers: Mutex<Vec<(String, TrackerHandle)>>,
     /// The addresses put on `lo` (taken off at shutdown).
     local: Mutex<Vec<IpAddr>>,
-    asn: u32,
-    router_id: Option<Ipv4Addr>,
+    frontend_ready: FrontendReady,
+    /// This node's AS and BGP Identifier, as the last start or reload set them.
+    identity: Mutex<(u32, Ipv4Addr)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -139,6 +161,7 @@ impl BgpVips {
         }
         let local = make_local(&cluster.bgp_vips)?;
         let config = speaker_config(bgp, me)?;
+        let identity = (config.local_as, config.router_id);
         let peers: Vec<String> = config.peers.iter().map(|p| p.address.to_string()).collect();
         let speaker = Arc::new(Speaker::start(config).context("starting the BGP speaker")?);
         tracing::info!(
@@ -152,54 +175,68 @@ impl BgpVips {
             routes: Vec::new(),
             stopping: false,
         }));
-        let mut trackers = Vec::new();
-        for (index, vip) in cluster.bgp_vips.iter().enumerate() {
-            let on_change = {
-                let (shared, speaker) = (shared.clone(), speaker.clone());
-                move |update: track::TrackerUpdate| {
-                    let pass = update.health.iter().all(|h| *h == Health::Healthy);
-                    let mut s = lock(&shared);
-                    if let Some(r) = s.routes.get_mut(index) {
-                        r.trackers_pass = pass;
-                        r.health = update.health;
-                    }
-                    s.apply(&speaker);
-                }
-            };
-            // Locked before the trackers start: a change they report at once waits for the
-            // route to exist instead of being lost (it then overrides the initial state).
-            let mut s = lock(&shared);
-            let handle = track::spawn(
-                100,
-                vip.track.clone(),
-                Vec::new(),
-                frontend_ready.clone(),
-                on_change,
-            );
-            let health = handle.initial().health.clone();
-            let pass = health.iter().all(|h| *h == Health::Healthy);
-            s.routes.push(Route {
-                vip: vip.clone(),
-                announcement: announcement_of(vip, bgp, me),
-                health,
-                trackers_pass: pass,
-                handed_over: false,
-                announced: false,
-            });
-            s.apply(&speaker);
-            drop(s);
-            trackers.push(handle);
-        }
-        let bfd = start_bfd(bgp, me, &speaker)?;
-        Ok(Some(BgpVips {
+        let bfd = start_bfd(bfd_peers(bgp, me), &speaker)?;
+        let vips = BgpVips {
             speaker: Mutex::new(Some(speaker)),
             shared,
             bfd: Mutex::new(bfd),
-            trackers: Mutex::new(trackers),
+            trackers: Mutex::new(Vec::new()),
             local: Mutex::new(local),
-            asn: bgp.asn_of(me),
-            router_id: bgp.router_id_of(me),
-        }))
+            frontend_ready,
+            identity: Mutex::new(identity),
+        };
+        for vip in &cluster.bgp_vips {
+            vips.add_route(vip, announcement_of(vip), Vec::new());
+        }
+        Ok(Some(vips))
+    }
+
+    /// Starts `vip`'s trackers (each at its `starting` health, `score::fresh` when missing)
+    /// and takes the route in; announces it if they pass.
+    fn add_route(&self, vip: &BgpVip, announcement: Announcement, starting: Vec<Option<Health>>) {
+        let Some(speaker) = self.speaker() else {
+            return;
+        };
+        // Locked before the trackers start: a change they report at once waits for the route
+        // to exist instead of being lost (it then overrides the initial state).
+        let mut s = lock(&self.shared);
+        let handle = self.spawn_trackers(vip, starting, &speaker);
+        let health = handle.initial().health.clone();
+        s.routes.push(Route {
+            vip: vip.clone(),
+            announcement,
+            trackers_pass: passes(&health),
+            health,
+            handed_over: false,
+            announced: false,
+        });
+        s.apply(&speaker);
+        drop(s);
+        lock(&self.trackers).push((vip.name.clone(), handle));
+    }
+
+    /// `vip`'s trackers; each change goes to the route of that name.
+    fn spawn_trackers(
+        &self,
+        vip: &BgpVip,
+        starting: Vec<Option<Health>>,
+        speaker: &Arc<Speaker>,
+    ) -> TrackerHandle {
+        let (shared, speaker, name) = (self.shared.clone(), speaker.clone(), vip.name.clone());
+        track::spawn(
+            100,
+            vip.track.clone(),
+            starting,
+            self.frontend_ready.clone(),
+            move |update: track::TrackerUpdate| {
+                let mut s = lock(&shared);
+                if let Some(r) = s.routes.iter_mut().find(|r| r.vip.name == name) {
+                    r.trackers_pass = passes(&update.health);
+                    r.health = update.health;
+                }
+                s.apply(&speaker);
+            },
+        )
     }
 
     /// Whether a BGP VIP has that name.
@@ -243,9 +280,9 @@ impl BgpVips {
             s.apply(&speaker);
             n
         };
-        let sent = speaker.withdraw_all(Duration::from_secs(2));
+        let sent = speaker.withdraw_all(WITHDRAW_WAIT);
         if !sent {
-            tracing::warn!("bgp: some peer did not take the withdrawals within 2s");
+            tracing::warn!("bgp: some peer did not take the withdrawals within {WITHDRAW_WAIT:?}");
         }
         if announced > 0 {
             tracing::info!(
@@ -262,12 +299,8 @@ impl BgpVips {
     }
 
     /// This node's AS and BGP Identifier.
-    pub fn asn(&self) -> u32 {
-        self.asn
-    }
-
-    pub fn router_id(&self) -> Option<Ipv4Addr> {
-        self.router_id
+    pub fn identity(&self) -> (u32, Ipv4Addr) {
+        *lock(&self.identity)
     }
 
     /// Each BGP VIP: announced now, or why not.
@@ -275,33 +308,15 @@ impl BgpVips {
         let s = lock(&self.shared);
         s.routes
             .iter()
-            .map(|r| {
-                let reason = if r.announced {
-                    None
-                } else {
-                    withheld_because(r.trackers_pass, r.handed_over, s.stopping).map(|why| {
-                        let failing: Vec<String> = r
-                            .vip
-                            .track
-                            .iter()
-                            .zip(&r.health)
-                            .filter(|(_, h)| **h == Health::Failed)
-                            .map(|(t, _)| super::vips::failing(&t.kind))
-                            .collect();
-                        if why == A_TRACKER_FAILS && !failing.is_empty() {
-                            format!("{why}: {}", failing.join("; "))
-                        } else {
-                            why.to_string()
-                        }
-                    })
-                };
-                RouteView {
-                    name: r.vip.name.clone(),
-                    address: r.vip.address,
-                    prefix_len: r.vip.prefix_len(),
-                    announced: r.announced,
-                    reason,
-                }
+            .map(|r| RouteView {
+                name: r.vip.name.clone(),
+                address: r.vip.address,
+                prefix_len: r.vip.prefix_len(),
+                announced: r.announced,
+                reason: (!r.announced)
+                    .then(|| withheld_because(r.trackers_pass, r.handed_over, s.stopping))
+                    .flatten()
+                    .map(|why| reason(why, r)),
             })
             .collect()
     }
@@ -310,7 +325,7 @@ impl BgpVips {
     pub fn bfd_status(&self) -> Vec<crate::bfd::BfdStatus> {
         lock(&self.bfd)
             .as_ref()
-            .map(Bfd::status)
+            .map(|b| b.bfd.status())
             .unwrap_or_default()
     }
 
@@ -319,8 +334,8 @@ impl BgpVips {
     pub fn shutdown(&self) {
         lock(&self.trackers).clear();
         // BFD first: its callback holds the speaker.
-        if let Some(bfd) = lock(&self.bfd).take() {
-            bfd.stop();
+        if let Some(running) = lock(&self.bfd).take() {
+            running.stop();
         }
         lock(&self.shared).stopping = true;
         // Now the last holder of the speaker: dropping it closes the sessions.
@@ -340,36 +355,47 @@ impl Drop for BgpVips {
 
 /// The speaker's settings for `me`: its AS and router id, and each peer it talks to.
 fn speaker_config(bgp: &Bgp, me: &Node) -> Result<SpeakerConfig> {
-    let router_id = bgp
-        .router_id_of(me)
-        .ok_or_else(|| anyhow!("bgp: node {} has no IPv4 router id", me.name))?;
-    let mut peers = Vec::new();
-    for p in bgp.peers_of(me) {
-        let mut c = PeerConfig::new(p.address, p.asn);
-        c.port = p.port;
-        c.hold_time = p.hold_time;
-        c.keepalive = p.keepalive;
-        c.ttl = p.multihop;
-        c.connect_retry = Duration::from_secs(1);
-        if p.address.is_ipv4() == me.address.is_ipv4() {
-            c.local_address = Some(me.address);
-        }
-        if let Some(path) = &p.password_file {
-            let key = Md5Key::load(path)?;
-            c.md5_key = Some(key.expose().to_vec());
-        }
-        peers.push(c);
-    }
+    let (local_as, router_id) = identity(bgp, me)?;
+    let peers = bgp
+        .peers_of(me)
+        .map(|p| peer_config(p, me))
+        .collect::<Result<Vec<_>>>()?;
     Ok(SpeakerConfig {
-        local_as: bgp.asn_of(me),
+        local_as,
         router_id,
         peers,
     })
 }
 
+/// `me`'s AS and BGP Identifier.
+fn identity(bgp: &Bgp, me: &Node) -> Result<(u32, std::net::Ipv4Addr)> {
+    let router_id = bgp
+        .router_id_of(me)
+        .ok_or_else(|| anyhow!("bgp: node {} has no IPv4 router id", me.name))?;
+    Ok((bgp.asn_of(me), router_id))
+}
+
+/// One peer's session settings as `me` runs them (its TCP-MD5 key read now).
+fn peer_config(p: &BgpPeer, me: &Node) -> Result<PeerConfig> {
+    let mut c = PeerConfig::new(p.address, p.asn);
+    c.port = p.port;
+    c.hold_time = p.hold_time;
+    c.keepalive = p.keepalive;
+    c.ttl = p.multihop;
+    c.connect_retry = Duration::from_secs(1);
+    if p.address.is_ipv4() == me.address.is_ipv4() {
+        c.local_address = Some(me.address);
+    }
+    if let Some(path) = &p.password_file {
+        let key = Md5Key::load(path)?;
+        c.md5_key = Some(key.expose().to_vec());
+    }
+    Ok(c)
+}
+
 /// What the routers are told about `vip`: communities, large communities, MED, and
 /// LOCAL_PREF (which the speaker sends to internal peers only, RFC 4271 §5.1.5).
-fn announcement_of(vip: &BgpVip, _bgp: &Bgp, _me: &Node) -> Announcement {
+fn announcement_of(vip: &BgpVip) -> Announcement {
     let mut a = Announcement::host(vip.address);
     a.communities = vip.communities.iter().map(|c| c.0).collect();
     a.large_communities = vip
@@ -382,11 +408,9 @@ fn announcement_of(vip: &BgpVip, _bgp: &Bgp, _me: &Node) -> Announcement {
     a
 }
 
-/// BFD beside each peer with `bfd: true`: a session that goes down takes the BGP session down
-/// with it.
-fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>> {
-    let peers: Vec<BfdPeer> = bgp
-        .peers_of(me)
+/// The BFD sessions `me` runs: one beside each peer with `bfd: true` (of its address family).
+fn bfd_peers(bgp: &Bgp, me: &Node) -> Vec<BfdPeer> {
+    bgp.peers_of(me)
         .filter(|p| p.bfd && p.address.is_ipv4() == me.address.is_ipv4())
         .map(|p| BfdPeer {
             peer: p.address,
@@ -396,21 +420,26 @@ fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>
             multiplier: bgp.bfd.multiplier,
             auth: None,
         })
-        .collect();
+        .collect()
+}
+
+/// BFD beside each peer with `bfd: true`: a session that goes down takes the BGP session down
+/// with it. `None` when no peer has BFD.
+fn start_bfd(peers: Vec<BfdPeer>, speaker: &Arc<Speaker>) -> Result<Option<RunningBfd>> {
     if peers.is_empty() {
         return Ok(None);
     }
-    let speaker = speaker.clone();
+    let on = Arc::new(AtomicBool::new(true));
+    let (speaker, reach) = (speaker.clone(), on.clone());
     let up: Mutex<HashMap<IpAddr, bool>> = Mutex::new(HashMap::new());
     let bfd = Bfd::start(
-        peers,
+        peers.clone(),
         Box::new(move |peer, state, diag| {
             let is_up = state == ::bfd::State::Up;
-            let was_up = up
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .insert(peer, is_up)
-                .unwrap_or(false);
+            let was_up = lock(&up).insert(peer, is_up).unwrap_or(false);
+            if !reach.load(Ordering::SeqCst) {
+                return;
+            }
             if is_up && !was_up {
                 tracing::info!("bfd: session with {peer} is up");
             }
@@ -422,7 +451,38 @@ fn start_bfd(bgp: &Bgp, me: &Node, speaker: &Arc<Speaker>) -> Result<Option<Bfd>
         }),
     )
     .context("starting BFD")?;
-    Ok(Some(bfd))
+    Ok(Some(RunningBfd { bfd, peers, on }))
+}
+
+impl RunningBfd {
+    /// AdminDown to every peer and the end of the thread; the sessions' going down resets
+    /// nothing.
+    fn stop(self) {
+        self.on.store(false, Ordering::SeqCst);
+        self.bfd.stop();
+    }
+}
+
+/// `why` a route is withheld, with its failing trackers named when they are the cause.
+fn reason(why: &str, r: &Route) -> String {
+    let failing: Vec<String> = r
+        .vip
+        .track
+        .iter()
+        .zip(&r.health)
+        .filter(|(_, h)| **h == Health::Failed)
+        .map(|(t, _)| super::vips::failing(&t.kind))
+        .collect();
+    if why == A_TRACKER_FAILS && !failing.is_empty() {
+        format!("{why}: {}", failing.join("; "))
+    } else {
+        why.to_string()
+    }
+}
+
+/// Whether every tracker passes (a BGP VIP has no weights).
+fn passes(health: &[Health]) -> bool {
+    health.iter().all(|h| *h == Health::Healthy)
 }
 
 /// Puts each BGP VIP on `lo` as a host address (already there is fine).

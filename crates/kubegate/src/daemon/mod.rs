@@ -135,6 +135,7 @@ pub fn run(
                     vips: &mut vips,
                     admin: &mut admin,
                     me: me.as_ref(),
+                    bgp: bgp.as_deref(),
                 };
                 let (outcome, after) = reload::reload(&options.config_path, running);
                 let outcome = reload::publish(&hub, outcome);

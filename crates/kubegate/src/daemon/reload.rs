@@ -14,6 +14,7 @@ use kubegate_config::changes::changes;
 use kubegate_config::model::{ClusterConfig, Node};
 
 use super::admin_rebind::{After, Endpoint};
+use super::bgp_vips::BgpVips;
 use super::control::ReloadOutcome;
 use super::frontends::Frontends;
 use super::vip_set::VipSet;
@@ -31,6 +32,8 @@ pub struct Running<'a> {
     pub vips: &'a mut VipSet,
     pub admin: &'a mut Endpoint,
     pub me: Option<&'a Node>,
+    /// BGP mode, when it runs.
+    pub bgp: Option<&'a BgpVips>,
 }
 
 /// Applies the file at `path`; `Err` says why it was rejected, one located error per line
@@ -51,6 +54,33 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
             return (Err(format!("{}: {e}", path.display())), After::Nothing);
         }
     };
+    // What the BGP sessions need is read first (TCP-MD5 key files): a key that cannot be
+    // read rejects the reload before anything changes.
+    let mut bgp_lines = Vec::new();
+    let bgp_plan = if diff.bgp_vips.is_empty() && diff.bgp_sessions.is_empty() {
+        None
+    } else {
+        let runs_next = next.bgp.is_some() && !next.bgp_vips.is_empty();
+        match (run.bgp, run.me, runs_next) {
+            (Some(_), Some(me), true) => {
+                let me = next.node(&me.name).unwrap_or(me);
+                match BgpVips::plan_sessions(&next, me, &diff.bgp_sessions) {
+                    Ok(plan) => Some(plan),
+                    Err(e) => {
+                        tracing::warn!("reload rejected, the running config is kept: {e:#}");
+                        return (Err(format!("{}: {e:#}", path.display())), After::Nothing);
+                    }
+                }
+            }
+            _ => {
+                diff.bgp_vips.clear();
+                diff.bgp_sessions.clear();
+                bgp_lines
+                    .push("BGP mode starts or stops: restart kubegate to apply it".to_string());
+                None
+            }
+        }
+    };
     if let Err(e) = run.frontends.reload(&next) {
         tracing::warn!("reload rejected, the running config is kept: {e:#}");
         return (Err(format!("{}: {e:#}", path.display())), After::Nothing);
@@ -65,16 +95,15 @@ pub fn reload(path: &Path, run: Running) -> (Result<(String, String), String>, A
                 .to_string(),
         );
     }
-    // BGP mode runs as started: a reload does not change it yet. Say so rather than
-    // describe changes nothing applies.
-    let bgp_unrun = (!diff.bgp_vips.is_empty() || !diff.bgp_sessions.is_empty()).then(|| {
-        diff.bgp_vips.clear();
-        diff.bgp_sessions.clear();
-        "BGP VIPs and peers changed: a reload does not apply them yet; restart kubegate to apply them".to_string()
-    });
+    if let (Some(bgp), Some(plan)) = (run.bgp, bgp_plan) {
+        if let Err(e) = bgp.reload(&next, plan, &diff.bgp_vips) {
+            tracing::error!("bgp: applying the reload: {e:#}");
+            bgp_lines.push(format!("BGP: {e:#}"));
+        }
+    }
     let mut lines = diff.describe();
     lines.extend(unidentified);
-    lines.extend(bgp_unrun);
+    lines.extend(bgp_lines);
     lines.extend(run.vips.apply(&diff, &next));
     let mut after = After::Nothing;
     let admin = match &diff.admin {

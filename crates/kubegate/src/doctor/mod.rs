@@ -1,9 +1,14 @@
 //! `kubegate doctor`: preflight checks before the daemon runs. Each check is a small I/O adapter
 //! in a file of its own that turns what it sees into [`Finding`]s (ok / warn / fail, what was
 //! found, what to do); `finding.rs` holds the report and its rendering. `run` runs them all in
-//! order: identity, capabilities, interfaces, VRIDs on the segment, ports, certificates, and
-//! each frontend's health check against each of its backends.
+//! order: identity, capabilities, interfaces, VRIDs on the segment, ports, certificates, each
+//! frontend's health check against each of its backends, and in BGP mode the router ids and
+//! an OPEN exchange with every peer of this node (`bgp_*.rs`).
 
+pub mod bgp_judge;
+pub mod bgp_open;
+pub(crate) mod bgp_peers;
+pub mod bgp_probe;
 pub(crate) mod caps;
 pub(crate) mod finding;
 pub(crate) mod health;
@@ -30,6 +35,8 @@ pub struct Options {
     pub listen_cap: Duration,
     /// Bound on connecting to one apiserver and on its handshake.
     pub connect_timeout: Duration,
+    /// Bound on connecting to one BGP peer, and again on its answer to our OPEN.
+    pub bgp_timeout: Duration,
 }
 
 impl Default for Options {
@@ -38,6 +45,7 @@ impl Default for Options {
             extra_apiservers: Vec::new(),
             listen_cap: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(3),
+            bgp_timeout: Duration::from_secs(3),
         }
     }
 }
@@ -66,15 +74,16 @@ pub fn run(
     report.findings.extend(capabilities(cfg));
     // The certificates are fetched and the backends probed while the VIPs' segments are
     // listened to; the findings keep their order.
-    let (certificates, health) = std::thread::scope(|scope| {
+    let (certificates, health, bgp) = std::thread::scope(|scope| {
         let certificates =
             scope.spawn(|| sans::check(cfg, &options.extra_apiservers, options.connect_timeout));
         let health = scope.spawn(|| health::check(cfg));
+        let bgp = scope.spawn(|| bgp_peers::check(cfg, me, options.bgp_timeout));
         if let Some(me) = me {
             report.findings.extend(vips(cfg, me, local, options));
         }
         report.findings.extend(ports::check(cfg));
-        (certificates.join(), health.join())
+        (certificates.join(), health.join(), bgp.join())
     });
     match certificates {
         Ok(found) => report.findings.extend(found),
@@ -89,6 +98,14 @@ pub fn run(
         Err(_) => report.findings.push(Finding::warn(
             "health checks",
             "the health checks failed unexpectedly",
+            "run doctor again; report it if it persists",
+        )),
+    }
+    match bgp {
+        Ok(found) => report.findings.extend(found),
+        Err(_) => report.findings.push(Finding::warn(
+            "bgp",
+            "the BGP checks failed unexpectedly",
             "run doctor again; report it if it persists",
         )),
     }

@@ -23,12 +23,20 @@ pub struct HostDir {
 }
 
 /// The config file's directory first, then the directories of the TLS files the health checks
-/// read (absolute paths only; relative ones are warned about). A directory inside another one
+/// read, the admin token and the BGP peers' TCP-MD5 keys (absolute paths only; relative ones
+/// are warned about). A directory inside another one
 /// on the list is not mounted twice.
 pub fn host_dirs(cluster: &ClusterConfig, config_path: &Path) -> Vec<HostDir> {
     let config_dir = config_path.parent().unwrap_or(Path::new("/")).to_path_buf();
     let mut dirs: Vec<PathBuf> = vec![config_dir];
-    for file in tls_files(cluster).chain(cluster.admin.token_file.as_deref()) {
+    let md5_keys = cluster
+        .bgp
+        .iter()
+        .flat_map(|b| b.peers.iter().filter_map(|p| p.password_file.as_deref()));
+    for file in tls_files(cluster)
+        .chain(cluster.admin.token_file.as_deref())
+        .chain(md5_keys)
+    {
         let Some(dir) = file.parent().filter(|_| file.is_absolute()) else {
             continue;
         };
@@ -59,7 +67,8 @@ pub fn host_dirs(cluster: &ClusterConfig, config_path: &Path) -> Vec<HostDir> {
 }
 
 /// How long stopping may take: every VIP's handover (they run side by side; each ends within
-/// `handover_bound`: the offer to healthy nodes, then the wait after the priority-0 advert)
+/// `handover_bound`: the offer to healthy nodes, then the wait after the priority-0 advert;
+/// BGP VIPs' withdrawal and the routers' pause beside them)
 /// then the longest `timeouts.drain` of the
 /// frontends, plus a margin; whole seconds, rounded up. systemd's `TimeoutStopSec` and the pod's
 /// `terminationGracePeriodSeconds` must not cut the drain short.
@@ -76,7 +85,13 @@ pub fn stop_timeout(cluster: &ClusterConfig) -> Duration {
         .map(|f| f.timeouts.drain)
         .max()
         .unwrap_or_default();
-    let total = handover + drain + STOP_MARGIN;
+    // BGP VIPs are withdrawn beside the handovers, then the routers get their pause.
+    let withdraw = if cluster.bgp_vips.is_empty() {
+        Duration::ZERO
+    } else {
+        crate::daemon::bgp_vips::STOP_BOUND
+    };
+    let total = handover.max(withdraw) + drain + STOP_MARGIN;
     Duration::from_secs(total.as_secs() + u64::from(total.subsec_nanos() > 0))
 }
 
