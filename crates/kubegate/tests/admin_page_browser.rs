@@ -284,6 +284,7 @@ fn fixture(now: u64) -> Status {
             ),
         ],
         config: Default::default(),
+        bgp: None,
     }
 }
 

@@ -32,6 +32,7 @@ impl Api for Fake {
                 frontends: vec![],
                 events: vec![],
                 config: Default::default(),
+                bgp: None,
             },
             backends: vec![],
         }

@@ -127,6 +127,7 @@ fn gathered() -> Gathered {
                 message: "handover (by the operator, until reload)".into(),
             },
         ],
+        bgp: None,
     }
 }
 

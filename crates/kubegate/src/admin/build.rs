@@ -49,6 +49,10 @@ pub fn build(g: &Gathered) -> Status {
         events: events(&g.events, &g.health_events),
         // The hub's, set by the daemon beside the gathered data.
         config: Default::default(),
+        bgp: g
+            .bgp
+            .as_ref()
+            .map(|b| super::bgp_build::bgp_status(b, g.now)),
     }
 }
 

@@ -123,4 +123,6 @@ pub struct Gathered {
     pub health_events: Vec<HealthEvent>,
     /// VIP transitions and operator actions, oldest first.
     pub events: Vec<Event>,
+    /// BGP mode, when this node runs BGP VIPs.
+    pub bgp: Option<super::bgp_build::BgpSample>,
 }

@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+mod bgp;
+
 use super::api::Snapshot;
 use super::snapshot::{BackendState, ConfigStatus, VipState};
 
@@ -144,6 +146,9 @@ pub fn render(snap: &Snapshot) -> String {
     }
 
     vrrp_families(&mut out, s);
+    if let Some(b) = &s.bgp {
+        bgp::families(&mut out, b);
+    }
 
     type FrontendValue = fn(&super::snapshot::FrontendStatus) -> u64;
     let frontend_families: [(&str, &str, &str, FrontendValue); 7] = [

@@ -4,6 +4,7 @@
 pub mod admission;
 pub mod api;
 pub mod auth;
+pub mod bgp_build;
 pub mod build;
 pub(crate) mod client;
 pub mod cluster;
@@ -20,4 +21,6 @@ pub mod peers;
 pub mod routes;
 pub(crate) mod server;
 pub mod snapshot;
+pub mod snapshot_bgp;
 pub(crate) mod table;
+pub(crate) mod table_bgp;

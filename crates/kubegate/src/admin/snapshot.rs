@@ -1,9 +1,11 @@
 //! The one read-only picture of the daemon that the admin endpoint shows: VIPs, frontends with
-//! their backends, and the recent events. The same types are the JSON of `/api/v1/status`
-//! (documented in docs/admin.md), the input of the status page and of `/metrics`, and what
-//! `kubegate status` reads back. Times are milliseconds since the Unix epoch.
+//! their backends, the recent events, and BGP mode (`snapshot_bgp`). The same types are the
+//! JSON of `/api/v1/status` (documented in docs/admin.md), the input of the status page and of
+//! `/metrics`, and what `kubegate status` reads back. Times are milliseconds since the Unix epoch.
 
 use serde::{Deserialize, Serialize};
+
+pub use super::snapshot_bgp::{BfdSessionStatus, BgpRouteStatus, BgpSessionStatus, BgpStatus};
 
 /// Everything `/api/v1/status` answers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,6 +24,10 @@ pub struct Status {
     /// The config file running and how its last reload went.
     #[serde(default)]
     pub config: ConfigStatus,
+    /// BGP mode: sessions, routes, BFD; absent when this node runs no BGP VIP (and from
+    /// older daemons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bgp: Option<BgpStatus>,
 }
 
 /// The config the daemon runs and its last reload.

@@ -1,4 +1,4 @@
-//! `kubegate status` in a terminal: the VIPs, each frontend with its backends, and the last
+//! `kubegate status` in a terminal: the VIPs, BGP mode (`table_bgp`), each frontend with its backends, and the last
 //! events, as compact aligned tables (no colours: it is read in logs and over ssh too).
 
 use std::fmt::Write;
@@ -120,6 +120,7 @@ pub fn render(s: &Status) -> String {
         }
         out.push_str(&aligned(&rows, ""));
     }
+    out.push_str(&super::table_bgp::render(s));
     for f in &s.frontends {
         let _ = writeln!(
             out,

@@ -11,11 +11,12 @@ use std::time::{Instant, SystemTime};
 
 use crate::admin::api::{ActionError, Api, BackendAction, Snapshot};
 use crate::admin::auth::Token;
+use crate::admin::bgp_build::BgpSample;
 use crate::admin::build::snapshot;
 use crate::admin::gather::{FrontendSample, Gathered};
 use crate::admin::hub::{Heartbeat, Hub};
 use crate::admin::server::AdminServer;
-use crate::admin::snapshot::{EventKind, VipState};
+use crate::admin::snapshot::{BgpRouteStatus, EventKind, VipState};
 use crate::vip::driver::Control;
 use kubegate_balancer::health::HealthView;
 use kubegate_balancer::pool::AdminState;
@@ -97,6 +98,26 @@ impl DaemonApi {
     }
 }
 
+/// What BGP mode reports now: the speaker's sessions, the routes, BFD.
+fn bgp_sample(b: &super::bgp_vips::BgpVips) -> BgpSample {
+    BgpSample {
+        asn: b.identity().0,
+        router_id: Some(b.identity().1),
+        sessions: b.speaker().map(|s| s.status()).unwrap_or_default(),
+        routes: b
+            .routes()
+            .into_iter()
+            .map(|r| BgpRouteStatus {
+                vip: r.name,
+                prefix: format!("{}/{}", r.address, r.prefix_len),
+                announced: r.announced,
+                reason: r.reason,
+            })
+            .collect(),
+        bfd: b.bfd_status(),
+    }
+}
+
 fn list(names: &[&str]) -> String {
     if names.is_empty() {
         "none".to_string()
@@ -129,6 +150,7 @@ impl Api for DaemonApi {
             checks,
             health_events: self.health.events(),
             events: self.hub.events(),
+            bgp: self.bgp.as_deref().map(bgp_sample),
         };
         let mut snap = snapshot(&gathered);
         snap.status.config = self.hub.config();

@@ -6,12 +6,13 @@
 //! session down at once when the peer stops answering (RFC 5882 §4.2, §10.2).
 //!
 //! The decision is `wanted`; the speaker (`crate::bgp`) and BFD (`crate::bfd`) do the I/O;
-//! `reload` applies a reload's changes.
+//! `reload` applies a reload's changes. The accessors at the end (`routes`, `identity`,
+//! `bfd_status`, `speaker`) feed the admin endpoint.
 
 mod reload;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
@@ -44,10 +45,45 @@ pub fn wanted(trackers_pass: bool, handed_over: bool, stopping: bool) -> bool {
     trackers_pass && !handed_over && !stopping
 }
 
+/// The words for a route withheld because one of its trackers fails.
+pub const A_TRACKER_FAILS: &str = "a tracker fails";
+
+/// Why a route is not wanted, in words; `None` when it is (see [`wanted`]).
+pub fn withheld_because(
+    trackers_pass: bool,
+    handed_over: bool,
+    stopping: bool,
+) -> Option<&'static str> {
+    if stopping {
+        Some("stopping")
+    } else if handed_over {
+        Some("handed over by the operator")
+    } else if !trackers_pass {
+        Some(A_TRACKER_FAILS)
+    } else {
+        None
+    }
+}
+
+/// One BGP VIP as the status shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteView {
+    pub name: String,
+    pub address: IpAddr,
+    pub prefix_len: u8,
+    /// Announced now.
+    pub announced: bool,
+    /// Why not, with the failing trackers named (`a tracker fails: frontend api: no ready
+    /// backend`); `None` while announced.
+    pub reason: Option<String>,
+}
+
 /// One BGP VIP as this node runs it.
 struct Route {
     vip: BgpVip,
     announcement: Announcement,
+    /// Each tracker's health as last reported, in the order of `vip.track`.
+    health: Vec<Health>,
     trackers_pass: bool,
     handed_over: bool,
     announced: bool,
@@ -81,13 +117,8 @@ impl Shared {
                 tracing::info!("bgp vip {}: announcing {address}", r.vip.name);
                 speaker.announce(r.announcement.clone());
             } else {
-                let why = if self.stopping {
-                    "stopping"
-                } else if r.handed_over {
-                    "handed over by the operator"
-                } else {
-                    "a tracker fails"
-                };
+                let why = withheld_because(r.trackers_pass, r.handed_over, self.stopping)
+                    .unwrap_or("not wanted");
                 tracing::info!("bgp vip {}: withdrawing {address} ({why})", r.vip.name);
                 speaker.withdraw(address);
             }
@@ -107,6 +138,8 @@ pub struct BgpVips {
     /// The addresses put on `lo` (taken off at shutdown).
     local: Mutex<Vec<IpAddr>>,
     frontend_ready: FrontendReady,
+    /// This node's AS and BGP Identifier, as the last start or reload set them.
+    identity: Mutex<(u32, Ipv4Addr)>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -128,6 +161,7 @@ impl BgpVips {
         }
         let local = make_local(&cluster.bgp_vips)?;
         let config = speaker_config(bgp, me)?;
+        let identity = (config.local_as, config.router_id);
         let peers: Vec<String> = config.peers.iter().map(|p| p.address.to_string()).collect();
         let speaker = Arc::new(Speaker::start(config).context("starting the BGP speaker")?);
         tracing::info!(
@@ -149,6 +183,7 @@ impl BgpVips {
             trackers: Mutex::new(Vec::new()),
             local: Mutex::new(local),
             frontend_ready,
+            identity: Mutex::new(identity),
         };
         for vip in &cluster.bgp_vips {
             vips.add_route(vip, announcement_of(vip), Vec::new());
@@ -162,13 +197,16 @@ impl BgpVips {
         let Some(speaker) = self.speaker() else {
             return;
         };
-        let handle = self.spawn_trackers(vip, starting, &speaker);
-        let pass = passes(&handle.initial().health);
+        // Locked before the trackers start: a change they report at once waits for the route
+        // to exist instead of being lost (it then overrides the initial state).
         let mut s = lock(&self.shared);
+        let handle = self.spawn_trackers(vip, starting, &speaker);
+        let health = handle.initial().health.clone();
         s.routes.push(Route {
             vip: vip.clone(),
             announcement,
-            trackers_pass: pass,
+            trackers_pass: passes(&health),
+            health,
             handed_over: false,
             announced: false,
         });
@@ -194,6 +232,7 @@ impl BgpVips {
                 let mut s = lock(&shared);
                 if let Some(r) = s.routes.iter_mut().find(|r| r.vip.name == name) {
                     r.trackers_pass = passes(&update.health);
+                    r.health = update.health;
                 }
                 s.apply(&speaker);
             },
@@ -257,6 +296,29 @@ impl BgpVips {
     /// The speaker (its sessions' status), until shut down.
     pub fn speaker(&self) -> Option<Arc<Speaker>> {
         lock(&self.speaker).clone()
+    }
+
+    /// This node's AS and BGP Identifier.
+    pub fn identity(&self) -> (u32, Ipv4Addr) {
+        *lock(&self.identity)
+    }
+
+    /// Each BGP VIP: announced now, or why not.
+    pub fn routes(&self) -> Vec<RouteView> {
+        let s = lock(&self.shared);
+        s.routes
+            .iter()
+            .map(|r| RouteView {
+                name: r.vip.name.clone(),
+                address: r.vip.address,
+                prefix_len: r.vip.prefix_len(),
+                announced: r.announced,
+                reason: (!r.announced)
+                    .then(|| withheld_because(r.trackers_pass, r.handed_over, s.stopping))
+                    .flatten()
+                    .map(|why| reason(why, r)),
+            })
+            .collect()
     }
 
     /// The BFD sessions' status (empty when no peer has `bfd: true`).
@@ -405,6 +467,23 @@ impl RunningBfd {
     }
 }
 
+/// `why` a route is withheld, with its failing trackers named when they are the cause.
+fn reason(why: &str, r: &Route) -> String {
+    let failing: Vec<String> = r
+        .vip
+        .track
+        .iter()
+        .zip(&r.health)
+        .filter(|(_, h)| **h == Health::Failed)
+        .map(|(t, _)| super::vips::failing(&t.kind))
+        .collect();
+    if why == A_TRACKER_FAILS && !failing.is_empty() {
+        format!("{why}: {}", failing.join("; "))
+    } else {
+        why.to_string()
+    }
+}
+
 /// Whether every tracker passes (a BGP VIP has no weights).
 fn passes(health: &[Health]) -> bool {
     health.iter().all(|h| *h == Health::Healthy)
@@ -436,7 +515,7 @@ fn remove_local(addresses: &[IpAddr]) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::wanted;
+    use super::{wanted, withheld_because};
 
     #[test]
     fn a_route_is_wanted_only_while_its_trackers_pass_and_nobody_asked_it_away() {
@@ -444,5 +523,28 @@ mod tests {
         assert!(!wanted(false, false, false), "a failing tracker withdraws");
         assert!(!wanted(true, true, false), "a handover withdraws");
         assert!(!wanted(true, false, true), "a stop withdraws");
+    }
+
+    #[test]
+    fn a_withheld_route_says_why_in_the_order_that_matters_most() {
+        for pass in [true, false] {
+            for handed in [true, false] {
+                for stopping in [true, false] {
+                    assert_eq!(
+                        withheld_because(pass, handed, stopping).is_none(),
+                        wanted(pass, handed, stopping)
+                    );
+                }
+            }
+        }
+        assert_eq!(withheld_because(false, true, true), Some("stopping"));
+        assert_eq!(
+            withheld_because(false, true, false),
+            Some("handed over by the operator")
+        );
+        assert_eq!(
+            withheld_because(false, false, false),
+            Some("a tracker fails")
+        );
     }
 }

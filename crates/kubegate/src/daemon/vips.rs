@@ -381,6 +381,16 @@ fn reason_words(why: &vrrp::Reason) -> String {
     }
 }
 
+/// What a failing tracker means, in words (`frontend api: no ready backend`).
+pub(super) fn failing(kind: &TrackerKind) -> String {
+    match kind {
+        TrackerKind::Script(s) => format!("script {s}: failing"),
+        TrackerKind::Interface(i) => format!("interface {i}: down"),
+        TrackerKind::Tcp(a) => format!("tcp {a}: not answering"),
+        TrackerKind::Frontend(f) => format!("frontend {f}: no ready backend"),
+    }
+}
+
 /// One line per failing tracker that changes the priority or causes a fault.
 fn reasons(trackers: &[Tracker], health: &[Health]) -> Vec<String> {
     trackers
@@ -388,12 +398,7 @@ fn reasons(trackers: &[Tracker], health: &[Health]) -> Vec<String> {
         .zip(health)
         .filter(|(_, h)| **h == Health::Failed)
         .map(|(t, _)| {
-            let what = match &t.kind {
-                TrackerKind::Script(s) => format!("script {s}: failing"),
-                TrackerKind::Interface(i) => format!("interface {i}: down"),
-                TrackerKind::Tcp(a) => format!("tcp {a}: not answering"),
-                TrackerKind::Frontend(f) => format!("frontend {f}: no ready backend"),
-            };
+            let what = failing(&t.kind);
             match t.weight {
                 0 => format!("{what} (fault)"),
                 w if w < 0 => format!("{what} ({w})"),

@@ -71,6 +71,7 @@ fn status(node: &str, state: VipState, fingerprint: &str, backends: Vec<BackendS
             last_reload_ms: None,
             last_reload_error: None,
         },
+        bgp: None,
     }
 }
 

@@ -5,7 +5,10 @@
 //! Hooks for tests and scripts: `body[data-now-ms]`, `#summary`, `#legend`,
 //! `tr.vip[data-vip][data-state]`, `section.frontend[data-frontend]`,
 //! `tr.backend[data-frontend][data-backend][data-state]` (with `td.check .detail`),
-//! `tr.event[data-kind]`, `#config[data-fingerprint][data-last-reload]`, and with several
+//! `tr.event[data-kind]`, `#config[data-fingerprint][data-last-reload]`, in BGP mode
+//! `section#bgp[data-asn][data-router-id]` (`tr.bgp-session[data-peer][data-state]` with
+//! `td.last-error`, `tr.bgp-route[data-vip][data-announced]` with `td.reason`,
+//! `tr.bfd-session[data-peer][data-state]`), and with several
 //! nodes `section#cluster[data-drift]` (`li.drift[data-kind][data-subject]`,
 //! `td.cluster-node[data-node][data-reachable][data-fingerprint]`).
 
@@ -13,6 +16,7 @@ use std::fmt::Write;
 
 use super::snapshot::{Status, VipState};
 
+mod bgp;
 mod cluster;
 mod events;
 mod format;
@@ -59,6 +63,7 @@ pub fn render_with_cluster(
         cluster::section(&mut html, view);
     }
     vips::section(&mut html, status);
+    bgp::section(&mut html, status);
     frontends::sections(&mut html, status);
     legend(&mut html);
     events::section(&mut html, status);

@@ -173,6 +173,10 @@ rgba(0,0,0,.15);border-radius:3px;font-weight:600}
 .ev-backend .kind{background:#ffe29a}
 .ev-operator .kind{background:#a9cdfa}
 .empty{color:var(--muted);font-style:italic;margin:4px 0}
+h3{font-size:13px;margin:10px 0 4px}
+.g-good{background:#c0f0c0}
+.g-bad{background:#ff9090}
+.g-wait{background:#ffe29a}
 footer{color:var(--muted);font-size:12px;padding:0 20px 20px}
 footer a{color:inherit}
 ";

@@ -100,6 +100,7 @@ fn status() -> Status {
             })
             .collect(),
         config: Default::default(),
+        bgp: None,
     }
 }
 

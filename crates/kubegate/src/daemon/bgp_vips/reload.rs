@@ -72,6 +72,7 @@ impl BgpVips {
         let speaker = self
             .speaker()
             .ok_or_else(|| anyhow!("BGP mode has stopped"))?;
+        *lock(&self.identity) = (sessions.local_as, sessions.router_id);
         for address in &sessions.remove {
             speaker.remove_peer(*address);
         }
@@ -212,12 +213,15 @@ impl BgpVips {
             .unwrap_or_default();
         // The old trackers stop before the new ones report.
         drop(old);
-        let handle = self.spawn_trackers(vip, starting, speaker);
-        let pass = passes(&handle.initial().health);
+        // Locked before the new trackers start, so a change they report at once comes after
+        // (and overrides) their initial state.
         let mut s = lock(&self.shared);
+        let handle = self.spawn_trackers(vip, starting, speaker);
+        let health = handle.initial().health.clone();
         if let Some(r) = s.routes.iter_mut().find(|r| r.vip.name == vip.name) {
             r.vip.track = vip.track.clone();
-            r.trackers_pass = pass;
+            r.trackers_pass = passes(&health);
+            r.health = health;
         }
         s.apply(speaker);
         drop(s);
