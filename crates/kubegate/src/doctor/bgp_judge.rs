@@ -374,7 +374,6 @@ mod tests {
             multihop: 1,
             bfd: false,
             nodes: None,
-
         }
     }
 
