@@ -2,36 +2,14 @@
 //! check` (and by the BGP driver when a session starts), bounded in size, and refused when its
 //! group or other users may access it, as `admin.token_file` is.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-
-use crate::admin::auth::OPEN_TO_OTHERS;
+use anyhow::{bail, Result};
 
 /// The longest key Linux accepts for `TCP_MD5SIG` (`TCP_MD5SIG_MAXKEYLEN`).
 pub use kubegate_sys::bgp_socket::MAX_MD5_KEY_LEN;
 
-/// A key file whose mode gives its group or other users any access: refused with the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyTooOpen {
-    pub path: PathBuf,
-    pub mode: u32,
-}
-
-impl std::fmt::Display for KeyTooOpen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = self.path.display();
-        write!(
-            f,
-            "bgp password_file {path} is accessible by other users (mode {:04o}); a secret \
-             must be readable by its owner only (ssh refuses such a private key too): run \
-             `chmod 600 {path}`",
-            self.mode & 0o7777
-        )
-    }
-}
-
-impl std::error::Error for KeyTooOpen {}
+pub use crate::secret_file::TooOpen as KeyTooOpen;
 
 /// A loaded key (never printed).
 #[derive(Clone)]
@@ -48,17 +26,7 @@ impl Md5Key {
     /// others may access ([`KeyTooOpen`], judged on the descriptor that was read), an empty
     /// key, and one longer than Linux takes.
     pub fn load(path: &Path) -> Result<Md5Key> {
-        let cannot = || format!("bgp password_file {}: cannot read it", path.display());
-        let (text, mode) = crate::host::read_bounded_with_mode(path, crate::host::MAX_TOKEN_BYTES)
-            .with_context(cannot)?;
-        if mode & OPEN_TO_OTHERS != 0 {
-            return Err(KeyTooOpen {
-                path: path.to_path_buf(),
-                mode,
-            }
-            .into());
-        }
-        let key = text.trim_ascii();
+        let key = crate::secret_file::read("bgp password_file", path)?;
         if key.is_empty() {
             bail!(
                 "bgp password_file {} is empty; write the TCP-MD5 key the router has for this \
@@ -74,7 +42,7 @@ impl Md5Key {
                 key.len()
             );
         }
-        Ok(Md5Key(key.to_vec()))
+        Ok(Md5Key(key))
     }
 
     /// The key, for `TCP_MD5SIG`.
@@ -85,33 +53,13 @@ impl Md5Key {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt as _;
-
     use super::*;
-
-    /// A file of the test's own, removed on drop.
-    struct TempFile(PathBuf);
-
-    impl TempFile {
-        fn new(name: &str, content: &str, mode: u32) -> TempFile {
-            let path =
-                std::env::temp_dir().join(format!("kg-md5key-{name}-{}", std::process::id()));
-            std::fs::write(&path, content).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-            TempFile(path)
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
+    use crate::secret_file::TempFile;
 
     #[test]
     fn a_private_file_gives_its_trimmed_key() {
         for mode in [0o600, 0o400] {
-            let f = TempFile::new("private", "  leaf1-key\n", mode);
+            let f = TempFile::new("kg-md5key-private", "  leaf1-key\n", mode);
             let k = Md5Key::load(&f.0).unwrap();
             assert_eq!(k.expose(), b"leaf1-key");
             assert_eq!(format!("{k:?}"), "Md5Key(…)");
@@ -121,7 +69,7 @@ mod tests {
     #[test]
     fn a_file_others_may_access_is_refused_with_the_fix_and_without_the_key() {
         for mode in [0o644, 0o640, 0o604, 0o620, 0o602, 0o660, 0o610] {
-            let f = TempFile::new("open", "leaf1-key\n", mode);
+            let f = TempFile::new("kg-md5key-open", "leaf1-key\n", mode);
             let e = Md5Key::load(&f.0).unwrap_err();
             let open = e.downcast_ref::<KeyTooOpen>().expect("a KeyTooOpen error");
             assert_eq!(open.mode & 0o777, mode);
@@ -141,19 +89,19 @@ mod tests {
 
     #[test]
     fn empty_long_and_endless_keys_are_refused() {
-        let f = TempFile::new("empty", " \n", 0o600);
+        let f = TempFile::new("kg-md5key-empty", " \n", 0o600);
         let e = format!("{:#}", Md5Key::load(&f.0).unwrap_err());
         assert!(
             e.ends_with("is empty; write the TCP-MD5 key the router has for this session into it"),
             "{e}"
         );
-        let f = TempFile::new("long", &"k".repeat(81), 0o600);
+        let f = TempFile::new("kg-md5key-long", &"k".repeat(81), 0o600);
         let e = format!("{:#}", Md5Key::load(&f.0).unwrap_err());
         assert!(
             e.ends_with("holds a key of 81 bytes; Linux takes TCP-MD5 keys of at most 80 bytes"),
             "{e}"
         );
-        let f = TempFile::new("longest", &"k".repeat(80), 0o600);
+        let f = TempFile::new("kg-md5key-longest", &"k".repeat(80), 0o600);
         assert_eq!(Md5Key::load(&f.0).unwrap().expose().len(), 80);
         let e = format!("{:#}", Md5Key::load(Path::new("/dev/zero")).unwrap_err());
         assert_eq!(

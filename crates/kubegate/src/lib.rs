@@ -21,5 +21,6 @@ pub mod lab_interrupt;
 pub mod log;
 pub mod manifest;
 pub mod out;
+pub mod secret_file;
 pub(crate) mod track;
 pub(crate) mod vip;

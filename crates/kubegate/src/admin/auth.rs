@@ -2,34 +2,11 @@
 //! constant time with `Authorization: Bearer TOKEN`. There is no default token, and a file
 //! that other users may read or change is refused, as ssh refuses such a private key.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-/// A token file whose mode gives its group or other users any access: refused with the fix.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TooOpen {
-    pub path: PathBuf,
-    pub mode: u32,
-}
-
-impl std::fmt::Display for TooOpen {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let path = self.path.display();
-        write!(
-            f,
-            "admin.token_file {path} is accessible by other users (mode {:04o}); a secret must \
-             be readable by its owner only (ssh refuses such a private key too): run \
-             `chmod 600 {path}`",
-            self.mode & 0o7777
-        )
-    }
-}
-
-impl std::error::Error for TooOpen {}
-
-/// The mode bits that make a secret file too open: any access for the group or others.
-pub const OPEN_TO_OTHERS: u32 = 0o077;
+pub use crate::secret_file::{TooOpen, OPEN_TO_OTHERS};
 
 /// A loaded token (never printed).
 #[derive(Clone)]
@@ -46,17 +23,7 @@ impl Token {
     /// or others may access ([`TooOpen`]), is an error. The mode is judged on the file that
     /// was read (the same descriptor), not on a path that may have changed meanwhile.
     pub fn load(path: &Path) -> Result<Token> {
-        let cannot = || format!("admin.token_file {}: cannot read it", path.display());
-        let (text, mode) = crate::host::read_bounded_with_mode(path, crate::host::MAX_TOKEN_BYTES)
-            .with_context(cannot)?;
-        if mode & OPEN_TO_OTHERS != 0 {
-            return Err(TooOpen {
-                path: path.to_path_buf(),
-                mode,
-            }
-            .into());
-        }
-        let token = text.trim_ascii().to_vec();
+        let token = crate::secret_file::read("admin.token_file", path)?;
         if token.is_empty() {
             bail!(
                 "admin.token_file {} is empty; write a long random secret into it, e.g. \
@@ -101,9 +68,8 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt as _;
-
     use super::*;
+    use crate::secret_file::TempFile;
 
     #[test]
     fn only_the_exact_bearer_token_is_accepted() {
@@ -118,27 +84,9 @@ mod tests {
         assert!(!constant_time_eq(b"a", b"a\0"));
     }
 
-    /// A file of the test's own, removed on drop.
-    struct TempFile(PathBuf);
-
-    impl TempFile {
-        fn new(name: &str, content: &str, mode: u32) -> TempFile {
-            let path = std::env::temp_dir().join(format!("kg-token-{name}-{}", std::process::id()));
-            std::fs::write(&path, content).unwrap();
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
-            TempFile(path)
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
-
     #[test]
     fn an_empty_file_is_refused() {
-        let f = TempFile::new("empty", " \n", 0o600);
+        let f = TempFile::new("kg-token-empty", " \n", 0o600);
         let e = Token::load(&f.0).unwrap_err().to_string();
         assert!(e.contains("is empty"), "{e}");
     }
@@ -148,7 +96,7 @@ mod tests {
         for mode in [
             0o644, 0o640, 0o604, 0o620, 0o602, 0o660, 0o666, 0o777, 0o610,
         ] {
-            let f = TempFile::new("open", "s3cret-value\n", mode);
+            let f = TempFile::new("kg-token-open", "s3cret-value\n", mode);
             let e = Token::load(&f.0).unwrap_err();
             let too_open = e.downcast_ref::<TooOpen>().expect("a TooOpen error");
             assert_eq!(too_open.mode & 0o777, mode);
@@ -165,7 +113,7 @@ mod tests {
             assert!(!text.contains("s3cret"), "{text}");
         }
         for mode in [0o600, 0o400] {
-            let f = TempFile::new("private", "s3cret-value\n", mode);
+            let f = TempFile::new("kg-token-private", "s3cret-value\n", mode);
             let t = Token::load(&f.0).unwrap();
             assert_eq!(t.expose(), b"s3cret-value");
             assert_eq!(format!("{t:?}"), "Token(…)");
