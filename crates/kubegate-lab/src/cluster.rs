@@ -285,6 +285,23 @@ impl Cluster {
         all
     }
 
+    /// Makes `node`'s service refuse connections from the node itself (`refuse`: a TCP reset,
+    /// as a dead backend does) or take them again. The node's frontend checks and its clients
+    /// then see a dead backend; nothing else changes.
+    pub fn refuse_service(&self, node: &str, refuse: bool) -> io::Result<()> {
+        let script = if refuse {
+            format!(
+                "table inet kgservice {{}}\ndelete table inet kgservice\n\
+                 table inet kgservice {{\n  chain out {{\n    \
+                 type filter hook output priority 0;\n    \
+                 tcp dport {SERVICE_PORT} reject with tcp reset\n  }}\n}}\n"
+            )
+        } else {
+            "table inet kgservice {}\ndelete table inet kgservice\n".to_string()
+        };
+        self.segment.netns(node)?.nft(&script)
+    }
+
     /// The command that runs the kubegate binary inside `node`'s namespace.
     pub fn command_in(&self, node: &str) -> io::Result<Command> {
         Ok(self

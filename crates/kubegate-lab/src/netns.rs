@@ -103,6 +103,35 @@ impl Netns {
     }
 
     /// Sets a per-namespace sysctl such as `net.ipv4.conf.all.arp_accept`.
+    /// Runs an nftables script (`nft -f -`) in this namespace.
+    pub fn nft(&self, script: &str) -> io::Result<()> {
+        use std::io::Write as _;
+        const NEED_NFT: &str =
+            "partitions, frame loss and such need nftables: apt-get install nftables";
+        let mut child = self
+            .command("nft")
+            .args(["-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| io::Error::new(e.kind(), format!("cannot run nft ({NEED_NFT}): {e}")))?;
+        let written = child
+            .stdin
+            .take()
+            .expect("piped")
+            .write_all(script.as_bytes());
+        let out = child.wait_with_output()?;
+        written?;
+        if !out.status.success() {
+            return Err(io::Error::other(format!(
+                "nft failed: {}\n{script}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(())
+    }
+
     pub fn sysctl(&self, key: &str, value: &str) -> io::Result<()> {
         self.run("sysctl", &["-qw", &format!("{key}={value}")])
             .map(drop)

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -20,7 +19,6 @@ const BRIDGE: &str = "br0";
 const NFT_TABLE: &str = "kglab";
 /// How long a new segment may take until every host has carrier.
 const CARRIER_WAIT: Duration = Duration::from_secs(5);
-const NEED_NFT: &str = "partitions need nftables: apt-get install nftables";
 
 /// One host on the segment.
 #[derive(Debug)]
@@ -293,29 +291,7 @@ impl Segment {
              table bridge {NFT_TABLE} {{\n  chain guard {{\n    \
              type filter hook forward priority 0; policy accept;\n{rules}  }}\n}}\n"
         );
-        let mut child = self
-            .switch
-            .command("nft")
-            .args(["-f", "-"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| io::Error::new(e.kind(), format!("cannot run nft ({NEED_NFT}): {e}")))?;
-        let written = child
-            .stdin
-            .take()
-            .expect("piped")
-            .write_all(script.as_bytes());
-        let out = child.wait_with_output()?;
-        written?;
-        if !out.status.success() {
-            return Err(io::Error::other(format!(
-                "nft failed ({NEED_NFT}): {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
-        }
-        Ok(())
+        self.switch.nft(&script)
     }
 
     /// The IPv4 addresses on the host's `eth0`, read with `ip -o -4 addr`.

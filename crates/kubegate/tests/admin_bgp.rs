@@ -16,7 +16,7 @@ use kubegate_lab::cluster::SERVICE_PORT;
 use kubegate_lab::netns::enter_named;
 use kubegate_lab::routers::frr::{FrrOptions, FrrRouter};
 use kubegate_lab::routers::{Neighbor, RouterConfig};
-use kubegate_lab::{self as lab, Cluster, Netns};
+use kubegate_lab::{self as lab, Cluster};
 
 const ROUTER: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
 /// On the segment, but nobody has it.
@@ -122,32 +122,6 @@ fn metric(text: &str, series: &str) -> f64 {
         .collect();
     assert_eq!(values.len(), 1, "one sample {series} in\n{text}");
     values[0]
-}
-
-/// Rejects (`reject = true`) or accepts again TCP to the node's own backend, in its namespace.
-fn set_backend_refused(node_ns: &Netns, reject: bool) {
-    let script = if reject {
-        format!(
-            "add table inet kgtest\n\
-             add chain inet kgtest out {{ type filter hook output priority 0; }}\n\
-             add rule inet kgtest out ip daddr 127.0.0.1 tcp dport {SERVICE_PORT} reject with tcp reset\n"
-        )
-    } else {
-        "delete table inet kgtest\n".to_string()
-    };
-    let mut child = node_ns
-        .command("nft")
-        .args(["-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("nft runs");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("nft reads its script");
-    assert!(child.wait().expect("nft ends").success(), "nft {script}");
 }
 
 #[test]
@@ -263,7 +237,9 @@ fn sessions_routes_and_bfd_on_the_json_page_and_metrics() {
     );
 
     // node1's backend fails: the route is withdrawn and says which tracker fails.
-    set_backend_refused(cluster.segment.netns("node1").expect("node1"), true);
+    cluster
+        .refuse_service("node1", true)
+        .expect("the service refuses");
     let bgp = wait_bgp(
         &cluster,
         "node1",
@@ -287,7 +263,9 @@ fn sessions_routes_and_bfd_on_the_json_page_and_metrics() {
     );
     let text = get_in(&cluster, "node1", "/metrics");
     assert_eq!(metric(&text, &route), 0.0);
-    set_backend_refused(cluster.segment.netns("node1").expect("node1"), false);
+    cluster
+        .refuse_service("node1", false)
+        .expect("the service takes connections again");
 
     // node2: its peer never answers; the session is not Established and says why.
     let no_router = NO_ROUTER.to_string();

@@ -166,33 +166,6 @@ impl Client {
     }
 }
 
-/// Rejects (`reject = true`) or accepts again TCP to the node's own backend, in its namespace.
-fn set_backend_refused(node_ns: &Netns, reject: bool) {
-    let script = if reject {
-        format!(
-            "add table inet kgtest\n\
-             add chain inet kgtest out {{ type filter hook output priority 0; }}\n\
-             add rule inet kgtest out ip daddr 127.0.0.1 tcp dport {SERVICE_PORT} reject with tcp reset\n"
-        )
-    } else {
-        "delete table inet kgtest\n".to_string()
-    };
-    let mut child = node_ns
-        .command("nft")
-        .args(["-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("nft runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("nft reads its script");
-    assert!(child.wait().expect("nft ends").success(), "nft {script}");
-}
-
 #[test]
 fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
     let _turn = lab::serial();
@@ -246,7 +219,9 @@ fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
 
     // Backend loss on node2: withdrawn within the check's fall time + 1 s; back when it
     // returns.
-    set_backend_refused(cluster.segment.netns("node2").expect("node2"), true);
+    cluster
+        .refuse_service("node2", true)
+        .expect("the service refuses");
     let fall_time = CHECK_INTERVAL * FALL;
     let took = wait_hops(
         router_ns,
@@ -257,7 +232,9 @@ fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
         "backend loss: withdrawn after {took:?} (bound {:?})",
         fall_time + Duration::from_secs(1)
     );
-    set_backend_refused(cluster.segment.netns("node2").expect("node2"), false);
+    cluster
+        .refuse_service("node2", false)
+        .expect("the service takes connections again");
     wait_hops(router_ns, &all, Duration::from_secs(3));
 
     // SIGTERM node3: the route leaves before the process does, and no connection fails.

@@ -152,20 +152,7 @@ fn drop_syns(ns: &Netns, port: u16) {
          add chain inet kgdoctor input {{ type filter hook input priority 0; }}\n\
          add rule inet kgdoctor input tcp dport {port} drop\n"
     );
-    let mut child = ns
-        .command("nft")
-        .args(["-f", "-"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .expect("nft runs");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(script.as_bytes())
-        .expect("nft reads its script");
-    assert!(child.wait().expect("nft ends").success(), "nft {script}");
+    ns.nft(&script).expect("nft drops the SYNs");
 }
 
 /// A cluster file with node1 and node2 and these `bgp.peers` lines.
