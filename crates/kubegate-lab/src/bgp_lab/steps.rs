@@ -48,6 +48,8 @@ impl Fault {
 
 /// Time the probe runs before the fault.
 pub const LEAD: Duration = Duration::from_millis(500);
+/// How long the client's requests are watched after a return.
+const RETURN_PROBED: Duration = Duration::from_secs(3);
 /// Time a returning node has to be routed again.
 pub const RETURN_BOUND: Duration = Duration::from_secs(15);
 /// How long the reference is watched for a withdrawal that its design never makes (no check
@@ -197,8 +199,14 @@ fn run_step(stage: &mut BgpStage, spec: &StepSpec) -> io::Result<Row> {
         expected.retain(|n| *n != spec.node);
     }
     let watched = watch_window(stage.stack, spec);
-    // The probe outlives the window by a little, so that a late failure is counted.
-    let probe = stage.start_probe(LEAD + watched + Duration::from_millis(500))?;
+    // After a fault the probe outlives the window by a little, so that a late failure is
+    // counted; a return is probed for its first seconds only (the table is read on).
+    let probed = if spec.fault.is_return() {
+        watched.min(RETURN_PROBED)
+    } else {
+        watched
+    };
+    let probe = stage.start_probe(LEAD + probed + Duration::from_millis(500))?;
     thread::sleep(LEAD);
     let applied = Instant::now();
     apply(stage, spec)?;
