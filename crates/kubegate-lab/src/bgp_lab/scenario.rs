@@ -42,6 +42,12 @@ pub fn run(binary: &Path, request: Request) -> Result<ExitCode> {
     ));
     let rows = run_stack(&mut stage, true)?;
     let all_ok = rows.iter().all(Row::ok);
+    if !all_ok {
+        say(&format!(
+            "\nwhat the nodes said about BGP and BFD:\n{}",
+            session_lines(&stage.logs())
+        ));
+    }
     if request.compare {
         drop(stage);
         let other = BgpStack::GobgpKubeVip;
@@ -71,6 +77,19 @@ fn run_stack(stage: &mut BgpStage, judged: bool) -> Result<Vec<Row>> {
         started.elapsed().as_secs_f64()
     ));
     Ok(rows)
+}
+
+/// The lines of the logs about sessions and announcements (for a missed bound).
+fn session_lines(logs: &str) -> String {
+    logs.lines()
+        .filter(|l| {
+            l.starts_with("====")
+                || ["BGP", "BFD", "bfd:", "bgp vip"]
+                    .iter()
+                    .any(|w| l.contains(w))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// `--keep`: leave the lab up until Ctrl-C and say how to reach it.

@@ -8,7 +8,7 @@
 //! | SIGTERM | 1 s, before the process exits, 0 failed requests | the daemon withdraws first, then drains |
 //! | SIGKILL | 1 s | the node's kernel closes the TCP connection; the router drops the session's routes (RFC 4271 §8.2.2) |
 //! | link cut (a hung node) | BFD interval × multiplier + 100 ms; without BFD the hold time + 1 s | nothing closes the session: BFD (RFC 5880 §6.8.4) or the hold timer (RFC 4271 §6.5) notices |
-//! | each return | 15 s | the node connects again (connect retry 5 s) and announces once its checks pass |
+//! | each return | 22 s | the node connects again after its idle hold time (5 s, doubled per recent reset, RFC 4271 §8.1.1) and announces once its checks pass |
 //!
 //! The reference stack meets the same faults; its rows are shown, not judged: it checks no
 //! backend (its path stays while its apiserver is gone), and only its hold time (30 s) notices
@@ -50,8 +50,10 @@ impl Fault {
 pub const LEAD: Duration = Duration::from_millis(500);
 /// How long the client's requests are watched after a return.
 const RETURN_PROBED: Duration = Duration::from_secs(3);
-/// Time a returning node has to be routed again.
-pub const RETURN_BOUND: Duration = Duration::from_secs(15);
+/// Time a returning node has to be routed again: after a session reset the speaker starts
+/// again after its IdleHoldTime, 5 s, doubled for each reset within a minute of the last
+/// (RFC 4271 §8.1.1, DampPeerOscillations); twice doubled is 20 s, plus the `rise` checks.
+pub const RETURN_BOUND: Duration = Duration::from_secs(22);
 /// How long the reference is watched for a withdrawal that its design never makes (no check
 /// of the apiserver): long past kubegate's bound.
 pub const NEVER_WINDOW: Duration = Duration::from_secs(5);
