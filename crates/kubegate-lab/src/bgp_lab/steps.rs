@@ -263,14 +263,7 @@ fn apply(stage: &mut BgpStage, spec: &StepSpec) -> io::Result<()> {
 /// node is routed again before the next fault (the reference may need its timers for that).
 fn settle(stage: &mut BgpStage, spec: &StepSpec) -> io::Result<()> {
     match spec.fault {
-        Fault::Terminate | Fault::Kill => {
-            if !stage.wait_exit(spec.node, Duration::from_secs(40))? {
-                return Err(io::Error::other(format!(
-                    "{}: the announcer did not exit within 40 s of the signal",
-                    spec.node
-                )));
-            }
-        }
+        Fault::Terminate | Fault::Kill => wait_exited(stage, spec.node)?,
         f if f.is_return() => {
             let all: Vec<&str> = NODES.iter().map(|n| n.0).collect();
             if stage.wait_routed(&all, Duration::from_secs(60))?.is_none() {
@@ -286,6 +279,15 @@ fn settle(stage: &mut BgpStage, spec: &StepSpec) -> io::Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+fn wait_exited(stage: &mut BgpStage, node: &str) -> io::Result<()> {
+    if stage.wait_exit(node, Duration::from_secs(40))? {
+        return Ok(());
+    }
+    Err(io::Error::other(format!(
+        "{node}: the announcer did not exit within 40 s of the signal"
+    )))
 }
 
 #[cfg(test)]
