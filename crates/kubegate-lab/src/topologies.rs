@@ -349,6 +349,14 @@ mod tests {
         assert!(mm.contains("bind: 198.18.0.60:6443"), "{mm}");
         assert!(!mm.contains("198.18.0.13:6443"), "{mm}");
         assert_eq!(Topology::parse("ring"), None);
+        assert_eq!(Topology::parse("bgp"), Some(Topology::Bgp));
+        assert!(
+            !Topology::ALL.contains(&Topology::Bgp),
+            "bgp has its own scenario"
+        );
+        let bgp = Layout::of(Topology::Bgp);
+        assert_eq!(bgp.backends().len(), 3);
+        assert!(bgp.sans("master1").contains(&"198.18.10.50".to_string()));
     }
 
     #[test]
