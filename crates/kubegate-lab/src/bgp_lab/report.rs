@@ -11,7 +11,7 @@ use super::BgpStack;
 /// The column heads of [`line`].
 pub fn header(stack: BgpStack) -> String {
     format!(
-        "{}:\n{:<30} {:<32} {:>13} {:>6} {:>11} {:<22} result",
+        "{}:\n{:<30} {:<44} {:>14} {:>6} {:>11} {:<22} result",
         stack.label(),
         "step",
         "router's next hops before -> after",
@@ -59,7 +59,7 @@ pub fn line(row: &Row, judged: bool) -> String {
         (true, false) => "MISSED",
     };
     let mut s = format!(
-        "{:<30} {:<32} {:>13} {:>6} {:>8} ms {:<22} {result}",
+        "{:<30} {:<44} {:>14} {:>6} {:>8} ms {:<22} {result}",
         row.name,
         format!("{} -> {}", hops(&row.before), hops(&row.after)),
         took(row),
