@@ -66,7 +66,7 @@ pub fn haproxy_cfg(layout: &Layout) -> String {
     );
     let binds: Vec<String> = match layout.topology {
         Topology::Stacked => vec![format!("*:{}", layout.frontend_port)],
-        Topology::NodeLocal => vec![layout.target.to_string()],
+        Topology::NodeLocal | Topology::Bgp => vec![layout.target.to_string()],
         Topology::LbPair | Topology::MasterMaster => layout
             .vips
             .iter()

@@ -6,6 +6,7 @@
 pub mod apiserver;
 pub mod bench;
 pub mod bfd_peers;
+pub mod bgp_lab;
 pub mod chaos;
 pub mod cluster;
 pub mod compare;

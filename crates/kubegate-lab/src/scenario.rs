@@ -35,6 +35,9 @@ pub struct Request {
 /// Runs the scenario (and the comparison) and prints the tables.
 pub fn run(binary: &Path, request: &Request) -> Result<ExitCode> {
     let topology = request.topology;
+    if topology == Topology::Bgp {
+        bail!("the bgp topology runs through bgp_lab::scenario::run");
+    }
     if request.compare.is_some() && topology == Topology::NodeLocal {
         bail!("--compare needs a topology with a VIP (stacked, lb-pair, master-master)");
     }

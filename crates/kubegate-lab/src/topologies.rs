@@ -9,6 +9,7 @@
 //! | `lb-pair` | S3 / S4 | lb1, lb2 (one VIP, frontend VIP:6443), api1..3 apiserver hosts |
 //! | `master-master` | S3 | lb1, lb2 with two VIPs, each preferred by one; api1..3 |
 //! | `node-local` | S2 | kubegate on the client host on 127.0.0.1:6443; api1..3; no VIP |
+//! | `bgp` | S7 | master1..3 each with an apiserver and a BGP announcer, an FRR router, the client behind it (built by [`crate::bgp_lab`]) |
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -37,6 +38,8 @@ pub enum Topology {
     LbPair,
     MasterMaster,
     NodeLocal,
+    /// Routed: built and run by [`crate::bgp_lab`]; its [`Layout`] only names the nodes.
+    Bgp,
 }
 
 impl Topology {
@@ -47,17 +50,28 @@ impl Topology {
         Topology::NodeLocal,
     ];
 
+    /// Every topology `kubegate lab --topology` takes: [`Topology::ALL`] (one segment, VRRP
+    /// or none) and `bgp`.
+    pub const EVERY: [Topology; 5] = [
+        Topology::Stacked,
+        Topology::LbPair,
+        Topology::MasterMaster,
+        Topology::NodeLocal,
+        Topology::Bgp,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Topology::Stacked => "stacked",
             Topology::LbPair => "lb-pair",
             Topology::MasterMaster => "master-master",
             Topology::NodeLocal => "node-local",
+            Topology::Bgp => "bgp",
         }
     }
 
     pub fn parse(name: &str) -> Option<Topology> {
-        Self::ALL.into_iter().find(|t| t.name() == name)
+        Self::EVERY.into_iter().find(|t| t.name() == name)
     }
 
     /// The setup of the design this topology stands for.
@@ -67,6 +81,7 @@ impl Topology {
             Topology::LbPair => "S3/S4: an LB pair with one VIP in front of three apiservers",
             Topology::MasterMaster => "S3: an LB pair with two VIPs, each LB preferred for one",
             Topology::NodeLocal => "S2: a balancer on the client on 127.0.0.1:6443, no VIP",
+            Topology::Bgp => "S7: three nodes announce the VIP to a router over BGP (ECMP)",
         }
     }
 }
@@ -148,6 +163,19 @@ impl Layout {
                     target: SocketAddr::from((VIP_A, APISERVER_PORT)),
                 }
             }
+            Topology::Bgp => {
+                let nodes: Vec<(&'static str, Ipv4Addr)> = crate::bgp_lab::NODES.to_vec();
+                let names: Vec<&'static str> = nodes.iter().map(|h| h.0).collect();
+                Layout {
+                    topology,
+                    hosts: nodes,
+                    apiservers: names.clone(),
+                    balancers: names,
+                    vips: Vec::new(),
+                    frontend_port: crate::bgp_lab::PORT,
+                    target: SocketAddr::from((crate::bgp_lab::VIP, crate::bgp_lab::PORT)),
+                }
+            }
             Topology::NodeLocal => Layout {
                 topology,
                 hosts: apis,
@@ -186,8 +214,10 @@ impl Layout {
             .map(|a| a.to_string())
             .collect();
         sans.extend(self.vips.iter().map(|v| v.address.to_string()));
-        if self.topology == Topology::NodeLocal {
-            sans.push(Ipv4Addr::LOCALHOST.to_string());
+        match self.topology {
+            Topology::NodeLocal => sans.push(Ipv4Addr::LOCALHOST.to_string()),
+            Topology::Bgp => sans.push(self.target.ip().to_string()),
+            _ => {}
         }
         sans
     }
@@ -319,6 +349,14 @@ mod tests {
         assert!(mm.contains("bind: 198.18.0.60:6443"), "{mm}");
         assert!(!mm.contains("198.18.0.13:6443"), "{mm}");
         assert_eq!(Topology::parse("ring"), None);
+        assert_eq!(Topology::parse("bgp"), Some(Topology::Bgp));
+        assert!(
+            !Topology::ALL.contains(&Topology::Bgp),
+            "bgp has its own scenario"
+        );
+        let bgp = Layout::of(Topology::Bgp);
+        assert_eq!(bgp.backends().len(), 3);
+        assert!(bgp.sans("master1").contains(&"198.18.10.50".to_string()));
     }
 
     #[test]

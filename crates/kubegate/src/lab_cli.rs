@@ -8,7 +8,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 /// `kubegate lab`.
-pub fn lab(topology: &str, keep: bool, compare: bool, binary: Option<PathBuf>) -> Result<ExitCode> {
+pub fn lab(
+    topology: &str,
+    keep: bool,
+    compare: Option<&str>,
+    bfd: bool,
+    binary: Option<PathBuf>,
+) -> Result<ExitCode> {
     use kubegate_lab::topologies::Topology;
     let binary = match binary {
         Some(b) => b,
@@ -16,10 +22,32 @@ pub fn lab(topology: &str, keep: bool, compare: bool, binary: Option<PathBuf>) -
     };
     let topology = Topology::parse(topology)
         .ok_or_else(|| anyhow::anyhow!("unknown topology {topology:?}"))?;
+    let bgp = topology == Topology::Bgp;
+    match compare {
+        Some(reference) if bgp != (reference == "gobgp") => anyhow::bail!(
+            "--compare {reference} does not fit topology {}: bgp compares with gobgp, the \
+             others with keepalived-haproxy",
+            topology.name()
+        ),
+        _ => {}
+    }
+    if !bfd && !bgp {
+        anyhow::bail!("--no-bfd is for the bgp topology");
+    }
+    if bgp {
+        let request = kubegate_lab::bgp_lab::scenario::Request {
+            keep,
+            compare: compare.is_some(),
+            bfd,
+        };
+        return kubegate_lab::bgp_lab::scenario::run(&binary, request);
+    }
     let request = kubegate_lab::scenario::Request {
         topology,
         keep,
-        compare: compare.then_some(kubegate_lab::stage::Stack::KeepalivedHaproxy),
+        compare: compare
+            .is_some()
+            .then_some(kubegate_lab::stage::Stack::KeepalivedHaproxy),
     };
     kubegate_lab::scenario::run(&binary, &request)
 }
@@ -70,6 +98,9 @@ pub fn lab_chaos(r: &ChaosRequest) -> Result<ExitCode> {
     };
     let topology =
         Topology::parse(&name).ok_or_else(|| anyhow::anyhow!("unknown topology {name:?}"))?;
+    if topology == Topology::Bgp {
+        anyhow::bail!("chaos campaigns run on the VRRP and node-local topologies, not bgp");
+    }
     // The incumbent has no reloads, drains or handovers to drive: a compared campaign draws
     // none, so both stacks meet the same schedule.
     let cast = run::cast_of(

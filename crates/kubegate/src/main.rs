@@ -159,17 +159,22 @@ enum Command {
     #[cfg(feature = "lab")]
     /// Build a small HA cluster in network namespaces, run a failover scenario, report timings.
     Lab {
-        /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3) or
-        /// node-local (S2).
+        /// The setup to build: stacked (S6), lb-pair (S3/S4), master-master (S3),
+        /// node-local (S2) or bgp (S7: three nodes announce the VIP to an FRR router).
         /// (Default: stacked; a replayed schedule: the topology it names.)
-        #[arg(long, value_parser = ["stacked", "lb-pair", "master-master", "node-local"])]
+        #[arg(long, value_parser = ["stacked", "lb-pair", "master-master", "node-local", "bgp"])]
         topology: Option<String>,
         /// Leave the lab running (Ctrl-C removes it).
         #[arg(long)]
         keep: bool,
-        /// Run the same scenario again with keepalived + haproxy and print both side by side.
-        #[arg(long, value_parser = ["keepalived-haproxy"], conflicts_with = "keep")]
+        /// Run the same scenario again with the reference and print both side by side:
+        /// keepalived + haproxy, or for bgp, GoBGP configured as kube-vip documents it.
+        #[arg(long, value_parser = ["keepalived-haproxy", "gobgp"], conflicts_with = "keep")]
         compare: Option<String>,
+        /// bgp: run kubegate with `bfd: false` on its peer (the router then notices a hung
+        /// node at the hold time).
+        #[arg(long, conflicts_with = "chaos")]
+        no_bfd: bool,
         /// kubegate binary to run in the nodes (default: this one).
         #[arg(long)]
         binary: Option<PathBuf>,
@@ -420,6 +425,7 @@ fn main() -> ExitCode {
             keep,
             compare,
             binary,
+            no_bfd: _,
             chaos: true,
             seed,
             minutes,
@@ -442,13 +448,15 @@ fn main() -> ExitCode {
             topology,
             keep,
             compare,
+            no_bfd,
             binary,
             ..
         } => kubegate::lab_interrupt::run(keep, || {
             kubegate::lab_cli::lab(
                 topology.as_deref().unwrap_or("stacked"),
                 keep,
-                compare.is_some(),
+                compare.as_deref(),
+                !no_bfd,
                 binary,
             )
         }),

@@ -2,7 +2,8 @@
 //! every bound: the rows of its table are all `ok`, the VIPs moved as each step expects, and
 //! the exit status is 0 — including every apiserver down and back (the VIP stays put, new
 //! connections are refused within 50 ms, service resumes within rise × interval + margin). `stacked` runs as the README's main command (`kubegate lab`, no
-//! options). Each takes about a minute; they take turns.
+//! options). `bgp` builds its router and client behind it and times withdrawals instead. Each
+//! takes about a minute; they take turns.
 
 use std::process::Command;
 
@@ -118,4 +119,32 @@ fn node_local_meets_its_bounds() {
             "SIGHUP reload without api3",
         ],
     );
+}
+
+/// `bgp`: three nodes announce the VIP to FRR (bgpd + bfdd); each fault takes one node's
+/// path out of the router's table within its bound (backend loss: check interval × fall +
+/// 1 s; SIGTERM: 1 s, before the process exits, no failed request; SIGKILL: 1 s; a cut link:
+/// BFD 300 ms × 3 + 100 ms), and each return brings it back.
+#[test]
+fn bgp_meets_its_bounds() {
+    let all = "master1+master2+master3";
+    let rows = lab(
+        &["--topology", "bgp"],
+        &[
+            "master1 loses its backends",
+            "master1 backends back",
+            "master2 SIGTERM",
+            "master2 starts again",
+            "master3 SIGKILL (crash)",
+            "master3 starts again",
+            "master1 link cut (hang)",
+            "master1 link back",
+        ],
+    );
+    assert_moves(&rows[0], &format!("{all} -> master2+master3 "));
+    assert_moves(&rows[1], &format!("master2+master3 -> {all} "));
+    assert_moves(&rows[2], &format!("{all} -> master1+master3 "));
+    assert_moves(&rows[4], &format!("{all} -> master1+master2 "));
+    assert_moves(&rows[6], &format!("{all} -> master2+master3 "));
+    assert_moves(&rows[7], &format!("master2+master3 -> {all} "));
 }
