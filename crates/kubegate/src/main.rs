@@ -432,6 +432,13 @@ fn main() -> ExitCode {
             schedule,
             soak,
         } => kubegate::lab_interrupt::run(keep, || {
+            if let Some(other) = compare.as_deref().filter(|c| *c != "keepalived-haproxy") {
+                anyhow::bail!(
+                    "--chaos compares with keepalived-haproxy only, not {other}: the gobgp \
+                     reference runs in the bgp scenario (kubegate lab --topology bgp --compare \
+                     gobgp)"
+                );
+            }
             kubegate::lab_cli::lab_chaos(&kubegate::lab_cli::ChaosRequest {
                 topology,
                 seed,

@@ -283,3 +283,22 @@ fn check_refuses_a_wildcard_bind_on_the_node_s_own_apiserver_port() {
         "expected the located overlap with what to do, got: {stderr}"
     );
 }
+
+#[test]
+fn lab_references_that_do_not_fit_are_refused_before_anything_is_built() {
+    for (args, says) in [
+        (
+            &["lab", "--chaos", "--compare", "gobgp"][..],
+            "--chaos compares with keepalived-haproxy only",
+        ),
+        (
+            &["lab", "--topology", "lb-pair", "--compare", "gobgp"][..],
+            "--compare gobgp does not fit topology lb-pair",
+        ),
+    ] {
+        let out = kubegate().args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
