@@ -219,7 +219,8 @@ impl Driver {
             .max(Duration::from_millis(10))
     }
 
-    /// Sends what the sessions asked for, reports their changes, publishes the status.
+    /// Sends what the sessions asked for, publishes the status, then reports the changes (so
+    /// whoever hears of a change reads a status at least as new).
     fn flush(&mut self) {
         let (outgoing, changes) = self.sessions.take();
         for packet in outgoing {
@@ -231,6 +232,7 @@ impl Driver {
                 self.sessions.send_failed(packet.index);
             }
         }
+        self.publish();
         for change in &changes {
             tracing::info!(
                 peer = %change.peer,
@@ -240,7 +242,6 @@ impl Driver {
             );
             (self.on_change)(change.peer, change.to, change.diag, change.remote);
         }
-        self.publish();
     }
 
     fn senders_peer(&self, index: usize) -> IpAddr {
