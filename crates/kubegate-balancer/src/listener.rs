@@ -86,7 +86,7 @@ pub async fn accept_loop(
             .is_some_and(|max| previous >= u64::from(max))
         {
             Some(Termination::ConnectionLimit)
-        } else if !frontend.pool().has_ready() {
+        } else if !frontend.pool().can_serve() {
             Some(Termination::NoBackend)
         } else {
             None

@@ -277,10 +277,19 @@ fn excluded_members_never_win_and_none_when_nothing_is_eligible() {
             pool.closed(4);
         }
         assert!(pool.has_ready());
-        assert_eq!(pool.pick(now, ANY, &[3, 4], 1), None, "{balance:?}");
+        // No ready member left to try: the drained one rather than a refusal, never the one
+        // in maintenance.
+        assert_eq!(pool.pick(now, ANY, &[3, 4], 1), Some(1), "{balance:?}");
+        pool.closed(1);
         assert!(pool.set_health(3, Health::Down, now));
         assert!(pool.set_health(4, Health::Down, now));
         assert!(!pool.has_ready());
+        assert!(pool.can_serve(), "the drained member is up");
+        assert_eq!(pool.pick(now, ANY, &[], 1), Some(1), "{balance:?}");
+        pool.closed(1);
+        assert_eq!(pool.pick(now, ANY, &[1], 1), None, "{balance:?}");
+        assert!(pool.set_health(1, Health::Down, now));
+        assert!(!pool.can_serve(), "only the member in maintenance is up");
         assert_eq!(pool.pick(now, ANY, &[], 1), None, "{balance:?}");
     }
 }
@@ -418,8 +427,10 @@ fn reconfigure_keeps_state_and_counters_by_address() {
     assert_eq!(m[2].connections(), 1);
     assert!(!m[2].unchecked(), "a kept member is not unchecked");
     assert_eq!(pool.index_of(b0.address), Some(2));
-    // b1 drained, b0 down, b3 unchecked: nobody takes a client.
-    assert_eq!(pool.pick(now, ANY, &[], 0), None);
+    // b0 down, b3 unchecked: nobody is ready, so the drained b1 takes the client rather than
+    // a refusal.
+    assert_eq!(pool.pick(now, ANY, &[], 0), Some(0));
+    pool.closed(0);
     // Its first check passes: it takes clients, ramping up from there (slow start 5 s).
     assert!(pool.set_health(1, Health::Up, later));
     assert!(!pool.members()[1].unchecked());
@@ -507,9 +518,14 @@ proptest! {
     ) {
         let now = Instant::now();
         let mut pool = build(&s, balance, now);
-        let eligible: Vec<usize> = (0..s.weights.len())
-            .filter(|&i| !s.down[i] && s.admin[i] == 0 && !tried.contains(&i))
-            .collect();
+        // Up and ready; when there is none, up and drained; never in maintenance.
+        let up_with = |admin: u8| -> Vec<usize> {
+            (0..s.weights.len())
+                .filter(|&i| !s.down[i] && s.admin[i] == admin && !tried.contains(&i))
+                .collect()
+        };
+        let ready = up_with(0);
+        let eligible = if ready.is_empty() { up_with(1) } else { ready };
         for (n, r) in randoms.into_iter().enumerate() {
             match pool.pick(now, client(n as u32), &tried, r) {
                 Some(i) => prop_assert!(eligible.contains(&i)),

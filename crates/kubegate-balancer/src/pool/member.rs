@@ -17,7 +17,7 @@ pub enum Health {
 pub enum AdminState {
     /// Takes new connections when up.
     Ready,
-    /// No new connections; established ones continue.
+    /// No new connections while another member is Up and Ready; established ones continue.
     Drain,
     /// Maintenance: no new connections; established ones continue (closing them is the
     /// caller's decision); health is still tracked.
@@ -108,6 +108,10 @@ impl Member {
     /// Up and Ready: may receive new connections.
     pub fn is_ready(&self) -> bool {
         self.health == Health::Up && self.admin == AdminState::Ready
+    }
+    /// Up and drained: receives new connections only when no member is ready.
+    pub fn is_draining_up(&self) -> bool {
+        self.health == Health::Up && self.admin == AdminState::Drain
     }
     /// Connections open or being opened to this backend now (picked and not yet released).
     pub fn active(&self) -> u32 {

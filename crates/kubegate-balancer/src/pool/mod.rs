@@ -16,6 +16,11 @@
 //! Members present at start, and members a reload keeps, are at full weight; a member a
 //! reload adds ramps up from its first passed check.
 //!
+//! Drain is a preference, maintenance a stop: a drained member takes no new connection while
+//! another member is Up and Ready, but when none is (the others down, or still short of `rise`
+//! after a restart) the Up drained members take them rather than clients being refused; a
+//! member in maintenance never does.
+//!
 //! Members present when the pool is created start Up (as haproxy does); members a reload
 //! adds start Down and *unchecked* until the health checker's first verdict, so a dead
 //! backend added to a running frontend never gets a client (haproxy's `init-state down`).
@@ -103,9 +108,15 @@ impl Pool {
     pub fn generation(&self) -> u64 {
         self.generation
     }
-    /// At least one member is Up and Ready (tracked by VIPs; with none, refuse at once).
+    /// At least one member is Up and Ready.
     pub fn has_ready(&self) -> bool {
         self.members.iter().any(Member::is_ready)
+    }
+
+    /// `pick` can find a member: one Up and Ready, or else one Up and drained (see the module
+    /// doc). With none, new connections are refused at once.
+    pub fn can_serve(&self) -> bool {
+        self.has_ready() || self.members.iter().any(Member::is_draining_up)
     }
 
     /// Some member is Ready and the health checker's own probes hold it Up. Unlike
@@ -138,8 +149,9 @@ impl Pool {
     }
 
     /// Choose the member for a new connection from `client`, among those Up, Ready and not in
-    /// `tried`, and reserve a slot on it (see the module doc). `random` is the only randomness
-    /// (random-two uses it; the others ignore it). `None`: no member is eligible.
+    /// `tried` (when there is none, those Up and drained: see the module doc), and reserve a
+    /// slot on it. `random` is the only randomness (random-two uses it; the others ignore
+    /// it). `None`: no member is eligible.
     pub fn pick(
         &mut self,
         now: Instant,
@@ -147,16 +159,21 @@ impl Pool {
         tried: &[usize],
         random: u64,
     ) -> Option<usize> {
-        let candidates: Vec<Candidate> = self
-            .members
-            .iter()
-            .enumerate()
-            .filter(|(i, m)| m.is_ready() && !tried.contains(i))
-            .map(|(index, m)| Candidate {
-                index,
-                weight: effective_weight(m, self.slowstart, now),
-            })
-            .collect();
+        let eligible = |usable: fn(&Member) -> bool| -> Vec<Candidate> {
+            self.members
+                .iter()
+                .enumerate()
+                .filter(|(i, m)| usable(m) && !tried.contains(i))
+                .map(|(index, m)| Candidate {
+                    index,
+                    weight: effective_weight(m, self.slowstart, now),
+                })
+                .collect()
+        };
+        let mut candidates = eligible(Member::is_ready);
+        if candidates.is_empty() {
+            candidates = eligible(Member::is_draining_up);
+        }
         if candidates.is_empty() {
             return None;
         }

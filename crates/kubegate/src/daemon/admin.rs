@@ -226,7 +226,10 @@ impl Api for DaemonApi {
             pool.set_admin(i, admin_state(action))
         };
         let message = match action {
-            BackendAction::Drain => "drain: no new connections, established ones continue",
+            BackendAction::Drain => {
+                "drain: no new connections while another backend is ready, established ones \
+                 continue"
+            }
             BackendAction::Maint => "maint: no new connections, established ones continue",
             BackendAction::Ready => "ready: takes new connections when healthy",
         };
