@@ -60,8 +60,9 @@ enum Command {
         #[arg(long)]
         cluster: bool,
     },
-    /// Change a backend: drain (no new connections), maint, or ready again. Reloads keep it;
-    /// `ready` (or a restart) ends it.
+    /// Change a backend: drain (no new connections while another backend is ready), maint (no
+    /// new connections at all), or ready again. Reloads keep it; `ready` (or a restart) ends
+    /// it.
     Backend {
         #[arg(value_parser = ["drain", "ready", "maint"])]
         action: String,
