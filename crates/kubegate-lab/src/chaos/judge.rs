@@ -164,14 +164,14 @@ pub fn judge(cast: &Cast, seen: &Observed, bounds: &Bounds) -> Verdict {
 }
 
 /// Linux sends an unanswered ARP request (neighbour solicitation) again after this long
-/// (`retrans_time_ms`): a resolution lost to frame loss holds the unicast adverts to that
-/// neighbour until then, so a loss's effects last this long after it ends.
+/// (`retrans_time_ms`): a resolution lost to frame loss or a partition holds the unicast
+/// adverts to that neighbour until then, so a split's effects last this long after it heals.
 const ARP_RETRANSMIT_MS: u64 = 1000;
 
 /// The world after each event, with the event's time. A flapping link counts as down from
 /// the flap's start to its end: no up phase of a flap lasts the Master_Down_Interval a
 /// backup needs to take over (RFC 5798 §6.4.2), so nobody can be expected to hold a VIP on
-/// it meanwhile. Frame loss counts until one ARP retransmission after it ends.
+/// it meanwhile. Frame loss and a partition count until one ARP retransmission after they end.
 fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
     let mut w = World::default();
     let mut out = Vec::new();
@@ -192,10 +192,15 @@ fn worlds(events: &[(u64, Fault)]) -> Vec<(u64, World)> {
                 w.apply(&Fault::LinkDown(host.clone()));
                 later.push((t + phases.iter().sum::<u64>(), Fault::LinkUp(host.clone())));
             }
-            Fault::LossEnd(_) => later.push((t + ARP_RETRANSMIT_MS, f.clone())),
+            Fault::LossEnd(_) | Fault::Rejoin(_) => later.push((t + ARP_RETRANSMIT_MS, f.clone())),
             Fault::Loss(host, _) => {
                 // A new loss on the host outlasts the end of its previous one.
                 later.retain(|(_, l)| !matches!(l, Fault::LossEnd(h) if h == host));
+                w.apply(f);
+            }
+            Fault::Isolate(host) => {
+                // A new split of the host outlasts the end of its previous one.
+                later.retain(|(_, l)| !matches!(l, Fault::Rejoin(h) if h == host));
                 w.apply(f);
             }
             _ => w.apply(f),
@@ -515,6 +520,26 @@ mod tests {
         ];
         let v = judge(&cast(), &seen(events, run), &bounds()).violations;
         assert!(v.is_empty(), "{v:?}");
+    }
+
+    #[test]
+    fn a_partition_counts_as_a_split_until_one_arp_retransmission_after_it_heals() {
+        // Two holders from 1 s while lb2 is cut off; it rejoins at 2 s; one holder again at
+        // 3.8 s (ARP retried after 1 s, then the bound of 0.9 s) is fine, at 6 s it is not.
+        let run_until = |two_until: u64| {
+            let mut run = every_100ms(0, 1000, &["lb1"]);
+            run.extend(every_100ms(1000, two_until, &["lb1", "lb2"]));
+            run.extend(every_100ms(two_until, 8000, &["lb1"]));
+            let events = vec![
+                (500, Fault::Isolate("lb2".into())),
+                (2000, Fault::Rejoin("lb2".into())),
+            ];
+            judge(&cast(), &seen(events, run), &bounds()).violations
+        };
+        assert!(run_until(3800).is_empty(), "{:?}", run_until(3800));
+        let v = run_until(6000);
+        assert_eq!(v.len(), 1, "{v:?}");
+        assert_eq!(v[0].at_ms, 3000, "{v:?}");
     }
 
     #[test]
