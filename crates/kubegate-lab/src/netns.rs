@@ -9,6 +9,7 @@ use std::io;
 use std::os::fd::AsFd;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// The prefix of every namespace the lab creates.
 pub const PREFIX: &str = "kg";
@@ -203,6 +204,29 @@ impl NetnsChild {
         self.child.id()
     }
 
+    /// Waits until the process catches signal `number` (its handler installed, as
+    /// `/proc/PID/status` shows in `SigCgt`): before that, a signal such as SIGHUP would end
+    /// it. False at the timeout, or when it has exited.
+    pub fn wait_catching(&self, number: u32, timeout: Duration) -> bool {
+        let until = Instant::now() + timeout;
+        let bit = 1u64 << (number - 1);
+        loop {
+            let caught = std::fs::read_to_string(format!("/proc/{}/status", self.id()))
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("SigCgt:"))
+                        .and_then(|v| u64::from_str_radix(v.trim(), 16).ok())
+                });
+            match caught {
+                Some(mask) if mask & bit != 0 => return true,
+                None => return false,
+                Some(_) if Instant::now() >= until => return false,
+                Some(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    }
+
     /// Sends a signal by name (`TERM`, `KILL`, `HUP` …) with the `kill` command.
     pub fn signal(&self, name: &str) -> io::Result<()> {
         run(Command::new("kill").args([&format!("-{name}"), &self.child.id().to_string()]))
@@ -304,6 +328,23 @@ fn remove_where(remove: impl Fn(u32) -> bool) -> io::Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_is_seen_to_catch_a_signal_once_its_handler_is_installed() {
+        let spawn = |script: &str| {
+            NetnsChild::from_child(
+                Command::new("sh")
+                    .args(["-c", script])
+                    .stdout(Stdio::null())
+                    .spawn()
+                    .unwrap(),
+            )
+        };
+        let catching = spawn("trap 'exit 0' HUP; sleep 5 & wait");
+        assert!(catching.wait_catching(1, Duration::from_secs(5)));
+        let plain = spawn("sleep 5");
+        assert!(!plain.wait_catching(1, Duration::from_millis(200)));
+    }
 
     #[test]
     fn tags_are_short_unique_and_carry_the_pid() {

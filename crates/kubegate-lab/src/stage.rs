@@ -38,6 +38,8 @@ impl Stack {
 
 /// Events of the fake apiservers' watches, every this long.
 const WATCH_EVERY: Duration = Duration::from_millis(250);
+/// The signal number of SIGHUP (Linux).
+const SIGHUP: u32 = 1;
 
 pub struct Stage {
     pub layout: Layout,
@@ -155,7 +157,7 @@ impl Stage {
         }
     }
 
-    /// Starts the balancer stack on `host`.
+    /// Starts the balancer stack on `host`; kubegate, once it handles signals.
     pub fn start_balancer(&mut self, host: &'static str) -> io::Result<()> {
         self.restarts += 1;
         let children = match self.stack {
@@ -166,7 +168,11 @@ impl Stage {
                     args.extend(["--node", host]);
                 }
                 let binary = self.binary.to_string_lossy().into_owned();
-                vec![self.spawn(host, "kubegate", &binary, &args)?]
+                let daemon = self.spawn(host, "kubegate", &binary, &args)?;
+                // As systemd, which sends no reload before the start: until kubegate has its
+                // handlers, a SIGHUP (a reload of the campaign) would end it.
+                daemon.wait_catching(SIGHUP, Duration::from_secs(5));
+                vec![daemon]
             }
             Stack::KeepalivedHaproxy => {
                 // haproxy binds the VIP on the host that does not hold it (this namespace only).

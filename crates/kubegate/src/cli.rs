@@ -30,14 +30,16 @@ pub fn run(
     node: Option<&str>,
     balancer: kubegate_balancer::runtime::RuntimeOptions,
 ) -> Result<ExitCode> {
+    // Signals first: a SIGHUP or SIGTERM that comes while the file is read waits in the inbox
+    // instead of ending the process (their default action).
+    let (control, inbox) = crate::daemon::channel();
+    let signals = forward_signals(control)?;
     let (cluster, me, _) = load_and_identify(path, node)?;
     let options = crate::daemon::RunOptions {
         config_path: path.to_path_buf(),
         balancer,
         binds: crate::daemon::Binds::AsConfigured,
     };
-    let (control, inbox) = crate::daemon::channel();
-    let signals = forward_signals(control)?;
     let result = crate::daemon::run(
         cluster,
         me,
