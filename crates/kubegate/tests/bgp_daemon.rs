@@ -69,6 +69,32 @@ frontends:
     )
 }
 
+/// FRR as the router in the client's namespace, a neighbour per node (AS 64512) with the
+/// TCP-MD5 password `password_of` gives it; bfdd when `bfd`.
+fn start_router(
+    cluster: &Cluster,
+    bfd: bool,
+    password_of: impl Fn(&str) -> Option<String>,
+) -> FrrRouter {
+    let neighbors = NODES
+        .iter()
+        .map(|&(name, a)| Neighbor {
+            address: IpAddr::V4(a),
+            asn: 64512,
+            password: password_of(name),
+        })
+        .collect();
+    FrrRouter::start(
+        rns(cluster),
+        RouterConfig::new(64500, ROUTER, neighbors),
+        &FrrOptions {
+            bfd,
+            networks: Vec::new(),
+        },
+    )
+    .unwrap_or_else(|e| panic!("FRR as the router: {e}"))
+}
+
 /// The router's (and the client's) namespace.
 fn rns(cluster: &Cluster) -> &Netns {
     cluster
@@ -177,23 +203,7 @@ fn every_healthy_node_announces_the_vip_and_withdraws_it_by_cause() {
     router_ns
         .sysctl("net.ipv4.fib_multipath_hash_policy", "1")
         .expect("sysctl");
-    let neighbors = NODES
-        .iter()
-        .map(|&(_, a)| Neighbor {
-            address: IpAddr::V4(a),
-            asn: 64512,
-            password: None,
-        })
-        .collect();
-    let router = FrrRouter::start(
-        router_ns,
-        RouterConfig::new(64500, ROUTER, neighbors),
-        &FrrOptions {
-            bfd: true,
-            networks: Vec::new(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    let router = start_router(&cluster, true, |_| None);
     cluster.start_all().expect("the daemons start");
     let router_ns = rns(&cluster);
 
@@ -327,30 +337,16 @@ fn a_handover_withdraws_one_node_and_a_wrong_tcp_md5_key_is_told_in_the_log() {
         ),
     )
     .expect("the config with the key");
-    let neighbors = NODES
-        .iter()
-        .map(|&(name, a)| Neighbor {
-            address: IpAddr::V4(a),
-            asn: 64512,
-            password: Some(
-                if name == "node3" {
-                    "another-key"
-                } else {
-                    "s3cret-leaf"
-                }
-                .into(),
-            ),
-        })
-        .collect();
-    let router = FrrRouter::start(
-        rns(&cluster),
-        RouterConfig::new(64500, ROUTER, neighbors),
-        &FrrOptions {
-            bfd: false,
-            networks: Vec::new(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    let router = start_router(&cluster, false, |name| {
+        Some(
+            if name == "node3" {
+                "another-key"
+            } else {
+                "s3cret-leaf"
+            }
+            .into(),
+        )
+    });
     cluster.start_all().expect("the daemons start");
     wait_hops(rns(&cluster), &["node1", "node2"], Duration::from_secs(15));
 
@@ -449,23 +445,7 @@ fn a_reload_applies_bgp_changes_without_dropping_the_sessions() {
     let _turn = lab::serial();
     let binary = Path::new(env!("CARGO_BIN_EXE_kubegate"));
     let mut cluster = Cluster::new(binary, 3, &yaml()).expect("the lab cluster");
-    let neighbors = NODES
-        .iter()
-        .map(|&(_, a)| Neighbor {
-            address: IpAddr::V4(a),
-            asn: 64512,
-            password: None,
-        })
-        .collect();
-    let router = FrrRouter::start(
-        rns(&cluster),
-        RouterConfig::new(64500, ROUTER, neighbors),
-        &FrrOptions {
-            bfd: true,
-            networks: Vec::new(),
-        },
-    )
-    .unwrap_or_else(|e| panic!("FRR as the router: {e}"));
+    let router = start_router(&cluster, true, |_| None);
     cluster.start_all().expect("the daemons start");
     wait_paths_with(&router, VIP_PREFIX, 3, Some((64512, 100)));
 
