@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: installs the Debian packages the tests use when missing
 # (real keepalived and FRR as VRRP peers, FRR, BIRD 2 and GoBGP as BGP routers, iproute2 and
-# nftables for the network-namespace lab, tcpdump, headless chromium and its chromedriver for
+# nftables for the network-namespace lab, tcpdump, curl, headless chromium and its chromedriver for
 # the status page, lintian, rpm, skopeo, qemu-user and libcap's tools for the packages) and
 # cargo-deny, checks formatting, lints and the dependencies (deny.toml), builds the packages
 # into dist/ (scripts/package.sh; the packaging tests check them), then runs `cargo test` for
@@ -15,7 +15,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-packages=(keepalived frr bird2 gobgpd iproute2 nftables tcpdump iputils-ping procps chromium
+packages=(keepalived frr bird2 gobgpd iproute2 nftables tcpdump iputils-ping procps curl chromium
   chromium-driver lintian rpm skopeo qemu-user-static libcap2-bin file util-linux systemd)
 missing=()
 for p in "${packages[@]}"; do
