@@ -331,18 +331,20 @@ mod tests {
 
     #[test]
     fn a_process_is_seen_to_catch_a_signal_once_its_handler_is_installed() {
-        let spawn = |script: &str| {
+        let spawn = |program: &str, args: &[&str]| {
             NetnsChild::from_child(
-                Command::new("sh")
-                    .args(["-c", script])
+                Command::new(program)
+                    .args(args)
                     .stdout(Stdio::null())
                     .spawn()
                     .unwrap(),
             )
         };
-        let catching = spawn("trap 'exit 0' HUP; sleep 5 & wait");
+        // perl (perl-base is essential in Debian) installs its handler even when SIGHUP was
+        // ignored on entry, as under nohup, where a shell's `trap` may not.
+        let catching = spawn("perl", &["-e", "$SIG{HUP} = sub { exit 0 }; sleep 5"]);
         assert!(catching.wait_catching(1, Duration::from_secs(5)));
-        let plain = spawn("sleep 5");
+        let plain = spawn("sleep", &["5"]);
         assert!(!plain.wait_catching(1, Duration::from_millis(200)));
     }
 
